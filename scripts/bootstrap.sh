@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install what is missing (Debian packages, .venv, Python requirements); quiet when nothing is to do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  postgresql-15-postgis-3 postgresql-15-postgis-3-scripts  # PostGIS on PostgreSQL 15
+  mosquitto                                                # MQTT broker for camera events
+  chromium chromium-driver                                 # headless browser for UI tests and screenshots
+  fonts-noto-cjk                                           # CJK font for 简体中文 labels and reports
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0     # PDF rendering (weasyprint)
+  poppler-utils                                            # pdftoppm / pdftotext for report tests
+)
+
+die() { echo "bootstrap: $*" >&2; exit 1; }
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then missing+=(python3-venv); fi
+
+if ((${#missing[@]})); then
+  [ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
+  echo "bootstrap: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null || die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+  # Debian's postgresql package may start its own cluster on 5432; ours is private, leave theirs alone.
+fi
+
+stamp=.venv/.requirements.sha
+want=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ]; then
+  echo "bootstrap: creating .venv"
+  python3 -m venv .venv || die "python3 -m venv failed"
+fi
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: installing Python requirements"
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt \
+    || die "pip install -r requirements.txt failed"
+  echo "$want" > "$stamp"
+fi
