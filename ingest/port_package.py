@@ -281,4 +281,5 @@ def _crs_problem(crs: Any) -> str | None:
     name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
     if name in WGS84_NAMES:
         return None
-    return f"the file declares CRS {name or crs!r}; port packages are in EPSG:4326 (longitude, latitude)"
+    declared = name if isinstance(name, str) else repr(crs)
+    return f"the file declares CRS {declared}; port packages are in EPSG:4326 (longitude, latitude)"

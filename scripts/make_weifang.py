@@ -27,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 OUT = Path(__file__).resolve().parent.parent / "assets" / "ports" / "weifang"
 ORIGIN = (119.20, 37.163)          # on the Natural Earth coastline north of Binhai
-BBOX = (118.95, 37.05, 119.50, 37.50)
+BBOX = (118.70, 36.95, 119.75, 37.65)
 TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True)
 TO_LL = Transformer.from_crs("EPSG:32650", "EPSG:4326", always_xy=True)
 X0, Y0 = TO_UTM.transform(*ORIGIN)
@@ -39,6 +39,14 @@ def ll(geom: BaseGeometry) -> BaseGeometry:
         lon, lat = TO_LL.transform(x + X0, y + Y0)
         return lon.round(6), lat.round(6)
     return shapely.transform(geom, fwd, interleaved=False)
+
+
+def ll_inverse(geom: BaseGeometry) -> BaseGeometry:
+    """lon/lat to local metres."""
+    def back(lon: Any, lat: Any) -> Any:
+        x, y = TO_UTM.transform(lon, lat)
+        return x - X0, y - Y0
+    return shapely.transform(geom, back, interleaved=False)
 
 
 def rect(x0: float, y0: float, x1: float, y1: float) -> Polygon:
@@ -81,8 +89,8 @@ def basemap(ne_zip: Path) -> list[dict[str, Any]]:
             "id": "land-ne", "kind": "land", "name_en": "Shandong coast", "name_zh": "山东海岸",
             "source": "Natural Earth 1:10m (public domain)"},
          "geometry": mapping(as_multi(ne_land.simplify(0.0002)))},
-        feature("land-port", PORT_LAND, kind="reclaimed", name_en="Central port area (reclaimed)",
-                name_zh="中港区（填海陆域）", source="drawn by hand"),
+        feature("land-port", PORT_LAND.difference(ll_inverse(ne_land)).buffer(0), kind="reclaimed",
+                name_en="Central port area (reclaimed)", name_zh="中港区（填海陆域）", source="drawn by hand"),
         {"type": "Feature", "id": "sea", "properties": {
             "id": "sea", "kind": "water", "name_en": "Laizhou Bay", "name_zh": "莱州湾"},
          "geometry": mapping(as_multi(water.simplify(0.0002).buffer(0)))},

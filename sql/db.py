@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,13 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 QUERIES_DIR = Path(__file__).parent / "queries"
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:55432/portmap"
+
+
+def default_url() -> str:
+    """The private cluster that scripts/services.sh starts (its port and name follow the same variables)."""
+    port = os.environ.get("PORTMAP_PG_PORT", "55432")
+    name = os.environ.get("PORTMAP_DB_NAME", "portmap")
+    return f"postgresql://postgres@127.0.0.1:{port}/{name}"
 
 
 class DbError(Exception):
@@ -22,11 +29,9 @@ class DbError(Exception):
 class DbSettings(BaseSettings):
     """Where the database is: DATABASE_URL or PORTMAP_DB_URL, else the private cluster."""
 
-    model_config = SettingsConfigDict(env_prefix="PORTMAP_DB_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="PORTMAP_DB_", extra="ignore", populate_by_name=True)
 
-    url: str = Field(
-        default=DEFAULT_URL, validation_alias=AliasChoices("DATABASE_URL", "PORTMAP_DB_URL")
-    )
+    url: str = Field(default_factory=default_url, validation_alias=AliasChoices("DATABASE_URL", "PORTMAP_DB_URL"))
     statement_timeout_ms: int = 0
     application_name: str = "portmap"
 

@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="database URL (default: DATABASE_URL or the private cluster)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    settings = DbSettings(DATABASE_URL=args.url) if args.url else DbSettings()
+    settings = DbSettings(url=args.url) if args.url else DbSettings()
     try:
         with connect(settings) as conn:
             done = migrate(conn)

@@ -1,0 +1,45 @@
+# Port One-Map. `make demo` and `make test` are the two commands; see README.md.
+SHELL := /bin/bash
+PY := .venv/bin/python
+PORT_PACKAGE ?= assets/ports/weifang
+APP_PORT ?= $(or $(PORTMAP_APP_PORT),8050)
+export PORTMAP_APP_PORT := $(APP_PORT)
+RUN := .data/run
+
+.PHONY: demo test test-slow stop bootstrap services db app lint screenshots
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+services: bootstrap
+	@bash scripts/services.sh start
+
+db: services
+	@$(PY) -m sql.migrate
+	@$(PY) -m ingest port $(PORT_PACKAGE)
+
+demo: db
+	@mkdir -p $(RUN)
+	@bash scripts/daemon.sh restart app $(PY) -m app
+	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(APP_PORT)/healthz
+	@echo "Port One-Map is up: http://127.0.0.1:$(APP_PORT)/   (make stop to stop it; logs in $(RUN)/)"
+
+test: lint services
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+test-slow: services
+	@$(PY) -m pytest -m slow $(PYTEST_ARGS)
+
+lint: bootstrap
+	@.venv/bin/ruff check app layers ingest sql tests scripts
+	@.venv/bin/mypy
+
+stop:
+	@bash scripts/daemon.sh stop app
+	@bash scripts/services.sh stop
+	@echo "stopped"
+
+screenshots: demo
+	@$(PY) scripts/screenshot.py http://127.0.0.1:$(APP_PORT)/ docs/map-overview.png
+	@$(PY) scripts/screenshot.py http://127.0.0.1:$(APP_PORT)/ docs/map-central-port.png --zoom 14.3 --center 119.1935,37.2045
+	@$(PY) scripts/screenshot.py http://127.0.0.1:$(APP_PORT)/ docs/map-zh.png --lang zh --zoom 12.6 --center 119.199,37.222

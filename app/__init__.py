@@ -1,0 +1,1 @@
+"""The Dash web app: the officers' map (and later the wall, alerts and reports)."""

@@ -1,0 +1,60 @@
+"""Build the map figure from the registered layers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import plotly.graph_objects as go
+import psycopg
+
+from app.mapstyle import offline_style
+from layers import LAYERS, Style, View
+from sql import query
+
+
+@dataclass(frozen=True)
+class PortInfo:
+    port_id: str
+    name_en: str
+    name_zh: str
+    lon: float
+    lat: float
+    zoom: float
+    bbox: tuple[float, float, float, float]
+    loaded_at: datetime
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+def port_info(conn: psycopg.Connection[Any], port_id: str) -> PortInfo | None:
+    rows = query(conn, "port_get", {"port_id": port_id})
+    if not rows:
+        return None
+    r = rows[0]
+    return PortInfo(r[0], r[1], r[2], r[5], r[6], r[7], (r[8], r[9], r[10], r[11]), r[12])
+
+
+def build_figure(conn: psycopg.Connection[Any], port: PortInfo, lang: str, visible: set[str],
+                 base_url: str) -> tuple[go.Figure, list[str]]:
+    """Every layer's traces in draw order; returns the figure and the layer name of each trace."""
+    view = View(port_id=port.port_id, bbox=port.bbox, zoom=port.zoom, lang=lang)
+    style = Style(lang=lang)
+    traces: list[Any] = []
+    owners: list[str] = []
+    for name, layer in LAYERS.items():
+        for trace in layer.traces(layer.query(conn, view), style):
+            trace.visible = name in visible
+            trace.meta = {"layer": name}
+            traces.append(trace)
+            owners.append(name)
+    fig = go.Figure(traces)
+    fig.update_layout(
+        map={"style": offline_style(base_url), "center": {"lon": port.lon, "lat": port.lat},
+             "zoom": port.zoom},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False, uirevision=port.port_id,
+        hoverlabel={"font": {"family": "Noto Sans SC, sans-serif"}}, paper_bgcolor="#e2e5e9",
+    )
+    return fig, owners

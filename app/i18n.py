@@ -1,0 +1,24 @@
+"""UI strings in English and 简体中文 from assets/i18n/<lang>.json."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+I18N_DIR = Path(__file__).resolve().parent.parent / "assets" / "i18n"
+LANGUAGES = {"en": "English", "zh": "中文"}
+
+
+@functools.cache
+def strings(lang: str) -> dict[str, str]:
+    if lang not in LANGUAGES:
+        raise KeyError(f"unsupported language {lang!r}; supported: {', '.join(LANGUAGES)}")
+    return dict(json.loads((I18N_DIR / f"{lang}.json").read_text(encoding="utf-8")))
+
+
+def t(lang: str, key: str, **values: Any) -> str:
+    """The string for key in lang; a key missing there falls back to English, then to the key."""
+    text = strings(lang).get(key) or strings("en").get(key) or key
+    return text.format(**values) if values else text

@@ -1,0 +1,11 @@
+"""Component ids of the Dash app, in one place."""
+
+MAP = "map"
+LANG = "lang"
+LAYER_TOGGLE = "layer-toggle"      # pattern-matching: {"type": LAYER_TOGGLE, "layer": name}
+LAYER_LABEL = "layer-label"        # pattern-matching: {"type": LAYER_LABEL, "layer": name}
+TRACE_LAYERS = "trace-layers"      # store: the layer name of each trace, in figure order
+STATUS = "status"
+TITLE = "title"
+SUBTITLE = "subtitle"
+LAYERS_HEADING = "layers-heading"

@@ -1,0 +1,147 @@
+"""create_app: the Dash app serving the one map, its offline glyphs and fonts, and a health check."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dash
+import flask
+import psycopg
+from dash import ALL, Input, Output, Patch, State, dcc, html
+from dash.exceptions import PreventUpdate
+from psycopg_pool import ConnectionPool
+
+from app import ids
+from app.figure import build_figure, port_info
+from app.i18n import LANGUAGES, t
+from app.settings import AppSettings
+from layers import LAYERS
+
+log = logging.getLogger(__name__)
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+GLYPHS = ASSETS / "glyphs"
+RANGE_RE = re.compile(r"^(\d+)-(\d+)$")
+
+
+def create_app(settings: AppSettings) -> dash.Dash:
+    """Build the app; nothing connects until the first request."""
+    db = settings.db()
+    pool = ConnectionPool(db.url, min_size=1, max_size=8, open=False, kwargs={
+        "options": f"-c statement_timeout={db.statement_timeout_ms} -c timezone=UTC",
+        "application_name": db.application_name})
+    app = dash.Dash(__name__, assets_folder=str(ASSETS), assets_ignore=r"^(ports|i18n|glyphs)/",
+                    title="Port One-Map", update_title=None, serve_locally=True)  # type: ignore[arg-type]
+    app.layout = layout
+    _routes(app.server, pool)
+    _callbacks(app, settings, pool)
+    return app
+
+
+def _open(pool: ConnectionPool) -> ConnectionPool:
+    if pool.closed:
+        pool.open(wait=False)
+    return pool
+
+
+def _routes(server: flask.Flask, pool: ConnectionPool) -> None:
+    @server.get("/glyphs/<fontstack>/<name>.pbf")
+    def glyphs(fontstack: str, name: str) -> flask.Response:
+        # Every font stack gets the same Noto Sans glyphs; a range we lack is an empty, valid PBF.
+        if not RANGE_RE.match(name):
+            flask.abort(404)
+        path = GLYPHS / f"{name}.pbf"
+        body = path.read_bytes() if path.is_file() else b""
+        return flask.Response(body, mimetype="application/x-protobuf",
+                              headers={"Cache-Control": "public, max-age=86400"})
+
+    @server.get("/healthz")
+    def healthz() -> tuple[dict[str, Any], int]:
+        try:
+            with _open(pool).connection(timeout=2) as conn:
+                conn.execute("SELECT 1")
+        except (psycopg.Error, Exception) as err:  # noqa: BLE001 - any failure means unhealthy
+            return {"ok": False, "error": type(err).__name__}, 503
+        return {"ok": True}, 200
+
+
+def layout() -> html.Div:
+    lang = "en"
+    toggles = [
+        html.Div(dcc.Checklist(id={"type": ids.LAYER_TOGGLE, "layer": name},
+                               options=[{"label": layer.title_in(lang), "value": name}], value=[name],
+                               className="layer-toggle"), className="layer-row")
+        for name, layer in LAYERS.items()
+    ]
+    return html.Div(className="shell", children=[
+        html.Header(className="topbar", children=[
+            html.Div(className="brand", children=[
+                html.Span(t(lang, "app.title"), id=ids.TITLE, className="brand-title"),
+                html.Span(t(lang, "app.subtitle"), id=ids.SUBTITLE, className="brand-sub"),
+            ]),
+            dcc.RadioItems(id=ids.LANG, options=[{"label": v, "value": k} for k, v in LANGUAGES.items()],
+                           value=lang, inline=True, className="lang-switch"),
+        ]),
+        html.Aside(className="side", children=[
+            html.H3(t(lang, "panel.layers"), id=ids.LAYERS_HEADING), *toggles,
+            html.Div(t(lang, "status.loading"), id=ids.STATUS, className="status"),
+        ]),
+        html.Main(className="mapwrap", children=[
+            dcc.Graph(id=ids.MAP, className="map", config={"scrollZoom": True, "displaylogo": False,
+                                                            "modeBarButtonsToRemove": ["toImage"]},
+                      style={"height": "100%"}),
+        ]),
+        dcc.Store(id=ids.TRACE_LAYERS),
+    ])
+
+
+def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> None:
+    last_good: dict[str, datetime] = {}
+
+    @app.callback(
+        Output(ids.MAP, "figure"), Output(ids.TRACE_LAYERS, "data"), Output(ids.STATUS, "children"),
+        Output(ids.TITLE, "children"), Output(ids.SUBTITLE, "children"), Output(ids.LAYERS_HEADING, "children"),
+        Output({"type": ids.LAYER_TOGGLE, "layer": ALL}, "options"),
+        Input(ids.LANG, "value"),
+        State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
+        State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "id"),
+    )
+    def render(lang: str, values: list[list[str]], toggle_ids: list[dict[str, str]]) -> tuple[Any, ...]:
+        lang = lang if lang in LANGUAGES else "en"
+        visible = {name for v in values for name in (v or [])}
+        options = [[{"label": LAYERS[i["layer"]].title_in(lang), "value": i["layer"]}] for i in toggle_ids]
+        strings = (t(lang, "app.title"), t(lang, "app.subtitle"), t(lang, "panel.layers"), options)
+        try:
+            with _open(pool).connection(timeout=5) as conn:
+                port = port_info(conn, settings.port_id)
+                if port is None:
+                    return (dash.no_update, dash.no_update, t(lang, "status.no_port", port=settings.port_id),
+                            *strings)
+                fig, owners = build_figure(conn, port, lang, visible, flask.request.host_url)
+        except (psycopg.Error, TimeoutError) as err:
+            log.warning("map render failed: %s", err)
+            since = last_good.setdefault("failed", datetime.now(UTC))
+            return (dash.no_update, dash.no_update, t(lang, "status.stale", since=f"{since:%H:%M:%S} UTC"),
+                    *strings)
+        last_good.pop("failed", None)
+        title = f"{t(lang, 'app.title')} · {port.name(lang)}"
+        status = t(lang, "status.ok", at=f"{port.loaded_at:%Y-%m-%d %H:%M} UTC")
+        return (fig, owners, status, title, *strings[1:])
+
+    @app.callback(
+        Output(ids.MAP, "figure", allow_duplicate=True),
+        Input({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
+        State(ids.TRACE_LAYERS, "data"),
+        prevent_initial_call=True,
+    )
+    def toggle(values: list[list[str]], owners: list[str] | None) -> Patch:
+        if not owners:
+            raise PreventUpdate
+        visible = {name for v in values for name in (v or [])}
+        patch = Patch()
+        for index, owner in enumerate(owners):
+            patch["data"][index]["visible"] = owner in visible
+        return patch

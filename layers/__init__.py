@@ -1,0 +1,31 @@
+"""Map layers, one module each; LAYERS is the registry in draw order (bottom first)."""
+
+from __future__ import annotations
+
+from layers.base import Layer, LayerError, Style, View
+from layers.basemap import Basemap
+from layers.berths import Berths
+from layers.cameras import Cameras
+from layers.structures import Structures
+from layers.yard_blocks import YardBlocks
+from layers.zones import Zones
+
+LAYERS: dict[str, Layer] = {
+    "basemap": Basemap(),
+    "zones": Zones(),
+    "structures": Structures(),
+    "yard_blocks": YardBlocks(),
+    "berths": Berths(),
+    "cameras": Cameras(),
+}
+
+
+def get_layer(name: str) -> Layer:
+    """The registered layer of that name; an unknown name fails loudly."""
+    try:
+        return LAYERS[name]
+    except KeyError:
+        raise LayerError(f"unknown layer {name!r}; registered: {', '.join(LAYERS)}") from None
+
+
+__all__ = ["LAYERS", "Layer", "LayerError", "Style", "View", "get_layer"]

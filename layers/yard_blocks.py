@@ -1,0 +1,36 @@
+"""Yard blocks: footprint by kind, with capacity and how many containers are in each."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import plotly.graph_objects as go
+
+from layers.base import Layer, Style, area_trace, label_trace, name_in
+
+KIND = {
+    "container": ("rgba(100,116,139,0.55)", "#475569", "Container block", "集装箱箱区"),
+    "dangerous_goods": ("rgba(249,115,22,0.70)", "#c2410c", "Dangerous goods block", "危险品箱区"),
+    "reefer": ("rgba(56,189,248,0.60)", "#0284c7", "Reefer block", "冷藏箱区"),
+    "empty": ("rgba(203,213,225,0.80)", "#64748b", "Empty container block", "空箱区"),
+    "inspection": ("rgba(167,139,250,0.70)", "#6d28d9", "Inspection block", "查验箱区"),
+}
+
+
+class YardBlocks(Layer):
+    name = "yard_blocks"
+    title = {"en": "Yard blocks", "zh": "堆场箱区"}
+    sql = "layer_yard_blocks"
+
+    def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
+        zh = style.lang == "zh"
+        out = [area_trace(list(part.geometry), name=KIND[kind][3 if zh else 2], fill=KIND[kind][0],
+                          line=KIND[kind][1], width=0.8, legendgroup=self.name)
+               for kind, part in gdf.groupby("kind", sort=False)]
+        hover = [
+            "<br>".join([f"<b>{name_in(r, style.lang)}</b>", KIND[r["kind"]][3 if zh else 2],
+                         f"{r['bays']} × {r['rows']} × {r['tiers']} ({'贝×排×层' if zh else 'bays × rows × tiers'})",
+                         f"{'在场' if zh else 'containers'} {r['containers']} / {r['capacity_teu']}"])
+            for _, r in gdf.iterrows()]
+        out.append(label_trace(gdf, name=self.title_in(style.lang), text=list(gdf["block_id"]), hover=hover,
+                               legendgroup=self.name, color="#1e293b", size=9))
+        return out

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Run a process in the background with a pid file and log under .data/run; wait for an HTTP URL.
+#   daemon.sh restart NAME CMD...   daemon.sh stop NAME   daemon.sh wait-http URL [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUN=.data/run
+mkdir -p "$RUN"
+
+stop() {
+  local pidf=$RUN/$1.pid
+  if [ -f "$pidf" ]; then
+    local pid; pid=$(cat "$pidf")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidf"
+  fi
+}
+
+case "${1:-}" in
+  restart)
+    name=$2; shift 2
+    stop "$name"
+    nohup "$@" >"$RUN/$name.log" 2>&1 &
+    echo $! >"$RUN/$name.pid" ;;
+  stop) stop "$2" ;;
+  wait-http)
+    url=$2; limit=${3:-30}
+    for _ in $(seq $((limit * 10))); do
+      if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$url" \
+        2>/dev/null; then exit 0; fi
+      sleep 0.1
+    done
+    echo "daemon: $url did not answer within ${limit}s; see $RUN/*.log" >&2
+    exit 1 ;;
+  *) echo "usage: $0 restart NAME CMD... | stop NAME | wait-http URL [SECONDS]" >&2; exit 2 ;;
+esac

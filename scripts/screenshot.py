@@ -1,0 +1,51 @@
+"""Screenshot a page of the running app in Debian's headless Chromium once the map has loaded.
+
+    .venv/bin/python scripts/screenshot.py http://127.0.0.1:8050/ docs/map.png [--lang zh] [--size 1600x1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("url")
+    p.add_argument("out")
+    p.add_argument("--lang", default="en")
+    p.add_argument("--size", default="1600x1000")
+    p.add_argument("--zoom", type=float, help="set the map zoom before the shot")
+    p.add_argument("--center", help="lon,lat to centre on")
+    a = p.parse_args()
+    width, height = (int(v) for v in a.size.split("x"))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(a.url)
+        page.wait_for_selector("body[data-map-loaded=true]", timeout=60_000)
+        if a.lang != "en":
+            page.get_by_label("中文").check()
+            page.wait_for_function("document.querySelector('#title').textContent.includes('港')")
+        if a.zoom or a.center:
+            relayout = {}
+            if a.zoom:
+                relayout["map.zoom"] = a.zoom
+            if a.center:
+                lon, lat = (float(v) for v in a.center.split(","))
+                relayout["map.center"] = {"lon": lon, "lat": lat}
+            page.evaluate("r => Plotly.relayout(document.querySelector('#map .js-plotly-plot'), r)", relayout)
+        page.wait_for_timeout(500)
+        page.wait_for_selector("body[data-map-loaded=true]", timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=a.out)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

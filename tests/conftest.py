@@ -1,0 +1,137 @@
+"""Fixtures that start real things: a fresh PostGIS database from the migrations, the app, Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from ingest.port_load import load_package
+from ingest.port_package import read_package
+from sql import DbSettings
+from sql.migrate import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+WEIFANG = ROOT / "assets" / "ports" / "weifang"
+TINYPORT = ROOT / "tests" / "fixtures" / "ports" / "tinyport"
+ARTIFACTS = ROOT / "test-results"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run"]
+
+
+def _server_url() -> str:
+    return DbSettings().url
+
+
+def _with_db(url: str, dbname: str) -> str:
+    params = conninfo_to_dict(url)
+    params["dbname"] = dbname
+    return make_conninfo(**params)
+
+
+class Databases:
+    """Creates throw-away databases on the test server and drops them at the end of the session."""
+
+    def __init__(self, server_url: str) -> None:
+        self.admin_url = _with_db(server_url, "postgres")
+        self.created: list[str] = []
+
+    def create(self, *, migrated: bool = True) -> str:
+        name = f"portmap_test_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(self.admin_url, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        url = _with_db(self.admin_url, name)
+        if migrated:
+            with psycopg.connect(url) as conn:
+                migrate(conn)
+        return url
+
+    def drop_all(self) -> None:
+        with psycopg.connect(self.admin_url, autocommit=True) as admin:
+            for name in self.created:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def databases() -> Iterator[Databases]:
+    dbs = Databases(_server_url())
+    try:
+        yield dbs
+    finally:
+        dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def db_url(databases: Databases) -> str:
+    """A fresh database for this test session, built from the migrations, with Weifang loaded."""
+    url = databases.create()
+    with psycopg.connect(url) as conn:
+        report = load_package(conn, read_package(WEIFANG))
+    assert report.ok, report.refused
+    return url
+
+
+@pytest.fixture()
+def conn(db_url: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection whose work is rolled back after the test."""
+    with psycopg.connect(db_url) as connection:
+        yield connection
+        connection.rollback()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def app_url(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app (`python -m app`) on a free port against the session database."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": db_url, "PORTMAP_APP_PORT": str(port)}
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=out, stderr=out)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/healthz")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

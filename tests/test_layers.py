@@ -1,0 +1,61 @@
+"""Every map layer: registered, with its SQL and both languages, and drawing Weifang."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import math
+import pkgutil
+from typing import Any
+
+import plotly.graph_objects as go
+import psycopg
+import pytest
+
+import layers
+from layers import LAYERS, Layer, LayerError, Style, View, get_layer
+from sql import query_text
+
+pytestmark = pytest.mark.db
+
+
+def test_every_layer_module_is_registered() -> None:
+    classes = []
+    for info in pkgutil.iter_modules(layers.__path__):
+        module = importlib.import_module(f"layers.{info.name}")
+        classes += [c for _, c in inspect.getmembers(module, inspect.isclass)
+                    if issubclass(c, Layer) and c is not Layer and c.__module__ == module.__name__]
+    assert sorted(c.name for c in classes) == sorted(LAYERS)
+    for name, layer in LAYERS.items():
+        assert layer.name == name
+        assert layer.title["en"] and layer.title["zh"]
+        assert query_text(layer.sql)
+
+
+def test_an_unknown_layer_fails_loudly() -> None:
+    with pytest.raises(LayerError, match="unknown layer 'vesels'"):
+        get_layer("vesels")
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_layer_draws_weifang(conn: psycopg.Connection[Any], name: str, lang: str) -> None:
+    layer = LAYERS[name]
+    gdf = layer.query(conn, View(port_id="weifang", bbox=(118.70, 36.95, 119.75, 37.65), lang=lang))
+    assert len(gdf) > 0 and gdf.crs == "EPSG:4326"
+    traces = layer.traces(gdf, Style(lang=lang))
+    assert traces and all(isinstance(t, go.Scattermap) for t in traces)
+    points = [v for t in traces for v in (t.lat or ()) if v is not None]
+    assert points and all(36.95 <= v <= 37.65 and not math.isnan(v) for v in points)
+    hovers = [h for t in traces for h in (t.hovertext or ())]
+    if lang == "zh" and hovers:
+        assert any("\u4e00" <= ch <= "\u9fff" for h in hovers for ch in h)
+
+
+def test_the_bbox_filters_features(conn: psycopg.Connection[Any]) -> None:
+    # a box around the container terminal holds its yard blocks and none of the chemical terminal
+    view = View(port_id="weifang", bbox=(119.185, 37.200, 119.195, 37.210))
+    blocks = set(LAYERS["yard_blocks"].query(conn, view)["block_id"])
+    assert {"A01", "B06", "D01"} <= blocks
+    cameras = set(LAYERS["cameras"].query(conn, view)["camera_id"])
+    assert "CAM09" not in cameras and "CAM04" in cameras
