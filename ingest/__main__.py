@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -39,6 +40,34 @@ def cmd_port(args: argparse.Namespace) -> int:
     return 1 if report_lines else 0
 
 
+def cmd_ais(args: argparse.Namespace) -> int:
+    """Ingest AIS NMEA from files, UDP and TCP at once until the files end (or forever when live)."""
+    from ingest.ais.sources import FileSource, TcpSource, UdpSource, parse_address
+    from ingest.ais.worker import AisIngest, Options
+
+    sources: list[object] = []
+    for i, path in enumerate(args.file or []):
+        station = args.station if len(args.file) == 1 and args.station else f"{args.station or 'file'}-{i}"
+        sources.append(FileSource(Path(path), station, follow=args.follow))
+    for i, addr in enumerate(args.udp or []):
+        sources.append(UdpSource(*parse_address(addr), station=f"{args.station or 'udp'}-{i}"))
+    for i, addr in enumerate(args.tcp or []):
+        sources.append(TcpSource(*parse_address(addr), station=f"{args.station or 'tcp'}-{i}"))
+    if not sources:
+        print("ais: give at least one --file, --udp or --tcp", file=sys.stderr)
+        return 2
+    options = Options(checkpoints=not args.no_checkpoint, spool_dir=Path(args.spool))
+    worker = AisIngest(sources, DbSettings(), options)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    try:
+        stats = worker.run()
+    except KeyboardInterrupt:
+        worker.stop()
+        return 130
+    print(f"ais: {stats.lines} lines, {stats.messages} messages in {stats.batches} batches")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -46,6 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     port.add_argument("path", help="the package folder, e.g. assets/ports/weifang")
     port.add_argument("--check", action="store_true", help="validate only, write nothing")
     port.set_defaults(func=cmd_port)
+    ais = sub.add_parser("ais", help="ingest AIS NMEA 0183 from files, UDP and TCP")
+    ais.add_argument("--file", action="append", help="a log file (repeatable)")
+    ais.add_argument("--follow", action="store_true", help="keep reading what is appended to the files")
+    ais.add_argument("--udp", action="append", help="listen for datagrams on HOST:PORT (repeatable)")
+    ais.add_argument("--tcp", action="append", help="connect to HOST:PORT and read lines (repeatable)")
+    ais.add_argument("--station", help="station id of the source (default: file-N, udp-N, tcp-N)")
+    ais.add_argument("--no-checkpoint", action="store_true", help="read files from the start, record nothing")
+    ais.add_argument("--spool", default=".data/spool/ais", help="where batches wait while the database is away")
+    ais.set_defaults(func=cmd_ais)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return int(args.func(args))

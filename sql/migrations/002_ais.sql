@@ -28,7 +28,7 @@ CREATE TABLE vessel_position (
     received_at   timestamptz NOT NULL,
     source        text NOT NULL,
     msg_type      smallint NOT NULL,
-    geom          geometry(Point, 4326) NOT NULL,
+    geom          geometry(Point, 4326),          -- NULL when the report said 'not available'
     sog_kn        real,
     cog_deg       real,
     heading_deg   smallint,
@@ -100,7 +100,7 @@ CREATE TABLE vessel_latest (
     received_at   timestamptz NOT NULL,
     source        text NOT NULL,
     msg_type      smallint NOT NULL,
-    geom          geometry(Point, 4326) NOT NULL,
+    geom          geometry(Point, 4326),          -- NULL when the report said 'not available'
     sog_kn        real,
     cog_deg       real,
     heading_deg   smallint,
@@ -140,7 +140,7 @@ CREATE TABLE ais_other_message (
     msg_type      smallint NOT NULL,
     mmsi          integer,
     raw           text NOT NULL,
-    raw_sha1      bytea NOT NULL,
-    PRIMARY KEY (raw_sha1, received_at)
+    raw_sha256    bytea NOT NULL,
+    PRIMARY KEY (raw_sha256, received_at)
 );
 CREATE INDEX ais_other_message_time_idx ON ais_other_message USING brin (received_at);

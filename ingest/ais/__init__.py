@@ -1,0 +1,1 @@
+"""AIS ingest: NMEA 0183 from UDP, TCP and log files into PostGIS."""

@@ -1,0 +1,257 @@
+"""One input stream's lines to AIS rows: split, check, assemble fragments, decode with pyais, validate.
+
+Bad input is data: every line that is not stored is counted under a named reason (and, for real
+rejects, kept with its raw text); the good sentences around it are never lost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pyais.exceptions import (
+    AISBaseException,
+    InvalidNMEAMessageException,
+    MissingPayloadException,
+    UnknownMessageException,
+)
+from pyais.messages import AISSentence, GatehouseSentence, NMEASentenceFactory, TagBlock
+
+from ingest.ais import clock, records
+
+# A sentence is an optional tag block, then ! or $, up to its *hh checksum; AIS armouring never
+# uses \ ! or $, so several sentences on one line split cleanly, and junk after *hh is dropped.
+# Some receivers append the UNIX receive time after the checksum: `…*0F,1276256770`.
+UNIT_RE = re.compile(rb"(?:\\([^\\]*)\\)?([!$][^!$\\*]*\*[0-9A-Fa-f]{2})(?:,(\d{10}(?:\.\d+)?)(?![\w.]))?")
+HARMLESS_RE = re.compile(rb"(?:\\r|\\n|\s|['\"])*")   # whitespace, quotes, literal \r\n left between sentences
+IGNORED = frozenset({"blank", "comment", "not_ais", "tag_block_ignored"})   # counted, not kept as rejects
+FUTURE = timedelta(minutes=5)
+MAX_PENDING = 1024          # fragments waiting for their siblings, across stations
+MAX_PENDING_LINES = 200     # a fragment whose siblings have not come within this many lines is dropped
+
+
+@dataclass
+class Output:
+    """What a stream produced since the last take(): rows per table, rejects and counts by reason."""
+
+    positions: list[tuple[Any, ...]] = field(default_factory=list)
+    statics: dict[int, dict[str, Any]] = field(default_factory=dict)
+    atons: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    bases: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    others: list[tuple[Any, ...]] = field(default_factory=list)
+    rejects: list[tuple[str, str, str, str]] = field(default_factory=list)   # source, reason, detail, raw
+    reasons: Counter[str] = field(default_factory=Counter)
+    messages: int = 0
+
+    def __len__(self) -> int:
+        return len(self.positions) + len(self.statics) + len(self.atons) + len(self.bases) + len(self.others)
+
+
+@dataclass
+class _Pending:
+    parts: list[AISSentence]
+    raws: list[str]
+    reference: datetime
+    received: datetime
+    line_no: int
+    real_clock: bool
+
+
+class StreamDecoder:
+    """Stateful per input stream: its clock (tag blocks, $PGHP, $xxRMC) and its pending fragments."""
+
+    def __init__(self, source: str, *, synthetic_start: datetime | None = None,
+                 now: Any = None) -> None:
+        self.source = source
+        self.out = Output()
+        self.synthetic = clock.SyntheticClock(synthetic_start) if synthetic_start else None
+        self._now = now or (lambda: datetime.now(UTC))
+        self._gps_clock: datetime | None = None
+        self._pghp: datetime | None = None
+        self._pending: OrderedDict[tuple[Any, ...], _Pending] = OrderedDict()
+        self._group_station: dict[str, str] = {}
+
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
+    def take(self) -> Output:
+        out, self.out = self.out, Output()
+        return out
+
+    # --- lines -------------------------------------------------------------------------------
+    def feed(self, line: bytes, line_no: int, received: datetime | None = None) -> None:
+        """One line as read (with or without its newline)."""
+        stripped = line.strip()
+        if not stripped:
+            self.out.reasons["blank"] += 1
+            return
+        if stripped[:1] == b"#" or stripped[:1] == b"{":
+            self.out.reasons["comment"] += 1
+            return
+        received = received or (self.synthetic.at(line_no) if self.synthetic else self._now())
+        units = UNIT_RE.findall(stripped)
+        if not units:
+            self._reject("malformed_sentence", "no NMEA sentence with a checksum on this line", stripped)
+            return
+        leftover = UNIT_RE.sub(b"", stripped)
+        if not HARMLESS_RE.fullmatch(leftover):
+            self._reject("malformed_sentence", f"unparsed text {leftover[:40]!r}", stripped)
+        for tag, body, stamp in units:
+            self._unit(tag, body, line_no, received, clock.from_tag_block(stamp.decode()) if stamp else None)
+        if len(self._pending) and line_no % 64 == 0:
+            self._expire(line_no)
+
+    def finish(self) -> None:
+        """End of input: fragments still waiting are incomplete."""
+        for key in list(self._pending):
+            pend = self._pending.pop(key)
+            self._reject("incomplete_multipart", f"{len(pend.parts)} of {pend.parts[0].frag_cnt} fragments",
+                         b"\n".join(r.encode() for r in pend.raws))
+
+    def _unit(self, tag: bytes, body: bytes, line_no: int, received: datetime,
+              appended: datetime | None) -> None:
+        raw = (b"\\" + tag + b"\\" + body) if tag else body
+        try:
+            sentence = NMEASentenceFactory.produce(body)
+        except UnknownMessageException:
+            self._other_nmea(body, received)
+            return
+        except (InvalidNMEAMessageException, ValueError, IndexError) as err:
+            self._reject("malformed_sentence", str(err)[:120], raw)
+            return
+        if not sentence.is_valid:
+            self._reject("bad_checksum", f"checksum {sentence.checksum:02X} does not match", raw)
+            return
+        if isinstance(sentence, GatehouseSentence):
+            self._pghp = sentence.timestamp.replace(tzinfo=UTC)
+            self.out.reasons["not_ais"] += 1
+            return
+        assert isinstance(sentence, AISSentence)
+        station, reference, real = self.source, received, self.synthetic is None
+        group = None
+        if appended is not None:
+            reference, real = appended, True
+        if tag:
+            tb = TagBlock(tag)
+            tb.init()
+            if not tb.is_valid:
+                # The sentence has its own valid checksum; only the tag block's metadata is untrusted.
+                self.out.reasons["tag_block_ignored"] += 1
+                tag = b""
+        if tag:
+            group = tb.group
+            station = tb.source_station or (self._group_station.get(str(group.group_id)) if group else None) \
+                or self.source
+            if group is not None and tb.source_station:
+                self._group_station[str(group.group_id)] = tb.source_station
+            stamp = clock.from_tag_block(tb.receiver_timestamp)
+            if stamp:
+                reference, real = stamp, True
+        if self._pghp is not None:
+            reference, real, self._pghp = self._pghp, True, None
+        elif self._gps_clock is not None and not tag:
+            reference, real = self._gps_clock, True
+        if sentence.frag_cnt == 1:
+            self._decode(sentence, raw.decode("ascii", "replace"), reference, received, real)
+        else:
+            self._fragment(sentence, raw.decode("ascii", "replace"), station, reference, received, real, line_no)
+
+    def _other_nmea(self, body: bytes, received: datetime) -> None:
+        fields = body.split(b",")
+        if fields[0][3:6] == b"RMC":
+            stamp = clock.from_rmc(fields)
+            if stamp:
+                self._gps_clock = stamp
+        self.out.reasons["not_ais"] += 1
+
+    # --- fragments ---------------------------------------------------------------------------
+    def _fragment(self, s: AISSentence, raw: str, station: str, reference: datetime, received: datetime,
+                  real: bool, line_no: int) -> None:
+        key = (station, s.channel, s.seq_id, s.frag_cnt)
+        pend = self._pending.get(key)
+        if s.frag_num == 1:
+            if pend is not None:
+                self._pending.pop(key)
+                self._reject("incomplete_multipart", "a new message began before this one ended",
+                             "\n".join(pend.raws).encode())
+            self._pending[key] = _Pending([s], [raw], reference, received, line_no, real)
+            if len(self._pending) > MAX_PENDING:
+                _, old = self._pending.popitem(last=False)
+                self._reject("incomplete_multipart", "evicted: too many open messages",
+                             "\n".join(old.raws).encode())
+            return
+        if pend is None or pend.parts[-1].frag_num != s.frag_num - 1:
+            self._reject("orphan_fragment", f"fragment {s.frag_num} of {s.frag_cnt} without its predecessor",
+                         raw.encode())
+            return
+        pend.parts.append(s)
+        pend.raws.append(raw)
+        if s.frag_num == s.frag_cnt:
+            del self._pending[key]
+            whole = AISSentence.assemble_from_iterable(pend.parts)
+            # A message is observed when it is complete (its last fragment), as other decoders order them.
+            self._decode(whole, "\n".join(pend.raws), reference, received, real and pend.real_clock)
+
+    def _expire(self, line_no: int) -> None:
+        for key in [k for k, p in self._pending.items() if line_no - p.line_no > MAX_PENDING_LINES]:
+            pend = self._pending.pop(key)
+            self._reject("incomplete_multipart", "siblings never came", "\n".join(pend.raws).encode())
+
+    # --- messages ----------------------------------------------------------------------------
+    def _decode(self, s: AISSentence, raw: str, reference: datetime, received: datetime, real: bool) -> None:
+        try:
+            msg = s.decode()
+        except MissingPayloadException:
+            self._reject("empty_payload", "no payload", raw.encode())
+            return
+        except UnknownMessageException:
+            self._reject("unsupported_type", f"message type {s.ais_id}", raw.encode())
+            return
+        except (AISBaseException, ValueError, TypeError, IndexError) as err:
+            self._reject("decode_error", f"{type(err).__name__}: {err}"[:120], raw.encode())
+            return
+        t = msg.msg_type
+        second = getattr(msg, "second", None) if real else None
+        observed = clock.observed_at(reference, second if isinstance(second, int) else None)
+        if observed > self._now() + FUTURE:
+            self._reject("future_timestamp", f"observed at {observed.isoformat()}", raw.encode())
+            return
+        try:
+            self._store(msg, t, observed, received, raw, s.bv)
+        except records.Invalid as bad:
+            self._reject(bad.args[0], bad.args[1], raw.encode())
+        except (TypeError, ValueError, AttributeError) as err:   # a truncated payload leaves fields None
+            self._reject("truncated_payload", f"type {t}: {err}"[:120], raw.encode())
+            return
+        self.out.messages += 1
+
+    def _store(self, msg: Any, t: int, observed: datetime, received: datetime, raw: str, bits: Any) -> None:
+        out = self.out
+        if t in records.POSITION_TYPES:
+            out.positions.append(records.position_row(msg, observed, received, self.source))
+        if t in records.STATIC_TYPES or t in records.POSITION_TYPES:
+            mmsi = records.check_mmsi(msg.mmsi)
+            fields: dict[str, Any] = {"kind": "sar_aircraft" if t == 9 else "vessel",
+                                      "flag": records.flag_of(mmsi)}
+            if t in records.STATIC_TYPES:
+                fields.update(records.static_fields(msg, observed, bits), static_at=observed)
+            records.merge_static(out.statics, mmsi, fields)
+        elif t == 21:
+            row = records.aton_row(msg, observed, self.source)
+            if row[0] not in out.atons or out.atons[row[0]][11] <= observed:
+                out.atons[row[0]] = row
+        elif t == 4:
+            row = records.base_station_row(msg, observed, self.source)
+            if row[0] not in out.bases or out.bases[row[0]][4] <= observed:
+                out.bases[row[0]] = row
+        elif t not in records.POSITION_TYPES:
+            mmsi = msg.mmsi if isinstance(msg.mmsi, int) and 0 < msg.mmsi <= 999_999_999 else None
+            out.others.append((self.source, received, t, mmsi, raw))
+
+    def _reject(self, reason: str, detail: str, raw: bytes) -> None:
+        self.out.reasons[reason] += 1
+        if reason not in IGNORED:
+            self.out.rejects.append((self.source, reason, detail, raw.decode("ascii", "replace")[:2000]))

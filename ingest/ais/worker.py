@@ -1,0 +1,247 @@
+"""The AIS worker: sources → decode (this process) → batches → writer (its own process) → PostGIS.
+
+Decoding and writing overlap, so both cores work. The writer keeps every batch it was handed until
+it is committed: on a database outage it holds them in memory up to a bound, spills the rest to
+disk under the spool directory, reconnects with capped backoff and writes them all, in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import pickle
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import psycopg
+
+from ingest.ais.decoder import StreamDecoder
+from ingest.ais.sources import Chunk
+from ingest.ais.writer import AisWriter, Batch, Checkpoint
+from sql import DbSettings, connect, query
+
+log = logging.getLogger(__name__)
+
+
+class Source(Protocol):
+    name: str
+
+    def chunks(self, start_offset: int, stop: Any) -> Any: ...
+
+
+@dataclass
+class Options:
+    batch_rows: int = 20_000
+    batch_ms: int = 250
+    memory_rows: int = 2_000_000          # held in memory while the database is away, then spilled
+    spool_dir: Path = Path(".data/spool")
+    checkpoints: bool = True              # file sources resume where they stopped
+
+
+@dataclass
+class Stats:
+    lines: int = 0
+    messages: int = 0
+    batches: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+class AisIngest:
+    def __init__(self, sources: list[Any], db: DbSettings, options: Options | None = None) -> None:
+        self.sources = sources
+        self.db = db
+        self.options = options or Options()
+        self.stop_event = threading.Event()
+        self.stats = Stats()
+
+    # --- decode side -------------------------------------------------------------------------
+    def run(self) -> Stats:
+        """Until every finite source is exhausted (or stop() is called), then flush and wait for the writer."""
+        ctx = mp.get_context("spawn")
+        batches: Any = ctx.Queue(maxsize=8)
+        writer = ctx.Process(target=writer_main, args=(batches, self.db, self.options), daemon=False)
+        writer.start()
+        chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=32)
+        decoders: dict[str, StreamDecoder] = {}
+        starts = self._start_offsets()
+        readers = [threading.Thread(target=self._read, args=(s, starts.get(s.name, 0), chunks), daemon=True)
+                   for s in self.sources]
+        for source in self.sources:
+            decoders[source.name] = StreamDecoder(source.name, synthetic_start=getattr(source, "mtime", None)
+                                                  if not getattr(source, "follow", True) else None)
+        for t in readers:
+            t.start()
+        live = len(readers)
+        batch, first_at = Batch(), time.monotonic()
+        safe_offset: dict[str, int] = dict(starts)
+        while live:
+            try:
+                chunk = chunks.get(timeout=self.options.batch_ms / 1000)
+            except queue.Empty:
+                chunk = None
+            else:
+                if chunk is None:
+                    live -= 1
+                    continue
+                self._decode_chunk(chunk, decoders[chunk.source], batch, safe_offset)
+            due = time.monotonic() - first_at >= self.options.batch_ms / 1000
+            if len(batch) >= self.options.batch_rows or (due and (len(batch) or batch.checkpoints)):
+                batches.put(batch)
+                self.stats.batches += 1
+                batch, first_at = Batch(), time.monotonic()
+            elif not len(batch):
+                first_at = time.monotonic()
+        for source_name, decoder in decoders.items():
+            decoder.finish()
+            batch.add(decoder.take(), source_name)
+        batches.put(batch)
+        batches.put(None)
+        writer.join()
+        if writer.exitcode != 0:
+            raise RuntimeError(f"AIS writer exited with {writer.exitcode}")
+        return self.stats
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def _read(self, source: Any, start: int, out: queue.Queue[Chunk | None]) -> None:
+        try:
+            for chunk in source.chunks(start, self.stop_event.is_set):
+                out.put(chunk)
+        finally:
+            out.put(None)
+
+    def _decode_chunk(self, chunk: Chunk, decoder: StreamDecoder, batch: Batch, safe: dict[str, int]) -> None:
+        line_no = chunk.first_line_no
+        received = chunk.received_at
+        for line in chunk.lines:
+            decoder.feed(line, line_no, received)
+            line_no += 1
+        self.stats.lines += len(chunk.lines)
+        out = decoder.take()
+        self.stats.messages += out.messages
+        batch.add(out, chunk.source)
+        if chunk.end_offset is not None and self.options.checkpoints:
+            # Resume no later than a fragment still waiting for its sibling (it is re-read then).
+            if not decoder.has_pending():
+                safe[chunk.source] = chunk.end_offset
+            identity = getattr(self._source(chunk.source), "identity", "")
+            batch.checkpoints[chunk.source] = Checkpoint(chunk.source, safe.get(chunk.source, 0), identity)
+
+    def _source(self, name: str) -> Any:
+        return next(s for s in self.sources if s.name == name)
+
+    def _start_offsets(self) -> dict[str, int]:
+        if not self.options.checkpoints:
+            return {}
+        starts = {}
+        with connect(self.db) as conn:
+            for source in self.sources:
+                identity = getattr(source, "identity", None)
+                if identity is None:
+                    continue
+                rows = query(conn, "checkpoint_get", {"source": source.name})
+                if rows and rows[0][1] == identity:
+                    starts[source.name] = int(rows[0][0])
+                    log.info("%s: resuming at byte %d", source.name, rows[0][0])
+        return starts
+
+
+# --- write side (its own process) ----------------------------------------------------------------
+def writer_main(batches: Any, db: DbSettings, options: Options) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s writer: %(message)s")
+    Spooler(db, options).run(batches)
+
+
+class Spooler:
+    """Commits batches in order; keeps them (memory, then disk) while the database is unreachable."""
+
+    def __init__(self, db: DbSettings, options: Options) -> None:
+        self.db = db
+        self.options = options
+        self.memory: deque[Batch] = deque()
+        self.memory_rows = 0
+        self.spool = options.spool_dir
+        self.spool.mkdir(parents=True, exist_ok=True)
+        self.seq = max((int(p.stem) for p in self.spool.glob("*.batch")), default=0)
+        self.writer: AisWriter | None = None
+        self.backoff = 0.2
+        self.retry_at = 0.0
+
+    def run(self, batches: Any) -> None:
+        done = False
+        while not done or self.memory or self._spooled():
+            if not done:
+                try:
+                    item = batches.get(timeout=0.05 if (self.memory or self._spooled()) else 0.5)
+                except queue.Empty:
+                    item = False
+                if item is None:
+                    done = True
+                elif item is not False:
+                    self._hold(item)
+            self._drain()
+            if done and (self.memory or self._spooled()) and time.monotonic() < self.retry_at:
+                time.sleep(min(0.2, self.retry_at - time.monotonic()))
+
+    def _hold(self, batch: Batch) -> None:
+        self.memory.append(batch)
+        self.memory_rows += len(batch)
+        while self.memory_rows > self.options.memory_rows and len(self.memory) > 1:
+            oldest = self.memory.popleft()
+            self.memory_rows -= len(oldest)
+            self.seq += 1
+            path = self.spool / f"{self.seq:012d}.batch"
+            path.with_suffix(".tmp").write_bytes(pickle.dumps(oldest, protocol=pickle.HIGHEST_PROTOCOL))
+            path.with_suffix(".tmp").rename(path)
+            log.warning("database away: spilled %d rows to %s", len(oldest), path)
+
+    def _spooled(self) -> list[Path]:
+        return sorted(self.spool.glob("*.batch"))
+
+    def _drain(self) -> None:
+        if time.monotonic() < self.retry_at:
+            return
+        try:
+            for path in self._spooled():          # the oldest batches are on disk
+                self._write(pickle.loads(path.read_bytes()))
+                path.unlink()
+            while self.memory:
+                self._write(self.memory[0])
+                self.memory_rows -= len(self.memory.popleft())
+            self.backoff = 0.2
+        except psycopg.OperationalError as err:
+            log.warning("database unavailable (%s); retrying in %.1f s", str(err).strip()[:120], self.backoff)
+            self._close()
+            self.retry_at = time.monotonic() + self.backoff
+            self.backoff = min(self.backoff * 2, 5.0)
+
+    def _write(self, batch: Batch) -> None:
+        if self.writer is None:
+            self.writer = AisWriter(connect(self.db))
+        try:
+            self.writer.write(batch)
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as err:
+            # Not the connection but the data: keep the batch for inspection and go on with the next.
+            quarantine = self.spool / "refused"
+            quarantine.mkdir(exist_ok=True)
+            path = quarantine / f"{time.time_ns()}.batch"
+            path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+            log.error("batch of %d rows refused by the database (%s); kept in %s", len(batch), err, path)
+            self._close()
+
+    def _close(self) -> None:
+        if self.writer is not None:
+            try:
+                self.writer.conn.close()
+            except psycopg.Error:
+                pass
+        self.writer = None
+

@@ -1,0 +1,143 @@
+"""Write decoded AIS batches: binary COPY into staging, one set-based merge, all in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import psycopg
+
+from ingest.ais.decoder import Output
+from ingest.ais.records import STATIC_FIELDS, merge_static
+from sql import query, query_text
+
+log = logging.getLogger(__name__)
+
+POSITION_TYPES = ["int4", "timestamptz", "timestamptz", "text", "int2", "float8", "float8", "float4", "float4",
+                  "int2", "float4", "int2", "bool", "int4"]
+VESSEL_TYPES = ["int4", "text", "text", "int4", "text", "text", "int2", "int2", "int2", "int2", "int2", "float4",
+                "text", "timestamptz", "text", "timestamptz"]
+REJECT_CAP = 10_000
+
+
+@dataclass
+class Checkpoint:
+    """Where a file replay has got to; written in the same transaction as the rows it covers."""
+
+    source: str
+    position: int
+    file_identity: str
+
+
+@dataclass
+class Batch:
+    """Everything one write commits: rows of any number of streams, their counts, checkpoints."""
+
+    out: Output = field(default_factory=Output)
+    checkpoints: dict[str, Checkpoint] = field(default_factory=dict)
+    feeds: Counter[str] = field(default_factory=Counter)        # source -> messages
+    feed_rejects: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[tuple[str, str]] = field(default_factory=Counter)   # (source, reason) -> lines
+    last_at: dict[str, datetime] = field(default_factory=dict)
+
+    def add(self, out: Output, source: str) -> None:
+        mine = self.out
+        mine.positions.extend(out.positions)
+        for mmsi, fields in out.statics.items():
+            merge_static(mine.statics, mmsi, fields)
+        for table, rows, at in ((mine.atons, out.atons, 11), (mine.bases, out.bases, 4)):
+            for key, row in rows.items():
+                if key not in table or table[key][at] <= row[at]:
+                    table[key] = row
+        mine.others.extend(out.others)
+        mine.rejects.extend(out.rejects)
+        for reason, n in out.reasons.items():
+            self.reasons[(source, reason)] += n
+        mine.messages += out.messages
+        self.feeds[source] += out.messages
+        self.feed_rejects[source] += len(out.rejects)
+        if out.positions:
+            newest = max(r[2] for r in out.positions)
+            self.last_at[source] = max(self.last_at.get(source, newest), newest)
+
+    def __len__(self) -> int:
+        return len(self.out) + len(self.out.rejects)
+
+
+class AisWriter:
+    """Owns one connection; write() commits a batch or raises, leaving the batch intact for a retry."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+        self.known_days: set[date] = set()
+        self.batches = 0
+        conn.execute(query_text("ais_stage"))
+        conn.commit()
+
+    def write(self, batch: Batch) -> dict[str, int]:
+        out = batch.out
+        started = time.perf_counter()
+        stored = {"positions": 0, "latest": 0}
+        with self.conn.transaction():
+            self._partitions(out.positions)
+            if out.positions:
+                with self.conn.cursor() as cur, cur.copy(
+                        "COPY stg_position FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(POSITION_TYPES)
+                    for row in out.positions:
+                        copy.write_row(row)
+                history, latest = query(self.conn, "ais_merge_positions")[0]
+                stored = {"positions": history, "latest": latest}
+            if out.statics:
+                with self.conn.cursor() as cur, cur.copy("COPY stg_vessel FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(VESSEL_TYPES)
+                    for mmsi, f in out.statics.items():
+                        copy.write_row((mmsi, *(f.get(k) for k in STATIC_FIELDS)))
+                query(self.conn, "ais_merge_vessels")
+            self._small_tables(out)
+            self._rejects_and_feeds(batch)
+        self.batches += 1
+        log.debug("batch: %d positions in %.1f ms", len(out.positions), (time.perf_counter() - started) * 1000)
+        return stored
+
+    def _partitions(self, positions: list[tuple[Any, ...]]) -> None:
+        days = {row[1].date() for row in positions} - self.known_days
+        if days:
+            query(self.conn, "ensure_position_partitions", {"first_day": min(days), "last_day": max(days)})
+            self.known_days |= set(_span(min(days), max(days)))
+
+    def _small_tables(self, out: Output) -> None:
+        with self.conn.cursor() as cur:
+            if out.atons:
+                cur.executemany(query_text("ais_upsert_aton"), list(out.atons.values()))
+            if out.bases:
+                cur.executemany(query_text("ais_upsert_base_station"), list(out.bases.values()))
+            if out.others:
+                cur.executemany(query_text("ais_insert_other"), [(*row, row[4]) for row in out.others])
+
+    def _rejects_and_feeds(self, batch: Batch) -> None:
+        out = batch.out
+        with self.conn.cursor() as cur:
+            if out.rejects:
+                cur.executemany(query_text("ingest_rejects"), out.rejects)
+            if batch.reasons:
+                cur.executemany(query_text("ingest_reject_count"),
+                                [(source, reason, n) for (source, reason), n in batch.reasons.items()])
+            for source, messages in batch.feeds.items():
+                query(self.conn, "feed_status_update", {
+                    "source": source, "kind": "ais", "last_message_at": batch.last_at.get(source),
+                    "rate_per_s": 0.0, "messages": messages, "rejects": batch.feed_rejects[source]})
+            for cp in batch.checkpoints.values():
+                query(self.conn, "checkpoint_set", {"source": cp.source, "position": cp.position,
+                                                    "file_identity": cp.file_identity})
+            if out.rejects and self.batches % 50 == 0:
+                for source in {r[0] for r in out.rejects}:
+                    query(self.conn, "ingest_reject_cap", {"source": source, "keep": REJECT_CAP})
+
+
+def _span(first: date, last: date) -> list[date]:
+    return [date.fromordinal(d) for d in range(first.toordinal(), last.toordinal() + 1)]
