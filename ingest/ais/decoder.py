@@ -247,9 +247,9 @@ class StreamDecoder:
             row = records.base_station_row(msg, observed, self.source)
             if row[0] not in out.bases or out.bases[row[0]][4] <= observed:
                 out.bases[row[0]] = row
-        elif t not in records.POSITION_TYPES:
-            mmsi = msg.mmsi if isinstance(msg.mmsi, int) and 0 < msg.mmsi <= 999_999_999 else None
-            out.others.append((self.source, received, t, mmsi, raw))
+        else:
+            sender = msg.mmsi if isinstance(msg.mmsi, int) and 0 < msg.mmsi <= 999_999_999 else None
+            out.others.append((self.source, received, t, sender, raw))
 
     def _reject(self, reason: str, detail: str, raw: bytes) -> None:
         self.out.reasons[reason] += 1

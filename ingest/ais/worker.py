@@ -7,6 +7,7 @@ disk under the spool directory, reconnects with capped backoff and writes them a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import pickle
@@ -239,9 +240,7 @@ class Spooler:
 
     def _close(self) -> None:
         if self.writer is not None:
-            try:
+            with contextlib.suppress(psycopg.Error):
                 self.writer.conn.close()
-            except psycopg.Error:
-                pass
         self.writer = None
 

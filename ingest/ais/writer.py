@@ -106,9 +106,9 @@ class AisWriter:
 
     def _partitions(self, positions: list[tuple[Any, ...]]) -> None:
         days = {row[1].date() for row in positions} - self.known_days
-        if days:
-            query(self.conn, "ensure_position_partitions", {"first_day": min(days), "last_day": max(days)})
-            self.known_days |= set(_span(min(days), max(days)))
+        if days:   # only the days present: an old replay must not create every day in between
+            query(self.conn, "ensure_position_partitions", {"days": sorted(days)})
+            self.known_days |= days
 
     def _small_tables(self, out: Output) -> None:
         with self.conn.cursor() as cur:
@@ -138,6 +138,3 @@ class AisWriter:
                 for source in {r[0] for r in out.rejects}:
                     query(self.conn, "ingest_reject_cap", {"source": source, "keep": REJECT_CAP})
 
-
-def _span(first: date, last: date) -> list[date]:
-    return [date.fromordinal(d) for d in range(first.toordinal(), last.toordinal() + 1)]

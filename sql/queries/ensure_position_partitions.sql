@@ -1,1 +1,1 @@
-SELECT ensure_position_partitions(%(first_day)s, %(last_day)s)
+SELECT count(*) FILTER (WHERE ensure_position_partition(d)) FROM unnest(%(days)s::date[]) AS d
