@@ -73,6 +73,10 @@ class StreamDecoder:
         self._pghp: datetime | None = None
         self._pending: OrderedDict[tuple[Any, ...], _Pending] = OrderedDict()
         self._group_station: dict[str, str] = {}
+        self._tags: dict[bytes, tuple[bool, str | None, Any, datetime | None]] = {}
+        self._observed_cache: dict[tuple[datetime, int | None], datetime] = {}
+        self._flags: dict[int, str | None] = {}
+        self._horizon = self._now() + FUTURE
 
     def has_pending(self) -> bool:
         return bool(self._pending)
@@ -92,13 +96,17 @@ class StreamDecoder:
             self.out.reasons["comment"] += 1
             return
         received = received or (self.synthetic.at(line_no) if self.synthetic else self._now())
-        units = UNIT_RE.findall(stripped)
-        if not units:
-            self._reject("malformed_sentence", "no NMEA sentence with a checksum on this line", stripped)
-            return
-        leftover = UNIT_RE.sub(b"", stripped)
-        if not HARMLESS_RE.fullmatch(leftover):
-            self._reject("malformed_sentence", f"unparsed text {leftover[:40]!r}", stripped)
+        whole = UNIT_RE.fullmatch(stripped)     # the common case: one sentence, nothing else
+        if whole is not None:
+            units = [whole.groups(default=b"")]
+        else:
+            units = UNIT_RE.findall(stripped)
+            if not units:
+                self._reject("malformed_sentence", "no NMEA sentence with a checksum on this line", stripped)
+                return
+            leftover = UNIT_RE.sub(b"", stripped)
+            if not HARMLESS_RE.fullmatch(leftover):
+                self._reject("malformed_sentence", f"unparsed text {leftover[:40]!r}", stripped)
         for tag, body, stamp in units:
             self._unit(tag, body, line_no, received, clock.from_tag_block(stamp.decode()) if stamp else None)
         if len(self._pending) and line_no % 64 == 0:
@@ -135,19 +143,16 @@ class StreamDecoder:
         if appended is not None:
             reference, real = appended, True
         if tag:
-            tb = TagBlock(tag)
-            tb.init()
-            if not tb.is_valid:
+            valid, tag_station, group, stamp = self._tag_block(tag)
+            if not valid:
                 # The sentence has its own valid checksum; only the tag block's metadata is untrusted.
                 self.out.reasons["tag_block_ignored"] += 1
                 tag = b""
         if tag:
-            group = tb.group
-            station = tb.source_station or (self._group_station.get(str(group.group_id)) if group else None) \
+            station = tag_station or (self._group_station.get(str(group.group_id)) if group else None) \
                 or self.source
-            if group is not None and tb.source_station:
-                self._group_station[str(group.group_id)] = tb.source_station
-            stamp = clock.from_tag_block(tb.receiver_timestamp)
+            if group is not None and tag_station:
+                self._group_station[str(group.group_id)] = tag_station
             if stamp:
                 reference, real = stamp, True
         if self._pghp is not None:
@@ -155,9 +160,22 @@ class StreamDecoder:
         elif self._gps_clock is not None and not tag:
             reference, real = self._gps_clock, True
         if sentence.frag_cnt == 1:
-            self._decode(sentence, raw.decode("ascii", "replace"), reference, received, real)
+            self._decode(sentence, raw, reference, received, real)
         else:
             self._fragment(sentence, raw.decode("ascii", "replace"), station, reference, received, real, line_no)
+
+    def _tag_block(self, tag: bytes) -> tuple[bool, str | None, Any, datetime | None]:
+        """Parsed tag blocks, cached: a receiver repeats the same one for every sentence of a second."""
+        hit = self._tags.get(tag)
+        if hit is None:
+            tb = TagBlock(tag)
+            tb.init()
+            hit = (tb.is_valid, tb.source_station, tb.group, clock.from_tag_block(tb.receiver_timestamp))
+            if len(self._tags) > 4096:
+                self._tags.clear()
+            if tb.group is None:
+                self._tags[tag] = hit
+        return hit
 
     def _other_nmea(self, body: bytes, received: datetime) -> None:
         fields = body.split(b",")
@@ -193,7 +211,7 @@ class StreamDecoder:
             del self._pending[key]
             whole = AISSentence.assemble_from_iterable(pend.parts)
             # A message is observed when it is complete (its last fragment), as other decoders order them.
-            self._decode(whole, "\n".join(pend.raws), reference, received, real and pend.real_clock)
+            self._decode(whole, "\n".join(pend.raws).encode(), reference, received, real and pend.real_clock)
 
     def _expire(self, line_no: int) -> None:
         for key in [k for k, p in self._pending.items() if line_no - p.line_no > MAX_PENDING_LINES]:
@@ -201,41 +219,54 @@ class StreamDecoder:
             self._reject("incomplete_multipart", "siblings never came", "\n".join(pend.raws).encode())
 
     # --- messages ----------------------------------------------------------------------------
-    def _decode(self, s: AISSentence, raw: str, reference: datetime, received: datetime, real: bool) -> None:
+    def _decode(self, s: AISSentence, raw: bytes, reference: datetime, received: datetime, real: bool) -> None:
         try:
             msg = s.decode()
         except MissingPayloadException:
-            self._reject("empty_payload", "no payload", raw.encode())
+            self._reject("empty_payload", "no payload", raw)
             return
         except UnknownMessageException:
-            self._reject("unsupported_type", f"message type {s.ais_id}", raw.encode())
+            self._reject("unsupported_type", f"message type {s.ais_id}", raw)
             return
         except (AISBaseException, ValueError, TypeError, IndexError) as err:
-            self._reject("decode_error", f"{type(err).__name__}: {err}"[:120], raw.encode())
+            self._reject("decode_error", f"{type(err).__name__}: {err}"[:120], raw)
             return
         t = msg.msg_type
         second = getattr(msg, "second", None) if real else None
-        observed = clock.observed_at(reference, second if isinstance(second, int) else None)
-        if observed > self._now() + FUTURE:
-            self._reject("future_timestamp", f"observed at {observed.isoformat()}", raw.encode())
-            return
+        observed = self._observed(reference, second if isinstance(second, int) else None)
+        if observed > self._horizon:
+            self._horizon = self._now() + FUTURE
+            if observed > self._horizon:
+                self._reject("future_timestamp", f"observed at {observed.isoformat()}", raw)
+                return
         try:
             self._store(msg, t, observed, received, raw, s.bv)
         except records.Invalid as bad:
-            self._reject(bad.args[0], bad.args[1], raw.encode())
+            self._reject(bad.args[0], bad.args[1], raw)
+            return
         except (TypeError, ValueError, AttributeError) as err:   # a truncated payload leaves fields None
-            self._reject("truncated_payload", f"type {t}: {err}"[:120], raw.encode())
+            self._reject("truncated_payload", f"type {t}: {err}"[:120], raw)
             return
         self.out.messages += 1
 
-    def _store(self, msg: Any, t: int, observed: datetime, received: datetime, raw: str, bits: Any) -> None:
+    def _observed(self, reference: datetime, second: int | None) -> datetime:
+        key = (reference, second)
+        hit = self._observed_cache.get(key)
+        if hit is None:
+            if len(self._observed_cache) > 8192:
+                self._observed_cache.clear()
+            hit = self._observed_cache[key] = clock.observed_at(reference, second)
+        return hit
+
+    def _store(self, msg: Any, t: int, observed: datetime, received: datetime, raw: bytes, bits: Any) -> None:
         out = self.out
         if t in records.POSITION_TYPES:
             out.positions.append(records.position_row(msg, observed, received, self.source))
         if t in records.STATIC_TYPES or t in records.POSITION_TYPES:
             mmsi = records.check_mmsi(msg.mmsi)
-            fields: dict[str, Any] = {"kind": "sar_aircraft" if t == 9 else "vessel",
-                                      "flag": records.flag_of(mmsi)}
+            if t not in records.STATIC_TYPES and t != 9 and mmsi in out.statics:
+                return              # a position adds nothing to what this batch already knows of the vessel
+            fields: dict[str, Any] = {"kind": "sar_aircraft" if t == 9 else "vessel", "flag": self._flag(mmsi)}
             if t in records.STATIC_TYPES:
                 fields.update(records.static_fields(msg, observed, bits), static_at=observed)
             records.merge_static(out.statics, mmsi, fields)
@@ -249,7 +280,16 @@ class StreamDecoder:
                 out.bases[row[0]] = row
         else:
             sender = msg.mmsi if isinstance(msg.mmsi, int) and 0 < msg.mmsi <= 999_999_999 else None
-            out.others.append((self.source, received, t, sender, raw))
+            out.others.append((self.source, received, t, sender, raw.decode("ascii", "replace")))
+
+    def _flag(self, mmsi: int) -> str | None:
+        try:
+            return self._flags[mmsi]
+        except KeyError:
+            if len(self._flags) > 100_000:
+                self._flags.clear()
+            flag = self._flags[mmsi] = records.flag_of(mmsi)
+            return flag
 
     def _reject(self, reason: str, detail: str, raw: bytes) -> None:
         self.out.reasons[reason] += 1

@@ -112,10 +112,20 @@ def position_row(msg: Any, observed: datetime, received: datetime, source: str) 
         course = None if msg.course is None or msg.course >= 511 else float(msg.course)
         return (check_mmsi(msg.mmsi), observed, received, source, t, lon, lat, speed, course, None, None,
                 int(msg.status), bool(msg.accuracy), None)
-    status = int(msg.status) if t in (1, 2, 3) else None
-    turn = rot(msg.turn) if t in (1, 2, 3) else None
-    return (check_mmsi(msg.mmsi), observed, received, source, t, lon, lat, sog(msg.speed), cog(msg.course),
-            heading(msg.heading), turn, status, bool(msg.accuracy), None)
+    # the hot path (most messages): the checks of sog(), cog(), heading() and rot(), inlined
+    speed, course, head = msg.speed, msg.course, msg.heading
+    if t <= 3:
+        status, turn = int(msg.status), msg.turn
+        turn = None if turn is None or turn <= -128 else float(turn)
+    else:
+        status = turn = None
+    mmsi = msg.mmsi
+    if not 1 <= mmsi <= 999_999_999:
+        check_mmsi(mmsi)
+    return (mmsi, observed, received, source, t, lon, lat,
+            None if speed is None or speed >= 102.29 or speed < 0 else float(speed),
+            None if course is None or not 0 <= course < 360 else float(course),
+            None if head is None or not 0 <= head <= 359 else int(head), turn, status, bool(msg.accuracy), None)
 
 
 # Static fields in the order of the vessel staging table (after mmsi).

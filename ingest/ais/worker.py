@@ -42,6 +42,7 @@ class Options:
     memory_rows: int = 2_000_000          # held in memory while the database is away, then spilled
     spool_dir: Path = Path(".data/spool")
     checkpoints: bool = True              # file sources resume where they stopped
+    coalesce_rows: int = 100_000          # the most one write transaction takes from the queue
 
 
 @dataclass
@@ -185,10 +186,26 @@ class Spooler:
                 if item is None:
                     done = True
                 elif item is not False:
-                    self._hold(item)
+                    done = self._hold_more(item, batches)
             self._drain()
             if done and (self.memory or self._spooled()) and time.monotonic() < self.retry_at:
                 time.sleep(min(0.2, self.retry_at - time.monotonic()))
+
+    def _hold_more(self, first: Batch, batches: Any) -> bool:
+        """Take what else is already queued into one transaction: under load the writer falls behind
+        and its transactions grow, so the live picture is updated once per vessel per transaction."""
+        merged, done = first, False
+        while len(merged) < self.options.coalesce_rows:
+            try:
+                item = batches.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                done = True
+                break
+            merged.merge(item)
+        self._hold(merged)
+        return done
 
     def _hold(self, batch: Batch) -> None:
         self.memory.append(batch)

@@ -45,6 +45,16 @@ class Batch:
     last_at: dict[str, datetime] = field(default_factory=dict)
 
     def add(self, out: Output, source: str) -> None:
+        self._add_rows(out)
+        for reason, n in out.reasons.items():
+            self.reasons[(source, reason)] += n
+        self.feeds[source] += out.messages
+        self.feed_rejects[source] += len(out.rejects)
+        if out.positions:
+            newest = max(r[2] for r in out.positions)
+            self.last_at[source] = max(self.last_at.get(source, newest), newest)
+
+    def _add_rows(self, out: Output) -> None:
         mine = self.out
         mine.positions.extend(out.positions)
         for mmsi, fields in out.statics.items():
@@ -55,14 +65,20 @@ class Batch:
                     table[key] = row
         mine.others.extend(out.others)
         mine.rejects.extend(out.rejects)
-        for reason, n in out.reasons.items():
-            self.reasons[(source, reason)] += n
         mine.messages += out.messages
-        self.feeds[source] += out.messages
-        self.feed_rejects[source] += len(out.rejects)
-        if out.positions:
-            newest = max(r[2] for r in out.positions)
-            self.last_at[source] = max(self.last_at.get(source, newest), newest)
+
+    def merge(self, other: Batch) -> None:
+        """Fold a later batch into this one (same order, later wins), for one transaction."""
+        for source, n in other.feeds.items():
+            self.feeds[source] += n
+        self.feed_rejects.update(other.feed_rejects)
+        self.reasons.update(other.reasons)
+        for source, at in other.last_at.items():
+            self.last_at[source] = max(self.last_at.get(source, at), at)
+        self.checkpoints.update(other.checkpoints)
+        other.feeds.clear()
+        other.reasons.clear()
+        self._add_rows(other.out)
 
     def __len__(self) -> int:
         return len(self.out) + len(self.out.rejects)
@@ -74,6 +90,7 @@ class AisWriter:
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
         self.known_days: set[date] = set()
+        self.known: set[int] = set()       # MMSIs committed to `vessel` by this writer
         self.batches = 0
         conn.execute(query_text("ais_stage"))
         conn.commit()
@@ -92,15 +109,21 @@ class AisWriter:
                         copy.write_row(row)
                 history, latest = query(self.conn, "ais_merge_positions")[0]
                 stored = {"positions": history, "latest": latest}
-            if out.statics:
+            # A vessel this writer has already stored needs no row for a mere position report.
+            statics = [(m, f) for m, f in out.statics.items()
+                       if m not in self.known or f.get("static_at") is not None or f.get("kind") != "vessel"]
+            if statics:
                 with self.conn.cursor() as cur, cur.copy("COPY stg_vessel FROM STDIN (FORMAT BINARY)") as copy:
                     copy.set_types(VESSEL_TYPES)
-                    for mmsi, f in out.statics.items():
+                    for mmsi, f in statics:
                         copy.write_row((mmsi, *(f.get(k) for k in STATIC_FIELDS)))
                 query(self.conn, "ais_merge_vessels")
             self._small_tables(out)
             self._rejects_and_feeds(batch)
         self.batches += 1
+        if len(self.known) > 1_000_000:
+            self.known.clear()
+        self.known.update(m for m, _ in statics)
         log.debug("batch: %d positions in %.1f ms", len(out.positions), (time.perf_counter() - started) * 1000)
         return stored
 

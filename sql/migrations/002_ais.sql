@@ -39,7 +39,8 @@ CREATE TABLE vessel_position (
     PRIMARY KEY (mmsi, observed_at)
 ) PARTITION BY RANGE (observed_at);
 CREATE INDEX vessel_position_time_idx ON vessel_position USING brin (observed_at);
-CREATE INDEX vessel_position_geom_idx ON vessel_position USING gist (geom);
+-- No spatial index on history: it is read by vessel and time (tracks, replay), and a GiST index
+-- here would halve the ingest rate. Spatial questions go to vessel_latest or through time first.
 -- Rows for a day without a partition land here; ensure_position_partition moves them out.
 CREATE TABLE vessel_position_default PARTITION OF vessel_position DEFAULT;
 
@@ -110,7 +111,6 @@ CREATE TABLE vessel_latest (
     altitude_m    integer
 );
 CREATE INDEX vessel_latest_geom_idx ON vessel_latest USING gist (geom);
-CREATE INDEX vessel_latest_time_idx ON vessel_latest (observed_at);
 
 CREATE TABLE aton (
     mmsi          integer PRIMARY KEY CHECK (mmsi BETWEEN 1 AND 999999999),

@@ -1,0 +1,154 @@
+"""AIS ingest benchmark: end-to-end sentences/s into the indexed tables, beside two ceilings.
+
+    .venv/bin/python -m bench.ais_ingest [--messages 500000]
+
+Prints (1) the bare pyais decode loop, (2) a bare binary COPY of pre-decoded position rows, and
+(3) the real pipeline (decode process + writer process, COPY + merge into partitioned, indexed
+tables) with the peak RSS of its processes. Runs against a fresh database `portmap_bench` on the
+private cluster (or DATABASE_URL's server). Target on 2 cores: >= 80,000 sentences/s, RSS <= 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from pyais.stream import FileReaderStream
+
+from bench.aisgen import write_file
+from ingest.ais.decoder import StreamDecoder
+from ingest.ais.sources import FileSource
+from ingest.ais.worker import AisIngest, Options
+from ingest.ais.writer import POSITION_TYPES
+from sql import DbSettings
+from sql.migrate import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh_database(name: str) -> str:
+    params = conninfo_to_dict(DbSettings().url)
+    admin = make_conninfo(**{**params, "dbname": "postgres"})
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_conninfo(**{**params, "dbname": name})
+    with psycopg.connect(url) as conn:
+        migrate(conn)
+    return url
+
+
+def bare_pyais(path: Path) -> float:
+    started = time.perf_counter()
+    for msg in FileReaderStream(str(path)):
+        msg.decode()
+    return time.perf_counter() - started
+
+
+def bare_copy(url: str, rows: list[tuple[Any, ...]]) -> float:
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TEMP TABLE bare (mmsi int4, observed_at timestamptz, received_at timestamptz, "
+                     "source text, msg_type int2, lon float8, lat float8, sog float4, cog float4, heading int2, "
+                     "rot float4, status int2, accuracy bool, altitude int4)")
+        started = time.perf_counter()
+        with conn.cursor() as cur, cur.copy("COPY bare FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(POSITION_TYPES)
+            for row in rows:
+                copy.write_row(row)
+        conn.commit()
+        return time.perf_counter() - started
+
+
+def rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+class RssSampler(threading.Thread):
+    """Peak resident memory of this process and its children, sampled every 50 ms."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak = 0.0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self.done.is_set():
+            children = [int(p) for p in _children(me)]
+            self.peak = max(self.peak, rss_mb([me, *children]))
+            time.sleep(0.05)
+
+
+def _children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=500_000)
+    args = parser.parse_args()
+    path = ROOT / ".data" / "bench" / f"ais_mix_{args.messages}.nmea"
+    if not path.exists():
+        print(f"generating {args.messages:,} messages → {path} …", flush=True)
+        write_file(path, args.messages)
+    lines = sum(1 for _ in path.open("rb"))
+    print(f"input: {lines:,} sentences, {args.messages:,} messages, {path.stat().st_size / 1e6:.0f} MB")
+
+    t_pyais = bare_pyais(path)
+    decoder = StreamDecoder("bench", synthetic_start=datetime(2026, 1, 1, tzinfo=UTC))
+    with path.open("rb") as fh:
+        for i, line in enumerate(fh):
+            decoder.feed(line, i)
+    rows = decoder.take().positions
+    url = fresh_database("portmap_bench")
+    t_copy = bare_copy(url, rows)
+    n_rows = len(rows)
+    del rows, decoder          # the RSS figure below is the pipeline's, not these ceilings'
+    gc.collect()
+
+    sampler = RssSampler()
+    sampler.start()
+    started = time.perf_counter()
+    options = Options(checkpoints=False, spool_dir=ROOT / ".data" / "bench" / "spool")
+    AisIngest([FileSource(path, "bench")], DbSettings(url=url), options).run()
+    t_e2e = time.perf_counter() - started
+    sampler.done.set()
+    sampler.join()
+    with psycopg.connect(url) as conn:
+        stored = conn.execute("SELECT (SELECT count(*) FROM vessel_position), (SELECT count(*) FROM vessel_latest),"
+                              " (SELECT count(*) FROM vessel)").fetchone()
+    assert stored is not None
+
+    pyais_rate, copy_rate, e2e_rate = lines / t_pyais, n_rows / t_copy, lines / t_e2e
+    print(f"cores: {os.cpu_count()}")
+    print(f"bare pyais decode loop : {pyais_rate:>10,.0f} sentences/s")
+    print(f"bare binary COPY       : {copy_rate:>10,.0f} rows/s ({n_rows:,} position rows)")
+    print(f"end-to-end             : {e2e_rate:>10,.0f} sentences/s "
+          f"({lines:,} in {t_e2e:.2f} s; target >= 80,000)")
+    print(f"end-to-end / pyais     : {e2e_rate / pyais_rate:.2f}")
+    print(f"end-to-end / COPY      : {e2e_rate / copy_rate:.2f}")
+    print(f"peak RSS (all processes): {sampler.peak:.0f} MB (target <= 300 MB)")
+    print(f"stored: {stored[0]:,} positions, {stored[1]:,} latest, {stored[2]:,} vessels")
+
+
+if __name__ == "__main__":
+    main()
