@@ -31,7 +31,7 @@ test-slow: services
 	@$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 lint: bootstrap
-	@.venv/bin/ruff check app layers ingest sql tests scripts
+	@.venv/bin/ruff check app layers ingest sql tests scripts bench
 	@.venv/bin/mypy
 
 stop:

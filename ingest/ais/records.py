@@ -114,11 +114,11 @@ def position_row(msg: Any, observed: datetime, received: datetime, source: str) 
                 int(msg.status), bool(msg.accuracy), None)
     # the hot path (most messages): the checks of sog(), cog(), heading() and rot(), inlined
     speed, course, head = msg.speed, msg.course, msg.heading
+    status: int | None = None
+    turn: float | None = None
     if t <= 3:
-        status, turn = int(msg.status), msg.turn
-        turn = None if turn is None or turn <= -128 else float(turn)
-    else:
-        status = turn = None
+        status = int(msg.status)
+        turn = None if msg.turn is None or msg.turn <= -128 else float(msg.turn)
     mmsi = msg.mmsi
     if not 1 <= mmsi <= 999_999_999:
         check_mmsi(mmsi)

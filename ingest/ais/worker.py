@@ -177,7 +177,11 @@ class Spooler:
 
     def run(self, batches: Any) -> None:
         done = False
+        parent = mp.parent_process()
         while not done or self.memory or self._spooled():
+            if not done and parent is not None and not parent.is_alive() and batches.empty():
+                log.warning("the decoder is gone: writing what was handed over, then stopping")
+                done = True
             if not done:
                 try:
                     item = batches.get(timeout=0.05 if (self.memory or self._spooled()) else 0.5)
