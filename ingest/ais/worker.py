@@ -43,6 +43,8 @@ class Options:
     spool_dir: Path = Path(".data/spool")
     checkpoints: bool = True              # file sources resume where they stopped
     coalesce_rows: int = 100_000          # the most one write transaction takes from the queue
+    retention_days: int | None = 30       # position history kept; None keeps everything
+    speed: float | None = None            # replay files at this multiple of their recorded pace
 
 
 @dataclass
@@ -245,7 +247,7 @@ class Spooler:
 
     def _write(self, batch: Batch) -> None:
         if self.writer is None:
-            self.writer = AisWriter(connect(self.db))
+            self.writer = AisWriter(connect(self.db), self.options.retention_days)
         try:
             self.writer.write(batch)
         except psycopg.OperationalError:

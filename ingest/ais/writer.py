@@ -87,8 +87,10 @@ class Batch:
 class AisWriter:
     """Owns one connection; write() commits a batch or raises, leaving the batch intact for a retry."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], retention_days: int | None = None) -> None:
         self.conn = conn
+        self.retention_days = retention_days
+        self.retention_due = 0.0
         self.known_days: set[date] = set()
         self.known: set[int] = set()       # MMSIs committed to `vessel` by this writer
         self.batches = 0
@@ -121,11 +123,22 @@ class AisWriter:
             self._small_tables(out)
             self._rejects_and_feeds(batch)
         self.batches += 1
+        if self.retention_days and time.monotonic() >= self.retention_due:
+            self.apply_retention()
         if len(self.known) > 1_000_000:
             self.known.clear()
         self.known.update(m for m, _ in statics)
         log.debug("batch: %d positions in %.1f ms", len(out.positions), (time.perf_counter() - started) * 1000)
         return stored
+
+    def apply_retention(self) -> list[str]:
+        """Drop history days older than the port keeps them (hourly; partitions make it instant)."""
+        dropped = [r[0] for r in query(self.conn, "retention_positions", {"keep_days": self.retention_days})]
+        self.conn.commit()
+        self.retention_due = time.monotonic() + 3600
+        if dropped:
+            log.info("retention: dropped %s", ", ".join(dropped))
+        return dropped
 
     def _partitions(self, positions: list[tuple[Any, ...]]) -> None:
         days = {row[1].date() for row in positions} - self.known_days

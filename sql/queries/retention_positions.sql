@@ -1,0 +1,1 @@
+SELECT drop_position_partitions_older_than(%(keep_days)s)

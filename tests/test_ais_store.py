@@ -1,0 +1,67 @@
+"""Storage details: tracks for the map, retention of history, the live picture only moves forward."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+
+from ingest.ais.decoder import StreamDecoder
+from ingest.ais.writer import AisWriter, Batch
+from sql import query
+
+pytestmark = pytest.mark.db
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def _position(mmsi: int, at: datetime, lon: float, lat: float, sog: float = 5.0) -> tuple[Any, ...]:
+    return (mmsi, at, at, "test", 1, lon, lat, sog, 90.0, 90, None, 0, True, None)
+
+
+def _write(url: str, positions: list[tuple[Any, ...]], retention: int | None = None) -> AisWriter:
+    decoder = StreamDecoder("test")
+    out = decoder.take()
+    out.positions.extend(positions)
+    batch = Batch()
+    batch.add(out, "test")
+    writer = AisWriter(psycopg.connect(url), retention)
+    writer.write(batch)
+    return writer
+
+
+def test_tracks_are_linestrings_of_the_last_minutes(databases: Any) -> None:
+    url = databases.create()
+    rows = [_position(412000001, NOW - timedelta(minutes=m), 119.20 + m / 1000, 37.2) for m in range(0, 40, 5)]
+    rows += [_position(412000002, NOW - timedelta(minutes=1), 119.3, 37.3)]          # one point: no track
+    _write(url, rows)
+    with psycopg.connect(url) as conn:
+        tracks = query(conn, "ais_tracks", {"at": NOW, "minutes": 30, "mmsi": None})
+        one = query(conn, "ais_tracks", {"at": NOW, "minutes": 30, "mmsi": 412000001})
+    assert [(t[0], t[1]) for t in tracks] == [(412000001, 6)]      # 0, 5, …, 25 minutes ago
+    assert one[0][1] == 6 and one[0][3] == NOW
+
+
+def test_the_live_picture_only_moves_forward(databases: Any) -> None:
+    url = databases.create()
+    _write(url, [_position(412000003, NOW, 119.25, 37.25)])
+    _write(url, [_position(412000003, NOW - timedelta(minutes=3), 119.0, 37.0)])     # late, older report
+    _write(url, [(412000003, NOW + timedelta(seconds=10), NOW, "test", 1, None, None, 7.5, 91.0, 91, None, 0,
+                  True, None)])                                                      # newer, position n/a
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT observed_at, ST_X(geom), sog_kn FROM vessel_latest").fetchone()
+        history = conn.execute("SELECT count(*), count(geom) FROM vessel_position").fetchone()
+    assert row == (NOW + timedelta(seconds=10), 119.25, 7.5)
+    assert history == (3, 2)
+
+
+def test_retention_drops_old_days_and_keeps_recent_ones(databases: Any) -> None:
+    url = databases.create()
+    old = NOW - timedelta(days=40)
+    writer = _write(url, [_position(412000004, old, 119.2, 37.2), _position(412000004, NOW, 119.2, 37.2)])
+    writer.retention_days = 30
+    dropped = writer.apply_retention()
+    assert dropped == [f"vessel_position_{old:%Y%m%d}"]
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM vessel_position").fetchone() == (1,)
