@@ -44,11 +44,12 @@ def cmd_ais(args: argparse.Namespace) -> int:
     """Ingest AIS NMEA from files, UDP and TCP at once until the files end (or forever when live)."""
     from ingest.ais.sources import FileSource, TcpSource, UdpSource, parse_address
     from ingest.ais.worker import AisIngest, Options
+    from ingest.metrics import IngestMetrics
 
     sources: list[object] = []
     for i, path in enumerate(args.file or []):
         station = args.station if len(args.file) == 1 and args.station else f"{args.station or 'file'}-{i}"
-        sources.append(FileSource(Path(path), station, follow=args.follow))
+        sources.append(FileSource(Path(path), station, follow=args.follow, chunk_lines=20 if args.speed else 2000))
     for i, addr in enumerate(args.udp or []):
         sources.append(UdpSource(*parse_address(addr), station=f"{args.station or 'udp'}-{i}"))
     for i, addr in enumerate(args.tcp or []):
@@ -56,8 +57,13 @@ def cmd_ais(args: argparse.Namespace) -> int:
     if not sources:
         print("ais: give at least one --file, --udp or --tcp", file=sys.stderr)
         return 2
-    options = Options(checkpoints=not args.no_checkpoint, spool_dir=Path(args.spool))
-    worker = AisIngest(sources, DbSettings(), options)
+    options = Options(checkpoints=not args.no_checkpoint, spool_dir=Path(args.spool),
+                      retention_days=args.retention_days or None, speed=args.speed)
+    metrics = IngestMetrics()
+    if args.metrics:
+        host, port = parse_address(args.metrics)
+        metrics.serve(host, port)
+    worker = AisIngest(sources, DbSettings(), options, metrics)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     try:
         stats = worker.run()
@@ -83,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     ais.add_argument("--station", help="station id of the source (default: file-N, udp-N, tcp-N)")
     ais.add_argument("--no-checkpoint", action="store_true", help="read files from the start, record nothing")
     ais.add_argument("--spool", default=".data/spool/ais", help="where batches wait while the database is away")
+    ais.add_argument("--speed", type=float, help="replay files at X times their recorded pace (tag blocks, "
+                     "$PGHP); without it, as fast as possible")
+    ais.add_argument("--metrics", help="serve Prometheus /metrics on HOST:PORT (e.g. 127.0.0.1:9101)")
+    ais.add_argument("--retention-days", type=int, default=30, help="keep this many days of history (0: all)")
     ais.set_defaults(func=cmd_ais)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -77,6 +77,7 @@ class StreamDecoder:
         self._observed_cache: dict[tuple[datetime, int | None], datetime] = {}
         self._flags: dict[int, str | None] = {}
         self._horizon = self._now() + FUTURE
+        self.clock_at: datetime | None = None     # the input's own clock at the last line that had one
 
     def has_pending(self) -> bool:
         return bool(self._pending)
@@ -159,6 +160,8 @@ class StreamDecoder:
             reference, real, self._pghp = self._pghp, True, None
         elif self._gps_clock is not None and not tag:
             reference, real = self._gps_clock, True
+        if real:
+            self.clock_at = reference
         if sentence.frag_cnt == 1:
             self._decode(sentence, raw, reference, received, real)
         else:

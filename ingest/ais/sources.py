@@ -37,8 +37,9 @@ def file_identity(path: Path) -> str:
 class FileSource:
     """Lines of a log file from a byte offset; `follow` keeps reading what is appended (like tail -f)."""
 
-    def __init__(self, path: Path, station: str, *, follow: bool = False) -> None:
+    def __init__(self, path: Path, station: str, *, follow: bool = False, chunk_lines: int = CHUNK_LINES) -> None:
         self.path = path
+        self.chunk_lines = chunk_lines
         self.station = station
         self.follow = follow
         self.identity = file_identity(path)
@@ -63,7 +64,7 @@ class FileSource:
                     lines.append(line)
                     offset += len(line)
                     line_no += 1
-                    if len(lines) >= CHUNK_LINES:
+                    if len(lines) >= self.chunk_lines:
                         break
                 if lines:
                     yield Chunk(self.name, lines, first, offset)

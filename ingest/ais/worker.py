@@ -24,6 +24,7 @@ import psycopg
 from ingest.ais.decoder import StreamDecoder
 from ingest.ais.sources import Chunk
 from ingest.ais.writer import AisWriter, Batch, Checkpoint
+from ingest.metrics import IngestMetrics, spool_size
 from sql import DbSettings, connect, query
 
 log = logging.getLogger(__name__)
@@ -56,19 +57,23 @@ class Stats:
 
 
 class AisIngest:
-    def __init__(self, sources: list[Any], db: DbSettings, options: Options | None = None) -> None:
+    def __init__(self, sources: list[Any], db: DbSettings, options: Options | None = None,
+                 metrics: IngestMetrics | None = None) -> None:
         self.sources = sources
         self.db = db
         self.options = options or Options()
+        self.metrics = metrics
         self.stop_event = threading.Event()
         self.stats = Stats()
+        self._pace_origin: tuple[Any, float] | None = None
 
     # --- decode side -------------------------------------------------------------------------
     def run(self) -> Stats:
         """Until every finite source is exhausted (or stop() is called), then flush and wait for the writer."""
         ctx = mp.get_context("spawn")
         batches: Any = ctx.Queue(maxsize=8)
-        writer = ctx.Process(target=writer_main, args=(batches, self.db, self.options), daemon=False)
+        self.reports: Any = ctx.Queue()
+        writer = ctx.Process(target=writer_main, args=(batches, self.db, self.options, self.reports), daemon=False)
         writer.start()
         chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=32)
         decoders: dict[str, StreamDecoder] = {}
@@ -93,6 +98,7 @@ class AisIngest:
                     live -= 1
                     continue
                 self._decode_chunk(chunk, decoders[chunk.source], batch, safe_offset)
+            self._report(batches)
             due = time.monotonic() - first_at >= self.options.batch_ms / 1000
             if len(batch) >= self.options.batch_rows or (due and (len(batch) or batch.checkpoints)):
                 batches.put(batch)
@@ -106,12 +112,30 @@ class AisIngest:
         batches.put(batch)
         batches.put(None)
         writer.join()
+        self._report(batches)
         if writer.exitcode != 0:
             raise RuntimeError(f"AIS writer exited with {writer.exitcode}")
         return self.stats
 
     def stop(self) -> None:
         self.stop_event.set()
+
+    def _report(self, batches: Any) -> None:
+        if self.metrics is None:
+            return
+        m = self.metrics
+        with contextlib.suppress(NotImplementedError):
+            m.queue_depth.set(batches.qsize())
+        while True:
+            try:
+                rows, seconds, held, spooled = self.reports.get_nowait()
+            except queue.Empty:
+                return
+            if seconds is not None:
+                m.batch_seconds.observe(seconds)
+                m.batch_rows.inc(rows)
+            m.held_rows.set(held)
+            m.spool_bytes.set(spooled)
 
     def _read(self, source: Any, start: int, out: queue.Queue[Chunk | None]) -> None:
         try:
@@ -126,9 +150,16 @@ class AisIngest:
         for line in chunk.lines:
             decoder.feed(line, line_no, received)
             line_no += 1
+            if self.options.speed and decoder.clock_at is not None:
+                self._pace(decoder.clock_at)
         self.stats.lines += len(chunk.lines)
         out = decoder.take()
         self.stats.messages += out.messages
+        if self.metrics is not None:
+            self.metrics.lines.labels(chunk.source).inc(len(chunk.lines))
+            self.metrics.messages.labels(chunk.source).inc(out.messages)
+            for reason, n in out.reasons.items():
+                self.metrics.rejects.labels(chunk.source, reason).inc(n)
         batch.add(out, chunk.source)
         if chunk.end_offset is not None and self.options.checkpoints:
             # Resume no later than a fragment still waiting for its sibling (it is re-read then).
@@ -136,6 +167,17 @@ class AisIngest:
                 safe[chunk.source] = chunk.end_offset
             identity = getattr(self._source(chunk.source), "identity", "")
             batch.checkpoints[chunk.source] = Checkpoint(chunk.source, safe.get(chunk.source, 0), identity)
+
+    def _pace(self, clock_at: Any) -> None:
+        """Replay at `speed` times the input's own pace: sleep until its clock is due on the wall clock."""
+        if self._pace_origin is None:
+            self._pace_origin = (clock_at, time.monotonic())
+            return
+        first_clock, first_wall = self._pace_origin
+        due = first_wall + (clock_at - first_clock).total_seconds() / (self.options.speed or 1)
+        delay = due - time.monotonic()
+        if delay > 0:
+            self.stop_event.wait(min(delay, 5.0))
 
     def _source(self, name: str) -> Any:
         return next(s for s in self.sources if s.name == name)
@@ -157,16 +199,17 @@ class AisIngest:
 
 
 # --- write side (its own process) ----------------------------------------------------------------
-def writer_main(batches: Any, db: DbSettings, options: Options) -> None:
+def writer_main(batches: Any, db: DbSettings, options: Options, reports: Any = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s writer: %(message)s")
-    Spooler(db, options).run(batches)
+    Spooler(db, options, reports).run(batches)
 
 
 class Spooler:
     """Commits batches in order; keeps them (memory, then disk) while the database is unreachable."""
 
-    def __init__(self, db: DbSettings, options: Options) -> None:
+    def __init__(self, db: DbSettings, options: Options, reports: Any = None) -> None:
         self.db = db
+        self.reports = reports
         self.options = options
         self.memory: deque[Batch] = deque()
         self.memory_rows = 0
@@ -224,6 +267,7 @@ class Spooler:
             path.with_suffix(".tmp").write_bytes(pickle.dumps(oldest, protocol=pickle.HIGHEST_PROTOCOL))
             path.with_suffix(".tmp").rename(path)
             log.warning("database away: spilled %d rows to %s", len(oldest), path)
+            self._tell(0, None)
 
     def _spooled(self) -> list[Path]:
         return sorted(self.spool.glob("*.batch"))
@@ -248,6 +292,7 @@ class Spooler:
     def _write(self, batch: Batch) -> None:
         if self.writer is None:
             self.writer = AisWriter(connect(self.db), self.options.retention_days)
+        started = time.perf_counter()
         try:
             self.writer.write(batch)
         except psycopg.OperationalError:
@@ -260,6 +305,12 @@ class Spooler:
             path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
             log.error("batch of %d rows refused by the database (%s); kept in %s", len(batch), err, path)
             self._close()
+            return
+        self._tell(len(batch), time.perf_counter() - started)
+
+    def _tell(self, rows: int, seconds: float | None) -> None:
+        if self.reports is not None:
+            self.reports.put((rows, seconds, self.memory_rows, spool_size(self.spool)))
 
     def _close(self) -> None:
         if self.writer is not None:
