@@ -128,7 +128,7 @@ def main() -> None:
     sampler = RssSampler()
     sampler.start()
     started = time.perf_counter()
-    options = Options(checkpoints=False, spool_dir=ROOT / ".data" / "bench" / "spool")
+    options = Options(checkpoints=False, spool_dir=ROOT / ".data" / "bench" / "spool", retention_days=None)
     AisIngest([FileSource(path, "bench")], DbSettings(url=url), options).run()
     t_e2e = time.perf_counter() - started
     sampler.done.set()
@@ -147,7 +147,9 @@ def main() -> None:
     print(f"end-to-end / pyais     : {e2e_rate / pyais_rate:.2f}")
     print(f"end-to-end / COPY      : {e2e_rate / copy_rate:.2f}")
     print(f"peak RSS (all processes): {sampler.peak:.0f} MB (target <= 300 MB)")
-    print(f"stored: {stored[0]:,} positions, {stored[1]:,} latest, {stored[2]:,} vessels")
+    print(f"stored: {stored[0]:,} positions ({n_rows:,} decoded), {stored[1]:,} latest, {stored[2]:,} vessels")
+    if stored[0] != n_rows:
+        raise SystemExit("stored positions differ from the decoded ones")
 
 
 if __name__ == "__main__":

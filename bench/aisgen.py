@@ -8,13 +8,17 @@ the receive time, so each report has a clock; each vessel reports every few seco
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from pyais.encode import encode_dict
 from pyais.messages import TagBlock
 
-START = 1_780_000_000          # 2026-05-28, UNIX seconds
+
+def recent_start() -> int:
+    """The top of the previous hour (UNIX seconds): recent enough for any retention, stable within the hour."""
+    return (int(time.time()) // 3600 - 1) * 3600
 
 
 def _tag(station: str, unix: int) -> str:
@@ -22,9 +26,10 @@ def _tag(station: str, unix: int) -> str:
 
 
 def messages(count: int, vessels: int = 10_000, per_second: int = 2_000, seed: int = 7,
-             station: str = "bench", start: int = START) -> Iterator[str]:
-    """`count` messages as NMEA lines (a two-part message yields two lines)."""
+             station: str = "bench", start: int | None = None) -> Iterator[str]:
+    """`count` messages as NMEA lines (a two-part message yields two lines), from `start` (UNIX s)."""
     rng = random.Random(seed)
+    start = recent_start() if start is None else start
     base = [412_000_000 + i * 7 for i in range(vessels)]
     lon0 = [119.0 + rng.random() * 0.5 for _ in range(vessels)]
     lat0 = [37.1 + rng.random() * 0.4 for _ in range(vessels)]

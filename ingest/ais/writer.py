@@ -135,6 +135,8 @@ class AisWriter:
         """Drop history days older than the port keeps them (hourly; partitions make it instant)."""
         dropped = [r[0] for r in query(self.conn, "retention_positions", {"keep_days": self.retention_days})]
         self.conn.commit()
+        if dropped:
+            self.known_days.clear()     # a day written again after this must get its partition back
         self.retention_due = time.monotonic() + 3600
         if dropped:
             log.info("retention: dropped %s", ", ".join(dropped))
