@@ -44,7 +44,7 @@ class Options:
     spool_dir: Path = Path(".data/spool")
     checkpoints: bool = True              # file sources resume where they stopped
     coalesce_rows: int = 100_000          # the most one write transaction takes from the queue
-    retention_days: int | None = 30       # position history kept; None keeps everything
+    retention_days: int | None = None     # days of position history kept (the CLI says 30); None: all
     speed: float | None = None            # replay files at this multiple of their recorded pace
 
 
@@ -101,7 +101,7 @@ class AisIngest:
             self._report(batches)
             due = time.monotonic() - first_at >= self.options.batch_ms / 1000
             if len(batch) >= self.options.batch_rows or (due and (len(batch) or batch.checkpoints)):
-                batches.put(batch)
+                batches.put((self.stats.batches, batch))
                 self.stats.batches += 1
                 batch, first_at = Batch(), time.monotonic()
             elif not len(batch):
@@ -109,7 +109,8 @@ class AisIngest:
         for source_name, decoder in decoders.items():
             decoder.finish()
             batch.add(decoder.take(), source_name)
-        batches.put(batch)
+        batches.put((self.stats.batches, batch))
+        self.stats.batches += 1
         batches.put(None)
         writer.join()
         self._report(batches)
@@ -199,9 +200,9 @@ class AisIngest:
 
 
 # --- write side (its own process) ----------------------------------------------------------------
-def writer_main(batches: Any, db: DbSettings, options: Options, reports: Any = None) -> None:
+def writer_main(batches: Any, db: DbSettings, options: Options, reports: Any = None, producers: int = 1) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s writer: %(message)s")
-    Spooler(db, options, reports).run(batches)
+    Spooler(db, options, reports).run(batches, producers)
 
 
 class Spooler:
@@ -217,44 +218,52 @@ class Spooler:
         self.spool.mkdir(parents=True, exist_ok=True)
         self.seq = max((int(p.stem) for p in self.spool.glob("*.batch")), default=0)
         self.writer: AisWriter | None = None
+        self.reorder: dict[int, Batch] = {}     # batches that arrived ahead of their turn
+        self.next_seq = 0
         self.backoff = 0.2
         self.retry_at = 0.0
 
-    def run(self, batches: Any) -> None:
-        done = False
+    def run(self, batches: Any, producers: int = 1) -> None:
+        """Take (seq, batch) items until each producer has sent None; commit them in seq order."""
+        finished = 0
         parent = mp.parent_process()
-        while not done or self.memory or self._spooled():
-            if not done and parent is not None and not parent.is_alive() and batches.empty():
+        while finished < producers or self.reorder or self.memory or self._spooled():
+            if finished < producers and parent is not None and not parent.is_alive() and batches.empty():
                 log.warning("the decoder is gone: writing what was handed over, then stopping")
-                done = True
-            if not done:
-                try:
-                    item = batches.get(timeout=0.05 if (self.memory or self._spooled()) else 0.5)
-                except queue.Empty:
-                    item = False
-                if item is None:
-                    done = True
-                elif item is not False:
-                    done = self._hold_more(item, batches)
+                finished = producers
+            if finished < producers:
+                finished += self._receive(batches)
+            self._release(everything=finished >= producers)
             self._drain()
-            if done and (self.memory or self._spooled()) and time.monotonic() < self.retry_at:
+            if finished >= producers and (self.memory or self._spooled()) and time.monotonic() < self.retry_at:
                 time.sleep(min(0.2, self.retry_at - time.monotonic()))
 
-    def _hold_more(self, first: Batch, batches: Any) -> bool:
-        """Take what else is already queued into one transaction: under load the writer falls behind
-        and its transactions grow, so the live picture is updated once per vessel per transaction."""
-        merged, done = first, False
-        while len(merged) < self.options.coalesce_rows:
-            try:
+    def _receive(self, batches: Any) -> int:
+        """Everything queued now (waiting briefly for the first); returns how many producers finished."""
+        finished = 0
+        timeout = 0.05 if (self.memory or self._spooled() or self.reorder) else 0.5
+        try:
+            item = batches.get(timeout=timeout)
+            while True:
+                if item is None:
+                    finished += 1
+                else:
+                    self.reorder[item[0]] = item[1]
                 item = batches.get_nowait()
-            except queue.Empty:
-                break
-            if item is None:
-                done = True
-                break
-            merged.merge(item)
-        self._hold(merged)
-        return done
+        except queue.Empty:
+            return finished
+
+    def _release(self, everything: bool = False) -> None:
+        """Move batches that are next in sequence into one transaction: under load the writer falls behind
+        and its transactions grow, so the live picture is updated once per vessel per transaction."""
+        while self.reorder and (self.next_seq in self.reorder or everything):
+            seq = self.next_seq if self.next_seq in self.reorder else min(self.reorder)
+            merged = self.reorder.pop(seq)
+            self.next_seq = seq + 1
+            while self.next_seq in self.reorder and len(merged) < self.options.coalesce_rows:
+                merged.merge(self.reorder.pop(self.next_seq))
+                self.next_seq += 1
+            self._hold(merged)
 
     def _hold(self, batch: Batch) -> None:
         self.memory.append(batch)
