@@ -105,6 +105,7 @@ def _children(pid: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=500_000)
+    parser.add_argument("--decoders", type=int, default=os.cpu_count() or 1, help="decoder processes")
     args = parser.parse_args()
     path = ROOT / ".data" / "bench" / f"ais_mix_{args.messages}.nmea"
     if not path.exists():
@@ -128,7 +129,8 @@ def main() -> None:
     sampler = RssSampler()
     sampler.start()
     started = time.perf_counter()
-    options = Options(checkpoints=False, spool_dir=ROOT / ".data" / "bench" / "spool", retention_days=None)
+    options = Options(checkpoints=False, spool_dir=ROOT / ".data" / "bench" / "spool", retention_days=None,
+                      decoders=args.decoders)
     AisIngest([FileSource(path, "bench")], DbSettings(url=url), options).run()
     t_e2e = time.perf_counter() - started
     sampler.done.set()

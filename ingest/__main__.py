@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -58,7 +59,7 @@ def cmd_ais(args: argparse.Namespace) -> int:
         print("ais: give at least one --file, --udp or --tcp", file=sys.stderr)
         return 2
     options = Options(checkpoints=not args.no_checkpoint, spool_dir=Path(args.spool),
-                      retention_days=args.retention_days or None, speed=args.speed)
+                      retention_days=args.retention_days or None, speed=args.speed, decoders=args.decoders)
     metrics = IngestMetrics()
     if args.metrics:
         host, port = parse_address(args.metrics)
@@ -93,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                      "$PGHP); without it, as fast as possible")
     ais.add_argument("--metrics", help="serve Prometheus /metrics on HOST:PORT (e.g. 127.0.0.1:9101)")
     ais.add_argument("--retention-days", type=int, default=30, help="keep this many days of history (0: all)")
+    ais.add_argument("--decoders", type=int, default=os.cpu_count() or 1,
+                     help="decoder processes for a single log file (default: one per core)")
     ais.set_defaults(func=cmd_ais)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -34,7 +34,7 @@ def test_replay_at_speed_with_metrics(databases: Any, tmp_path: Path) -> None:
                              "--metrics", f"127.0.0.1:{port}", "--retention-days", "0"],
                             cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.PIPE, text=True)
     seen = ""
-    while proc.poll() is None and "portmap_ais_messages_total" not in seen:
+    while proc.poll() is None and 'portmap_ais_lines_total{source="ais:file:file-0"}' not in seen:
         try:
             seen = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=1).read().decode()
         except OSError:

@@ -21,8 +21,9 @@ from typing import Any, Protocol
 
 import psycopg
 
+from ingest.ais import parallel
 from ingest.ais.decoder import StreamDecoder
-from ingest.ais.sources import Chunk
+from ingest.ais.sources import Chunk, FileSource
 from ingest.ais.writer import AisWriter, Batch, Checkpoint
 from ingest.metrics import IngestMetrics, spool_size
 from sql import DbSettings, connect, query
@@ -46,6 +47,7 @@ class Options:
     coalesce_rows: int = 100_000          # the most one write transaction takes from the queue
     retention_days: int | None = None     # days of position history kept (the CLI says 30); None: all
     speed: float | None = None            # replay files at this multiple of their recorded pace
+    decoders: int = 1                     # decoder processes for a single log file (CLI: one per core)
 
 
 @dataclass
@@ -70,6 +72,10 @@ class AisIngest:
     # --- decode side -------------------------------------------------------------------------
     def run(self) -> Stats:
         """Until every finite source is exhausted (or stop() is called), then flush and wait for the writer."""
+        only = self.sources[0] if len(self.sources) == 1 else None
+        if (self.options.decoders > 1 and isinstance(only, FileSource) and not only.follow
+                and not self.options.speed):
+            return self._run_parallel(only)
         ctx = mp.get_context("spawn")
         batches: Any = ctx.Queue(maxsize=8)
         self.reports: Any = ctx.Queue()
@@ -120,6 +126,51 @@ class AisIngest:
 
     def stop(self) -> None:
         self.stop_event.set()
+
+    def _run_parallel(self, source: FileSource) -> Stats:
+        """One log file decoded by several processes (see ingest.ais.parallel)."""
+        ctx = mp.get_context("spawn")
+        n = self.options.decoders
+        results: Any = ctx.Queue(maxsize=4 * n)
+        todo: Any = ctx.Queue(maxsize=2 * n)
+        counts: Any = ctx.Queue()
+        self.reports = ctx.Queue()
+        writer = ctx.Process(target=writer_main, args=(results, self.db, self.options, self.reports, n))
+        writer.start()
+        decoders = [ctx.Process(target=parallel.decoder_main, args=(
+            todo, results, counts, source.name, source.identity, source.mtime)) for _ in range(n)]
+        for proc in decoders:
+            proc.start()
+        start = self._start_offsets().get(source.name, 0)
+        for task in parallel.tasks(source, start, self.stop_event.is_set):
+            todo.put(task)
+            self.stats.batches += 1
+            self._count(counts, source.name)
+            self._report(results)
+        for _ in decoders:
+            todo.put(None)
+        for proc in decoders:
+            proc.join()
+        writer.join()
+        self._count(counts, source.name)
+        self._report(results)
+        if writer.exitcode != 0 or any(p.exitcode != 0 for p in decoders):
+            raise RuntimeError("an AIS decoder or the writer failed")
+        return self.stats
+
+    def _count(self, counts: Any, source: str) -> None:
+        while True:
+            try:
+                lines, messages, reasons = counts.get_nowait()
+            except queue.Empty:
+                return
+            self.stats.lines += lines
+            self.stats.messages += messages
+            if self.metrics is not None:
+                self.metrics.lines.labels(source).inc(lines)
+                self.metrics.messages.labels(source).inc(messages)
+                for reason, k in reasons.items():
+                    self.metrics.rejects.labels(source, reason).inc(k)
 
     def _report(self, batches: Any) -> None:
         if self.metrics is None:
