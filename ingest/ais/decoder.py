@@ -96,10 +96,11 @@ class StreamDecoder:
         if stripped[:1] == b"#" or stripped[:1] == b"{":
             self.out.reasons["comment"] += 1
             return
-        received = received or (self.synthetic.at(line_no) if self.synthetic else self._now())
         whole = UNIT_RE.fullmatch(stripped)     # the common case: one sentence, nothing else
         if whole is not None:
-            units = [whole.groups(default=b"")]
+            tag, body, stamp = whole.groups()
+            self._unit(tag or b"", body, line_no, received,
+                       clock.from_tag_block(stamp.decode()) if stamp else None, stripped)
         else:
             units = UNIT_RE.findall(stripped)
             if not units:
@@ -108,8 +109,10 @@ class StreamDecoder:
             leftover = UNIT_RE.sub(b"", stripped)
             if not HARMLESS_RE.fullmatch(leftover):
                 self._reject("malformed_sentence", f"unparsed text {leftover[:40]!r}", stripped)
-        for tag, body, stamp in units:
-            self._unit(tag, body, line_no, received, clock.from_tag_block(stamp.decode()) if stamp else None)
+            for tag, body, stamp in units:
+                raw = (b"\\" + tag + b"\\" + body) if tag else body
+                self._unit(tag, body, line_no, received, clock.from_tag_block(stamp.decode()) if stamp else None,
+                           raw)
         if len(self._pending) and line_no % 64 == 0:
             self._expire(line_no)
 
@@ -120,9 +123,8 @@ class StreamDecoder:
             self._reject("incomplete_multipart", f"{len(pend.parts)} of {pend.parts[0].frag_cnt} fragments",
                          b"\n".join(r.encode() for r in pend.raws))
 
-    def _unit(self, tag: bytes, body: bytes, line_no: int, received: datetime,
-              appended: datetime | None) -> None:
-        raw = (b"\\" + tag + b"\\" + body) if tag else body
+    def _unit(self, tag: bytes, body: bytes, line_no: int, received: datetime | None,
+              appended: datetime | None, raw: bytes) -> None:
         try:
             sentence = NMEASentenceFactory.produce(body)
         except UnknownMessageException:
@@ -139,10 +141,8 @@ class StreamDecoder:
             self.out.reasons["not_ais"] += 1
             return
         assert isinstance(sentence, AISSentence)
-        station, reference, real = self.source, received, self.synthetic is None
+        station, reference = self.source, appended
         group = None
-        if appended is not None:
-            reference, real = appended, True
         if tag:
             valid, tag_station, group, stamp = self._tag_block(tag)
             if not valid:
@@ -155,13 +155,22 @@ class StreamDecoder:
             if group is not None and tag_station:
                 self._group_station[str(group.group_id)] = tag_station
             if stamp:
-                reference, real = stamp, True
+                reference = stamp
         if self._pghp is not None:
-            reference, real, self._pghp = self._pghp, True, None
-        elif self._gps_clock is not None and not tag:
-            reference, real = self._gps_clock, True
+            reference, self._pghp = self._pghp, None
+        elif reference is None and self._gps_clock is not None:
+            reference = self._gps_clock
+        # Live input is stamped when it arrives; a file's lines take the input's own clock, else a synthetic one.
+        real = reference is not None
         if real:
             self.clock_at = reference
+        if received is None:
+            if reference is not None:
+                received = reference
+            else:
+                received = self.synthetic.at(line_no) if self.synthetic else self._now()
+        if reference is None:
+            reference, real = received, self.synthetic is None
         if sentence.frag_cnt == 1:
             self._decode(sentence, raw, reference, received, real)
         else:
@@ -180,7 +189,7 @@ class StreamDecoder:
                 self._tags[tag] = hit
         return hit
 
-    def _other_nmea(self, body: bytes, received: datetime) -> None:
+    def _other_nmea(self, body: bytes, received: datetime | None) -> None:
         fields = body.split(b",")
         if fields[0][3:6] == b"RMC":
             stamp = clock.from_rmc(fields)

@@ -131,8 +131,8 @@ class AisIngest:
         """One log file decoded by several processes (see ingest.ais.parallel)."""
         ctx = mp.get_context("spawn")
         n = self.options.decoders
-        results: Any = ctx.Queue(maxsize=4 * n)
-        todo: Any = ctx.Queue(maxsize=2 * n)
+        results: Any = ctx.Queue(maxsize=2 * n)
+        todo: Any = ctx.Queue(maxsize=n)
         counts: Any = ctx.Queue()
         self.reports = ctx.Queue()
         writer = ctx.Process(target=writer_main, args=(results, self.db, self.options, self.reports, n))
