@@ -284,11 +284,11 @@ class StreamDecoder:
             records.merge_static(out.statics, mmsi, fields)
         elif t == 21:
             row = records.aton_row(msg, observed, self.source)
-            if row[0] not in out.atons or out.atons[row[0]][11] <= observed:
+            if row[0] not in out.atons or out.atons[row[0]][11] < observed:   # ties: the first report wins
                 out.atons[row[0]] = row
         elif t == 4:
             row = records.base_station_row(msg, observed, self.source)
-            if row[0] not in out.bases or out.bases[row[0]][4] <= observed:
+            if row[0] not in out.bases or out.bases[row[0]][4] < observed:
                 out.bases[row[0]] = row
         else:
             sender = msg.mmsi if isinstance(msg.mmsi, int) and 0 < msg.mmsi <= 999_999_999 else None

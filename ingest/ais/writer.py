@@ -61,7 +61,7 @@ class Batch:
             merge_static(mine.statics, mmsi, fields)
         for table, rows, at in ((mine.atons, out.atons, 11), (mine.bases, out.bases, 4)):
             for key, row in rows.items():
-                if key not in table or table[key][at] <= row[at]:
+                if key not in table or table[key][at] < row[at]:   # ties: the first report wins, as in SQL
                     table[key] = row
         mine.others.extend(out.others)
         mine.rejects.extend(out.rejects)
