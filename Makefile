@@ -5,6 +5,8 @@ PORT_PACKAGE ?= assets/ports/weifang
 APP_PORT ?= $(or $(PORTMAP_APP_PORT),8050)
 export PORTMAP_APP_PORT := $(APP_PORT)
 RUN := .data/run
+AIS_UDP_PORT ?= 10110
+AIS_METRICS_PORT ?= 9101
 
 .PHONY: demo test test-slow stop bootstrap services db app lint screenshots
 
@@ -20,9 +22,13 @@ db: services
 
 demo: db
 	@mkdir -p $(RUN)
+	@bash scripts/daemon.sh restart ais $(PY) -m ingest ais --udp 127.0.0.1:$(AIS_UDP_PORT) --station demo \
+		--metrics 127.0.0.1:$(AIS_METRICS_PORT)
 	@bash scripts/daemon.sh restart app $(PY) -m app
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(APP_PORT)/healthz
+	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(AIS_METRICS_PORT)/metrics
 	@echo "Port One-Map is up: http://127.0.0.1:$(APP_PORT)/   (make stop to stop it; logs in $(RUN)/)"
+	@echo "AIS ingest listens for NMEA on udp://127.0.0.1:$(AIS_UDP_PORT); metrics on :$(AIS_METRICS_PORT)/metrics"
 
 test: lint services
 	@$(PY) -m pytest $(PYTEST_ARGS)
@@ -36,6 +42,7 @@ lint: bootstrap
 
 stop:
 	@bash scripts/daemon.sh stop app
+	@bash scripts/daemon.sh stop ais
 	@bash scripts/services.sh stop
 	@echo "stopped"
 
