@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.db
 
-GPSD = ROOT.parent / "shared" / "data" / "ais-nmea-gpsd"
+GPSD = ROOT / "tests" / "fixtures" / "ais" / "ais-nmea-gpsd"
 LOGS = ["ais-nmea.log", "ais-18-27.log", "ais-nmea-type6-fid55.log", "ais-raw-messages.log",
         "ais_unpack_sixbit.log"]
 POSITION_TYPES = {1, 2, 3, 18, 19, 27}

@@ -16,7 +16,7 @@ from tests.test_ais_ground_truth import ingest
 
 pytestmark = pytest.mark.db
 
-DATA = ROOT.parent / "shared" / "data"
+DATA = ROOT / "tests" / "fixtures" / "ais"
 FILES = sorted((DATA / "ais-nmea-gfw-malformed").glob("*.nmea")) + sorted(
     p for p in (DATA / "ais-nmea-pyais").iterdir() if p.suffix in (".txt", ".ais", ".nmea"))
 SENTENCE = re.compile(rb"!(?:AI|AB|BS|B2|AN|SA)VD[MO],1,1,[^!\\$*]*\*([0-9A-F]{2})")
