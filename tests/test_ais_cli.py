@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from bench.aisgen import messages, write_file
-from ingest.ais.sources import TcpSource
+from ingest.ais.sources import FileSource, TcpSource
 from ingest.ais.worker import AisIngest, Options
 from sql import DbSettings
 from tests.conftest import ROOT, _free_port
@@ -74,3 +74,28 @@ def test_tcp_source_reconnects_and_loses_nothing_sent(databases: Any, tmp_path: 
     assert ingest.stats.lines == len(lines) and ingest.stats.messages == 400
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT messages_total FROM feed_status").fetchone() == (400,)
+
+
+def test_follow_reads_what_is_appended_and_feed_status_shows_a_rate(databases: Any, tmp_path: Path) -> None:
+    url = databases.create()
+    path = tmp_path / "growing.nmea"
+    lines = [line + "\n" for line in messages(600, per_second=100, vessels=600, station="follow")]
+    path.write_text("".join(lines[:200]))
+    ingest = AisIngest([FileSource(path, "follow", follow=True)], DbSettings(url=url),
+                       Options(checkpoints=False, spool_dir=tmp_path / "spool"))
+    runner = threading.Thread(target=ingest.run)
+    runner.start()
+    with path.open("a") as fh:
+        for i in range(200, len(lines), 50):
+            time.sleep(0.1)
+            fh.write("".join(lines[i:i + 50]))
+            fh.flush()
+    deadline = time.monotonic() + 20
+    while ingest.stats.lines < len(lines) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ingest.stop()
+    runner.join(timeout=20)
+    assert ingest.stats.lines == len(lines)
+    with psycopg.connect(url) as conn:
+        messages_total, rate = conn.execute("SELECT messages_total, rate_per_s FROM feed_status").fetchone()  # type: ignore[misc]
+    assert messages_total == ingest.stats.messages and rate > 0

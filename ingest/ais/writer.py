@@ -93,6 +93,7 @@ class AisWriter:
         self.retention_due = 0.0
         self.known_days: set[date] = set()
         self.known: set[int] = set()       # MMSIs committed to `vessel` by this writer
+        self.fed_at: dict[str, float] = {}  # when each source's feed_status was last written (monotonic)
         self.batches = 0
         conn.execute(query_text("ais_stage"))
         conn.commit()
@@ -165,10 +166,14 @@ class AisWriter:
             if batch.reasons:
                 cur.executemany(query_text("ingest_reject_count"),
                                 [(source, reason, n) for (source, reason), n in batch.reasons.items()])
+            now = time.monotonic()
             for source, messages in batch.feeds.items():
+                since = now - self.fed_at.get(source, now - 1.0)
+                self.fed_at[source] = now
                 query(self.conn, "feed_status_update", {
                     "source": source, "kind": "ais", "last_message_at": batch.last_at.get(source),
-                    "rate_per_s": 0.0, "messages": messages, "rejects": batch.feed_rejects[source]})
+                    "rate_per_s": messages / max(since, 0.001), "messages": messages,
+                    "rejects": batch.feed_rejects[source]})
             for cp in batch.checkpoints.values():
                 query(self.conn, "checkpoint_set", {"source": cp.source, "position": cp.position,
                                                     "file_identity": cp.file_identity})
