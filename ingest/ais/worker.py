@@ -270,6 +270,7 @@ class Spooler:
         self.seq = max((int(p.stem) for p in self.spool.glob("*.batch")), default=0)
         self.writer: AisWriter | None = None
         self.reorder: dict[int, Batch] = {}     # batches that arrived ahead of their turn
+        self.waiting_since: float | None = None
         self.next_seq = 0
         self.backoff = 0.2
         self.retry_at = 0.0
@@ -305,8 +306,22 @@ class Spooler:
             return finished
 
     def _release(self, everything: bool = False) -> None:
-        """Move batches that are next in sequence into one transaction: under load the writer falls behind
-        and its transactions grow, so the live picture is updated once per vessel per transaction."""
+        """Move batches that are next in sequence into one transaction of at least `batch_rows` rows or
+        `batch_ms` of waiting; under load the writer falls behind and its transactions grow, so the live
+        picture is updated once per vessel per transaction."""
+        if not self.reorder:
+            self.waiting_since = None
+            return
+        now = time.monotonic()
+        self.waiting_since = self.waiting_since or now
+        ready, seq = 0, self.next_seq
+        while seq in self.reorder:
+            ready += len(self.reorder[seq])
+            seq += 1
+        young = now - self.waiting_since < self.options.batch_ms / 1000
+        if not everything and ready < self.options.batch_rows and young:
+            return
+        self.waiting_since = None
         while self.reorder and (self.next_seq in self.reorder or everything):
             seq = self.next_seq if self.next_seq in self.reorder else min(self.reorder)
             merged = self.reorder.pop(seq)
