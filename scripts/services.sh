@@ -42,7 +42,6 @@ unix_socket_directories = '/tmp'
 shared_buffers = 256MB
 max_connections = 200
 fsync = on
-synchronous_commit = off
 max_wal_size = 2GB
 timezone = 'UTC'
 CONF

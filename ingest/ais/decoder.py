@@ -27,6 +27,7 @@ from ingest.ais import clock, records
 # Some receivers append the UNIX receive time after the checksum: `…*0F,1276256770`.
 UNIT_RE = re.compile(rb"(?:\\([^\\]*)\\)?([!$][^!$\\*]*\*[0-9A-Fa-f]{2})(?:,(\d{10}(?:\.\d+)?)(?![\w.]))?")
 HARMLESS_RE = re.compile(rb"(?:\\r|\\n|\s|['\"])*")   # whitespace, quotes, literal \r\n left between sentences
+COMMENT_STARTS = frozenset(b"#{")
 IGNORED = frozenset({"blank", "comment", "not_ais", "tag_block_ignored"})   # counted, not kept as rejects
 FUTURE = timedelta(minutes=5)
 MAX_PENDING = 1024          # fragments waiting for their siblings, across stations
@@ -74,7 +75,8 @@ class StreamDecoder:
         self._pending: OrderedDict[tuple[Any, ...], _Pending] = OrderedDict()
         self._group_station: dict[str, str] = {}
         self._tags: dict[bytes, tuple[bool, str | None, Any, datetime | None]] = {}
-        self._observed_cache: dict[tuple[datetime, int | None], datetime] = {}
+        self._observed_ref: datetime | None = None
+        self._observed_cache: dict[int | None, datetime] = {}
         self._flags: dict[int, str | None] = {}
         self._horizon = self._now() + FUTURE
         self.clock_at: datetime | None = None     # the input's own clock at the last line that had one
@@ -93,7 +95,7 @@ class StreamDecoder:
         if not stripped:
             self.out.reasons["blank"] += 1
             return
-        if stripped[:1] == b"#" or stripped[:1] == b"{":
+        if stripped[0] in COMMENT_STARTS:
             self.out.reasons["comment"] += 1
             return
         whole = UNIT_RE.fullmatch(stripped)     # the common case: one sentence, nothing else
@@ -262,12 +264,12 @@ class StreamDecoder:
         self.out.messages += 1
 
     def _observed(self, reference: datetime, second: int | None) -> datetime:
-        key = (reference, second)
-        hit = self._observed_cache.get(key)
+        # References repeat (one per tag-block second), so cache by the reference object, then by second.
+        if reference is not self._observed_ref:
+            self._observed_ref, self._observed_cache = reference, {}
+        hit = self._observed_cache.get(second)
         if hit is None:
-            if len(self._observed_cache) > 8192:
-                self._observed_cache.clear()
-            hit = self._observed_cache[key] = clock.observed_at(reference, second)
+            hit = self._observed_cache[second] = clock.observed_at(reference, second)
         return hit
 
     def _store(self, msg: Any, t: int, observed: datetime, received: datetime, raw: bytes, bits: Any) -> None:
