@@ -1,0 +1,102 @@
+"""The stream decoder on hand-made sentences: interleaved fragments, 'not available', rejects, clocks, flags."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pyais.encode import encode_dict
+from pyais.messages import TagBlock
+
+from ingest.ais.clock import observed_at
+from ingest.ais.decoder import StreamDecoder
+from ingest.ais.records import flag_of
+
+pytestmark = pytest.mark.unit
+NOW = datetime(2026, 11, 27, 9, 0, 30, tzinfo=UTC)
+
+
+def tagged(station: str, unix: int, sentence: str, group: str | None = None) -> bytes:
+    block = TagBlock.create_str(group=group, source_station=station, receiver_timestamp=unix)  # type: ignore[arg-type]
+    return f"\\{block}\\{sentence}".encode()
+
+
+def decode(lines: list[bytes]) -> StreamDecoder:
+    d = StreamDecoder("test", now=lambda: NOW)
+    for i, line in enumerate(lines):
+        d.feed(line, i)
+    d.finish()
+    return d
+
+
+def static5(mmsi: int, name: str, seq: int) -> list[str]:
+    return encode_dict({"type": 5, "mmsi": mmsi, "shipname": name, "callsign": "BXYZ", "ship_type": 80,
+                        "to_bow": 100, "to_stern": 20, "to_port": 8, "to_starboard": 9},
+                       talker_id="AI", sentence_type="VDM", seq_id=seq)
+
+
+def test_fragments_of_two_stations_interleaved_both_assemble() -> None:
+    a1, a2 = static5(412000010, "ALPHA", 3)
+    b1, b2 = static5(413000020, "BRAVO", 3)          # same channel and sequence id, another station
+    unix = int(NOW.timestamp())
+    d = decode([tagged("east", unix, a1), tagged("west", unix, b1), tagged("east", unix, a2),
+                tagged("west", unix, b2)])
+    out = d.take()
+    assert {m: f["name"] for m, f in out.statics.items()} == {412000010: "ALPHA", 413000020: "BRAVO"}
+    assert out.rejects == []
+
+
+def test_a_fragment_without_its_first_part_is_an_orphan_and_a_lone_first_part_incomplete() -> None:
+    _, a2 = static5(412000011, "CHARLIE", 1)
+    b1, _ = static5(412000012, "DELTA", 2)
+    out = decode([a2.encode(), b1.encode()]).take()
+    assert out.reasons == {"orphan_fragment": 1, "incomplete_multipart": 1}
+    assert [r[1] for r in out.rejects] == ["orphan_fragment", "incomplete_multipart"]
+
+
+def test_not_available_values_become_null_never_a_point() -> None:
+    line = encode_dict({"type": 1, "mmsi": 412000013, "lon": 181, "lat": 91, "speed": 102.3, "course": 360,
+                        "heading": 511, "second": 60, "turn": -128}, talker_id="AI", sentence_type="VDM")[0]
+    out = decode([line.encode()]).take()
+    (row,) = out.positions
+    assert row[0] == 412000013 and row[5:11] == (None, None, None, None, None, None)
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    ({"type": 1, "mmsi": 0, "lon": 119.2, "lat": 37.2}, "invalid_mmsi"),
+    ({"type": 1, "mmsi": 412000014, "lon": 119.2, "lat": 95.0}, "position_out_of_range"),
+])
+def test_bad_values_are_rejected_with_their_reason(data: dict[str, object], reason: str) -> None:
+    line = encode_dict(data, talker_id="AI", sentence_type="VDM")[0]  # type: ignore[arg-type]
+    out = decode([line.encode()]).take()
+    assert out.positions == [] and out.reasons == {reason: 1}
+
+
+def test_a_report_from_the_future_is_rejected() -> None:
+    line = encode_dict({"type": 1, "mmsi": 412000015, "lon": 119.2, "lat": 37.2, "second": 5},
+                       talker_id="AI", sentence_type="VDM")[0]
+    later = int((NOW + timedelta(minutes=10)).timestamp())
+    out = decode([tagged("x", later, line)]).take()
+    assert out.reasons == {"future_timestamp": 1}
+
+
+def test_the_reports_second_is_placed_on_the_receiver_clock() -> None:
+    reference = datetime(2026, 11, 27, 9, 0, 3, 500_000, tzinfo=UTC)
+    assert observed_at(reference, 58) == datetime(2026, 11, 27, 8, 59, 58, tzinfo=UTC)   # sent just before
+    assert observed_at(reference, 2) == datetime(2026, 11, 27, 9, 0, 2, tzinfo=UTC)
+    assert observed_at(reference, 60) == reference                                      # no second given
+
+
+def test_a_transmission_heard_on_both_channels_is_one_observation() -> None:
+    data = {"type": 1, "mmsi": 412000016, "lon": 119.2, "lat": 37.2, "second": 20}
+    a = encode_dict(data, talker_id="AI", sentence_type="VDM", radio_channel="A")[0]
+    b = encode_dict(data, talker_id="AI", sentence_type="VDM", radio_channel="B")[0]
+    unix = int(NOW.timestamp())
+    out = decode([tagged("s1", unix, a), tagged("s2", unix + 1, b)]).take()
+    assert len({(r[0], r[1]) for r in out.positions}) == 1
+
+
+@pytest.mark.parametrize(("mmsi", "flag"), [(412000001, "CN"), (477123456, "HK"), (4123456, "CN"),
+                                            (992351234, "GB"), (992711234, "TR"), (111232345, "GB"), (970123456, None)])
+def test_flag_state_from_the_mid(mmsi: int, flag: str | None) -> None:
+    assert flag_of(mmsi) == flag
