@@ -21,16 +21,16 @@ from ingest.ais.writer import Batch, Checkpoint
 
 log = logging.getLogger(__name__)
 FRAGMENT_RE = re.compile(rb"VD[MO],(\d),(\d),")
-RMC_RE = re.compile(rb"^\s*\$[A-Z]{2}RMC,")
-CHUNK_LINES = 5000
+RMC_LINE_RE = re.compile(rb"^[ \t]*\$[A-Z]{2}RMC,[^\n]*\n?", re.MULTILINE)
+CHUNK_BYTES = 400_000       # about 5,000 lines
 
 
 @dataclass
 class Task:
     seq: int
     first_line_no: int
-    lines: list[bytes]
-    end_offset: int
+    start: int                # byte range [start, end) of whole lines; the decoder reads it itself
+    end: int
     context: list[bytes]      # clock lines (the last $xxRMC) from before the chunk
 
 
@@ -40,46 +40,65 @@ def _ends_a_message(line: bytes) -> bool:
     return bool(found) and found[-1][0] == found[-1][1]
 
 
+def _cut(block: bytes, at_eof: bool) -> int:
+    """Where to end a chunk in `block`: after the last line that ends a message (or at the end of file)."""
+    if at_eof:
+        return len(block)
+    end = block.rfind(b"\n") + 1
+    while end > 0:
+        start = block.rfind(b"\n", 0, end - 1) + 1
+        if _ends_a_message(block[start:end]):
+            return end
+        end = start
+    return 0
+
+
 def tasks(source: FileSource, start_offset: int, stop: Callable[[], bool],
-          chunk_lines: int = CHUNK_LINES) -> Iterator[Task]:
+          chunk_bytes: int = CHUNK_BYTES) -> Iterator[Task]:
+    """Chunks of whole messages as byte ranges; this process only reads blocks and counts newlines."""
     with source.path.open("rb") as fh:
         line_no = _count_lines(fh, start_offset)
         fh.seek(start_offset)
-        offset, seq, rmc = start_offset, 0, b""
-        lines: list[bytes] = []
-        first = line_no
-        for line in fh:
-            lines.append(line)
-            offset += len(line)
-            line_no += 1
-            if len(lines) >= chunk_lines and _ends_a_message(line):
-                yield Task(seq, first, lines, offset, [rmc] if rmc else [])
-                rmc = next((ln for ln in reversed(lines) if RMC_RE.match(ln)), rmc)
-                seq, first, lines = seq + 1, line_no, []
-                if stop():
-                    return
-        if lines:
-            yield Task(seq, first, lines, offset, [rmc] if rmc else [])
+        offset, seq, rmc, carry = start_offset, 0, b"", b""
+        while not stop():
+            data = fh.read(chunk_bytes)
+            block = carry + data
+            if not block:
+                return
+            cut = _cut(block, at_eof=not data)
+            if cut == 0:                     # no message ends in this block: read on
+                carry = block
+                continue
+            chunk, carry = block[:cut], block[cut:]
+            yield Task(seq, line_no, offset, offset + cut, [rmc] if rmc else [])
+            found = RMC_LINE_RE.findall(chunk)
+            rmc = found[-1] if found else rmc
+            seq, offset, line_no = seq + 1, offset + cut, line_no + chunk.count(b"\n")
+            if not data and not carry:
+                return
 
 
-def decoder_main(todo: Any, results: Any, counts: Any, source: str, identity: str,
+def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, identity: str,
                  synthetic_start: datetime | None) -> None:
     """A decoder process: chunks in, (seq, batch) out to the writer, (lines, messages) to the parent."""
-    while True:
-        task: Task | None = todo.get()
-        if task is None:
-            results.put(None)
-            return
-        decoder = StreamDecoder(source, synthetic_start=synthetic_start)
-        for line in task.context:
-            decoder.feed(line, task.first_line_no)
-        decoder.take()                       # the context sets the clock; its counts belong to an earlier chunk
-        for i, line in enumerate(task.lines):
-            decoder.feed(line, task.first_line_no + i)
-        decoder.finish()
-        out = decoder.take()
-        batch = Batch()
-        batch.add(out, source)
-        batch.checkpoints[source] = Checkpoint(source, task.end_offset, identity)
-        results.put((task.seq, batch))
-        counts.put((len(task.lines), out.messages, dict(out.reasons)))
+    with open(path, "rb") as fh:
+        while True:
+            task: Task | None = todo.get()
+            if task is None:
+                results.put(None)
+                return
+            fh.seek(task.start)
+            lines = fh.read(task.end - task.start).splitlines(keepends=True)
+            decoder = StreamDecoder(source, synthetic_start=synthetic_start)
+            for line in task.context:
+                decoder.feed(line, task.first_line_no)
+            decoder.take()                   # the context sets the clock; its counts belong to an earlier chunk
+            for i, line in enumerate(lines):
+                decoder.feed(line, task.first_line_no + i)
+            decoder.finish()
+            out = decoder.take()
+            batch = Batch()
+            batch.add(out, source)
+            batch.checkpoints[source] = Checkpoint(source, task.end, identity)
+            results.put((task.seq, batch))
+            counts.put((len(lines), out.messages, dict(out.reasons)))

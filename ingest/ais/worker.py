@@ -48,6 +48,7 @@ class Options:
     retention_days: int | None = None     # days of position history kept (the CLI says 30); None: all
     speed: float | None = None            # replay files at this multiple of their recorded pace
     decoders: int = 1                     # decoder processes for a single log file (CLI: one per core)
+    chunk_bytes: int = parallel.CHUNK_BYTES   # what one decoder process takes at a time
 
 
 @dataclass
@@ -138,11 +139,12 @@ class AisIngest:
         writer = ctx.Process(target=writer_main, args=(results, self.db, self.options, self.reports, n))
         writer.start()
         decoders = [ctx.Process(target=parallel.decoder_main, args=(
-            todo, results, counts, source.name, source.identity, source.mtime)) for _ in range(n)]
+            todo, results, counts, str(source.path), source.name, source.identity, source.mtime))
+            for _ in range(n)]
         for proc in decoders:
             proc.start()
         start = self._start_offsets().get(source.name, 0)
-        for task in parallel.tasks(source, start, self.stop_event.is_set):
+        for task in parallel.tasks(source, start, self.stop_event.is_set, self.options.chunk_bytes):
             todo.put(task)
             self.stats.batches += 1
             self._count(counts, source.name)
