@@ -7,6 +7,7 @@ export PORTMAP_APP_PORT := $(APP_PORT)
 RUN := .data/run
 AIS_UDP_PORT ?= 10110
 AIS_METRICS_PORT ?= 9101
+MQTT_PORT ?= $(or $(PORTMAP_MQTT_PORT),51883)
 
 .PHONY: demo test test-slow stop bootstrap services db app lint screenshots
 
@@ -24,6 +25,7 @@ demo: db
 	@mkdir -p $(RUN)
 	@bash scripts/daemon.sh restart ais $(PY) -m ingest ais --udp 127.0.0.1:$(AIS_UDP_PORT) --station demo \
 		--metrics 127.0.0.1:$(AIS_METRICS_PORT)
+	@bash scripts/daemon.sh restart camera $(PY) -m ingest camera --mqtt 127.0.0.1:$(MQTT_PORT)
 	@bash scripts/daemon.sh restart app $(PY) -m app
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(APP_PORT)/healthz
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(AIS_METRICS_PORT)/metrics
@@ -42,6 +44,7 @@ lint: bootstrap
 
 stop:
 	@bash scripts/daemon.sh stop app
+	@bash scripts/daemon.sh stop camera
 	@bash scripts/daemon.sh stop ais
 	@bash scripts/services.sh stop
 	@echo "stopped"

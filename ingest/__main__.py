@@ -75,6 +75,24 @@ def cmd_ais(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_camera(args: argparse.Namespace) -> int:
+    """Frigate events from MQTT into camera_event until SIGTERM."""
+    from ingest.ais.sources import parse_address
+    from ingest.camera.mqtt import FrigateSubscriber
+
+    host, port = parse_address(args.mqtt)
+    subscriber = FrigateSubscriber(host, port, DbSettings(), args.port_id, topic=args.topic,
+                                   client_id=args.client_id)
+    signal.signal(signal.SIGTERM, lambda *_: subscriber.stop())
+    try:
+        counts = subscriber.run()
+    except KeyboardInterrupt:
+        subscriber.stop()
+        return 130
+    print(f"camera: {dict(counts)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -97,6 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     ais.add_argument("--decoders", type=int, default=os.cpu_count() or 1,
                      help="decoder processes for a single log file (default: one per core)")
     ais.set_defaults(func=cmd_ais)
+    cam = sub.add_parser("camera", help="Frigate camera events from MQTT")
+    cam.add_argument("--mqtt", default=f"127.0.0.1:{os.environ.get('PORTMAP_MQTT_PORT', '51883')}",
+                     help="the broker, HOST:PORT")
+    cam.add_argument("--port-id", default="weifang", help="the loaded port whose cameras the events name")
+    cam.add_argument("--topic", default="frigate/events")
+    cam.add_argument("--client-id", default="portmap-camera", help="MQTT client id (the persistent session)")
+    cam.set_defaults(func=cmd_camera)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return int(args.func(args))

@@ -70,7 +70,8 @@ mqtt_start() {
   cat >"$DATA/mqtt/mosquitto.conf" <<CONF
 listener $MQTT_PORT 127.0.0.1
 allow_anonymous true
-persistence false
+persistence true
+persistence_location $DATA/mqtt/
 user root
 CONF
   nohup mosquitto -c "$DATA/mqtt/mosquitto.conf" >"$DATA/mqtt/mosquitto.log" 2>&1 &

@@ -1,0 +1,78 @@
+"""Frigate `frigate/events` payloads (type new/update/end, before/after) to camera_event rows."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+TYPES = frozenset({"new", "update", "end"})
+
+
+class Invalid(Exception):
+    """A payload that cannot be stored; args: (reason, detail)."""
+
+
+@dataclass(frozen=True)
+class CameraEvent:
+    event_id: str
+    camera: str                 # Frigate's camera name (the port package's camera.source_name)
+    label: str
+    sub_label: str | None
+    score: float | None
+    top_score: float | None
+    start_at: datetime
+    end_at: datetime | None
+    zones: list[str]
+    entered_zones: list[str]
+    has_snapshot: bool
+    raw: dict[str, Any]
+
+
+def parse_event(payload: bytes) -> CameraEvent:
+    """One MQTT payload; a bad one raises Invalid with a named reason."""
+    try:
+        doc = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise Invalid("bad_json", str(err)[:120]) from err
+    if not isinstance(doc, dict) or doc.get("type") not in TYPES or not isinstance(doc.get("after"), dict):
+        raise Invalid("not_an_event", "expected {type: new|update|end, before, after}")
+    after = doc["after"]
+    missing = [k for k in ("id", "camera", "label", "start_time") if not after.get(k)]
+    if missing:
+        raise Invalid("missing_field", ", ".join(missing))
+    end = after.get("end_time")
+    return CameraEvent(
+        event_id=str(after["id"]), camera=str(after["camera"]), label=str(after["label"]),
+        sub_label=_sub_label(after.get("sub_label")), score=_score(after.get("score")),
+        top_score=_score(after.get("top_score")), start_at=_time(after["start_time"], "start_time"),
+        end_at=_time(end, "end_time") if end is not None else None,
+        zones=_names(after.get("current_zones")), entered_zones=_names(after.get("entered_zones")),
+        has_snapshot=bool(after.get("has_snapshot")), raw=doc)
+
+
+def _time(value: Any, name: str) -> datetime:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
+        raise Invalid("bad_value", f"{name} {value!r} is not a UNIX time")
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+def _score(value: Any) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise Invalid("bad_value", f"score {value!r} is not in [0, 1]")
+    return float(value)
+
+
+def _sub_label(value: Any) -> str | None:
+    """Frigate sends null, a string, or [name, score]."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value) if value else None
+
+
+def _names(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []

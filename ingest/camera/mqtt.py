@@ -1,0 +1,86 @@
+"""Subscribe to Frigate's MQTT events with QoS 1 and a persistent session; acknowledge only after commit."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import psycopg
+
+from ingest.camera.store import CameraStore
+from sql import DbSettings, connect
+
+log = logging.getLogger(__name__)
+
+
+class FrigateSubscriber:
+    """Messages are acknowledged to the broker only once their rows are committed, so neither a broker
+    restart nor a database outage loses one: an unacknowledged QoS 1 message is delivered again."""
+
+    def __init__(self, host: str, port: int, db: DbSettings, port_id: str, *, topic: str = "frigate/events",
+                 client_id: str = "portmap-camera", batch_ms: int = 250) -> None:
+        self.host, self.port, self.topic = host, port, topic
+        self.db, self.port_id = db, port_id
+        self.source = f"camera:mqtt:{client_id}"
+        self.batch_ms = batch_ms
+        self.stop_event = threading.Event()
+        self.inbox: queue.Queue[tuple[bytes, int, int]] = queue.Queue()
+        self.counts: Counter[str] = Counter()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
+        self.client.manual_ack_set(True)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=5)
+        self.client.on_connect = self._on_connect
+        self.client.on_message = lambda _c, _u, msg: self.inbox.put((bytes(msg.payload), msg.mid, msg.qos))
+
+    def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
+        log.info("connected to %s:%s (%s); subscribing to %s", self.host, self.port, reason, self.topic)
+        client.subscribe(self.topic, qos=1)
+
+    def run(self) -> Counter[str]:
+        self.client.connect_async(self.host, self.port, keepalive=15)
+        self.client.loop_start()
+        store: CameraStore | None = None
+        backoff = 0.5
+        pending: list[tuple[bytes, int, int]] = []
+        try:
+            while not self.stop_event.is_set() or pending:
+                pending += self._gather()
+                if not pending:
+                    continue
+                try:
+                    store = store or CameraStore(connect(self.db), self.port_id, self.source)
+                    self.counts.update(store.write([p for p, _, _ in pending]))
+                except psycopg.OperationalError as err:
+                    log.warning("database unavailable (%s); retrying in %.1f s", str(err).strip()[:80], backoff)
+                    store = None
+                    if self.stop_event.wait(backoff):
+                        break                   # unacknowledged messages stay with the broker
+                    backoff = min(backoff * 2, 5.0)
+                    continue
+                backoff = 0.5
+                for _, mid, qos in pending:
+                    if qos > 0:
+                        self.client.ack(mid, qos)
+                pending = []
+        finally:
+            self.client.loop_stop()
+            self.client.disconnect()
+        return self.counts
+
+    def _gather(self) -> list[tuple[bytes, int, int]]:
+        items: list[tuple[bytes, int, int]] = []
+        deadline = time.monotonic() + self.batch_ms / 1000
+        while time.monotonic() < deadline:
+            try:
+                items.append(self.inbox.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                break
+        return items
+
+    def stop(self) -> None:
+        self.stop_event.set()

@@ -1,0 +1,58 @@
+"""Write camera events: upsert by event id, rejects by reason, feed status; a savepoint per event."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from ingest.camera.frigate import Invalid, parse_event
+from sql import query, query_text
+
+log = logging.getLogger(__name__)
+
+
+class CameraStore:
+    def __init__(self, conn: psycopg.Connection[Any], port_id: str, source: str) -> None:
+        self.conn = conn
+        self.port_id = port_id
+        self.source = source
+
+    def write(self, payloads: list[bytes]) -> Counter[str]:
+        """Store what is good, reject the rest with a reason; all in one transaction. Returns counts."""
+        counts: Counter[str] = Counter()
+        rejects: list[tuple[str, str, str, str]] = []
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            for payload in payloads:
+                reason, detail = self._one(cur, payload)
+                counts[reason] += 1
+                if reason != "stored":
+                    rejects.append((self.source, reason, detail, payload.decode("utf-8", "replace")[:2000]))
+            if rejects:
+                cur.executemany(query_text("ingest_rejects"), rejects)
+                cur.executemany(query_text("ingest_reject_count"),
+                                [(self.source, r, n) for r, n in counts.items() if r != "stored"])
+            query(self.conn, "feed_status_update", {
+                "source": self.source, "kind": "camera", "last_message_at": None, "rate_per_s": 0.0,
+                "messages": counts["stored"], "rejects": len(rejects)})
+        return counts
+
+    def _one(self, cur: psycopg.Cursor[Any], payload: bytes) -> tuple[str, str]:
+        try:
+            event = parse_event(payload)
+        except Invalid as bad:
+            return bad.args[0], bad.args[1]
+        params = {**event.__dict__, "source": self.source, "port_id": self.port_id, "raw": Jsonb(event.raw)}
+        try:
+            with self.conn.transaction():           # a savepoint: one bad event does not undo the others
+                row = cur.execute(query_text("camera_event_upsert"), params).fetchone()
+        except psycopg.errors.DataError as err:
+            return "refused_by_database", str(err).strip()[:120]
+        except psycopg.errors.IntegrityError as err:
+            return "refused_by_database", str(err).strip()[:120]
+        if row is None:
+            return "unknown_camera", f"camera {event.camera!r} is not in port {self.port_id}"
+        return "stored", ""
