@@ -93,6 +93,20 @@ def cmd_camera(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_yard(args: argparse.Namespace) -> int:
+    """Import a TOS CSV snapshot: the yard as the terminal system sees it now."""
+    from datetime import datetime
+
+    from ingest.yard.tos_csv import import_snapshot
+
+    at = datetime.fromisoformat(args.at) if args.at else None
+    with connect(DbSettings()) as conn:
+        report = import_snapshot(conn, Path(args.tos), args.port_id, snapshot_at=at, progress=sys.stderr.isatty())
+    print(f"yard: {report.rows} rows, {report.loaded} loaded ({report.changed} changed), "
+          f"{report.departed} departed, rejected {dict(report.rejects)}")
+    return 1 if report.rejects else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     cam.add_argument("--topic", default="frigate/events")
     cam.add_argument("--client-id", default="portmap-camera", help="MQTT client id (the persistent session)")
     cam.set_defaults(func=cmd_camera)
+    yard = sub.add_parser("yard", help="import a TOS CSV snapshot of the container yard")
+    yard.add_argument("--tos", required=True, help="the CSV snapshot")
+    yard.add_argument("--port-id", default="weifang")
+    yard.add_argument("--at", help="when the snapshot was taken (ISO 8601; default: the file's time)")
+    yard.set_defaults(func=cmd_yard)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return int(args.func(args))

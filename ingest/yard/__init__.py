@@ -1,0 +1,1 @@
+"""Container yard: TOS snapshots (and, next, EDIFACT moves) into the container inventory."""
