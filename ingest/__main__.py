@@ -97,14 +97,24 @@ def cmd_yard(args: argparse.Namespace) -> int:
     """Import a TOS CSV snapshot: the yard as the terminal system sees it now."""
     from datetime import datetime
 
+    from ingest.yard.edifact import import_file
     from ingest.yard.tos_csv import import_snapshot
 
     at = datetime.fromisoformat(args.at) if args.at else None
+    rejected = 0
     with connect(DbSettings()) as conn:
-        report = import_snapshot(conn, Path(args.tos), args.port_id, snapshot_at=at, progress=sys.stderr.isatty())
-    print(f"yard: {report.rows} rows, {report.loaded} loaded ({report.changed} changed), "
-          f"{report.departed} departed, rejected {dict(report.rejects)}")
-    return 1 if report.rejects else 0
+        if args.tos:
+            report = import_snapshot(conn, Path(args.tos), args.port_id, snapshot_at=at,
+                                     progress=sys.stderr.isatty())
+            print(f"yard: {report.rows} rows, {report.loaded} loaded ({report.changed} changed), "
+                  f"{report.departed} departed, rejected {dict(report.rejects)}")
+            rejected += sum(report.rejects.values())
+        for path in args.edifact or []:
+            edi = import_file(conn, Path(path), args.port_id)
+            print(f"yard: {path}: {dict(edi.messages)}, {edi.moves} moves ({edi.new_moves} new), "
+                  f"{edi.declarations} dangerous-goods lines, rejected {dict(edi.rejects)}")
+            rejected += sum(edi.rejects.values())
+    return 1 if rejected else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     cam.add_argument("--client-id", default="portmap-camera", help="MQTT client id (the persistent session)")
     cam.set_defaults(func=cmd_camera)
     yard = sub.add_parser("yard", help="import a TOS CSV snapshot of the container yard")
-    yard.add_argument("--tos", required=True, help="the CSV snapshot")
+    yard.add_argument("--tos", help="a TOS CSV snapshot")
+    yard.add_argument("--edifact", action="append", help="a COARRI, CODECO or BAPLIE file (repeatable)")
     yard.add_argument("--port-id", default="weifang")
     yard.add_argument("--at", help="when the snapshot was taken (ISO 8601; default: the file's time)")
     yard.set_defaults(func=cmd_yard)

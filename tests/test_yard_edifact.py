@@ -1,0 +1,63 @@
+"""EDIFACT from the real D.95B COARRI and BAPLIE (read from ../shared: LGPL, not copied into this repo)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from ingest.port_load import load_package
+from ingest.port_package import read_package
+from ingest.yard.edifact import import_file
+from tests.conftest import ROOT, WEIFANG
+
+pytestmark = pytest.mark.db
+EDIFACT = ROOT.parent / "shared" / "data" / "edifact-php-edifact"
+
+
+@pytest.fixture()
+def yard_db(databases: Any) -> str:
+    url = databases.create()
+    with psycopg.connect(url) as conn:
+        load_package(conn, read_package(WEIFANG))
+    return url
+
+
+def test_coarri_gives_two_discharges_and_nineteen_loads_once(yard_db: str) -> None:
+    with psycopg.connect(yard_db) as conn:
+        report = import_file(conn, EDIFACT / "D95BCOARRI.edi", "weifang")
+        again = import_file(conn, EDIFACT / "D95BCOARRI.edi", "weifang")
+        kinds = dict(conn.execute("SELECT kind, count(*) FROM container_move GROUP BY 1").fetchall())
+        first = conn.execute("SELECT container_no, moved_at, vessel_voyage FROM container_move "
+                             "WHERE kind = 'discharge' ORDER BY moved_at").fetchone()
+        states = dict(conn.execute("SELECT state, count(*) FROM container GROUP BY 1").fetchall())
+    assert (report.moves, report.new_moves, dict(report.messages)) == (21, 21, {"COARRI": 2})
+    assert again.new_moves == 0
+    assert kinds == {"discharge": 2, "load": 19}
+    assert first == ("MAGU5591240", datetime(2016, 2, 3, 9, 11, tzinfo=UTC), "COSCO AFRICA/031W")
+    assert states == {"in_yard": 2, "on_vessel": 19}
+
+
+def test_baplie_gives_the_expected_discharges_of_its_vessel(yard_db: str) -> None:
+    with psycopg.connect(yard_db) as conn:
+        report = import_file(conn, EDIFACT / "D95BBAPLIE.edi", "weifang")
+        rows = conn.execute("SELECT container_no, kind, vessel_voyage, moved_at FROM container_move "
+                            "ORDER BY container_no").fetchall()
+        types = dict(conn.execute("SELECT container_no, iso_type FROM container").fetchall())
+    assert [r[0] for r in rows] == ["MOEU0710945", "OOLU4293959", "OOLU8757889"]
+    assert {r[1] for r in rows} == {"expected_discharge"} and {r[2] for r in rows} == {"OOCL BEIJING/042"}
+    assert rows[0][3] == datetime(2016, 4, 1, 11, 35, tzinfo=UTC)          # DTM+133
+    assert types["MOEU0710945"] == "L5G1" and dict(report.warnings) == {"nonstandard_size_type": 2}
+
+
+def test_a_wrong_check_digit_is_rejected_and_the_rest_loads(yard_db: str, tmp_path: Path) -> None:
+    text = (EDIFACT / "D95BCOARRI.edi").read_text(encoding="latin-1").replace("FCIU9908030", "FCIU9908031")
+    path = tmp_path / "broken.edi"
+    path.write_text(text, encoding="latin-1")
+    with psycopg.connect(yard_db) as conn:
+        report = import_file(conn, path, "weifang")
+        counts = dict(conn.execute("SELECT reason, count FROM ingest_reject_count").fetchall())
+    assert report.moves == 20 and dict(report.rejects) == counts == {"bad_check_digit": 1}
