@@ -8,6 +8,7 @@ RUN := .data/run
 AIS_UDP_PORT ?= 10110
 AIS_METRICS_PORT ?= 9101
 MQTT_PORT ?= $(or $(PORTMAP_MQTT_PORT),51883)
+WEBHOOK_PORT ?= 8091
 
 .PHONY: demo test test-slow stop bootstrap services db app lint screenshots
 
@@ -25,12 +26,14 @@ demo: db
 	@mkdir -p $(RUN)
 	@bash scripts/daemon.sh restart ais $(PY) -m ingest ais --udp 127.0.0.1:$(AIS_UDP_PORT) --station demo \
 		--metrics 127.0.0.1:$(AIS_METRICS_PORT)
-	@bash scripts/daemon.sh restart camera $(PY) -m ingest camera --mqtt 127.0.0.1:$(MQTT_PORT)
+	@PORTMAP_WEBHOOK_TOKEN=$${PORTMAP_WEBHOOK_TOKEN:-demo-webhook-token} bash scripts/daemon.sh restart camera \
+		$(PY) -m ingest camera --mqtt 127.0.0.1:$(MQTT_PORT) --webhook 127.0.0.1:$(WEBHOOK_PORT)
 	@bash scripts/daemon.sh restart app $(PY) -m app
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(APP_PORT)/healthz
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(AIS_METRICS_PORT)/metrics
 	@echo "Port One-Map is up: http://127.0.0.1:$(APP_PORT)/   (make stop to stop it; logs in $(RUN)/)"
 	@echo "AIS ingest listens for NMEA on udp://127.0.0.1:$(AIS_UDP_PORT); metrics on :$(AIS_METRICS_PORT)/metrics"
+	@echo "Camera events: MQTT frigate/events on 127.0.0.1:$(MQTT_PORT); POST http://127.0.0.1:$(WEBHOOK_PORT)/api/v1/camera-events"
 
 test: lint services
 	@$(PY) -m pytest $(PYTEST_ARGS)

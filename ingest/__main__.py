@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import psycopg
@@ -80,6 +81,12 @@ def cmd_camera(args: argparse.Namespace) -> int:
     from ingest.ais.sources import parse_address
     from ingest.camera.mqtt import FrigateSubscriber
 
+    if args.webhook:
+        from ingest.camera.webhook import WebhookServer
+
+        server = WebhookServer(parse_address(args.webhook), DbSettings(), args.port_id,
+                               os.environ.get("PORTMAP_WEBHOOK_TOKEN", ""))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
     host, port = parse_address(args.mqtt)
     subscriber = FrigateSubscriber(host, port, DbSettings(), args.port_id, topic=args.topic,
                                    client_id=args.client_id)
@@ -145,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     cam.add_argument("--port-id", default="weifang", help="the loaded port whose cameras the events name")
     cam.add_argument("--topic", default="frigate/events")
     cam.add_argument("--client-id", default="portmap-camera", help="MQTT client id (the persistent session)")
+    cam.add_argument("--webhook", help="also serve POST /api/v1/camera-events on HOST:PORT "
+                     "(token from PORTMAP_WEBHOOK_TOKEN)")
     cam.set_defaults(func=cmd_camera)
     yard = sub.add_parser("yard", help="import a TOS CSV snapshot of the container yard")
     yard.add_argument("--tos", help="a TOS CSV snapshot")
