@@ -72,6 +72,9 @@ listener $MQTT_PORT 127.0.0.1
 allow_anonymous true
 persistence true
 persistence_location $DATA/mqtt/
+# Subscribers acknowledge only after they commit: give them a wide window, and never drop a queued message.
+max_inflight_messages 1000
+max_queued_messages 0
 user root
 CONF
   nohup mosquitto -c "$DATA/mqtt/mosquitto.conf" >"$DATA/mqtt/mosquitto.log" 2>&1 &
