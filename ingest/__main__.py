@@ -124,6 +124,20 @@ def cmd_yard(args: argparse.Namespace) -> int:
     return 1 if rejected else 0
 
 
+def cmd_hazmat(args: argparse.Namespace) -> int:
+    """Dangerous-goods declarations and gate transactions from CSV or JSON files."""
+    from ingest.hazmat.declarations import import_file
+
+    rejected = 0
+    with connect(DbSettings()) as conn:
+        for what, paths in (("declarations", args.declarations or []), ("gate", args.gate or [])):
+            for path in paths:
+                report = import_file(conn, Path(path), args.port_id, what)
+                print(f"hazmat: {path}: {report.stored} of {report.rows} stored, rejected {dict(report.rejects)}")
+                rejected += sum(report.rejects.values())
+    return 1 if rejected else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     yard.add_argument("--port-id", default="weifang")
     yard.add_argument("--at", help="when the snapshot was taken (ISO 8601; default: the file's time)")
     yard.set_defaults(func=cmd_yard)
+    haz = sub.add_parser("hazmat", help="dangerous-goods declarations and gate transactions (CSV or JSON)")
+    haz.add_argument("--declarations", action="append", help="a declarations file (repeatable)")
+    haz.add_argument("--gate", action="append", help="a gate transactions file (repeatable)")
+    haz.add_argument("--port-id", default="weifang")
+    haz.set_defaults(func=cmd_hazmat)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return int(args.func(args))

@@ -11,6 +11,7 @@ CREATE TABLE hazmat_declaration (
     quantity_kg   real CHECK (quantity_kg >= 0),
     marine_pollutant boolean NOT NULL DEFAULT false,
     declared_at   timestamptz NOT NULL,
+    declarant     text,
     source        text NOT NULL
 );
 CREATE INDEX hazmat_declaration_subject_idx ON hazmat_declaration (subject_kind, subject_id);
