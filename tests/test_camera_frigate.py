@@ -178,3 +178,28 @@ def test_qos1_messages_survive_a_broker_restart(camera_db: str, own_broker: tupl
     assert sub.counts["stored"] == 30
     with psycopg.connect(camera_db) as conn:
         assert conn.execute("SELECT count(*) FROM camera_event WHERE event_id LIKE 'restart-%'").fetchone() == (30,)
+
+
+@pytest.mark.db
+def test_camera_health_follows_frigate_status(camera_db: str) -> None:
+    port = int(os.environ.get("PORTMAP_MQTT_PORT", "51883"))
+    client_id = f"portmap-status-{time.time_ns()}"
+    run_subscriber(camera_db, port, client_id, until=lambda s: s.client.is_connected())
+
+    def send(topic: str, payload: bytes) -> None:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{time.time_ns()}")
+        client.connect("127.0.0.1", port)
+        client.loop_start()
+        client.publish(topic, payload, qos=1).wait_for_publish(timeout=5)
+        client.loop_stop()
+        client.disconnect()
+
+    send("frigate/front_door/status/detect", b"online")
+    run_subscriber(camera_db, port, client_id, until=lambda s: s.counts["status"] >= 1)
+    with psycopg.connect(camera_db) as conn:
+        states = dict(conn.execute("SELECT camera_id, status FROM camera").fetchall())
+    assert states["CAM-FD"] == "online" and states["CAM01"] == "unknown"
+    send("frigate/available", b"offline")             # Frigate itself went away: no camera is watched
+    run_subscriber(camera_db, port, client_id, until=lambda s: s.counts["status"] >= 1)
+    with psycopg.connect(camera_db) as conn:
+        assert set(dict(conn.execute("SELECT camera_id, status FROM camera").fetchall()).values()) == {"offline"}

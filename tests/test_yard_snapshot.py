@@ -64,13 +64,18 @@ def test_bad_rows_are_refused_with_their_reason_and_the_good_ones_load(yard_db: 
     items[7]["block"] = "Z99"
     items[9]["tier"] = "9"            # blocks are 5 high
     items[11]["container_no"] = items[12]["container_no"]
+    items[13].update(un_number="1203", imdg_class="3")      # a dangerous-goods container: declared
+    items[14].update(un_number="1203", imdg_class="33")     # a bad class refuses the row
     path = tmp_path / "bad.csv"
     write(path, items)
     with psycopg.connect(yard_db) as conn:
         report = import_snapshot(conn, path, "weifang", snapshot_at=T1)
         reasons = dict(conn.execute("SELECT reason, count FROM ingest_reject_count").fetchall())
         details = [r[0] for r in conn.execute("SELECT detail FROM ingest_reject ORDER BY reject_id")]
-    assert report.loaded == 15
+    assert report.loaded == 14
     assert dict(report.rejects) == reasons == {"bad_check_digit": 1, "unknown_size_type": 1, "bad_slot": 2,
-                                               "duplicate_container": 1}
+                                               "duplicate_container": 1, "bad_imdg_class": 1}
+    with psycopg.connect(yard_db) as conn:
+        declared = conn.execute("SELECT subject_id, un_number, imdg_class FROM hazmat_declaration").fetchall()
+    assert declared == [(items[13]["container_no"], 1203, "3")]
     assert details[0].startswith("line 5: ") and "check digit should be" in details[0]

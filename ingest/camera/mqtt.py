@@ -29,24 +29,26 @@ class FrigateSubscriber:
         self.source = f"camera:mqtt:{client_id}"
         self.batch_ms = batch_ms
         self.stop_event = threading.Event()
-        self.inbox: queue.Queue[tuple[bytes, int, int]] = queue.Queue()
+        self.inbox: queue.Queue[tuple[str, bytes, int, int]] = queue.Queue()
         self.counts: Counter[str] = Counter()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
         self.client.manual_ack_set(True)
         self.client.reconnect_delay_set(min_delay=1, max_delay=5)
         self.client.on_connect = self._on_connect
-        self.client.on_message = lambda _c, _u, msg: self.inbox.put((bytes(msg.payload), msg.mid, msg.qos))
+        self.client.on_message = lambda _c, _u, msg: self.inbox.put((msg.topic, bytes(msg.payload), msg.mid, msg.qos))
+        prefix = topic.split("/")[0]
+        self.status_topics = (f"{prefix}/available", f"{prefix}/+/status/detect")
 
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
         log.info("connected to %s:%s (%s); subscribing to %s", self.host, self.port, reason, self.topic)
-        client.subscribe(self.topic, qos=1)
+        client.subscribe([(self.topic, 1), *((t, 1) for t in self.status_topics)])
 
     def run(self) -> Counter[str]:
         self.client.connect_async(self.host, self.port, keepalive=15)
         self.client.loop_start()
         store: CameraStore | None = None
         backoff = 0.5
-        pending: list[tuple[bytes, int, int]] = []
+        pending: list[tuple[str, bytes, int, int]] = []
         try:
             while not self.stop_event.is_set() or pending:
                 pending += self._gather()
@@ -54,7 +56,12 @@ class FrigateSubscriber:
                     continue
                 try:
                     store = store or CameraStore(connect(self.db), self.port_id, self.source)
-                    self.counts.update(store.write([p for p, _, _ in pending]))
+                    self.counts.update(store.write([p for t, p, _, _ in pending if t == self.topic]))
+                    for t, p, _, _ in pending:
+                        if t != self.topic:
+                            parts = t.split("/")
+                            store.set_status(parts[1] if len(parts) == 4 else None, p.decode("utf-8", "replace"))
+                            self.counts["status"] += 1
                 except psycopg.OperationalError as err:
                     log.warning("database unavailable (%s); retrying in %.1f s", str(err).strip()[:80], backoff)
                     store = None
@@ -63,7 +70,7 @@ class FrigateSubscriber:
                     backoff = min(backoff * 2, 5.0)
                     continue
                 backoff = 0.5
-                for _, mid, qos in pending:
+                for _, _, mid, qos in pending:
                     if qos > 0:
                         self.client.ack(mid, qos)
                 pending = []
@@ -72,8 +79,8 @@ class FrigateSubscriber:
             self.client.disconnect()
         return self.counts
 
-    def _gather(self) -> list[tuple[bytes, int, int]]:
-        items: list[tuple[bytes, int, int]] = []
+    def _gather(self) -> list[tuple[str, bytes, int, int]]:
+        items: list[tuple[str, bytes, int, int]] = []
         deadline = time.monotonic() + self.batch_ms / 1000
         while time.monotonic() < deadline:
             try:

@@ -40,6 +40,14 @@ class CameraStore:
                 "messages": counts["stored"], "rejects": len(rejects)})
         return counts
 
+    def set_status(self, camera: str | None, status: str) -> int:
+        """Frigate's `frigate/<camera>/status/detect` (camera) or `frigate/available` (all, camera None)."""
+        state = {"online": "online", "offline": "offline", "disabled": "offline", "stopped": "offline"}.get(
+            status.strip().lower(), "unknown")
+        with self.conn.transaction():
+            return len(query(self.conn, "camera_status_set", {"port_id": self.port_id, "camera": camera,
+                                                              "status": state}))
+
     def _one(self, cur: psycopg.Cursor[Any], payload: bytes) -> tuple[str, str]:
         try:
             event = parse_event(payload)

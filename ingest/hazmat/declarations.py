@@ -43,7 +43,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def _un(value: Any, required: bool = True) -> int | None:
+def un_number(value: Any, required: bool = True) -> int | None:
     text = str(value or "").strip().upper().removeprefix("UN")
     if not text and not required:
         return None
@@ -52,7 +52,7 @@ def _un(value: Any, required: bool = True) -> int | None:
     return int(text)
 
 
-def _class(value: Any, required: bool = True) -> str | None:
+def imdg_class(value: Any, required: bool = True) -> str | None:
     text = str(value or "").strip()
     if not text and not required:
         return None
@@ -87,7 +87,7 @@ def declaration(row: dict[str, Any], source: str) -> dict[str, Any]:
         raise Invalid("bad_value", f"packing_group {group!r}")
     subsidiary = [c for c in re.split(r"[;, ]+", str(row.get("subsidiary_classes") or "")) if c]
     for c in subsidiary:
-        _class(c)
+        imdg_class(c)
     quantity = row.get("quantity_kg")
     try:
         kg = float(quantity) if quantity not in (None, "") else None
@@ -99,7 +99,7 @@ def declaration(row: dict[str, Any], source: str) -> dict[str, Any]:
     if not ident:
         raise Invalid("missing_field", "declaration_id")
     return {"declaration_id": ident, "subject_kind": kind, "subject_id": subject,
-            "un_number": _un(row.get("un_number")), "imdg_class": _class(row.get("imdg_class")),
+            "un_number": un_number(row.get("un_number")), "imdg_class": imdg_class(row.get("imdg_class")),
             "subsidiary_classes": subsidiary, "packing_group": group,
             "proper_shipping_name": str(row.get("proper_shipping_name") or "").strip() or None, "quantity_kg": kg,
             "marine_pollutant": str(row.get("marine_pollutant") or "").strip().lower() in ("1", "true", "yes", "y"),
@@ -123,10 +123,10 @@ def gate_transaction(row: dict[str, Any], port_id: str, gates: set[str], source:
         raise Invalid("missing_field", "transaction_id")
     return {"transaction_id": ident, "port_id": port_id, "gate_id": gate, "direction": direction,
             "truck_plate": plate, "container_no": container_number(box) if box else None,
-            "passed_at": _time(row.get("passed_at")), "declared_un": _un(row.get("declared_un"), required=False),
-            "declared_class": _class(row.get("declared_class"), required=False),
-            "observed_un": _un(row.get("observed_un"), required=False),
-            "observed_class": _class(row.get("observed_class"), required=False), "source": source,
+            "passed_at": _time(row.get("passed_at")), "declared_un": un_number(row.get("declared_un"), required=False),
+            "declared_class": imdg_class(row.get("declared_class"), required=False),
+            "observed_un": un_number(row.get("observed_un"), required=False),
+            "observed_class": imdg_class(row.get("observed_class"), required=False), "source": source,
             "raw": Jsonb({k: v for k, v in row.items() if k is not None})}
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 
+from ingest.hazmat.declarations import imdg_class, un_number
 from ingest.yard.iso6346 import Invalid, container_number, size_type
 from sql import query, query_text
 
@@ -71,6 +72,9 @@ def validate_row(row: dict[str, str], blocks: dict[str, tuple[int, int, int]]) -
     if arrived is not None and arrived.tzinfo is None:
         arrived = arrived.replace(tzinfo=UTC)
     gross = _int(row["gross_kg"], "gross_kg", 0, 60_000) if row.get("gross_kg") else None
+    if (row.get("un_number") or "").strip() or (row.get("imdg_class") or "").strip():
+        un_number(row.get("un_number"))              # both or neither, and both valid
+        imdg_class(row.get("imdg_class"))
     return (number, iso, full_empty, gross, block, bay, row_no, tier, (row.get("vessel_voyage") or None),
             arrived, customs)
 
@@ -81,6 +85,7 @@ def import_snapshot(conn: psycopg.Connection[Any], path: Path, port_id: str, *, 
     blocks = {r[0]: (r[1], r[2], r[3]) for r in query(conn, "yard_blocks_of_port", {"port_id": port_id})}
     report = SnapshotReport()
     good: dict[str, tuple[Any, ...]] = {}
+    dangerous: list[dict[str, Any]] = []
     rejects: list[tuple[str, str, str, str]] = []
     text = path.read_text(encoding="utf-8-sig")
     reader = csv.DictReader(io.StringIO(text))
@@ -92,6 +97,14 @@ def import_snapshot(conn: psycopg.Connection[Any], path: Path, port_id: str, *, 
             if staged[0] in good:
                 raise Invalid("duplicate_container", f"{staged[0]} appears twice in the snapshot")
             good[staged[0]] = staged
+            if (row.get("un_number") or "").strip():
+                un = un_number(row.get("un_number"))
+                dangerous.append({
+                    "declaration_id": f"{source}:{staged[0]}:{un}", "subject_kind": "container",
+                    "subject_id": staged[0], "un_number": un, "imdg_class": imdg_class(row.get("imdg_class")),
+                    "subsidiary_classes": [], "packing_group": None, "proper_shipping_name": None,
+                    "quantity_kg": None, "marine_pollutant": False, "declared_at": snapshot_at, "declarant": None,
+                    "source": source})
         except Invalid as bad:
             report.rejects[bad.args[0]] += 1
             rejects.append((source, bad.args[0], f"line {line_no}: {bad.args[1]}", ",".join(row.values())[:2000]))
@@ -106,6 +119,8 @@ def import_snapshot(conn: psycopg.Connection[Any], path: Path, port_id: str, *, 
         report.changed, report.departed = query(conn, "yard_snapshot_merge",
                                                 {"port_id": port_id, "snapshot_at": snapshot_at})[0]
         with conn.cursor() as cur:
+            if dangerous:       # the TOS's dangerous-goods columns, as declarations of the container
+                cur.executemany(query_text("hazmat_declaration_merge"), dangerous)
             if rejects:
                 cur.executemany(query_text("ingest_rejects"), rejects)
                 cur.executemany(query_text("ingest_reject_count"),
