@@ -203,3 +203,22 @@ def test_camera_health_follows_frigate_status(camera_db: str) -> None:
     run_subscriber(camera_db, port, client_id, until=lambda s: s.counts["status"] >= 1)
     with psycopg.connect(camera_db) as conn:
         assert set(dict(conn.execute("SELECT camera_id, status FROM camera").fetchall()).values()) == {"offline"}
+
+
+@pytest.mark.db
+def test_reviews_are_stored_and_never_downgraded(camera_db: str) -> None:
+    from ingest.camera.store import CameraStore
+    review = json.loads((FIXTURES / "example_06_frigate_reviews.json").read_text())
+    review["after"]["camera"] = review["before"]["camera"] = "front_door"
+    later = json.loads(json.dumps(review))
+    later["type"] = "end"
+    later["after"].update(severity="detection", end_time=review["after"]["start_time"] + 30)
+    with psycopg.connect(camera_db) as conn:
+        counts = CameraStore(conn, "weifang", "test").write([], [json.dumps(review).encode(),
+                                                                 json.dumps(later).encode(), b"[]"])
+        row = conn.execute("SELECT review_id, severity, objects, sub_labels, zones, cardinality(detections), "
+                           "end_at - start_at FROM camera_review").fetchone()
+    assert counts == {"stored": 2, "not_a_review": 1}
+    assert row is not None and row[:6] == ("1718987129.308396-fqk5ka", "alert", ["person", "car"], ["Bob"],
+                                           ["front_yard"], 3)
+    assert row[6].total_seconds() == 30

@@ -76,3 +76,39 @@ def _sub_label(value: Any) -> str | None:
 
 def _names(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
+
+
+@dataclass(frozen=True)
+class CameraReview:
+    review_id: str
+    camera: str
+    severity: str
+    objects: list[str]
+    sub_labels: list[str]
+    zones: list[str]
+    detections: list[str]
+    start_at: datetime
+    end_at: datetime | None
+    raw: dict[str, Any]
+
+
+def parse_review(payload: bytes) -> CameraReview:
+    """One `frigate/reviews` payload (new/update/end with before/after; severity alert or detection)."""
+    try:
+        doc = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise Invalid("bad_json", str(err)[:120]) from err
+    if not isinstance(doc, dict) or doc.get("type") not in TYPES or not isinstance(doc.get("after"), dict):
+        raise Invalid("not_a_review", "expected {type: new|update|end, before, after}")
+    after = doc["after"]
+    missing = [k for k in ("id", "camera", "severity", "start_time") if not after.get(k)]
+    if missing:
+        raise Invalid("missing_field", ", ".join(missing))
+    if after["severity"] not in ("alert", "detection"):
+        raise Invalid("bad_value", f"severity {after['severity']!r}")
+    data = after.get("data") if isinstance(after.get("data"), dict) else {}
+    end = after.get("end_time")
+    return CameraReview(str(after["id"]), str(after["camera"]), after["severity"], _names(data.get("objects")),
+                        _names(data.get("sub_labels")), _names(data.get("zones")), _names(data.get("detections")),
+                        _time(after["start_time"], "start_time"),
+                        _time(end, "end_time") if end is not None else None, doc)

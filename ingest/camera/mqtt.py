@@ -38,10 +38,11 @@ class FrigateSubscriber:
         self.client.on_message = lambda _c, _u, msg: self.inbox.put((msg.topic, bytes(msg.payload), msg.mid, msg.qos))
         prefix = topic.split("/")[0]
         self.status_topics = (f"{prefix}/available", f"{prefix}/+/status/detect")
+        self.reviews_topic = f"{prefix}/reviews"
 
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
         log.info("connected to %s:%s (%s); subscribing to %s", self.host, self.port, reason, self.topic)
-        client.subscribe([(self.topic, 1), *((t, 1) for t in self.status_topics)])
+        client.subscribe([(self.topic, 1), (self.reviews_topic, 1), *((t, 1) for t in self.status_topics)])
 
     def run(self) -> Counter[str]:
         self.client.connect_async(self.host, self.port, keepalive=15)
@@ -56,9 +57,10 @@ class FrigateSubscriber:
                     continue
                 try:
                     store = store or CameraStore(connect(self.db), self.port_id, self.source)
-                    self.counts.update(store.write([p for t, p, _, _ in pending if t == self.topic]))
+                    self.counts.update(store.write([p for t, p, _, _ in pending if t == self.topic],
+                                                   [p for t, p, _, _ in pending if t == self.reviews_topic]))
                     for t, p, _, _ in pending:
-                        if t != self.topic:
+                        if t not in (self.topic, self.reviews_topic):
                             parts = t.split("/")
                             store.set_status(parts[1] if len(parts) == 4 else None, p.decode("utf-8", "replace"))
                             self.counts["status"] += 1

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from ingest.camera.frigate import Invalid, parse_event
+from ingest.camera.frigate import Invalid, parse_event, parse_review
 from sql import query, query_text
 
 log = logging.getLogger(__name__)
@@ -21,13 +21,14 @@ class CameraStore:
         self.port_id = port_id
         self.source = source
 
-    def write(self, payloads: list[bytes]) -> Counter[str]:
+    def write(self, payloads: list[bytes], reviews: list[bytes] | None = None) -> Counter[str]:
         """Store what is good, reject the rest with a reason; all in one transaction. Returns counts."""
         counts: Counter[str] = Counter()
         rejects: list[tuple[str, str, str, str]] = []
         with self.conn.transaction(), self.conn.cursor() as cur:
-            for payload in payloads:
-                reason, detail = self._one(cur, payload)
+            items = [(p, self._one) for p in payloads] + [(p, self._review) for p in reviews or []]
+            for payload, handle in items:
+                reason, detail = handle(cur, payload)
                 counts[reason] += 1
                 if reason != "stored":
                     rejects.append((self.source, reason, detail, payload.decode("utf-8", "replace")[:2000]))
@@ -47,6 +48,21 @@ class CameraStore:
         with self.conn.transaction():
             return len(query(self.conn, "camera_status_set", {"port_id": self.port_id, "camera": camera,
                                                               "status": state}))
+
+    def _review(self, cur: psycopg.Cursor[Any], payload: bytes) -> tuple[str, str]:
+        try:
+            review = parse_review(payload)
+        except Invalid as bad:
+            return bad.args[0], bad.args[1]
+        params = {**review.__dict__, "port_id": self.port_id, "raw": Jsonb(review.raw)}
+        try:
+            with self.conn.transaction():
+                row = cur.execute(query_text("camera_review_upsert"), params).fetchone()
+        except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as err:
+            return "refused_by_database", str(err).strip()[:120]
+        if row is None:
+            return "unknown_camera", f"camera {review.camera!r} is not in port {self.port_id}"
+        return "stored", ""
 
     def _one(self, cur: psycopg.Cursor[Any], payload: bytes) -> tuple[str, str]:
         try:
