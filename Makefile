@@ -9,6 +9,7 @@ AIS_UDP_PORT ?= 10110
 AIS_METRICS_PORT ?= 9101
 MQTT_PORT ?= $(or $(PORTMAP_MQTT_PORT),51883)
 WEBHOOK_PORT ?= 8091
+CAMERA_METRICS_PORT ?= 9102
 
 .PHONY: demo test test-slow stop bootstrap services db app lint screenshots
 
@@ -27,7 +28,8 @@ demo: db
 	@bash scripts/daemon.sh restart ais $(PY) -m ingest ais --udp 127.0.0.1:$(AIS_UDP_PORT) --station demo \
 		--metrics 127.0.0.1:$(AIS_METRICS_PORT)
 	@PORTMAP_WEBHOOK_TOKEN=$${PORTMAP_WEBHOOK_TOKEN:-demo-webhook-token} bash scripts/daemon.sh restart camera \
-		$(PY) -m ingest camera --mqtt 127.0.0.1:$(MQTT_PORT) --webhook 127.0.0.1:$(WEBHOOK_PORT)
+		$(PY) -m ingest camera --mqtt 127.0.0.1:$(MQTT_PORT) --webhook 127.0.0.1:$(WEBHOOK_PORT) \
+		--metrics 127.0.0.1:$(CAMERA_METRICS_PORT)
 	@bash scripts/daemon.sh restart app $(PY) -m app
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(APP_PORT)/healthz
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(AIS_METRICS_PORT)/metrics

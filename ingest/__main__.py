@@ -88,8 +88,14 @@ def cmd_camera(args: argparse.Namespace) -> int:
                                os.environ.get("PORTMAP_WEBHOOK_TOKEN", ""))
         threading.Thread(target=server.serve_forever, daemon=True).start()
     host, port = parse_address(args.mqtt)
+    metrics = None
+    if args.metrics:
+        from ingest.metrics import IngestMetrics
+
+        metrics = IngestMetrics(prefix="portmap_camera")
+        metrics.serve(*parse_address(args.metrics))
     subscriber = FrigateSubscriber(host, port, DbSettings(), args.port_id, topic=args.topic,
-                                   client_id=args.client_id)
+                                   client_id=args.client_id, metrics=metrics)
     signal.signal(signal.SIGTERM, lambda *_: subscriber.stop())
     try:
         counts = subscriber.run()
@@ -168,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     cam.add_argument("--client-id", default="portmap-camera", help="MQTT client id (the persistent session)")
     cam.add_argument("--webhook", help="also serve POST /api/v1/camera-events on HOST:PORT "
                      "(token from PORTMAP_WEBHOOK_TOKEN)")
+    cam.add_argument("--metrics", help="serve Prometheus /metrics on HOST:PORT (e.g. 127.0.0.1:9102)")
     cam.set_defaults(func=cmd_camera)
     yard = sub.add_parser("yard", help="import a TOS CSV snapshot of the container yard")
     yard.add_argument("--tos", help="a TOS CSV snapshot")

@@ -91,8 +91,9 @@ def publish(port: int, items: list[bytes], topic: str = "frigate/events") -> Non
     client.disconnect()
 
 
-def run_subscriber(url: str, port: int, client_id: str, until: Any, timeout_s: float = 20) -> FrigateSubscriber:
-    sub = FrigateSubscriber("127.0.0.1", port, DbSettings(url=url), "weifang", client_id=client_id)
+def run_subscriber(url: str, port: int, client_id: str, until: Any, timeout_s: float = 20,
+                   topic: str = "frigate/events") -> FrigateSubscriber:
+    sub = FrigateSubscriber("127.0.0.1", port, DbSettings(url=url), "weifang", client_id=client_id, topic=topic)
     thread = threading.Thread(target=sub.run)
     thread.start()
     deadline = time.monotonic() + timeout_s
@@ -108,12 +109,13 @@ def test_new_update_end_through_the_broker_is_one_row_and_a_bad_payload_does_not
         camera_db: str) -> None:
     port = int(os.environ.get("PORTMAP_MQTT_PORT", "51883"))
     client_id = f"portmap-test-{time.time_ns()}"
+    topic = f"{client_id}/events"        # a topic of the test's own on the shared broker
     # the first connection creates the persistent session, so what is published next is kept for it
-    run_subscriber(camera_db, port, client_id, until=lambda s: s.client.is_connected())
+    run_subscriber(camera_db, port, client_id, until=lambda s: s.client.is_connected(), topic=topic)
     elsewhere = json.loads(DOCS_EVENT)
     elsewhere["after"].update(id="elsewhere-1", camera="gate_north")
-    publish(port, [*payloads(), b"{broken", DOCS_EVENT, json.dumps(elsewhere).encode()])
-    sub = run_subscriber(camera_db, port, client_id, until=lambda s: sum(s.counts.values()) >= 7)
+    publish(port, [*payloads(), b"{broken", DOCS_EVENT, json.dumps(elsewhere).encode()], topic=topic)
+    sub = run_subscriber(camera_db, port, client_id, until=lambda s: sum(s.counts.values()) >= 7, topic=topic)
     assert sub.counts == {"stored": 5, "bad_json": 1, "unknown_camera": 1}
     with psycopg.connect(camera_db) as conn:
         rows = conn.execute("SELECT event_id, camera_id, label, start_at, end_at, entered_zones, "
@@ -184,7 +186,8 @@ def test_qos1_messages_survive_a_broker_restart(camera_db: str, own_broker: tupl
 def test_camera_health_follows_frigate_status(camera_db: str) -> None:
     port = int(os.environ.get("PORTMAP_MQTT_PORT", "51883"))
     client_id = f"portmap-status-{time.time_ns()}"
-    run_subscriber(camera_db, port, client_id, until=lambda s: s.client.is_connected())
+    prefix = client_id                   # stands for "frigate" in the topics, so no other session sees them
+    run_subscriber(camera_db, port, client_id, until=lambda s: s.client.is_connected(), topic=f"{prefix}/events")
 
     def send(topic: str, payload: bytes) -> None:
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{time.time_ns()}")
@@ -194,13 +197,13 @@ def test_camera_health_follows_frigate_status(camera_db: str) -> None:
         client.loop_stop()
         client.disconnect()
 
-    send("frigate/front_door/status/detect", b"online")
-    run_subscriber(camera_db, port, client_id, until=lambda s: s.counts["status"] >= 1)
+    send(f"{prefix}/front_door/status/detect", b"online")
+    run_subscriber(camera_db, port, client_id, until=lambda s: s.counts["status"] >= 1, topic=f"{prefix}/events")
     with psycopg.connect(camera_db) as conn:
         states = dict(conn.execute("SELECT camera_id, status FROM camera").fetchall())
     assert states["CAM-FD"] == "online" and states["CAM01"] == "unknown"
-    send("frigate/available", b"offline")             # Frigate itself went away: no camera is watched
-    run_subscriber(camera_db, port, client_id, until=lambda s: s.counts["status"] >= 1)
+    send(f"{prefix}/available", b"offline")           # Frigate itself went away: no camera is watched
+    run_subscriber(camera_db, port, client_id, until=lambda s: s.counts["status"] >= 1, topic=f"{prefix}/events")
     with psycopg.connect(camera_db) as conn:
         assert set(dict(conn.execute("SELECT camera_id, status FROM camera").fetchall()).values()) == {"offline"}
 

@@ -61,3 +61,25 @@ def test_a_wrong_check_digit_is_rejected_and_the_rest_loads(yard_db: str, tmp_pa
         report = import_file(conn, path, "weifang")
         counts = dict(conn.execute("SELECT reason, count FROM ingest_reject_count").fetchall())
     assert report.moves == 20 and dict(report.rejects) == counts == {"bad_check_digit": 1}
+
+
+def codeco(kind: str, number: str, plate: str, when: str) -> str:
+    """A CODECO written after the SMDG user manual: 34 = gate-in report, 36 = gate-out report."""
+    return (f"UNB+UNOA:2+WFTOS+CARRIER+261127:0900+{when}'UNH+1+CODECO:D:95B:UN:ITG14'BGM+{kind}+GATE{when}+9'"
+            f"NAD+MS+WFT:172:20'EQD+CN+{number}+22G1:102:5++2+5'DTM+7:{when}:203'LOC+165+CNWEF:139:6+WFT:TER:ZZZ'"
+            f"MEA+AAE+G+KGM:12000'TDT+1++3+31++++{plate}'CNT+16:1'UNT+10+1'UNZ+1+{when}'")
+
+
+def test_codeco_gate_in_then_out(yard_db: str, tmp_path: Path) -> None:
+    gate_in, gate_out = tmp_path / "in.edi", tmp_path / "out.edi"
+    gate_in.write_text(codeco("34", "CSQU3054383", "LUG12345", "202611270930"), encoding="latin-1")
+    gate_out.write_text(codeco("36", "CSQU3054383", "LUG12345", "202611271415"), encoding="latin-1")
+    with psycopg.connect(yard_db) as conn:
+        assert import_file(conn, gate_in, "weifang").new_moves == 1
+        state_in = conn.execute("SELECT state, arrived_at FROM container").fetchone()
+        assert import_file(conn, gate_out, "weifang").new_moves == 1
+        state_out = conn.execute("SELECT state, departed_at FROM container").fetchone()
+        moves = conn.execute("SELECT kind, truck_plate FROM container_move ORDER BY moved_at").fetchall()
+    assert state_in == ("in_yard", datetime(2026, 11, 27, 9, 30, tzinfo=UTC))
+    assert state_out == ("on_truck", datetime(2026, 11, 27, 14, 15, tzinfo=UTC))
+    assert moves == [("gate_in", "LUG12345"), ("gate_out", "LUG12345")]

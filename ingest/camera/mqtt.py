@@ -13,6 +13,7 @@ import paho.mqtt.client as mqtt
 import psycopg
 
 from ingest.camera.store import CameraStore
+from ingest.metrics import IngestMetrics
 from sql import DbSettings, connect
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,8 @@ class FrigateSubscriber:
     restart nor a database outage loses one: an unacknowledged QoS 1 message is delivered again."""
 
     def __init__(self, host: str, port: int, db: DbSettings, port_id: str, *, topic: str = "frigate/events",
-                 client_id: str = "portmap-camera", batch_ms: int = 250) -> None:
+                 client_id: str = "portmap-camera", batch_ms: int = 250,
+                 metrics: IngestMetrics | None = None) -> None:
         self.host, self.port, self.topic = host, port, topic
         self.db, self.port_id = db, port_id
         self.source = f"camera:mqtt:{client_id}"
@@ -31,6 +33,7 @@ class FrigateSubscriber:
         self.stop_event = threading.Event()
         self.inbox: queue.Queue[tuple[str, bytes, int, int]] = queue.Queue()
         self.counts: Counter[str] = Counter()
+        self.metrics = metrics
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
         self.client.manual_ack_set(True)
         self.client.reconnect_delay_set(min_delay=1, max_delay=5)
@@ -57,8 +60,11 @@ class FrigateSubscriber:
                     continue
                 try:
                     store = store or CameraStore(connect(self.db), self.port_id, self.source)
-                    self.counts.update(store.write([p for t, p, _, _ in pending if t == self.topic],
-                                                   [p for t, p, _, _ in pending if t == self.reviews_topic]))
+                    started = time.perf_counter()
+                    written = store.write([p for t, p, _, _ in pending if t == self.topic],
+                                          [p for t, p, _, _ in pending if t == self.reviews_topic])
+                    self.counts.update(written)
+                    self._measure(written, time.perf_counter() - started, len(pending))
                     for t, p, _, _ in pending:
                         if t not in (self.topic, self.reviews_topic):
                             parts = t.split("/")
@@ -80,6 +86,18 @@ class FrigateSubscriber:
             self.client.loop_stop()
             self.client.disconnect()
         return self.counts
+
+    def _measure(self, written: Counter[str], seconds: float, messages: int) -> None:
+        if self.metrics is None:
+            return
+        m = self.metrics
+        m.lines.labels(self.source).inc(messages)
+        m.messages.labels(self.source).inc(written.get("stored", 0))
+        for reason, n in written.items():
+            if reason != "stored":
+                m.rejects.labels(self.source, reason).inc(n)
+        m.batch_seconds.observe(seconds)
+        m.queue_depth.set(self.inbox.qsize())
 
     def _gather(self) -> list[tuple[str, bytes, int, int]]:
         items: list[tuple[str, bytes, int, int]] = []

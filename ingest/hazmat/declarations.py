@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ingest.progress import Progress
 from ingest.yard.iso6346 import Invalid, container_number
 from sql import query, query_text
 
@@ -143,8 +144,11 @@ def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str, what: s
         rejects.append((source, bad.args[0], bad.args[1], path.read_text(errors="replace")[:2000]))
     with conn.transaction():
         gates = {r[0] for r in query(conn, "gate_exists", {"port_id": port_id})}
+        bar = Progress(len(rows), path.name)
         for n, row in enumerate(rows, start=1):
             report.rows += 1
+            if n % 200 == 0:
+                bar.update(n)
             try:
                 params = declaration(row, source) if what == "declarations" else gate_transaction(
                     row, port_id, gates, source)
@@ -166,4 +170,5 @@ def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str, what: s
         query(conn, "feed_status_update", {"source": source, "kind": "hazmat" if what == "declarations" else "gate",
                                            "last_message_at": None, "rate_per_s": 0.0, "messages": report.stored,
                                            "rejects": len(rejects)})
+        bar.done()
     return report

@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 from pydifact.segmentcollection import Interchange
 
+from ingest.progress import Progress
 from ingest.yard.iso6346 import Invalid, container_number, size_type
 from sql import query, query_text
 
@@ -152,8 +153,11 @@ def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str) -> Edif
     moves = parse(path.read_text(encoding="latin-1"), report)
     report.moves = len(moves)
     source = f"edifact:{path.name}"
+    bar = Progress(len(moves), path.name)
     with conn.transaction():
-        for move in sorted(moves, key=lambda m: m.moved_at):
+        for done, move in enumerate(sorted(moves, key=lambda m: m.moved_at), start=1):
+            if done % 200 == 0:
+                bar.update(done)
             params = {**move.__dict__, "port_id": port_id, "source": source.split(":")[0]}
             if query(conn, "yard_move_insert", params):
                 report.new_moves += 1
@@ -171,4 +175,5 @@ def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str) -> Edif
         query(conn, "feed_status_update", {"source": source, "kind": "yard", "last_message_at": None,
                                            "rate_per_s": 0.0, "messages": report.new_moves,
                                            "rejects": sum(report.rejects.values())})
+    bar.done()
     return report

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from typing import Any
 import psycopg
 
 from ingest.hazmat.declarations import imdg_class, un_number
+from ingest.progress import Progress
 from ingest.yard.iso6346 import Invalid, container_number, size_type
 from sql import query, query_text
 
@@ -89,7 +89,8 @@ def import_snapshot(conn: psycopg.Connection[Any], path: Path, port_id: str, *, 
     rejects: list[tuple[str, str, str, str]] = []
     text = path.read_text(encoding="utf-8-sig")
     reader = csv.DictReader(io.StringIO(text))
-    total = max(1, text.count("\n") - 1)
+    bar = Progress(text.count("\n") - 1 if progress else 0, path.name)
+    bar.on = bar.on and progress
     for line_no, row in enumerate(reader, start=2):
         report.rows += 1
         try:
@@ -108,8 +109,8 @@ def import_snapshot(conn: psycopg.Connection[Any], path: Path, port_id: str, *, 
         except Invalid as bad:
             report.rejects[bad.args[0]] += 1
             rejects.append((source, bad.args[0], f"line {line_no}: {bad.args[1]}", ",".join(row.values())[:2000]))
-        if progress and report.rows % 500 == 0:
-            _bar(report.rows, total)
+        if report.rows % 500 == 0:
+            bar.update(report.rows)
     with conn.transaction():     # (a savepoint if the caller has a transaction open: staging is emptied first)
         conn.execute(query_text("yard_stage"))
         with conn.cursor() as cur, cur.copy("COPY stg_container FROM STDIN (FORMAT BINARY)") as copy:
@@ -128,13 +129,6 @@ def import_snapshot(conn: psycopg.Connection[Any], path: Path, port_id: str, *, 
         query(conn, "feed_status_update", {"source": source, "kind": "yard", "last_message_at": snapshot_at,
                                            "rate_per_s": 0.0, "messages": len(good), "rejects": len(rejects)})
     report.loaded = len(good)
-    if progress:
-        _bar(total, total)
-        print(file=sys.stderr)
+    bar.done()
     return report
 
-
-def _bar(done: int, total: int, width: int = 40) -> None:
-    """A progress bar on the terminal (stderr)."""
-    filled = int(width * min(done, total) / total)
-    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {min(done, total):,}/{total:,}", end="", file=sys.stderr)
