@@ -45,6 +45,17 @@ def fresh_database(name: str) -> str:
     return url
 
 
+def fresh_port_database(name: str) -> str:
+    """fresh_database with the Weifang package loaded."""
+    from ingest.port_load import load_package
+    from ingest.port_package import read_package
+
+    url = fresh_database(name)
+    with psycopg.connect(url) as conn:
+        load_package(conn, read_package(ROOT / "assets" / "ports" / "weifang"))
+    return url
+
+
 def bare_pyais(path: Path) -> float:
     started = time.perf_counter()
     for msg in FileReaderStream(str(path)):

@@ -17,10 +17,8 @@ import time
 import paho.mqtt.client as mqtt
 import psycopg
 
-from bench.ais_ingest import ROOT, fresh_database
+from bench.ais_ingest import ROOT, fresh_port_database
 from ingest.camera.mqtt import FrigateSubscriber
-from ingest.port_load import load_package
-from ingest.port_package import read_package
 from sql import DbSettings
 
 CAPTURED = json.loads((ROOT / "tests" / "fixtures" / "camera" / "frigate-events-front_door-person.json").read_text())
@@ -31,9 +29,7 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=2_000)
     args = parser.parse_args()
     port = int(os.environ.get("PORTMAP_MQTT_PORT", "51883"))
-    url = fresh_database("portmap_bench_camera")
-    with psycopg.connect(url) as conn:
-        load_package(conn, read_package(ROOT / "assets" / "ports" / "weifang"))
+    url = fresh_port_database("portmap_bench_camera")
     client_id = f"bench-{time.time_ns()}"
     sub = FrigateSubscriber("127.0.0.1", port, DbSettings(url=url), "weifang", client_id=client_id,
                             topic="bench/frigate/events")

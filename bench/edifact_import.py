@@ -10,10 +10,8 @@ import time
 
 import psycopg
 
-from bench.ais_ingest import ROOT, fresh_database
+from bench.ais_ingest import ROOT, fresh_port_database
 from bench.yardgen import number
-from ingest.port_load import load_package
-from ingest.port_package import read_package
 from ingest.yard.edifact import import_file
 
 GROUP = ("EQD+CN+{no}+45G1:102:5++2+5'TMD+3'DTM+203:201602041{m:03d}:203'LOC+11+CNWEF:139:6'"
@@ -36,10 +34,8 @@ def main() -> None:
     path = ROOT / ".data" / "bench" / f"coarri_{args.containers}.edi"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(coarri(args.containers), encoding="latin-1")
-    url = fresh_database("portmap_bench_edifact")
+    url = fresh_port_database("portmap_bench_edifact")
     with psycopg.connect(url) as conn:
-        load_package(conn, read_package(ROOT / "assets" / "ports" / "weifang"))
-        conn.commit()
         started = time.perf_counter()
         report = import_file(conn, path, "weifang")
         elapsed = time.perf_counter() - started

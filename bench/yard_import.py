@@ -13,10 +13,8 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from bench.ais_ingest import ROOT, fresh_database
+from bench.ais_ingest import ROOT, fresh_port_database
 from bench.yardgen import rows, write
-from ingest.port_load import load_package
-from ingest.port_package import read_package
 from ingest.yard.tos_csv import import_snapshot
 
 
@@ -27,10 +25,8 @@ def main() -> None:
     path = ROOT / ".data" / "bench" / f"tos_{args.containers}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     write(path, rows(args.containers))
-    url = fresh_database("portmap_bench_yard")
+    url = fresh_port_database("portmap_bench_yard")
     with psycopg.connect(url) as conn:
-        load_package(conn, read_package(ROOT / "assets" / "ports" / "weifang"))
-        conn.commit()
         started = time.perf_counter()
         report = import_snapshot(conn, path, "weifang", snapshot_at=datetime.now(UTC))
         first = time.perf_counter() - started

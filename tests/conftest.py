@@ -86,6 +86,15 @@ def db_url(databases: Databases) -> str:
 
 
 @pytest.fixture()
+def weifang_db(databases: Databases) -> str:
+    """A database of the test's own with Weifang loaded, for tests that commit."""
+    url = databases.create()
+    with psycopg.connect(url) as conn:
+        load_package(conn, read_package(WEIFANG))
+    return url
+
+
+@pytest.fixture()
 def conn(db_url: str) -> Iterator[psycopg.Connection[Any]]:
     """A connection whose work is rolled back after the test."""
     with psycopg.connect(db_url) as connection:

@@ -19,10 +19,8 @@ import pytest
 
 from ingest.camera.frigate import Invalid, parse_event
 from ingest.camera.mqtt import FrigateSubscriber
-from ingest.port_load import load_package
-from ingest.port_package import read_package
 from sql import DbSettings
-from tests.conftest import ROOT, WEIFANG, _free_port
+from tests.conftest import ROOT, _free_port
 
 FIXTURES = ROOT / "tests" / "fixtures" / "camera"
 CAPTURED = json.loads((FIXTURES / "frigate-events-front_door-person.json").read_text())
@@ -69,11 +67,10 @@ def test_bad_payloads_are_rejected_with_a_reason(payload: bytes, reason: str) ->
 
 
 @pytest.fixture()
-def camera_db(databases: Any) -> str:
+def camera_db(weifang_db: str) -> str:
     """Weifang, plus a quay camera that Frigate calls `front_door` (the name in the real payloads)."""
-    url = databases.create()
+    url = weifang_db
     with psycopg.connect(url) as conn:
-        load_package(conn, read_package(WEIFANG))
         conn.execute("""INSERT INTO camera (port_id, camera_id, name_en, name_zh, source_name, bearing_deg, fov_deg,
                                             range_m, zone_ids, geom, fov)
                         SELECT port_id, 'CAM-FD', 'Front door', '前门', 'front_door', bearing_deg, fov_deg, range_m,

@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 
 from bench.yardgen import number
 from ingest.hazmat.declarations import import_file
-from ingest.port_load import load_package
-from ingest.port_package import read_package
-from tests.conftest import WEIFANG
 
 pytestmark = pytest.mark.db
 HEADER = ("declaration_id,subject_kind,subject_id,un_number,imdg_class,subsidiary_classes,packing_group,"
           "proper_shipping_name,quantity_kg,marine_pollutant,declared_at,declarant")
 
 
-@pytest.fixture()
-def db(databases: Any) -> str:
-    url = databases.create()
-    with psycopg.connect(url) as conn:
-        load_package(conn, read_package(WEIFANG))
-    return url
-
-
-def test_declarations_from_csv(db: str, tmp_path: Path) -> None:
+def test_declarations_from_csv(weifang_db: str, tmp_path: Path) -> None:
     good, bad_digit = number(1), number(2)[:-1] + str((int(number(2)[-1]) + 1) % 10)
     lines = [HEADER,
              f"D1,container,{good},1203,3,,II,GASOLINE,18000,no,2026-11-27T08:00:00+08:00,Sinotrans Weifang",
@@ -41,7 +29,7 @@ def test_declarations_from_csv(db: str, tmp_path: Path) -> None:
              f"D8,truck,{good},1203,3,,II,X,1,,2026-11-27T08:00:00,X"]
     path = tmp_path / "declarations.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with psycopg.connect(db) as conn:
+    with psycopg.connect(weifang_db) as conn:
         report = import_file(conn, path, "weifang", "declarations")
         again = import_file(conn, path, "weifang", "declarations")
         rows = conn.execute("SELECT declaration_id, subject_id, un_number, imdg_class, subsidiary_classes, "
@@ -53,7 +41,7 @@ def test_declarations_from_csv(db: str, tmp_path: Path) -> None:
                     ("D3", "鲁G12345", 1075, "2.1", [], False), ("D4", "412000123", 1267, "3", ["6.1"], False)]
 
 
-def test_gate_transactions_from_json(db: str, tmp_path: Path) -> None:
+def test_gate_transactions_from_json(weifang_db: str, tmp_path: Path) -> None:
     items = [
         {"transaction_id": "G1", "gate_id": "gate-container", "direction": "in", "truck_plate": "鲁G12345",
          "container_no": number(1), "passed_at": "2026-11-27T08:30:00+08:00", "declared_un": "1203",
@@ -65,7 +53,7 @@ def test_gate_transactions_from_json(db: str, tmp_path: Path) -> None:
     ]
     path = tmp_path / "gate.json"
     path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
-    with psycopg.connect(db) as conn:
+    with psycopg.connect(weifang_db) as conn:
         report = import_file(conn, path, "weifang", "gate")
         row = conn.execute("SELECT gate_id, truck_plate, declared_un, observed_un FROM gate_transaction").fetchone()
     assert (report.stored, dict(report.rejects)) == (1, {"unknown_gate": 1, "bad_value": 1})

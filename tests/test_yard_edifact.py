@@ -4,30 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 
-from ingest.port_load import load_package
-from ingest.port_package import read_package
 from ingest.yard.edifact import import_file
-from tests.conftest import ROOT, WEIFANG
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.db
 EDIFACT = ROOT.parent / "shared" / "data" / "edifact-php-edifact"
 
 
-@pytest.fixture()
-def yard_db(databases: Any) -> str:
-    url = databases.create()
-    with psycopg.connect(url) as conn:
-        load_package(conn, read_package(WEIFANG))
-    return url
-
-
-def test_coarri_gives_two_discharges_and_nineteen_loads_once(yard_db: str) -> None:
-    with psycopg.connect(yard_db) as conn:
+def test_coarri_gives_two_discharges_and_nineteen_loads_once(weifang_db: str) -> None:
+    with psycopg.connect(weifang_db) as conn:
         report = import_file(conn, EDIFACT / "D95BCOARRI.edi", "weifang")
         again = import_file(conn, EDIFACT / "D95BCOARRI.edi", "weifang")
         kinds = dict(conn.execute("SELECT kind, count(*) FROM container_move GROUP BY 1").fetchall())
@@ -41,8 +30,8 @@ def test_coarri_gives_two_discharges_and_nineteen_loads_once(yard_db: str) -> No
     assert states == {"in_yard": 2, "on_vessel": 19}
 
 
-def test_baplie_gives_the_expected_discharges_of_its_vessel(yard_db: str) -> None:
-    with psycopg.connect(yard_db) as conn:
+def test_baplie_gives_the_expected_discharges_of_its_vessel(weifang_db: str) -> None:
+    with psycopg.connect(weifang_db) as conn:
         report = import_file(conn, EDIFACT / "D95BBAPLIE.edi", "weifang")
         rows = conn.execute("SELECT container_no, kind, vessel_voyage, moved_at FROM container_move "
                             "ORDER BY container_no").fetchall()
@@ -53,11 +42,11 @@ def test_baplie_gives_the_expected_discharges_of_its_vessel(yard_db: str) -> Non
     assert types["MOEU0710945"] == "L5G1" and dict(report.warnings) == {"nonstandard_size_type": 2}
 
 
-def test_a_wrong_check_digit_is_rejected_and_the_rest_loads(yard_db: str, tmp_path: Path) -> None:
+def test_a_wrong_check_digit_is_rejected_and_the_rest_loads(weifang_db: str, tmp_path: Path) -> None:
     text = (EDIFACT / "D95BCOARRI.edi").read_text(encoding="latin-1").replace("FCIU9908030", "FCIU9908031")
     path = tmp_path / "broken.edi"
     path.write_text(text, encoding="latin-1")
-    with psycopg.connect(yard_db) as conn:
+    with psycopg.connect(weifang_db) as conn:
         report = import_file(conn, path, "weifang")
         counts = dict(conn.execute("SELECT reason, count FROM ingest_reject_count").fetchall())
     assert report.moves == 20 and dict(report.rejects) == counts == {"bad_check_digit": 1}
@@ -70,11 +59,11 @@ def codeco(kind: str, number: str, plate: str, when: str) -> str:
             f"MEA+AAE+G+KGM:12000'TDT+1++3+31++++{plate}'CNT+16:1'UNT+10+1'UNZ+1+{when}'")
 
 
-def test_codeco_gate_in_then_out(yard_db: str, tmp_path: Path) -> None:
+def test_codeco_gate_in_then_out(weifang_db: str, tmp_path: Path) -> None:
     gate_in, gate_out = tmp_path / "in.edi", tmp_path / "out.edi"
     gate_in.write_text(codeco("34", "CSQU3054383", "LUG12345", "202611270930"), encoding="latin-1")
     gate_out.write_text(codeco("36", "CSQU3054383", "LUG12345", "202611271415"), encoding="latin-1")
-    with psycopg.connect(yard_db) as conn:
+    with psycopg.connect(weifang_db) as conn:
         assert import_file(conn, gate_in, "weifang").new_moves == 1
         state_in = conn.execute("SELECT state, arrived_at FROM container").fetchone()
         assert import_file(conn, gate_out, "weifang").new_moves == 1
