@@ -25,6 +25,7 @@ db: services
 
 demo: db
 	@mkdir -p $(RUN)
+	@bash scripts/daemon.sh stop ais camera app
 	@bash scripts/daemon.sh restart ais $(PY) -m ingest ais --udp 127.0.0.1:$(AIS_UDP_PORT) --station demo \
 		--metrics 127.0.0.1:$(AIS_METRICS_PORT)
 	@PORTMAP_WEBHOOK_TOKEN=$${PORTMAP_WEBHOOK_TOKEN:-demo-webhook-token} bash scripts/daemon.sh restart camera \
@@ -48,9 +49,7 @@ lint: bootstrap
 	@.venv/bin/mypy
 
 stop:
-	@bash scripts/daemon.sh stop app
-	@bash scripts/daemon.sh stop camera
-	@bash scripts/daemon.sh stop ais
+	@bash scripts/daemon.sh stop app camera ais
 	@bash scripts/services.sh stop
 	@echo "stopped"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run a process in the background with a pid file and log under .data/run; wait for an HTTP URL.
-#   daemon.sh restart NAME CMD...   daemon.sh stop NAME   daemon.sh wait-http URL [SECONDS]
+#   daemon.sh restart NAME CMD...   daemon.sh stop NAME...   daemon.sh wait-http URL [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=.data/run
@@ -25,7 +25,10 @@ case "${1:-}" in
     stop "$name"
     nohup "$@" >"$RUN/$name.log" 2>&1 &
     echo $! >"$RUN/$name.pid" ;;
-  stop) stop "$2" ;;
+  stop)   # several names stop in parallel
+    shift
+    for name in "$@"; do stop "$name" & done
+    wait ;;
   wait-http)
     url=$2; limit=${3:-30}
     for _ in $(seq $((limit * 10))); do
