@@ -12,7 +12,7 @@ DATA=$ROOT/.data
 PGDATA=$DATA/pg
 
 die() { echo "services: $*" >&2; exit 1; }
-as_pg() { runuser -u postgres -- "$@"; }
+as_pg() { (cd / && runuser -u postgres -- "$@"); }   # from / : postgres may not reach the checkout
 
 pg_dir() {
   # initdb refuses root, so the cluster belongs to `postgres`. If that user cannot reach .data
@@ -30,10 +30,14 @@ pg_dir() {
   chmod 700 "$PGDATA/"
 }
 
+pg_real() { readlink -f "$PGDATA"; }   # the cluster's own path, which postgres can reach
+
 pg_start() {
   pg_dir
+  local real
+  real=$(pg_real)
   if [ ! -f "$PGDATA/PG_VERSION" ]; then
-    as_pg "$PG_BIN/initdb" -D "$PGDATA/" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DATA/initdb.log" 2>&1 \
+    as_pg "$PG_BIN/initdb" -D "$real" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DATA/initdb.log" 2>&1 \
       || die "initdb failed, see .data/initdb.log"
     cat >>"$PGDATA/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
@@ -46,8 +50,8 @@ max_wal_size = 2GB
 timezone = 'UTC'
 CONF
   fi
-  if ! as_pg "$PG_BIN/pg_ctl" -D "$PGDATA/" status >/dev/null 2>&1; then
-    as_pg "$PG_BIN/pg_ctl" -D "$PGDATA/" -l "$PGDATA/server.log" -w -t 60 start >/dev/null \
+  if ! as_pg "$PG_BIN/pg_ctl" -D "$real" status >/dev/null 2>&1; then
+    as_pg "$PG_BIN/pg_ctl" -D "$real" -l "$real/server.log" -w -t 60 start >/dev/null \
       || die "PostgreSQL did not start, see .data/pg/server.log"
   fi
   local psql=(psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1)
@@ -60,7 +64,7 @@ CONF
 
 pg_stop() {
   [ -f "$PGDATA/postmaster.pid" ] || return 0
-  as_pg "$PG_BIN/pg_ctl" -D "$PGDATA/" -m fast -w stop >/dev/null 2>&1 || true
+  as_pg "$PG_BIN/pg_ctl" -D "$(pg_real)" -m fast -w stop >/dev/null 2>&1 || true
 }
 
 mqtt_start() {
@@ -98,6 +102,6 @@ case "${1:-}" in
     mqtt_start ;;
   stop) mqtt_stop; pg_stop ;;
   status)
-    as_pg "$PG_BIN/pg_ctl" -D "$PGDATA/" status || true ;;
+    as_pg "$PG_BIN/pg_ctl" -D "$(pg_real)" status || true ;;
   *) die "usage: $0 start|stop|status" ;;
 esac
