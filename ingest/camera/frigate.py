@@ -33,16 +33,7 @@ class CameraEvent:
 
 def parse_event(payload: bytes) -> CameraEvent:
     """One MQTT payload; a bad one raises Invalid with a named reason."""
-    try:
-        doc = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise Invalid("bad_json", str(err)[:120]) from err
-    if not isinstance(doc, dict) or doc.get("type") not in TYPES or not isinstance(doc.get("after"), dict):
-        raise Invalid("not_an_event", "expected {type: new|update|end, before, after}")
-    after = doc["after"]
-    missing = [k for k in ("id", "camera", "label", "start_time") if not after.get(k)]
-    if missing:
-        raise Invalid("missing_field", ", ".join(missing))
+    doc, after = _envelope(payload, "not_an_event", ("id", "camera", "label", "start_time"))
     end = after.get("end_time")
     return CameraEvent(
         event_id=str(after["id"]), camera=str(after["camera"]), label=str(after["label"]),
@@ -51,6 +42,20 @@ def parse_event(payload: bytes) -> CameraEvent:
         end_at=_time(end, "end_time") if end is not None else None,
         zones=_names(after.get("current_zones")), entered_zones=_names(after.get("entered_zones")),
         has_snapshot=bool(after.get("has_snapshot")), raw=doc)
+
+
+def _envelope(payload: bytes, wrong_shape: str, required: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Frigate's {type: new|update|end, before, after} around an object; returns (whole, after)."""
+    try:
+        doc = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise Invalid("bad_json", str(err)[:120]) from err
+    if not isinstance(doc, dict) or doc.get("type") not in TYPES or not isinstance(doc.get("after"), dict):
+        raise Invalid(wrong_shape, "expected {type: new|update|end, before, after}")
+    missing = [k for k in required if not doc["after"].get(k)]
+    if missing:
+        raise Invalid("missing_field", ", ".join(missing))
+    return doc, doc["after"]
 
 
 def _time(value: Any, name: str) -> datetime:
@@ -94,19 +99,10 @@ class CameraReview:
 
 def parse_review(payload: bytes) -> CameraReview:
     """One `frigate/reviews` payload (new/update/end with before/after; severity alert or detection)."""
-    try:
-        doc = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise Invalid("bad_json", str(err)[:120]) from err
-    if not isinstance(doc, dict) or doc.get("type") not in TYPES or not isinstance(doc.get("after"), dict):
-        raise Invalid("not_a_review", "expected {type: new|update|end, before, after}")
-    after = doc["after"]
-    missing = [k for k in ("id", "camera", "severity", "start_time") if not after.get(k)]
-    if missing:
-        raise Invalid("missing_field", ", ".join(missing))
+    doc, after = _envelope(payload, "not_a_review", ("id", "camera", "severity", "start_time"))
     if after["severity"] not in ("alert", "detection"):
         raise Invalid("bad_value", f"severity {after['severity']!r}")
-    data = after.get("data") if isinstance(after.get("data"), dict) else {}
+    data: dict[str, Any] = after["data"] if isinstance(after.get("data"), dict) else {}
     end = after.get("end_time")
     return CameraReview(str(after["id"]), str(after["camera"]), after["severity"], _names(data.get("objects")),
                         _names(data.get("sub_labels")), _names(data.get("zones")), _names(data.get("detections")),

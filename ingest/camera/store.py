@@ -10,6 +10,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from ingest.camera.frigate import Invalid, parse_event, parse_review
+from ingest.feeds import record_batch
 from sql import query, query_text
 
 log = logging.getLogger(__name__)
@@ -32,13 +33,8 @@ class CameraStore:
                 counts[reason] += 1
                 if reason != "stored":
                     rejects.append((self.source, reason, detail, payload.decode("utf-8", "replace")[:2000]))
-            if rejects:
-                cur.executemany(query_text("ingest_rejects"), rejects)
-                cur.executemany(query_text("ingest_reject_count"),
-                                [(self.source, r, n) for r, n in counts.items() if r != "stored"])
-            query(self.conn, "feed_status_update", {
-                "source": self.source, "kind": "camera", "last_message_at": None, "rate_per_s": 0.0,
-                "messages": counts["stored"], "rejects": len(rejects)})
+            record_batch(self.conn, self.source, "camera", stored=counts["stored"], rejects=rejects,
+                         reasons={r: n for r, n in counts.items() if r != "stored"})
         return counts
 
     def set_status(self, camera: str | None, status: str) -> int:

@@ -15,9 +15,10 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ingest.feeds import record_batch
 from ingest.progress import Progress
 from ingest.yard.iso6346 import Invalid, container_number
-from sql import query, query_text
+from sql import query
 
 IMDG_CLASS = re.compile(r"^(1\.[1-6][A-N]?|2\.[1-3]|3|4\.[1-3]|5\.[12]|6\.[12]|7|8|9)$")
 PLATE = re.compile(r"^[\w\u4e00-\u9fff·-]{4,12}$")
@@ -163,12 +164,7 @@ def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str, what: s
                 report.rejects["refused_by_database"] += 1
                 rejects.append((source, "refused_by_database", f"row {n}: {str(err).strip()[:120]}",
                                 json.dumps(row, default=str)[:2000]))
-        with conn.cursor() as cur:
-            if rejects:
-                cur.executemany(query_text("ingest_rejects"), rejects)
-                cur.executemany(query_text("ingest_reject_count"), [(source, r, k) for r, k in report.rejects.items()])
-        query(conn, "feed_status_update", {"source": source, "kind": "hazmat" if what == "declarations" else "gate",
-                                           "last_message_at": None, "rate_per_s": 0.0, "messages": report.stored,
-                                           "rejects": len(rejects)})
+        record_batch(conn, source, "hazmat" if what == "declarations" else "gate", stored=report.stored,
+                     reasons=report.rejects, rejects=rejects)
         bar.done()
     return report

@@ -18,9 +18,10 @@ from typing import Any
 import psycopg
 from pydifact.segmentcollection import Interchange
 
+from ingest.feeds import record_batch
 from ingest.progress import Progress
 from ingest.yard.iso6346 import Invalid, container_number, size_type
-from sql import query, query_text
+from sql import query
 
 log = logging.getLogger(__name__)
 # BGM document codes (SMDG/ITG): what one report means for each container in it.
@@ -168,12 +169,7 @@ def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str) -> Edif
                     "subject_id": move.container_no, "un_number": un, "imdg_class": imdg_class,
                     "declared_at": move.moved_at, "source": source})
                 report.declarations += 1
-        with conn.cursor() as cur:
-            if report.rejects:
-                cur.executemany(query_text("ingest_reject_count"),
-                                [(source, r, n) for r, n in report.rejects.items()])
-        query(conn, "feed_status_update", {"source": source, "kind": "yard", "last_message_at": None,
-                                           "rate_per_s": 0.0, "messages": report.new_moves,
-                                           "rejects": sum(report.rejects.values())})
+        record_batch(conn, source, "yard", stored=report.new_moves, reasons=report.rejects, rejects=[],
+                     rejected=sum(report.rejects.values()))
     bar.done()
     return report

@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 
+from ingest.feeds import record_batch
 from ingest.hazmat.declarations import imdg_class, un_number
 from ingest.progress import Progress
 from ingest.yard.iso6346 import Invalid, container_number, size_type
@@ -122,12 +123,8 @@ def import_snapshot(conn: psycopg.Connection[Any], path: Path, port_id: str, *, 
         with conn.cursor() as cur:
             if dangerous:       # the TOS's dangerous-goods columns, as declarations of the container
                 cur.executemany(query_text("hazmat_declaration_merge"), dangerous)
-            if rejects:
-                cur.executemany(query_text("ingest_rejects"), rejects)
-                cur.executemany(query_text("ingest_reject_count"),
-                                [(source, r, n) for r, n in report.rejects.items()])
-        query(conn, "feed_status_update", {"source": source, "kind": "yard", "last_message_at": snapshot_at,
-                                           "rate_per_s": 0.0, "messages": len(good), "rejects": len(rejects)})
+        record_batch(conn, source, "yard", stored=len(good), reasons=report.rejects, rejects=rejects,
+                     last_message_at=snapshot_at)
     report.loaded = len(good)
     bar.done()
     return report

@@ -1,0 +1,26 @@
+"""What every ingest source records with a committed batch: its rejects, counts by reason, feed status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from sql import query, query_text
+
+
+def record_batch(conn: psycopg.Connection[Any], source: str, kind: str, *, stored: int,
+                 reasons: Mapping[str, int], rejects: list[tuple[str, str, str, str]],
+                 rejected: int | None = None, last_message_at: datetime | None = None) -> None:
+    """Inside the caller's transaction: reject rows (source, reason, detail, raw), counts by reason,
+    and this source's feed_status. `rejected` defaults to the number of reject rows."""
+    with conn.cursor() as cur:
+        if rejects:
+            cur.executemany(query_text("ingest_rejects"), rejects)
+        if reasons:
+            cur.executemany(query_text("ingest_reject_count"), [(source, r, n) for r, n in reasons.items()])
+    query(conn, "feed_status_update", {
+        "source": source, "kind": kind, "last_message_at": last_message_at, "rate_per_s": 0.0,
+        "messages": stored, "rejects": len(rejects) if rejected is None else rejected})
