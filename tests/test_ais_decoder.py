@@ -100,3 +100,15 @@ def test_a_transmission_heard_on_both_channels_is_one_observation() -> None:
                                             (992351234, "GB"), (992711234, "TR"), (111232345, "GB"), (970123456, None)])
 def test_flag_state_from_the_mid(mmsi: int, flag: str | None) -> None:
     assert flag_of(mmsi) == flag
+
+
+def test_each_receiving_station_named_in_tag_blocks_is_a_feed_of_its_own() -> None:
+    unix = int(NOW.timestamp())
+    pos = [encode_dict({"type": 1, "mmsi": 412000100 + i, "lon": 119.2, "lat": 37.2, "second": 10})[0]
+           for i in range(3)]
+    out = decode([tagged("rx-outer", unix, pos[0]), tagged("rx-harbour", unix, pos[1]),
+                  tagged("rx-outer", unix, pos[2]), pos[0].encode()]).take()
+    assert [r[3] for r in out.positions] == ["test/rx-outer", "test/rx-harbour", "test/rx-outer", "test"]
+    assert out.stations == {"test/rx-outer": 2, "test/rx-harbour": 1}
+    assert out.messages == 4
+    assert set(out.station_last) == {"test/rx-outer", "test/rx-harbour"}

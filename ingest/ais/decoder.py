@@ -46,6 +46,9 @@ class Output:
     rejects: list[tuple[str, str, str, str]] = field(default_factory=list)   # source, reason, detail, raw
     reasons: Counter[str] = field(default_factory=Counter)
     messages: int = 0
+    # Messages heard through a receiving station named in tag blocks (`s:`), which is its own feed.
+    stations: Counter[str] = field(default_factory=Counter)
+    station_last: dict[str, datetime] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.positions) + len(self.statics) + len(self.atons) + len(self.bases) + len(self.others)
@@ -74,6 +77,7 @@ class StreamDecoder:
         self._pghp: datetime | None = None
         self._pending: OrderedDict[tuple[Any, ...], _Pending] = OrderedDict()
         self._group_station: dict[str, str] = {}
+        self._station_names: dict[str, str] = {}
         self._tags: dict[bytes, tuple[bool, str | None, Any, datetime | None]] = {}
         self._observed_ref: datetime | None = None
         self._observed_cache: dict[int | None, datetime] = {}
@@ -174,7 +178,7 @@ class StreamDecoder:
         if reference is None:
             reference, real = received, self.synthetic is None
         if sentence.frag_cnt == 1:
-            self._decode(sentence, raw, reference, received, real)
+            self._decode(sentence, raw, reference, received, real, station)
         else:
             self._fragment(sentence, raw.decode("ascii", "replace"), station, reference, received, real, line_no)
 
@@ -225,7 +229,8 @@ class StreamDecoder:
             del self._pending[key]
             whole = AISSentence.assemble_from_iterable(pend.parts)
             # A message is observed when it is complete (its last fragment), as other decoders order them.
-            self._decode(whole, "\n".join(pend.raws).encode(), reference, received, real and pend.real_clock)
+            self._decode(whole, "\n".join(pend.raws).encode(), reference, received, real and pend.real_clock,
+                         station)
 
     def _expire(self, line_no: int) -> None:
         for key in [k for k, p in self._pending.items() if line_no - p.line_no > MAX_PENDING_LINES]:
@@ -233,7 +238,8 @@ class StreamDecoder:
             self._reject("incomplete_multipart", "siblings never came", "\n".join(pend.raws).encode())
 
     # --- messages ----------------------------------------------------------------------------
-    def _decode(self, s: AISSentence, raw: bytes, reference: datetime, received: datetime, real: bool) -> None:
+    def _decode(self, s: AISSentence, raw: bytes, reference: datetime, received: datetime, real: bool,
+                station: str) -> None:
         try:
             msg = s.decode()
         except MissingPayloadException:
@@ -253,8 +259,9 @@ class StreamDecoder:
             if observed > self._horizon:
                 self._reject("future_timestamp", f"observed at {observed.isoformat()}", raw)
                 return
+        source = self.source if station is self.source else self._station_source(station)
         try:
-            self._store(msg, t, observed, received, raw, s.bv)
+            self._store(msg, t, observed, received, raw, s.bv, source)
         except records.Invalid as bad:
             self._reject(bad.args[0], bad.args[1], raw)
             return
@@ -262,6 +269,18 @@ class StreamDecoder:
             self._reject("truncated_payload", f"type {t}: {err}"[:120], raw)
             return
         self.out.messages += 1
+        if source is not self.source:
+            self.out.stations[source] += 1
+            last = self.out.station_last.get(source)
+            if last is None or received > last:
+                self.out.station_last[source] = received
+
+    def _station_source(self, station: str) -> str:
+        """`ais:udp:udp-0/rx-outer`: a station behind a listener (a dispatcher multiplexes several)."""
+        name = self._station_names.get(station)
+        if name is None:
+            name = self._station_names[station] = f"{self.source}/{station}"
+        return name
 
     def _observed(self, reference: datetime, second: int | None) -> datetime:
         # References repeat (one per tag-block second), so cache by the reference object, then by second.
@@ -272,10 +291,11 @@ class StreamDecoder:
             hit = self._observed_cache[second] = clock.observed_at(reference, second)
         return hit
 
-    def _store(self, msg: Any, t: int, observed: datetime, received: datetime, raw: bytes, bits: Any) -> None:
+    def _store(self, msg: Any, t: int, observed: datetime, received: datetime, raw: bytes, bits: Any,
+               source: str) -> None:
         out = self.out
         if t in records.POSITION_TYPES:
-            out.positions.append(records.position_row(msg, observed, received, self.source))
+            out.positions.append(records.position_row(msg, observed, received, source))
         if t in records.STATIC_TYPES or t in records.POSITION_TYPES:
             mmsi = records.check_mmsi(msg.mmsi)
             if t not in records.STATIC_TYPES and t != 9 and mmsi in out.statics:
@@ -285,16 +305,16 @@ class StreamDecoder:
                 fields.update(records.static_fields(msg, observed, bits), static_at=observed)
             records.merge_static(out.statics, mmsi, fields)
         elif t == 21:
-            row = records.aton_row(msg, observed, self.source)
+            row = records.aton_row(msg, observed, source)
             if row[0] not in out.atons or out.atons[row[0]][11] < observed:   # ties: the first report wins
                 out.atons[row[0]] = row
         elif t == 4:
-            row = records.base_station_row(msg, observed, self.source)
+            row = records.base_station_row(msg, observed, source)
             if row[0] not in out.bases or out.bases[row[0]][4] < observed:
                 out.bases[row[0]] = row
         else:
             sender = msg.mmsi if isinstance(msg.mmsi, int) and 0 < msg.mmsi <= 999_999_999 else None
-            out.others.append((self.source, received, t, sender, raw.decode("ascii", "replace")))
+            out.others.append((source, received, t, sender, raw.decode("ascii", "replace")))
 
     def _flag(self, mmsi: int) -> str | None:
         try:

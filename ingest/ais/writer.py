@@ -53,6 +53,10 @@ class Batch:
         if out.positions:
             newest = max(r[2] for r in out.positions)
             self.last_at[source] = max(self.last_at.get(source, newest), newest)
+        for station, n in out.stations.items():          # each receiving station is a feed of its own
+            self.feeds[station] += n
+            at = out.station_last[station]
+            self.last_at[station] = max(self.last_at.get(station, at), at)
 
     def _add_rows(self, out: Output) -> None:
         mine = self.out
