@@ -10,6 +10,9 @@ AIS_METRICS_PORT ?= 9101
 MQTT_PORT ?= $(or $(PORTMAP_MQTT_PORT),51883)
 WEBHOOK_PORT ?= 8091
 CAMERA_METRICS_PORT ?= 9102
+DEMO_SPEED ?= 1
+DEMO_SEED ?= 7
+INBOX ?= .data/inbox
 
 .PHONY: demo test test-slow stop bootstrap services db app lint screenshots
 
@@ -25,15 +28,19 @@ db: services
 
 demo: db
 	@mkdir -p $(RUN)
-	@bash scripts/daemon.sh stop ais camera app
+	@bash scripts/daemon.sh stop feed ais camera inbox app
 	@bash scripts/daemon.sh restart ais $(PY) -m ingest ais --udp 127.0.0.1:$(AIS_UDP_PORT) --station demo \
 		--metrics 127.0.0.1:$(AIS_METRICS_PORT)
 	@PORTMAP_WEBHOOK_TOKEN=$${PORTMAP_WEBHOOK_TOKEN:-demo-webhook-token} bash scripts/daemon.sh restart camera \
 		$(PY) -m ingest camera --mqtt 127.0.0.1:$(MQTT_PORT) --webhook 127.0.0.1:$(WEBHOOK_PORT) \
 		--metrics 127.0.0.1:$(CAMERA_METRICS_PORT)
+	@bash scripts/daemon.sh restart inbox $(PY) -m ingest inbox $(INBOX)
 	@bash scripts/daemon.sh restart app $(PY) -m app
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(APP_PORT)/healthz
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(AIS_METRICS_PORT)/metrics
+	@bash scripts/daemon.sh restart feed $(PY) -m demo --speed $(DEMO_SPEED) --seed $(DEMO_SEED) \
+		--ais 127.0.0.1:$(AIS_UDP_PORT) --mqtt 127.0.0.1:$(MQTT_PORT) --inbox $(INBOX)
+	@echo "Demo feed: Weifang traffic at speed $(DEMO_SPEED) (seed $(DEMO_SEED)); incidents in .data/demo/incidents.jsonl"
 	@echo "Port One-Map is up: http://127.0.0.1:$(APP_PORT)/   (make stop to stop it; logs in $(RUN)/)"
 	@echo "AIS ingest listens for NMEA on udp://127.0.0.1:$(AIS_UDP_PORT); metrics on :$(AIS_METRICS_PORT)/metrics"
 	@echo "Camera events: MQTT frigate/events on 127.0.0.1:$(MQTT_PORT); POST http://127.0.0.1:$(WEBHOOK_PORT)/api/v1/camera-events"
@@ -45,11 +52,11 @@ test-slow: services
 	@$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 lint: bootstrap
-	@.venv/bin/ruff check app layers ingest sql tests scripts bench
+	@.venv/bin/ruff check app layers ingest sql demo tests scripts bench
 	@.venv/bin/mypy
 
 stop:
-	@bash scripts/daemon.sh stop app camera ais
+	@bash scripts/daemon.sh stop feed app camera ais inbox
 	@bash scripts/services.sh stop
 	@echo "stopped"
 

@@ -144,6 +144,21 @@ def cmd_hazmat(args: argparse.Namespace) -> int:
     return 1 if rejected else 0
 
 
+def cmd_inbox(args: argparse.Namespace) -> int:
+    """Watch a drop folder for TOS snapshots, EDIFACT, declarations and gate transactions."""
+    from ingest.inbox import Inbox
+
+    inbox = Inbox(Path(args.folder), DbSettings(), args.port_id, poll_s=args.poll)
+    signal.signal(signal.SIGTERM, lambda *_: inbox.stop())
+    try:
+        stats = inbox.run(until_empty=args.once)
+    except KeyboardInterrupt:
+        inbox.stop()
+        return 130
+    print(f"inbox: {dict(stats.files)} imported, {stats.failed} failed, {stats.rejected_rows} rows rejected")
+    return 1 if stats.failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -187,8 +202,17 @@ def main(argv: list[str] | None = None) -> int:
     haz.add_argument("--gate", action="append", help="a gate transactions file (repeatable)")
     haz.add_argument("--port-id", default="weifang")
     haz.set_defaults(func=cmd_hazmat)
+
+    box = sub.add_parser("inbox", help="import the files dropped in a folder (*.tos.csv, *.edi, *.hazmat.csv|json, "
+                                       "*.gate.csv|json), then move them to done/ or failed/")
+    box.add_argument("folder")
+    box.add_argument("--port-id", default="weifang")
+    box.add_argument("--poll", type=float, default=1.0, help="seconds between looks at the folder")
+    box.add_argument("--once", action="store_true", help="import what is there now, then exit")
+    box.set_defaults(func=cmd_inbox)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pydifact").setLevel(logging.WARNING)     # it names the syntax of every file it reads
     return int(args.func(args))
 
 

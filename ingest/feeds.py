@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -15,12 +15,14 @@ def record_batch(conn: psycopg.Connection[Any], source: str, kind: str, *, store
                  reasons: Mapping[str, int], rejects: list[tuple[str, str, str, str]],
                  rejected: int | None = None, last_message_at: datetime | None = None) -> None:
     """Inside the caller's transaction: reject rows (source, reason, detail, raw), counts by reason,
-    and this source's feed_status. `rejected` defaults to the number of reject rows."""
+    and this source's feed_status. `rejected` defaults to the number of reject rows; the last message is now
+    unless the source knows better (a file's records arrive when it is imported)."""
     with conn.cursor() as cur:
         if rejects:
             cur.executemany(query_text("ingest_rejects"), rejects)
         if reasons:
             cur.executemany(query_text("ingest_reject_count"), [(source, r, n) for r, n in reasons.items()])
     query(conn, "feed_status_update", {
-        "source": source, "kind": kind, "last_message_at": last_message_at, "rate_per_s": 0.0,
+        "source": source, "kind": kind,
+        "last_message_at": last_message_at or (datetime.now(UTC) if stored else None), "rate_per_s": 0.0,
         "messages": stored, "rejects": len(rejects) if rejected is None else rejected})

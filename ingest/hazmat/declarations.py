@@ -134,7 +134,8 @@ def gate_transaction(row: dict[str, Any], port_id: str, gates: set[str], source:
 
 def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str, what: str) -> ImportReport:
     """what: 'declarations' or 'gate'. Good rows are stored; each bad one is counted and kept with its reason."""
-    source = f"{'hazmat' if what == 'declarations' else 'gate'}:{path.name}"
+    feed = "hazmat" if what == "declarations" else "gate"      # one feed whatever the file; rows keep their file
+    source = f"{feed}:{path.name}"
     report = ImportReport()
     rejects: list[tuple[str, str, str, str]] = []
     try:
@@ -142,7 +143,7 @@ def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str, what: s
     except Invalid as bad:
         rows = []
         report.rejects[bad.args[0]] += 1
-        rejects.append((source, bad.args[0], bad.args[1], path.read_text(errors="replace")[:2000]))
+        rejects.append((feed, bad.args[0], f"{path.name}: {bad.args[1]}", path.read_text(errors="replace")[:2000]))
     with conn.transaction():
         gates = {r[0] for r in query(conn, "gate_exists", {"port_id": port_id})}
         bar = Progress(len(rows), path.name)
@@ -159,12 +160,13 @@ def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str, what: s
                 report.stored += 1
             except Invalid as bad:
                 report.rejects[bad.args[0]] += 1
-                rejects.append((source, bad.args[0], f"row {n}: {bad.args[1]}", json.dumps(row, default=str)[:2000]))
+                rejects.append((feed, bad.args[0], f"{path.name} row {n}: {bad.args[1]}",
+                                json.dumps(row, default=str)[:2000]))
             except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as err:
                 report.rejects["refused_by_database"] += 1
-                rejects.append((source, "refused_by_database", f"row {n}: {str(err).strip()[:120]}",
+                rejects.append((feed, "refused_by_database", f"{path.name} row {n}: {str(err).strip()[:120]}",
                                 json.dumps(row, default=str)[:2000]))
-        record_batch(conn, source, "hazmat" if what == "declarations" else "gate", stored=report.stored,
+        record_batch(conn, feed, "hazmat" if what == "declarations" else "gate", stored=report.stored,
                      reasons=report.rejects, rejects=rejects)
         bar.done()
     return report

@@ -169,7 +169,7 @@ def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str) -> Edif
                     "subject_id": move.container_no, "un_number": un, "imdg_class": imdg_class,
                     "declared_at": move.moved_at, "source": source})
                 report.declarations += 1
-        record_batch(conn, source, "yard", stored=report.new_moves, reasons=report.rejects, rejects=[],
+        record_batch(conn, "edifact", "yard", stored=report.new_moves, reasons=report.rejects, rejects=[],
                      rejected=sum(report.rejects.values()))
     bar.done()
     return report

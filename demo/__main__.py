@@ -1,0 +1,54 @@
+"""`python -m demo`: a port at work, fed to the ingest workers over AIS/UDP, Frigate/MQTT and a drop folder."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from demo.feed import DemoFeed, Options
+from demo.incidents import schedule, wall_minutes_to_start_all
+from demo.world import load_world
+from ingest.ais.sources import parse_address
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__)
+    parser.add_argument("--port", default="assets/ports/weifang", help="the port package")
+    parser.add_argument("--scenario", help="the scenario TOML (default: demo/scenarios/<port id>.toml)")
+    parser.add_argument("--speed", type=float, default=1.0, help="time acceleration (20: an hour in 3 minutes)")
+    parser.add_argument("--seed", type=int, default=7, help="the same seed gives the same port, the same incidents")
+    parser.add_argument("--vessels", type=int, help="scale mode: drive this many vessels (e.g. 10000)")
+    parser.add_argument("--incidents", choices=("on", "off"), default="on")
+    parser.add_argument("--ais", default="127.0.0.1:10110", help="where the AIS worker listens (UDP)")
+    parser.add_argument("--mqtt", default=f"127.0.0.1:{os.environ.get('PORTMAP_MQTT_PORT', '51883')}")
+    parser.add_argument("--inbox", default=".data/inbox", help="the drop folder the inbox worker watches")
+    parser.add_argument("--incident-log", default=".data/demo/incidents.jsonl")
+    parser.add_argument("--duration", type=float, help="stop after this many wall seconds (default: run on)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.speed <= 0:
+        parser.error("--speed must be positive")
+    world = load_world(args.port, args.scenario)
+    options = Options(speed=args.speed, seed=args.seed, vessels=args.vessels, incidents=args.incidents == "on",
+                      ais=parse_address(args.ais), mqtt=parse_address(args.mqtt), inbox=Path(args.inbox),
+                      incident_log=Path(args.incident_log) if args.incident_log else None)
+    if options.incidents:
+        last = wall_minutes_to_start_all(schedule(world.scenario), args.speed)
+        logging.info("every incident will have started %.1f wall minutes after the start", last)
+    feed = DemoFeed(world, options)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        feed.run(args.duration)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        feed.cameras.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
