@@ -9,3 +9,4 @@ STATUS = "status"
 TITLE = "title"
 SUBTITLE = "subtitle"
 LAYERS_HEADING = "layers-heading"
+TICK = "tick"                      # dcc.Interval of the live refresh

@@ -19,7 +19,7 @@ from app import ids
 from app.figure import build_figure, port_info
 from app.i18n import LANGUAGES, t
 from app.settings import AppSettings
-from layers import LAYERS
+from layers import LAYERS, Style, View
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -95,6 +95,7 @@ def layout() -> html.Div:
                       style={"height": "100%"}),
         ]),
         dcc.Store(id=ids.TRACE_LAYERS),
+        dcc.Interval(id=ids.TICK, interval=2000),
     ])
 
 
@@ -144,4 +145,37 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         patch = Patch()
         for index, owner in enumerate(owners):
             patch["data"][index]["visible"] = owner in visible
+        return patch
+
+    @app.callback(
+        Output(ids.MAP, "figure", allow_duplicate=True),
+        Input(ids.TICK, "n_intervals"),
+        State(ids.TRACE_LAYERS, "data"), State(ids.LANG, "value"),
+        State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
+        prevent_initial_call=True,
+    )
+    def refresh(_n: int, owners: list[str] | None, lang: str, values: list[list[str]]) -> Patch:
+        """Each tick, only the live layers' traces are replaced (a Patch): never the whole figure."""
+        live = [name for name, layer in LAYERS.items() if getattr(layer, "live", False) and owners and name in owners]
+        if not live:
+            raise PreventUpdate
+        visible = {name for v in values for name in (v or [])}
+        lang = lang if lang in LANGUAGES else "en"
+        try:
+            with _open(pool).connection(timeout=2) as conn:
+                port = port_info(conn, settings.port_id)
+                if port is None:
+                    raise PreventUpdate
+                view = View(port_id=port.port_id, bbox=port.bbox, zoom=port.zoom, lang=lang)
+                fresh = {name: LAYERS[name].traces(LAYERS[name].query(conn, view), Style(lang=lang)) for name in live}
+        except (psycopg.Error, TimeoutError) as err:
+            log.warning("live refresh failed: %s", err)
+            raise PreventUpdate from err
+        patch = Patch()
+        for name, traces in fresh.items():
+            slots = [i for i, owner in enumerate(owners or []) if owner == name]
+            for index, trace in zip(slots, traces, strict=False):
+                trace.visible = name in visible
+                trace.meta = {"layer": name}
+                patch["data"][index] = trace.to_plotly_json()
         return patch

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shapely.geometry import Point
+from shapely.geometry import LineString, Point
 from shapely.prepared import prep
 
-from demo.world import XY, World
+from demo.world import XY, Berth, World
 
 KN = 1852 / 3600            # m/s per knot
 CALL_KINDS = {"container": ("container",), "bulk": ("bulk",), "general": ("general", "multipurpose"),
@@ -49,6 +49,7 @@ DIMENSIONS = {"container": (170, 27, 9.5, 13, 0.6, "A"), "bulk": (190, 32, 11.0,
               "fishing": (28, 7, 2.5, 8, 3.0, "B"), "ferry": (180, 28, 6.5, 17, 0.8, "A"),
               "passing": (180, 30, 10.0, 13, 0.5, "A"), "pleasure": (12, 4, 1.2, 14, 8.0, "B")}
 ANCHORED, MOORED, UNDERWAY, FISHING = 1, 5, 0, 7
+ASSISTED_TURN = 2.0          # deg/s: a ship below 3 kn turns with her tugs and bow thruster
 
 
 @dataclass
@@ -88,6 +89,8 @@ class Vessel:
     turning: bool = False
     fishing: int = 0                     # which fishing ground
     on_done: Callable[[Vessel], None] | None = None   # an incident's route: what happens at its end
+    standby: XY | None = None            # a tug's station off the berth while her ship is alongside
+    leg_from: XY = (0.0, 0.0)            # where the current leg of the route began
 
     @property
     def xy(self) -> XY:
@@ -95,6 +98,7 @@ class Vessel:
 
     def go(self, route: list[XY], phase: str) -> None:
         self.route, self.leg, self.phase, self.nav_status = route, 0, phase, UNDERWAY
+        self.leg_from = self.xy
         self.anchor_at = None
 
 
@@ -109,6 +113,8 @@ class Fleet:
         self._limits = [(prep(world.zones[z]), float(p["speed_limit_kn"]))
                         for z, p in world.zone_props.items() if p.get("speed_limit_kn")]
         self._limits.sort(key=lambda zl: zl[1])        # the strictest zone first
+        self._land = prep(world.land)
+        self._near_land = prep(world.land.buffer(40))
         self.events: list[tuple[str, Vessel]] = []      # (what happened, who): berthed, unberthed, ...
         self.tugs_of: dict[int, list[Vessel]] = {}        # ship MMSI -> the tugs assisting her
         counts = counts if counts is not None else {k: int(v) for k, v in world.scenario["fleet"].items()}
@@ -215,7 +221,7 @@ class Fleet:
         self.berth_of[berth_id] = v.mmsi
         v.berth = berth_id
         v.x, v.y = berth.alongside
-        v.heading = berth.heading_deg if self.rng.random() < 0.5 else (berth.heading_deg + 180) % 360
+        v.heading = berth.heading_deg
         v.route, v.phase, v.nav_status, v.sog, v.until = [], "berthed", MOORED, 0.0, self.t + dwell
         self.events.append(("berthed", v))
 
@@ -229,22 +235,27 @@ class Fleet:
 
     def _outbound(self, v: Vessel) -> None:
         w = self.world
+        berth = w.berths[v.berth] if v.berth else None
         if v.berth:
             self.berth_of[v.berth] = None
             self.events.append(("unberthed", v))
-            approach = w.berths[v.berth].approach
             v.berth = None
-        else:
-            approach = v.xy
         v.destination = self.rng.choice(DESTINATIONS[1:])
-        v.go([approach, *reversed(w.channel), self.rng.choice(w.sea_entries)], "outbound")
-        self._call_tugs(v, 2)
+        v.go([berth.off if berth else v.xy, *reversed(w.channel), self.rng.choice(w.sea_entries)], "outbound")
+        self._call_tugs(v, 2, berth)
 
-    def _call_tugs(self, ship: Vessel, n: int) -> None:
+    def _call_tugs(self, ship: Vessel, n: int, berth: Berth | None = None) -> None:
+        """Tugs made fast fore and aft on the centre line; near a berth they stand off it, on the water side."""
         free = [t for t in self.vessels if t.kind == "tug" and t.phase in ("moored", "returning")]
+        berth = berth or (self.world.berths[ship.berth] if ship.berth else None)
         for i, tug in enumerate(free[:n]):
             tug.escort, tug.phase, tug.nav_status = ship, "assist", UNDERWAY
-            tug.offset = ((-1) ** i * (ship.beam / 2 + 15), ship.length / 3 * (1 if i == 0 else -1))
+            tug.offset = (0.0, (ship.length / 2 + 35) * (1 if i == 0 else -1))
+            tug.standby = None
+            if berth is not None:
+                rad = math.radians(berth.heading_deg)
+                along = 60 * (1 if i == 0 else -1)
+                tug.standby = (berth.off[0] + along * math.sin(rad), berth.off[1] + along * math.cos(rad))
             tug.route = []
             self.tugs_of.setdefault(ship.mmsi, []).append(tug)
 
@@ -252,7 +263,8 @@ class Fleet:
         service = self.world.berths[self.world.scenario["routes"]["service_berth"]]
         for tug in self.tugs_of.pop(ship.mmsi, []):
             tug.escort = None
-            tug.go([service.approach, service.alongside], "returning")
+            via = [self.world.channel[-1]] if self._land.intersects(LineString([tug.xy, service.approach])) else []
+            tug.go([*via, service.approach, service.alongside], "returning")
 
     # --- other kinds ------------------------------------------------------------------------
     def _fishing_spot(self, ground: int) -> XY:
@@ -294,7 +306,7 @@ class Fleet:
             self.berth_of[v.berth] = None
             v.berth = None
         v.destination = "CNDLC"
-        v.go([w.berths["B14"].approach, *reversed(w.channel[1:]), exit_xy], "ferry_out")
+        v.go([w.berths["B14"].off, *reversed(w.channel[1:]), exit_xy], "ferry_out")
 
     def _ferry_in(self, v: Vessel) -> None:
         w = self.world
@@ -314,7 +326,8 @@ class Fleet:
                 v.x, v.y = ax + (bx - ax) * f, ay + (by - ay) * f
                 v.heading = math.degrees(math.atan2(bx - ax, by - ay)) % 360
                 v.leg = i
-                v.sog = v.cruise_kn * 0.8
+                v.leg_from = pts[i]
+                v.sog = min(v.cruise_kn * 0.8, self._speed_for(v, math.inf))
                 return
             goal -= seg
 
@@ -411,16 +424,19 @@ class Fleet:
         dx, dy = tx - v.x, ty - v.y
         dist = math.hypot(dx, dy)
         last = v.leg == len(v.route) - 1
-        arrive = 25.0 if last else max(120.0, v.length * 1.5)
+        # A waypoint counts as passed a turning radius before it, but never more than 40 % of its leg away.
+        arrive = 25.0 if last else min(max(120.0, v.length * 1.5), 0.4 * math.dist(v.leg_from, (tx, ty)))
         if dist < arrive:
             if last:
                 self._arrived(v)
                 return
             v.leg += 1
+            v.leg_from = (tx, ty)
             return
         bearing = math.degrees(math.atan2(dx, dy)) % 360
         diff = (bearing - v.heading + 180) % 360 - 180
-        turn = max(-v.max_turn * h, min(v.max_turn * h, diff))
+        rate = self.turn_rate(v)
+        turn = max(-rate * h, min(rate * h, diff))
         v.turning = abs(diff) > 5
         v.heading = (v.heading + turn) % 360
         want = v.speed_override if v.speed_override is not None else self._speed_for(v, dist if last else math.inf)
@@ -430,12 +446,20 @@ class Fleet:
         v.sog += max(-accel * 2 * h, min(accel * h, want - v.sog))
         self._advance(v, h)
 
+    @staticmethod
+    def turn_rate(v: Vessel) -> float:
+        """Degrees per second: her own, or more when she is slow and large (tugs, thrusters)."""
+        return max(v.max_turn, ASSISTED_TURN) if v.sog < 3 and v.length > 60 else v.max_turn
+
     def _speed_for(self, v: Vessel, to_go: float) -> float:
         want = v.cruise_kn
-        if math.dist(v.limit_at, v.xy) > 250:
+        if math.dist(v.limit_at, v.xy) > 250:      # the zones here and ahead: slow down before entering
             v.limit_at = v.xy
-            p = Point(v.xy)
-            v.limit_kn = next((limit for zone, limit in self._limits if zone.contains(p)), None)
+            rad = math.radians(v.heading)
+            reach = max(1200.0, v.sog * KN * 300)     # five minutes ahead: a big ship slows down slowly
+            track = LineString([v.xy, (v.x + reach * math.sin(rad), v.y + reach * math.cos(rad))])
+            limits = [limit for zone, limit in self._limits if zone.intersects(track)]
+            v.limit_kn = min(limits) if limits else None
         if v.limit_kn is not None:
             want = min(want, v.limit_kn * 0.85)
         if to_go < 2000:
@@ -465,6 +489,14 @@ class Fleet:
         ox, oy = tug.offset
         tx = ship.x + ox * math.cos(rad) + oy * math.sin(rad)
         ty = ship.y - ox * math.sin(rad) + oy * math.cos(rad)
+        at_berth = (ship.phase == "inbound" and ship.leg == len(ship.route) - 1) or (
+            ship.phase == "outbound" and ship.leg == 0)
+        if at_berth and tug.standby is not None:
+            tx, ty = tug.standby                     # alongside work: the tug stands off the berth
+        if self._near_land.contains(Point(tx, ty)):
+            tx, ty = tug.standby or self.world.channel[-1]   # never between the ship and the quay
+        if self._land.intersects(LineString([tug.xy, (tx, ty)])):
+            tx, ty = self.world.channel[-1]          # the quays are in the way: round by the turning basin
         dx, dy = tx - tug.x, ty - tug.y
         dist = math.hypot(dx, dy)
         bearing = math.degrees(math.atan2(dx, dy)) % 360 if dist > 5 else ship.heading

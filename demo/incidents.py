@@ -129,11 +129,11 @@ class Incidents:
     def _start_restricted_entry(self, inc: Incident, sim_t: float, wall: float) -> None:
         """A pleasure craft wanders into the chemical berths' safety water, circles and leaves."""
         fleet, world = self.feed.fleet, self.feed.world
-        v = fleet.pick(lambda v: v.kind == "pleasure") or fleet.pick(lambda v: v.kind == "fishing")
-        assert v is not None
+        entrance = world.channel[3]
+        craft = [v for v in fleet.vessels if v.kind == "pleasure"] or [v for v in fleet.vessels if v.kind == "fishing"]
+        v = min(craft, key=lambda v: math.dist(v.xy, entrance))        # the one nearest the harbour
         zone = world.zones["chem-safety-water"]
         c = zone.centroid
-        entrance = world.channel[3]
         route = [entrance, world.channel[-1], (c.x - 150, c.y), (c.x + 150, c.y), (c.x, c.y + 80), world.channel[-1],
                  entrance]
         fleet.custom(v, route, speed=5.0, then=fleet.resume)

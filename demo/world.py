@@ -32,7 +32,8 @@ class Berth:
     depth_m: float
     alongside: XY          # where a ship lies, its centre
     approach: XY           # off the berth in the basin, where tugs take over
-    heading_deg: float     # the quay's direction (a ship lies parallel to it)
+    off: XY                # straight out from the berth: where a departing ship turns for the channel
+    heading_deg: float     # a ship's heading when she has come alongside
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,9 @@ def load_world(port_path: Path | str, scenario_path: Path | str | None = None) -
         zones[f.feature_id] = crs.local(f.geom)
         props[f.feature_id] = {"kind": f.kind, **f.props}
     land = unary_union([crs.local(f.geom) for f in package.features["basemap"] if f.kind != "water"])
-    berths = {f.feature_id: _berth(f.feature_id, f.props, crs.local(f.geom)) for f in package.features["berths"]}
+    basin = crs.to_local.transform(*scenario["routes"]["channel"][-1])
+    berths = {f.feature_id: _berth(f.feature_id, f.props, crs.local(f.geom), basin)
+              for f in package.features["berths"]}
     cameras = {}
     for f in package.features["cameras"]:
         cone = camera_cone(f.geom, f.props["bearing_deg"], f.props["fov_deg"], f.props["range_m"])  # type: ignore[arg-type]
@@ -130,7 +133,9 @@ def load_world(port_path: Path | str, scenario_path: Path | str | None = None) -
     return world
 
 
-def _berth(berth_id: str, props: dict[str, Any], line: BaseGeometry) -> Berth:
+def _berth(berth_id: str, props: dict[str, Any], line: BaseGeometry, basin: XY) -> Berth:
+    """Where a ship lies at this berth, and where she starts her last leg: off the end of the berth nearer
+    the turning basin, 60 m out, so that she comes alongside moving parallel to the quay."""
     assert isinstance(line, LineString)
     (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
     dx, dy = x1 - x0, y1 - y0
@@ -139,6 +144,10 @@ def _berth(berth_id: str, props: dict[str, Any], line: BaseGeometry) -> Berth:
     # The normal towards the water: left of the line's direction is (-uy, ux).
     nx, ny = (-uy, ux) if props["water_side"] == "left" else (uy, -ux)
     mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    reach = length / 2 + 150
+    ends = [(mx + sign * ux * reach + nx * 60, my + sign * uy * reach + ny * 60) for sign in (1, -1)]
+    approach = min(ends, key=lambda p: math.dist(p, basin))
+    alongside = (mx + nx * 18, my + ny * 18)
+    heading = math.degrees(math.atan2(alongside[0] - approach[0], alongside[1] - approach[1])) % 360
     return Berth(berth_id, props["cargo"], float(props["length_m"]), float(props.get("depth_m") or 10),
-                 (mx + nx * 18, my + ny * 18), (mx + nx * 160, my + ny * 160),
-                 math.degrees(math.atan2(dx, dy)) % 360)
+                 alongside, approach, (mx + nx * 150, my + ny * 150), heading)

@@ -7,6 +7,7 @@ from layers.basemap import Basemap
 from layers.berths import Berths
 from layers.cameras import Cameras
 from layers.structures import Structures
+from layers.vessels import Vessels
 from layers.yard_blocks import YardBlocks
 from layers.zones import Zones
 
@@ -17,6 +18,7 @@ LAYERS: dict[str, Layer] = {
     "yard_blocks": YardBlocks(),
     "berths": Berths(),
     "cameras": Cameras(),
+    "vessels": Vessels(),
 }
 
 
