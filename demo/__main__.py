@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--incidents", choices=("on", "off"), default="on")
     parser.add_argument("--ais", default="127.0.0.1:10110", help="where the AIS worker listens (UDP)")
     parser.add_argument("--mqtt", default=f"127.0.0.1:{os.environ.get('PORTMAP_MQTT_PORT', '51883')}")
+    parser.add_argument("--topic", default="frigate/events", help="the Frigate events topic")
     parser.add_argument("--inbox", default=".data/inbox", help="the drop folder the inbox worker watches")
     parser.add_argument("--incident-log", default=".data/demo/incidents.jsonl")
     parser.add_argument("--duration", type=float, help="stop after this many wall seconds (default: run on)")
@@ -34,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--speed must be positive")
     world = load_world(args.port, args.scenario)
     options = Options(speed=args.speed, seed=args.seed, vessels=args.vessels, incidents=args.incidents == "on",
-                      ais=parse_address(args.ais), mqtt=parse_address(args.mqtt), inbox=Path(args.inbox),
+                      ais=parse_address(args.ais), mqtt=parse_address(args.mqtt), topic=args.topic,
+                      inbox=Path(args.inbox),
                       incident_log=Path(args.incident_log) if args.incident_log else None)
     if options.incidents:
         last = wall_minutes_to_start_all(schedule(world.scenario), args.speed)

@@ -31,6 +31,7 @@ class Options:
     incidents: bool = True
     ais: tuple[str, int] = ("127.0.0.1", 10110)
     mqtt: tuple[str, int] = ("127.0.0.1", 51883)
+    topic: str = "frigate/events"
     inbox: Path = Path(".data/inbox")
     incident_log: Path | None = Path(".data/demo/incidents.jsonl")
     tick_s: float = 0.5
@@ -52,7 +53,8 @@ class DemoFeed:
                 counts["scale"] = options.vessels - base
         self.fleet = Fleet(world, self.rng, counts=counts)
         self.ais = AisEmitter(world, options.ais, options.speed)
-        self.cameras = CameraFeed(world, self.rng, *options.mqtt, options.speed)
+        self.cameras = CameraFeed(world, self.rng, *options.mqtt, options.speed, topic=options.topic,
+                                  client_id=f"portmap-demo-{options.topic.split('/')[0]}")
         self.yard = Yard(world, self.rng, options.inbox)
         items = schedule(world.scenario) if options.incidents else []
         self.incidents = Incidents(self, items, options.incident_log)
