@@ -10,3 +10,4 @@ TITLE = "title"
 SUBTITLE = "subtitle"
 LAYERS_HEADING = "layers-heading"
 TICK = "tick"                      # dcc.Interval of the live refresh
+URL = "url"                        # dcc.Location: ?view=lon,lat,zoom

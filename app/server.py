@@ -16,7 +16,7 @@ from dash.exceptions import PreventUpdate
 from psycopg_pool import ConnectionPool
 
 from app import ids
-from app.figure import build_figure, port_info
+from app.figure import build_figure, parse_view, port_info
 from app.i18n import LANGUAGES, t
 from app.settings import AppSettings
 from layers import LAYERS, Style, View
@@ -96,6 +96,7 @@ def layout() -> html.Div:
         ]),
         dcc.Store(id=ids.TRACE_LAYERS),
         dcc.Interval(id=ids.TICK, interval=2000),
+        dcc.Location(id=ids.URL, refresh=False),
     ])
 
 
@@ -109,8 +110,10 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         Input(ids.LANG, "value"),
         State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
         State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "id"),
+        State(ids.URL, "search"),
     )
-    def render(lang: str, values: list[list[str]], toggle_ids: list[dict[str, str]]) -> tuple[Any, ...]:
+    def render(lang: str, values: list[list[str]], toggle_ids: list[dict[str, str]],
+               search: str | None = None) -> tuple[Any, ...]:
         lang = lang if lang in LANGUAGES else "en"
         visible = {name for v in values for name in (v or [])}
         options = [[{"label": LAYERS[i["layer"]].title_in(lang), "value": i["layer"]}] for i in toggle_ids]
@@ -121,7 +124,7 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                 if port is None:
                     return (dash.no_update, dash.no_update, t(lang, "status.no_port", port=settings.port_id),
                             *strings)
-                fig, owners = build_figure(conn, port, lang, visible, flask.request.host_url)
+                fig, owners = build_figure(conn, port, lang, visible, flask.request.host_url, parse_view(search))
         except (psycopg.Error, TimeoutError) as err:
             log.warning("map render failed: %s", err)
             since = last_good.setdefault("failed", datetime.now(UTC))

@@ -27,19 +27,15 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": width, "height": height})
-        page.goto(a.url)
+        url = a.url
+        if a.zoom or a.center:        # the app takes its view from the address (a relayout is undone by live ticks)
+            lon, lat = (float(v) for v in (a.center or "119.215,37.29").split(","))
+            url += ("&" if "?" in url else "?") + f"view={lon},{lat},{a.zoom or 10.6}"
+        page.goto(url)
         page.wait_for_selector("body[data-map-loaded=true]", timeout=60_000)
         if a.lang != "en":
             page.get_by_label("中文").check()
             page.wait_for_function("document.querySelector('#title').textContent.includes('港')")
-        if a.zoom or a.center:
-            relayout = {}
-            if a.zoom:
-                relayout["map.zoom"] = a.zoom
-            if a.center:
-                lon, lat = (float(v) for v in a.center.split(","))
-                relayout["map.center"] = {"lon": lon, "lat": lat}
-            page.evaluate("r => Plotly.relayout(document.querySelector('#map .js-plotly-plot'), r)", relayout)
         page.wait_for_timeout(500)
         page.wait_for_selector("body[data-map-loaded=true]", timeout=60_000)
         page.wait_for_timeout(1500)
