@@ -159,6 +159,38 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     return 1 if stats.failed else 0
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """Evaluate the alert rules every few seconds, with no browser open; survive database outages."""
+    import time
+
+    import psycopg
+
+    from ingest.alerts.engine import AlertEngine
+
+    stopping = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
+    backoff = 1.0
+    while not stopping["now"]:
+        try:
+            with connect(DbSettings(), autocommit=True) as conn:
+                engine = AlertEngine(conn, args.port_id)
+                backoff = 1.0
+                if args.once:
+                    report = engine.cycle()
+                    print(f"alerts: {dict(report.findings)}; raised {len(report.raised)}, cleared "
+                          f"{len(report.cleared)} in {report.timings_ms['cycle']:.0f} ms")
+                    return 0
+                engine.run(args.interval, stop=lambda: stopping["now"])
+        except psycopg.OperationalError as err:
+            logging.getLogger("ingest.alerts").warning("database unavailable (%s); retry in %.0f s",
+                                                       str(err).strip().splitlines()[0][:120], backoff)
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+        except KeyboardInterrupt:
+            return 130
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -210,6 +242,12 @@ def main(argv: list[str] | None = None) -> int:
     box.add_argument("--poll", type=float, default=1.0, help="seconds between looks at the folder")
     box.add_argument("--once", action="store_true", help="import what is there now, then exit")
     box.set_defaults(func=cmd_inbox)
+
+    alerts = sub.add_parser("alerts", help="the alert engine: evaluate every rule every few seconds")
+    alerts.add_argument("--port-id", default="weifang")
+    alerts.add_argument("--interval", type=float, default=2.0, help="seconds between evaluation cycles")
+    alerts.add_argument("--once", action="store_true", help="one cycle, print what it found, exit")
+    alerts.set_defaults(func=cmd_alerts)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pydifact").setLevel(logging.WARNING)     # it names the syntax of every file it reads

@@ -41,6 +41,8 @@ def test_an_unknown_layer_fails_loudly() -> None:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_each_layer_draws_weifang(conn: psycopg.Connection[Any], name: str, lang: str) -> None:
     layer = LAYERS[name]
+    if name == "vessels":
+        add_vessel(conn, 412000001, "ZHONG GU JI NAN", 71, (119.25, 37.40), age_s=30)
     gdf = layer.query(conn, View(port_id="weifang", bbox=(118.70, 36.95, 119.75, 37.65), lang=lang))
     assert len(gdf) > 0 and gdf.crs == "EPSG:4326"
     traces = layer.traces(gdf, Style(lang=lang))
@@ -59,3 +61,28 @@ def test_the_bbox_filters_features(conn: psycopg.Connection[Any]) -> None:
     assert {"A01", "B06", "D01"} <= blocks
     cameras = set(LAYERS["cameras"].query(conn, view)["camera_id"])
     assert "CAM09" not in cameras and "CAM04" in cameras
+
+
+def add_vessel(conn: psycopg.Connection[Any], mmsi: int, name: str, ship_type: int, at: tuple[float, float],
+               age_s: float) -> None:
+    conn.execute("INSERT INTO vessel (mmsi, name, ship_type, dim_a_m, dim_b_m, dim_c_m, dim_d_m) "
+                 "VALUES (%s, %s, %s, 150, 20, 12, 12)", (mmsi, name, ship_type))
+    conn.execute("""INSERT INTO vessel_latest (mmsi, observed_at, received_at, source, msg_type, geom, sog_kn, cog_deg,
+                    nav_status) VALUES (%s, now() - make_interval(secs => %s), now(), 'test', 1,
+                    ST_SetSRID(ST_MakePoint(%s, %s), 4326), 11.5, 201, 0)""", (mmsi, age_s, *at))
+
+
+def test_vessels_are_coloured_by_type_described_in_both_languages_and_stale_ones_left_out(
+        conn: psycopg.Connection[Any]) -> None:
+    add_vessel(conn, 412000002, "HUA HAI HUA 6", 80, (119.26, 37.34), age_s=20)      # a tanker
+    add_vessel(conn, 413000003, "MIN YU 5001", 30, (119.10, 37.40), age_s=60)         # a fishing boat
+    add_vessel(conn, 413000004, "LONG GONE", 70, (119.30, 37.50), age_s=3 * 3600)     # silent for hours
+    layer = LAYERS["vessels"]
+    gdf = layer.query(conn, View(port_id="weifang", bbox=(118.70, 36.95, 119.75, 37.65)))
+    assert sorted(gdf["mmsi"]) == [412000002, 413000003]
+    en = layer.traces(gdf, Style(lang="en"))[0]
+    zh = layer.traces(gdf, Style(lang="zh"))[0]
+    colours = dict(zip(gdf["mmsi"], en.marker.color, strict=True))
+    assert colours[412000002] != colours[413000003]
+    assert "HUA HAI HUA 6" in en.hovertext[0] and "Tanker" in en.hovertext[0] and "11.5 kn" in en.hovertext[0]
+    assert "油轮" in zh.hovertext[0] and "航速" in zh.hovertext[0]

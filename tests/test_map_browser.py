@@ -59,7 +59,7 @@ def test_the_map_draws_weifang_offline_without_errors(page: tuple[Any, PageLog])
     pg, log = page
     assert "Port of Weifang" in pg.text_content("#title")
     visible = _layer_visibility(pg)
-    assert set(visible) == {"basemap", "zones", "structures", "yard_blocks", "berths", "cameras"}
+    assert set(visible) == {"basemap", "zones", "structures", "yard_blocks", "berths", "cameras", "vessels"}
     assert all(all(v) for v in visible.values())
     # MapLibre really drew the layers: rendered features in view, and labels from our own glyphs
     rendered = pg.evaluate(f"() => {GRAPH}._fullLayout.map._subplot.map.queryRenderedFeatures().length")
@@ -94,8 +94,8 @@ def test_the_language_switch_shows_chinese(page: tuple[Any, PageLog]) -> None:
     assert pg.get_by_label("摄像机").is_checked()
     assert not pg.get_by_label("堆场箱区").is_checked()
     assert not any(_layer_visibility(pg)["yard_blocks"])
-    hover = pg.evaluate(f"() => {GRAPH}.data.filter(t => t.meta.layer === 'berths').at(-1).hovertext[0]")
-    assert "泊位" in hover
+    pg.wait_for_function(f"() => {GRAPH}.data.filter(t => t.meta.layer === 'berths').at(-1)"
+                         ".hovertext[0].includes('泊位')")          # the figure is redrawn after the title
     pg.wait_for_selector("body[data-map-loaded=true]")
     pg.screenshot(path=str(ARTIFACTS / "map-zh.png"))
     assert log.outside == [] and log.errors == []

@@ -1,0 +1,197 @@
+"""The alert engine: every cycle, a snapshot of the port, every registered rule, then one transaction that
+brings the `alert` table in line with what the rules found.
+
+Lifecycle:
+- a state rule's alert lives while its condition holds (and, with hysteresis, until it has clearly
+  cleared); the engine then resolves it itself ('condition cleared'). A rule may ask that a condition
+  hold for a while before it is raised (speeding: 30 s; stopping outside an anchorage: 10 minutes).
+- an event rule's alert lives until an officer resolves it; its key names the event, so it is raised
+  once, ever.
+- one live alert per dedup key: a condition that holds on updates its alert, it never raises another.
+- an acknowledged alert stays live (and still clears itself); a suppressed one is quiet until its time
+  (counted from the evidence) has passed, then it is open again if its condition still holds.
+- every change is an `alert_action` row (the engine acts as 'engine') and a NOTIFY on `portmap_alerts`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import psycopg
+import shapely
+from psycopg.types.json import Jsonb
+from pyproj import Transformer
+from shapely import wkt as shapely_wkt
+
+from ingest.alerts.cases import open_case
+from ingest.alerts.model import Finding, Snapshot, Zone
+from ingest.alerts.rules import RULES, Rule
+from sql import query
+
+log = logging.getLogger(__name__)
+VESSEL_COLUMNS = ["mmsi", "name", "ship_type", "length_m", "lon", "lat", "sog_kn", "cog_deg", "heading_deg",
+                  "nav_status", "observed_at", "source", "age_s"]
+
+
+@dataclass
+class CycleReport:
+    findings: Counter[str] = field(default_factory=Counter)     # rule -> findings
+    raised: list[int] = field(default_factory=list)
+    cleared: list[int] = field(default_factory=list)
+    reopened: list[int] = field(default_factory=list)
+    updated: int = 0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class AlertEngine:
+    def __init__(self, conn: psycopg.Connection[Any], port_id: str, rules: dict[str, Rule] | None = None) -> None:
+        """`conn` in autocommit mode (each cycle is its own transaction), or inside a caller's transaction."""
+        self.conn, self.port_id = conn, port_id
+        self.rules = rules if rules is not None else RULES
+        rows = query(conn, "alert_port", {"port_id": port_id})
+        if not rows:
+            raise ValueError(f"port {port_id!r} is not loaded")
+        crs, config = rows[0]
+        self.config: dict[str, Any] = config
+        self.to_local = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        self.to_wgs84 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        self.zones = self._zones()
+        self.memory: dict[str, Any] = {
+            "srid": int(crs.split(":")[1]),
+            "berth_areas": [self._local(shapely_wkt.loads(r[2])) for r in query(conn, "alert_berth_areas",
+                                                                               {"port_id": port_id})]}
+        self.pending: dict[str, float] = {}       # key -> when the condition was first seen (monotonic)
+
+    def _local(self, geom: Any) -> Any:
+        return shapely.transform(geom, lambda x, y: self.to_local.transform(x, y), interleaved=False)
+
+    def _zones(self) -> dict[str, Zone]:
+        out = {}
+        for zone_id, kind, name_en, name_zh, props, wkt in query(self.conn, "alert_zones", {"port_id": self.port_id}):
+            geom = shapely_wkt.loads(wkt)
+            local = self._local(geom)
+            shapely.prepare(local)
+            out[zone_id] = Zone(zone_id, kind, name_en, name_zh, props or {}, local, wkt)
+        return out
+
+    def snapshot(self, now: datetime | None = None) -> Snapshot:
+        now = now or datetime.now(UTC)
+        rows = query(self.conn, "alert_vessels", {"port_id": self.port_id, "now": now})
+        vessels = pd.DataFrame(rows, columns=VESSEL_COLUMNS)
+        for col in ("lon", "lat", "sog_kn", "cog_deg", "length_m", "ship_type", "nav_status", "age_s"):
+            vessels[col] = pd.to_numeric(vessels[col], errors="coerce")
+        if len(vessels):
+            x, y = self.to_local.transform(vessels["lon"].to_numpy(), vessels["lat"].to_numpy())
+            vessels["x"], vessels["y"] = x, y
+        else:
+            vessels["x"], vessels["y"] = pd.Series(dtype=float), pd.Series(dtype=float)
+        feeds = pd.DataFrame(query(self.conn, "alert_feeds", {"now": now}),
+                             columns=["source", "kind", "last_message_at", "age_s"])
+        feeds["age_s"] = pd.to_numeric(feeds["age_s"], errors="coerce")
+        return Snapshot(self.conn, self.port_id, now, self.config.get("rules", {}), self.zones, vessels, feeds,
+                        self.to_local, self.to_wgs84, self.memory)
+
+    # --- one cycle --------------------------------------------------------------------------
+    def cycle(self, now: datetime | None = None) -> CycleReport:
+        report = CycleReport()
+        started = time.perf_counter()
+        with self.conn.transaction():
+            snap = self.snapshot(now)
+            report.timings_ms["snapshot"] = (time.perf_counter() - started) * 1000
+            found: dict[str, list[Finding]] = {}
+            held: dict[str, set[str]] = {}
+            for name, rule in self.rules.items():
+                t0 = time.perf_counter()
+                found[name] = rule.evaluate(snap)
+                if rule.keep is not None:
+                    held[name] = rule.keep(snap)
+                report.findings[name] = len(found[name])
+                report.timings_ms[name] = (time.perf_counter() - t0) * 1000
+            t0 = time.perf_counter()
+            self._reconcile(snap, found, held, report)
+            report.timings_ms["reconcile"] = (time.perf_counter() - t0) * 1000
+        report.timings_ms["cycle"] = (time.perf_counter() - started) * 1000
+        return report
+
+    def _reconcile(self, snap: Snapshot, found: dict[str, list[Finding]], held: dict[str, set[str]],
+                   report: CycleReport) -> None:
+        conn, clock = self.conn, time.monotonic()
+        for alert_id in (r[0] for r in query(conn, "alert_unsuppress_due", {"port_id": self.port_id, "now": snap.now})):
+            self._act(alert_id, "unsuppress", "suppression ended", snap)
+            report.reopened.append(alert_id)
+        live = {key: (alert_id, rule, state) for alert_id, rule, key, state, _until in
+                query(conn, "alert_live", {"port_id": self.port_id})}
+        event_keys = [f.key for name, fs in found.items() if self.rules[name].kind == "event" for f in fs]
+        seen = {r[0] for r in query(conn, "alert_keys_seen", {"keys": event_keys})} if event_keys else set()
+        active: set[str] = set()
+        for name, findings in found.items():
+            rule = self.rules[name]
+            wait = rule.min_duration_s(snap) if rule.min_duration_s else 0.0
+            for f in findings:
+                active.add(f.key)
+                if f.key in live:
+                    query(conn, "alert_refresh", {**self._params(f), "alert_id": live[f.key][0]})
+                    report.updated += 1
+                    continue
+                if rule.kind == "event" and f.key in seen:
+                    continue
+                first = self.pending.setdefault(f.key, clock)
+                if clock - first < wait:
+                    continue
+                alert_id = self._raise(f, snap)
+                if alert_id is not None:
+                    report.raised.append(alert_id)
+                    live[f.key] = (alert_id, name, "open")
+        for key in [k for k in self.pending if k not in active]:
+            del self.pending[key]
+        kept = set().union(*held.values()) if held else set()
+        for key, (alert_id, name, _state) in live.items():
+            owner = self.rules.get(name)
+            if owner is None or owner.kind != "state" or key in active or key in kept:
+                continue
+            query(conn, "alert_clear", {"alert_id": alert_id})
+            self._act(alert_id, "resolve", "condition cleared", snap)
+            report.cleared.append(alert_id)
+
+    def _params(self, f: Finding) -> dict[str, Any]:
+        return {"severity": f.severity, "evidence_at": f.evidence_at, "wkt": f.geom_wkt, "title_en": f.title_en,
+                "title_zh": f.title_zh, "details": Jsonb(f.explained())}
+
+    def _raise(self, f: Finding, snap: Snapshot) -> int | None:
+        rows = query(self.conn, "alert_raise", {
+            **self._params(f), "port_id": self.port_id, "rule": f.rule, "subject_kind": f.subject_kind,
+            "subject_id": f.subject_id, "dedup_key": f.key})
+        if not rows:
+            return None
+        alert_id = int(rows[0][0])
+        self._act(alert_id, "raise", f"score {f.score}", snap)
+        if f.rule == "gate_case":
+            open_case(self.conn, alert_id, self.port_id, f.details, snap.conf("gate_case"), f.evidence_at)
+        log.info("raised %s #%d: %s", f.rule, alert_id, f.title_en)
+        return alert_id
+
+    def _act(self, alert_id: int, action: str, note: str | None, snap: Snapshot) -> None:
+        query(self.conn, "alert_action_insert", {"alert_id": alert_id, "actor": "engine", "role": None,
+                                                 "agency": None, "action": action, "note": note})
+        query(self.conn, "alert_notify", {"payload": json.dumps({"alert_id": alert_id, "action": action})})
+
+    # --- the worker -------------------------------------------------------------------------
+    def run(self, interval_s: float = 2.0, stop: Any = None) -> None:
+        while stop is None or not stop():
+            started = time.monotonic()
+            try:
+                report = self.cycle()
+                if report.raised or report.cleared:
+                    log.info("cycle %.0f ms: raised %s, cleared %s", report.timings_ms["cycle"], report.raised,
+                             report.cleared)
+            except psycopg.OperationalError as err:
+                log.warning("database unavailable: %s", str(err).strip().splitlines()[0][:120])
+                raise
+            time.sleep(max(0.0, interval_s - (time.monotonic() - started)))

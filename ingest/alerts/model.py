@@ -1,0 +1,97 @@
+"""What a rule sees (a snapshot of the port now) and what it says (findings with an explainable score)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+KN_MS = 1852 / 3600       # metres per second in a knot
+SEVERITY_POINTS = {"info": 10.0, "warning": 30.0, "critical": 60.0}
+
+
+@dataclass
+class Factor:
+    """One term of the risk score: what it is, its points, and why (shown to the officer)."""
+
+    name: str
+    points: float
+    why: str
+
+
+@dataclass
+class Finding:
+    rule: str
+    key: str                          # the dedup key: one live alert per key
+    severity: str                     # info | warning | critical
+    subject_kind: str                 # vessel | container | camera_event | gate_transaction | feed | zone
+    subject_id: str
+    geom_wkt: str | None              # lon/lat WKT of where it is
+    evidence_at: datetime             # the time of the data that shows it
+    title_en: str
+    title_zh: str
+    details: dict[str, Any] = field(default_factory=dict)
+    factors: list[Factor] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return round(min(100.0, sum(f.points for f in self.factors)), 1)
+
+    def explained(self) -> dict[str, Any]:
+        return {**self.details, "score": self.score,
+                "factors": [{"name": f.name, "points": f.points, "why": f.why} for f in self.factors]}
+
+
+@dataclass
+class Zone:
+    zone_id: str
+    kind: str
+    name_en: str
+    name_zh: str
+    props: dict[str, Any]
+    local: BaseGeometry               # in the port's metric CRS
+    wkt: str                          # lon/lat
+
+
+@dataclass
+class Snapshot:
+    """The port at one instant, as every rule of a cycle sees it."""
+
+    conn: psycopg.Connection[Any]
+    port_id: str
+    now: datetime
+    rules: dict[str, dict[str, Any]]            # port.toml [rules.*]
+    zones: dict[str, Zone]
+    vessels: pd.DataFrame                       # latest positions with x, y in metres
+    feeds: pd.DataFrame                         # feed_status
+    to_local: Transformer
+    to_wgs84: Transformer
+    memory: dict[str, Any]                      # what rules keep between cycles (anchor points, stays)
+    cache: dict[str, Any] = field(default_factory=dict)   # what rules share within one cycle
+
+    def conf(self, rule: str) -> dict[str, Any]:
+        return self.rules.get(rule, {})
+
+    def to_local_geom(self, geom: BaseGeometry) -> BaseGeometry:
+        return shapely.transform(geom, lambda x, y: self.to_local.transform(x, y), interleaved=False)
+
+    def zones_of(self, *kinds: str) -> list[Zone]:
+        return [z for z in self.zones.values() if z.kind in kinds]
+
+    def point_wkt(self, lon: float, lat: float) -> str:
+        return f"POINT({lon:.6f} {lat:.6f})"
+
+    def local_xy(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x, y = self.to_local.transform(lon, lat)
+        return np.asarray(x), np.asarray(y)
+
+
+def severity_factor(severity: str) -> Factor:
+    return Factor("severity", SEVERITY_POINTS[severity], f"the rule's severity is {severity}")

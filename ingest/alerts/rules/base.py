@@ -1,0 +1,18 @@
+"""The shape of a rule: a name, whether its alerts are state- or event-based, and an evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ingest.alerts.model import Finding, Snapshot
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: str                                      # 'state': lasts while the condition holds; 'event': until handled
+    evaluate: Callable[[Snapshot], list[Finding]]
+    # State rules with hysteresis: the keys whose condition has not cleared yet (held in a wider band).
+    keep: Callable[[Snapshot], set[str]] | None = None
+    min_duration_s: Callable[[Snapshot], float] | None = None   # the condition must hold this long first

@@ -1,0 +1,50 @@
+"""Rule 7: a vessel inside the port's waters silent for more than N minutes while the feed that heard her is
+healthy. When the feed itself is silent, that is one feed alert (feed_health), not a dark vessel each."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from ingest.alerts.model import Factor, Finding, Snapshot, severity_factor
+from ingest.alerts.rules.base import Rule
+
+WATERS = ("harbour", "basin", "channel", "anchorage", "restricted")
+
+
+def healthy_feeds(snap: Snapshot) -> set[str]:
+    silent_s = float(snap.conf("feed_health").get("silent_s", 120))
+    f = snap.feeds
+    return set(f[(f["age_s"].notna()) & (f["age_s"] <= silent_s)]["source"])
+
+
+def evaluate(snap: Snapshot) -> list[Finding]:
+    silent_min = float(snap.conf("dark_vessel").get("silent_min", 10))
+    v = snap.vessels
+    quiet = v[v["age_s"] > silent_min * 60]
+    x, y = quiet["x"].to_numpy(), quiet["y"].to_numpy()
+    inside = np.zeros(len(quiet), dtype=bool)
+    for zone in snap.zones_of(*WATERS):
+        inside |= shapely.contains_xy(zone.local, x, y)
+    healthy = healthy_feeds(snap)
+    out = []
+    for r in quiet[inside].itertuples():
+        if r.source not in healthy:
+            continue                     # her receiver is silent too: that is the feed's alert
+        severity = "warning"
+        minutes = r.age_s / 60
+        factors = [severity_factor(severity),
+                   Factor("vessel behaviour", round(min(25.0, minutes), 1), f"silent for {minutes:.0f} min")]
+        if r.ship_type == r.ship_type and 80 <= (r.ship_type or 0) <= 89:
+            factors.append(Factor("dangerous goods", 15, "a tanker"))
+        name = r.name or str(r.mmsi)
+        out.append(Finding(
+            "dark_vessel", f"dark_vessel:{r.mmsi}", severity, "vessel", str(r.mmsi), snap.point_wkt(r.lon, r.lat),
+            r.observed_at, f"{name} silent for {minutes:.0f} min inside the port",
+            f"{name} 在港内 {minutes:.0f} 分钟无 AIS 信号",
+            {"mmsi": r.mmsi, "silent_s": round(r.age_s), "source": r.source, "last_seen": r.observed_at.isoformat()},
+            factors))
+    return out
+
+
+RULE = Rule("dark_vessel", "state", evaluate)

@@ -1,0 +1,27 @@
+"""Feed health: a live AIS feed (a UDP/TCP listener or a receiving station behind it) silent for longer than
+the port allows. One alert per feed; it clears when the feed speaks again."""
+
+from __future__ import annotations
+
+from ingest.alerts.model import Factor, Finding, Snapshot, severity_factor
+from ingest.alerts.rules.base import Rule
+
+LIVE = ("ais:udp:", "ais:tcp:")
+FORGOTTEN_S = 24 * 3600
+
+
+def evaluate(snap: Snapshot) -> list[Finding]:
+    silent_s = float(snap.conf("feed_health").get("silent_s", 120))
+    f = snap.feeds
+    out = []
+    for r in f[f["source"].str.startswith(LIVE) & (f["age_s"] > silent_s) & (f["age_s"] < FORGOTTEN_S)].itertuples():
+        severity = "warning"
+        out.append(Finding(
+            "feed_health", f"feed_health:{r.source}", severity, "feed", r.source, None, r.last_message_at,
+            f"Feed {r.source} silent for {r.age_s / 60:.0f} min", f"数据源 {r.source} 已 {r.age_s / 60:.0f} 分钟无数据",
+            {"source": r.source, "silent_s": round(r.age_s), "last_message_at": r.last_message_at.isoformat()},
+            [severity_factor(severity), Factor("blind spot", 20, "vessels only this feed hears are not seen")]))
+    return out
+
+
+RULE = Rule("feed_health", "state", evaluate)

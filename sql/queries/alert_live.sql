@@ -1,0 +1,1 @@
+SELECT alert_id, rule, dedup_key, state, suppressed_until FROM alert WHERE port_id = %(port_id)s AND state <> 'resolved'

@@ -1,0 +1,1 @@
+SELECT pg_notify('portmap_alerts', %(payload)s)

@@ -1,0 +1,1 @@
+SELECT crs, config FROM port WHERE port_id = %(port_id)s
