@@ -28,13 +28,14 @@ db: services
 
 demo: db
 	@mkdir -p $(RUN)
-	@bash scripts/daemon.sh stop feed ais camera inbox app
+	@bash scripts/daemon.sh stop feed ais camera inbox alerts app
 	@bash scripts/daemon.sh restart ais $(PY) -m ingest ais --udp 127.0.0.1:$(AIS_UDP_PORT) --station demo \
 		--metrics 127.0.0.1:$(AIS_METRICS_PORT)
 	@PORTMAP_WEBHOOK_TOKEN=$${PORTMAP_WEBHOOK_TOKEN:-demo-webhook-token} bash scripts/daemon.sh restart camera \
 		$(PY) -m ingest camera --mqtt 127.0.0.1:$(MQTT_PORT) --webhook 127.0.0.1:$(WEBHOOK_PORT) \
 		--metrics 127.0.0.1:$(CAMERA_METRICS_PORT)
 	@bash scripts/daemon.sh restart inbox $(PY) -m ingest inbox $(INBOX)
+	@bash scripts/daemon.sh restart alerts $(PY) -m ingest alerts --port-id weifang
 	@bash scripts/daemon.sh restart app $(PY) -m app
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(APP_PORT)/healthz
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(AIS_METRICS_PORT)/metrics
@@ -56,7 +57,7 @@ lint: bootstrap
 	@.venv/bin/mypy
 
 stop:
-	@bash scripts/daemon.sh stop feed app camera ais inbox
+	@bash scripts/daemon.sh stop feed app camera ais inbox alerts
 	@bash scripts/services.sh stop
 	@echo "stopped"
 

@@ -283,21 +283,29 @@ class Fleet:
         w = self.world
         entrance = w.channel[3]
         while True:
-            xy = (entrance[0] + self.rng.uniform(-9000, 6000), entrance[1] + self.rng.uniform(2500, 9000))
-            if w.in_water(xy) and not w.zone_at(xy, ("channel", "anchorage")):
+            xy = (entrance[0] + self.rng.uniform(-9000, -1500), entrance[1] + self.rng.uniform(2500, 9000))
+            if w.in_water(xy) and not w.zone_at(xy, ("channel", "anchorage")):   # west of the fairway
                 return xy
 
     def _wander_coast(self, v: Vessel) -> None:
         v.go([self._coastal_spot() for _ in range(2)], "wander")
 
     def _pass(self, v: Vessel) -> None:
-        entries = self.world.sea_entries
-        a = min(entries, key=lambda e: math.dist(e, v.xy))
-        b = max(entries, key=lambda e: math.dist(e, a))
-        mid = ((a[0] + b[0]) / 2 + self.rng.uniform(-3000, 3000), (a[1] + b[1]) / 2 - self.rng.uniform(4000, 12000))
-        v.x, v.y = a
+        """Through traffic on one of the bay's sea lanes, keeping to the starboard side of it (about 1 km off
+        its axis), so that ships meeting on a lane pass clear of each other."""
+        lanes = self.world.scenario["routes"]["passing_lanes"]
+        (lon0, lat0), (lon1, lat1) = self.rng.choice(lanes)
+        a, b = self.world.local(lon0, lat0), self.world.local(lon1, lat1)
+        if self.rng.random() < 0.5:
+            a, b = b, a
+        dx, dy = b[0] - a[0], b[1] - a[1]
+        length = math.hypot(dx, dy)
+        side = self.rng.uniform(600, 2000)                     # starboard: to the right of the direction of travel
+        ox, oy = dy / length * side, -dx / length * side
+        v.x, v.y = a[0] + ox, a[1] + oy
+        v.heading = math.degrees(math.atan2(dx, dy)) % 360
         v.destination = self.rng.choice(DESTINATIONS[1:])
-        v.go([mid, b], "passing")
+        v.go([(b[0] + ox, b[1] + oy)], "passing")
 
     def _ferry_out(self, v: Vessel) -> None:
         w = self.world
@@ -502,7 +510,7 @@ class Fleet:
         bearing = math.degrees(math.atan2(dx, dy)) % 360 if dist > 5 else ship.heading
         diff = (bearing - tug.heading + 180) % 360 - 180
         tug.heading = (tug.heading + max(-tug.max_turn * h, min(tug.max_turn * h, diff))) % 360
-        want = min(tug.cruise_kn, ship.sog + dist / 60)
+        want = min(tug.cruise_kn, ship.sog + dist / 60, self._speed_for(tug, math.inf))   # within the limits
         tug.sog += max(-0.3 * h, min(0.3 * h, want - tug.sog))
         self._advance(tug, h)
 

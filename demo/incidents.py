@@ -116,7 +116,7 @@ class Incidents:
 
         def watch(_sim: float, _wall: float) -> bool:
             inside = channel.contains(Point(v.xy))
-            if inside and not state["in"] and v.leg >= 3:
+            if inside and not state["in"] and v.leg >= 4:       # past the harbour entrance, out in the channel
                 state["in"] = True
                 v.speed_override = 14.5
             elif state["in"] and not inside:
@@ -134,8 +134,8 @@ class Incidents:
         v = min(craft, key=lambda v: math.dist(v.xy, entrance))        # the one nearest the harbour
         zone = world.zones["chem-safety-water"]
         c = zone.centroid
-        route = [entrance, world.channel[-1], (c.x - 150, c.y), (c.x + 150, c.y), (c.x, c.y + 80), world.channel[-1],
-                 entrance]
+        # Straight in from the entrance and out again, clear of the turning basin (and of its 4-kn limit).
+        route = [entrance, (c.x - 150, c.y + 40), (c.x + 150, c.y + 40), (c.x, c.y + 90), entrance]
         fleet.custom(v, route, speed=5.0, then=fleet.resume)
         inc.subjects = {"mmsi": v.mmsi, "name": v.name, "zone": "chem-safety-water", "ship_type": 37}
 
@@ -167,7 +167,7 @@ class Incidents:
                 v.speed_override = None
                 v.anchor_at = v.xy             # the anchor holds again, 400 m from where it was let go
                 v.nav_status = ANCHORED
-                v.until = fleet.t + 3600
+                v.until = fleet.t + 4 * 3600        # she waits to be told what next
                 return True
             return False
 
@@ -177,7 +177,7 @@ class Incidents:
         """Two ships crossing in the open bay: a westbound one and a northbound one that would meet at M;
         the northbound one gives way (alters to starboard) two minutes before."""
         fleet, world = self.feed.fleet, self.feed.world
-        meet = world.local(119.36, 37.46)
+        meet = world.local(119.22, 37.58)       # open water north-west of the fairway buoy, clear of the fishing
         a = fleet.pick(lambda v: v.kind == "passing" and v.phase == "away") or fleet.pick(
             lambda v: v.kind == "passing")
         b = fleet.pick(lambda v: v.kind == "passing" and v is not a and v.phase == "away") or fleet.pick(
@@ -199,26 +199,25 @@ class Incidents:
 
     # --- yard, gate, cameras ----------------------------------------------------------------
     def _start_dg_segregation(self, inc: Incident, sim_t: float, wall: float) -> None:
-        """An oxidiser (5.1) stowed in the next row to a flammable liquid (3): IMDG code 2, 'separated from'."""
+        """An oxidiser (5.1) stowed in the next row to a flammable liquid (3): IMDG code 2, 'separated from'.
+        The spot is chosen so that this one pair is the only breach (one incident, one alert)."""
         feed = self.feed
         yard, now = feed.yard, datetime.fromtimestamp(wall, UTC)
-        near = [b for b in yard.boxes.values() if b.imdg == "3"]
-        near.sort(key=lambda b: (b.block, b.bay, b.row, b.tier))
-        for neighbour in near:
-            box = yard.make_box("DEMO/001", now, "dangerous_goods", ("5.1", 1479, "OXIDIZING SOLID, N.O.S."))
-            if box is None:
-                break
-            yard.stacks[(box.block, box.bay, box.row)].remove(box)
-            del yard.boxes[box.number]
-            if yard.put_beside(neighbour, box):
-                plate = yard.plate()
-                yard.write_declarations([box], now, declarant="LAIZHOU BAY CHEMICAL CO")
-                yard.write_codeco("gate_in", box, plate, now)
-                yard.write_snapshot(now)
-                inc.subjects = {"containers": [box.number, neighbour.number], "classes": ["5.1", "3"],
-                                "block": box.block, "bay": box.bay, "rows": [box.row, neighbour.row]}
-                return
-        raise RuntimeError("no class 3 container with room beside it")
+        spot = yard.spot_beside("3", conflicts=("3", "8"))
+        if spot is None:
+            raise RuntimeError("no empty stack beside exactly one class 3 container")
+        (block, bay, row), neighbour = spot
+        box = yard.make_box("DEMO/001", now, "dangerous_goods", ("5.1", 1479, "OXIDIZING SOLID, N.O.S."))
+        assert box is not None
+        yard.stacks[(box.block, box.bay, box.row)].remove(box)
+        box.block, box.bay, box.row = block, bay, row
+        assert yard.place(box)
+        plate = yard.plate()
+        yard.write_declarations([box], now, declarant="LAIZHOU BAY CHEMICAL CO")
+        yard.write_codeco("gate_in", box, plate, now)
+        yard.write_snapshot(now)
+        inc.subjects = {"containers": [box.number, neighbour.number], "classes": ["5.1", "3"], "block": block,
+                        "bay": bay, "rows": [row, neighbour.row]}
 
     def _start_gate_mismatch(self, inc: Incident, sim_t: float, wall: float) -> None:
         """A truck at the container gate: declared UN1993 (class 3), its placard reads UN1830 (class 8)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from stdnum import iso6346
 
 from demo.world import World
+from ingest.alerts.rules.dg_segregation import code_for
 
 TOS_COLUMNS = ("container_no", "iso_type", "full_empty", "gross_kg", "block", "bay", "row", "tier", "vessel_voyage",
                "arrived_at", "customs_status", "un_number", "imdg_class")
@@ -71,7 +72,7 @@ class Yard:
         body = f"{self.rng.choice(self.owners)}{next(self._serial) % 1_000_000:06d}"
         return body + iso6346.calc_check_digit(body)
 
-    def _place(self, box: Box) -> bool:
+    def place(self, box: Box) -> bool:
         stack = self.stacks[(box.block, box.bay, box.row)]
         if len(stack) >= self.world.blocks[box.block].tiers:
             return False
@@ -80,20 +81,30 @@ class Yard:
         self.boxes[box.number] = box
         return True
 
-    def free_ground(self, kinds: tuple[str, ...]) -> tuple[str, int, int] | None:
-        """A random stack with room in a block of these kinds."""
-        for _ in range(200):
+    def free_ground(self, kinds: tuple[str, ...], dg_class: str | None = None) -> tuple[str, int, int] | None:
+        """A random stack with room in a block of these kinds; for dangerous goods, one where the box is
+        segregated from its neighbours as the IMDG Code asks (a TOS plans the yard that way)."""
+        for _ in range(400):
             block = self.rng.choice([b for b in self.world.blocks.values() if b.kind in kinds])
             key = (block.block_id, self.rng.randint(1, block.bays), self.rng.randint(1, block.rows))
-            if len(self.stacks[key]) < block.tiers:
+            if len(self.stacks[key]) < block.tiers and (dg_class is None or self.segregated(key, dg_class)):
                 return key
         return None
+
+    def segregated(self, key: tuple[str, int, int], cls: str) -> bool:
+        """No box in this stack needs segregation from `cls`, and none in the next rows needs 'separated from'
+        or more (rows are about 4 m apart; bays 6.5 m)."""
+        block, bay, row = key
+        if any(b.imdg and code_for(cls, b.imdg) for b in self.stacks[key]):
+            return False
+        return not any(b.imdg and (code_for(cls, b.imdg) or "0") >= "2"
+                       for r in (row - 1, row + 1) for b in self.stacks.get((block, bay, r), []))
 
     def make_box(self, voyage: str, when: datetime, kind: str = "container", dg: tuple[str, int, str] | None = None
                  ) -> Box | None:
         kinds = {"container": ("container",), "reefer": ("reefer",), "empty": ("empty",),
                  "dangerous_goods": ("dangerous_goods",)}[kind]
-        where = self.free_ground(kinds)
+        where = self.free_ground(kinds, dg[0] if dg else None)
         if where is None:
             return None
         iso = {"reefer": "45R1", "dangerous_goods": "22T6" if dg and dg[0] in ("3", "8") else "22G1"}.get(
@@ -103,7 +114,7 @@ class Yard:
                   when, self.rng.choices(["released", "pending", "hold", "inspection"], [70, 24, 3, 3])[0])
         if dg:
             box.imdg, box.un, box.shipping_name = dg
-        return box if self._place(box) else None
+        return box if self.place(box) else None
 
     def fill(self, fraction: float, when: datetime, voyages: list[str]) -> int:
         capacity = sum(b.bays * b.rows * b.tiers for b in self.world.blocks.values() if b.kind != "inspection")
@@ -127,12 +138,17 @@ class Yard:
                 return box
         return None
 
-    def put_beside(self, neighbour: Box, box: Box) -> bool:
-        """Stow a box in the next row to a given one (the segregation incident)."""
-        block = self.world.blocks[neighbour.block]
-        row = neighbour.row + 1 if neighbour.row < block.rows else neighbour.row - 1
-        box.block, box.bay, box.row = neighbour.block, neighbour.bay, row
-        return self._place(box)
+    def spot_beside(self, cls: str, conflicts: tuple[str, ...]) -> tuple[tuple[str, int, int], Box] | None:
+        """An empty ground slot in a dangerous-goods block next to (same bay, next row) exactly one box whose
+        class conflicts, that box being of class `cls`; the rows one further away hold no conflicting box."""
+        for (block, bay, row), stack in sorted(self.stacks.items()):
+            if stack or self.world.blocks[block].kind != "dangerous_goods":
+                continue
+            near = [b for r in (row - 1, row + 1) for b in self.stacks.get((block, bay, r), [])
+                    if b.imdg in conflicts]
+            if len(near) == 1 and near[0].imdg == cls:
+                return (block, bay, row), near[0]
+        return None
 
     # --- files ------------------------------------------------------------------------------
     def _write(self, name: str, text: str, when: datetime) -> Path:

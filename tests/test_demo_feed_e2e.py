@@ -52,6 +52,10 @@ def demo_run(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     url = databases.create()
     with psycopg.connect(url) as conn:
         load_package(conn, read_package(WEIFANG))
+        # The compressed schedule runs at 60x and its silences last 20 s: the port's thresholds shrink with it.
+        for path, value in (("{rules,dark_vessel,silent_min}", "0.25"), ("{rules,feed_health,silent_s}", "10"),
+                            ("{rules,speeding,min_duration_s}", "5")):
+            conn.execute("UPDATE port SET config = jsonb_set(config, %s, %s::jsonb)", (path, value))
     work = tmp_path_factory.mktemp("demo")
     udp = _free_port()
     mqtt_port = os.environ.get("PORTMAP_MQTT_PORT", "51883")
@@ -64,6 +68,7 @@ def demo_run(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "camera": [*py, "ingest", "camera", "--mqtt", f"127.0.0.1:{mqtt_port}", "--topic", f"{prefix}/events",
                    "--client-id", prefix],
         "inbox": [*py, "ingest", "inbox", str(work / "inbox"), "--poll", "0.3"],
+        "alerts": [*py, "ingest", "alerts", "--port-id", "weifang", "--interval", "1"],
     }
     procs: dict[str, subprocess.Popen[bytes]] = {}
     logs = {name: (work / f"{name}.log").open("w") for name in [*workers, "demo"]}
@@ -83,7 +88,7 @@ def demo_run(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         while time.time() < deadline and any(p.is_file() and not p.name.startswith(".")
                                              for p in (work / "inbox").iterdir()):
             time.sleep(0.5)
-        time.sleep(2)
+        time.sleep(4)                                     # and let the alert engine see the end of it
         incidents = {}
         for line in (work / "incidents.jsonl").read_text().splitlines():
             entry = json.loads(line)
@@ -259,3 +264,47 @@ def test_the_silent_receiver_shows_in_its_own_feed(demo_run: dict[str, Any]) -> 
         feeds = dict(conn.execute("SELECT source, last_message_at > %s::timestamptz + make_interval(secs => %s) "
                                   "FROM feed_status WHERE kind = 'ais'", (inc["at"], s["silent_s"])).fetchall())
         assert feeds["ais:udp:demo-0/rx-outer"] is True       # it came back
+
+
+# --- the alerts the incidents raise (the alert engine ran beside the ingest workers) ------------------
+def alerts_for(conn: psycopg.Connection[Any], rule: str, key_part: str = "") -> list[tuple[Any, ...]]:
+    return conn.execute("SELECT alert_id, dedup_key, state FROM alert WHERE rule = %s AND dedup_key LIKE %s",
+                        (rule, f"%{key_part}%")).fetchall()
+
+
+@pytest.mark.parametrize(("incident", "rule", "key"), [
+    ("anchorage_overstay", "anchorage_overstay", lambda s: f":{s['mmsi']}"),
+    ("speeding", "speeding", lambda s: f":{s['mmsi']}"),
+    ("restricted_entry", "restricted_entry", lambda s: f"chem-safety-water:{s['mmsi']}"),
+    ("ais_dark", "dark_vessel", lambda s: f":{s['mmsi']}"),
+    ("anchor_drag", "anchor_drag", lambda s: f":{s['mmsi']}"),
+    ("collision_course", "collision_risk", lambda s: f":{min(s['mmsi'])}:{max(s['mmsi'])}"),
+    ("dg_segregation", "dg_segregation", lambda s: f"{min(s['containers'])}:{max(s['containers'])}"),
+    ("smoke_near_dg", "fire_near_dg", lambda s: s["event_id"]),
+    ("gate_mismatch", "gate_case", lambda s: s["transaction_id"]),
+    ("feed_silence", "feed_health", lambda s: f"/{s['station']}"),
+])
+def test_each_incident_raised_its_alert_exactly_once(demo_run: dict[str, Any], incident: str, rule: str,
+                                                     key: Any) -> None:
+    subjects = demo_run["incidents"][incident]["subjects"]
+    with psycopg.connect(demo_run["url"]) as conn:
+        found = alerts_for(conn, rule, key(subjects))
+    assert len(found) == 1, found
+
+
+def test_the_silent_feed_raised_no_dark_vessel_alerts(demo_run: dict[str, Any]) -> None:
+    dark_mmsi = demo_run["incidents"]["ais_dark"]["subjects"]["mmsi"]
+    with psycopg.connect(demo_run["url"]) as conn:
+        dark = conn.execute("SELECT subject_id FROM alert WHERE rule = 'dark_vessel'").fetchall()
+        feeds = conn.execute("SELECT subject_id FROM alert WHERE rule = 'feed_health'").fetchall()
+        cleared = conn.execute("SELECT state FROM alert WHERE rule = 'feed_health'").fetchall()
+    assert dark == [(str(dark_mmsi),)]
+    assert feeds == [("ais:udp:demo-0/rx-outer",)] and cleared == [("resolved",)]     # it spoke again
+
+
+def test_the_port_at_work_raises_no_other_alerts_than_the_incidents(demo_run: dict[str, Any]) -> None:
+    with psycopg.connect(demo_run["url"]) as conn:
+        rules = dict(conn.execute("SELECT rule, count(*) FROM alert GROUP BY rule").fetchall())
+    assert set(rules) <= {"anchorage_overstay", "speeding", "restricted_entry", "dark_vessel", "anchor_drag",
+                          "collision_risk", "dg_segregation", "fire_near_dg", "gate_case", "feed_health"}, rules
+    assert rules.get("dg_segregation") == 1 and rules.get("speeding") == 1, rules

@@ -47,6 +47,7 @@ class CycleReport:
     cleared: list[int] = field(default_factory=list)
     reopened: list[int] = field(default_factory=list)
     updated: int = 0
+    failed: list[str] = field(default_factory=list)               # rules that raised an exception
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -87,6 +88,7 @@ class AlertEngine:
         vessels = pd.DataFrame(rows, columns=VESSEL_COLUMNS)
         for col in ("lon", "lat", "sog_kn", "cog_deg", "length_m", "ship_type", "nav_status", "age_s"):
             vessels[col] = pd.to_numeric(vessels[col], errors="coerce")
+        vessels["name"] = vessels["name"].astype(object).where(vessels["name"].notna(), None)
         if len(vessels):
             x, y = self.to_local.transform(vessels["lon"].to_numpy(), vessels["lat"].to_numpy())
             vessels["x"], vessels["y"] = x, y
@@ -109,9 +111,16 @@ class AlertEngine:
             held: dict[str, set[str]] = {}
             for name, rule in self.rules.items():
                 t0 = time.perf_counter()
-                found[name] = rule.evaluate(snap)
-                if rule.keep is not None:
-                    held[name] = rule.keep(snap)
+                try:
+                    with self.conn.transaction():          # a savepoint: a failing rule is only that rule
+                        found[name] = rule.evaluate(snap)
+                        if rule.keep is not None:
+                            held[name] = rule.keep(snap)
+                except Exception:                          # one broken rule must not stop the rest
+                    log.exception("rule %s failed this cycle; its alerts stay as they are", name)
+                    report.failed.append(name)
+                    found[name] = []
+                    held[name] = {"*"}
                 report.findings[name] = len(found[name])
                 report.timings_ms[name] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
@@ -145,7 +154,12 @@ class AlertEngine:
                 first = self.pending.setdefault(f.key, clock)
                 if clock - first < wait:
                     continue
-                alert_id = self._raise(f, snap)
+                try:
+                    with conn.transaction():
+                        alert_id = self._raise(f, snap)
+                except psycopg.DataError:
+                    log.exception("could not raise %s", f.key)
+                    continue
                 if alert_id is not None:
                     report.raised.append(alert_id)
                     live[f.key] = (alert_id, name, "open")
@@ -154,7 +168,7 @@ class AlertEngine:
         kept = set().union(*held.values()) if held else set()
         for key, (alert_id, name, _state) in live.items():
             owner = self.rules.get(name)
-            if owner is None or owner.kind != "state" or key in active or key in kept:
+            if owner is None or owner.kind != "state" or key in active or key in kept or "*" in held.get(name, ()):
                 continue
             query(conn, "alert_clear", {"alert_id": alert_id})
             self._act(alert_id, "resolve", "condition cleared", snap)
@@ -194,4 +208,6 @@ class AlertEngine:
             except psycopg.OperationalError as err:
                 log.warning("database unavailable: %s", str(err).strip().splitlines()[0][:120])
                 raise
+            except psycopg.Error:
+                log.exception("cycle failed; trying again next cycle")
             time.sleep(max(0.0, interval_s - (time.monotonic() - started)))

@@ -45,8 +45,25 @@ class Finding:
         return round(min(100.0, sum(f.points for f in self.factors)), 1)
 
     def explained(self) -> dict[str, Any]:
-        return {**self.details, "score": self.score,
-                "factors": [{"name": f.name, "points": f.points, "why": f.why} for f in self.factors]}
+        return clean({**self.details, "score": self.score,
+                      "factors": [{"name": f.name, "points": f.points, "why": f.why} for f in self.factors]})
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe: NaN and missing values become null, numpy scalars plain numbers, times ISO strings."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is pd.NaT:
+        return None
+    return value
 
 
 @dataclass

@@ -64,6 +64,18 @@ def _pairs(snap: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.n
         inner |= shapely.contains_xy(zone.local, moving["x"].to_numpy(), moving["y"].to_numpy())
     in_harbour = set(moving["mmsi"].to_numpy()[inner].tolist())
     found = [p for p in found if not (p[0] in in_harbour and p[1] in in_harbour)]
+    # Two small craft (fishing boats working the same ground) are not this rule's business; nor two ships
+    # meeting in the channel on reciprocal courses, each keeping to her own side of the fairway.
+    small = set(moving["mmsi"].to_numpy()[moving["ship_type"].isin(
+        snap.conf("restricted_entry").get("small_craft_ship_types", [])).to_numpy()].tolist())
+    found = [p for p in found if not (p[0] in small and p[1] in small)]
+    in_channel = np.zeros(len(moving), dtype=bool)
+    for zone in snap.zones_of("channel"):
+        in_channel |= shapely.contains_xy(zone.local, moving["x"].to_numpy(), moving["y"].to_numpy())
+    channel_cog = dict(zip(moving["mmsi"].to_numpy()[in_channel].tolist(),
+                           moving["cog_deg"].to_numpy()[in_channel].tolist(), strict=True))
+    found = [p for p in found if not (p[0] in channel_cog and p[1] in channel_cog
+                                      and abs(abs(channel_cog[p[0]] - channel_cog[p[1]]) - 180) < 30)]
     if not found:
         return empty, empty, np.zeros(0), np.zeros(0)
     idx = moving.set_index("mmsi")

@@ -12,10 +12,22 @@ from ingest.alerts.rules.base import Rule
 WATERS = ("harbour", "basin", "channel", "anchorage", "restricted")
 
 
-def healthy_feeds(snap: Snapshot) -> set[str]:
+def healthy_feeds(snap: Snapshot) -> dict[str, float]:
+    """Healthy feeds -> since when (epoch seconds) they have been healthy, as far as this engine has seen.
+    A vessel's silence is counted from the later of her last report and her feed's recovery: after an
+    outage every vessel needs one reporting interval to be heard again, and is not dark meanwhile."""
     silent_s = float(snap.conf("feed_health").get("silent_s", 120))
     f = snap.feeds
-    return set(f[(f["age_s"].notna()) & (f["age_s"] <= silent_s)]["source"])
+    healthy = set(f[(f["age_s"].notna()) & (f["age_s"] <= silent_s)]["source"])
+    since: dict[str, float] = snap.memory.setdefault("feeds_healthy_since", {})
+    now = snap.now.timestamp()
+    for source in list(since):
+        if source not in healthy:
+            del since[source]
+    for source in healthy:
+        since.setdefault(source, 0.0 if not snap.memory.get("feeds_seen") else now)
+    snap.memory["feeds_seen"] = True
+    return since
 
 
 def evaluate(snap: Snapshot) -> list[Finding]:
@@ -28,9 +40,12 @@ def evaluate(snap: Snapshot) -> list[Finding]:
         inside |= shapely.contains_xy(zone.local, x, y)
     healthy = healthy_feeds(snap)
     out = []
+    now = snap.now.timestamp()
     for r in quiet[inside].itertuples():
         if r.source not in healthy:
             continue                     # her receiver is silent too: that is the feed's alert
+        if now - max(r.observed_at.timestamp(), healthy[r.source]) <= silent_min * 60:
+            continue                     # her feed came back only lately: give her time to be heard
         severity = "warning"
         minutes = r.age_s / 60
         factors = [severity_factor(severity),
