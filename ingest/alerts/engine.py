@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,9 +34,10 @@ from shapely import wkt as shapely_wkt
 from ingest.alerts.cases import open_case
 from ingest.alerts.model import Finding, Snapshot, Zone
 from ingest.alerts.rules import RULES, Rule
-from sql import query
+from sql import query, query_text
 
 log = logging.getLogger(__name__)
+REFRESH_S = 10.0              # a live alert's details are rewritten at most this often (or when its severity changes)
 VESSEL_COLUMNS = ["mmsi", "name", "ship_type", "length_m", "lon", "lat", "sog_kn", "cog_deg", "heading_deg",
                   "nav_status", "observed_at", "source", "age_s"]
 
@@ -69,6 +71,7 @@ class AlertEngine:
             "berth_areas": [self._local(shapely_wkt.loads(r[2])) for r in query(conn, "alert_berth_areas",
                                                                                {"port_id": port_id})]}
         self.pending: dict[str, float] = {}       # key -> when the condition was first seen (monotonic)
+        self.written: dict[str, tuple[str, float]] = {}   # key -> (severity, when) of its last detail refresh
 
     def _local(self, geom: Any) -> Any:
         return shapely.transform(geom, lambda x, y: self.to_local.transform(x, y), interleaved=False)
@@ -140,14 +143,21 @@ class AlertEngine:
         event_keys = [f.key for name, fs in found.items() if self.rules[name].kind == "event" for f in fs]
         seen = {r[0] for r in query(conn, "alert_keys_seen", {"keys": event_keys})} if event_keys else set()
         active: set[str] = set()
+        refresh: list[dict[str, Any]] = []
         for name, findings in found.items():
             rule = self.rules[name]
             wait = rule.min_duration_s(snap) if rule.min_duration_s else 0.0
             for f in findings:
                 active.add(f.key)
                 if f.key in live:
-                    query(conn, "alert_refresh", {**self._params(f), "alert_id": live[f.key][0]})
-                    report.updated += 1
+                    alert_id = live[f.key][0]
+                    last = self.written.get(f.key)
+                    if last is None:               # (an engine restart: spread them out again)
+                        last = self.written[f.key] = (f.severity, clock - (zlib.crc32(f.key.encode()) % 1000)
+                                                      / 1000 * REFRESH_S)
+                    if last[0] != f.severity or clock - last[1] >= REFRESH_S:
+                        refresh.append({**self._params(f), "alert_id": alert_id})
+                        self.written[f.key] = (f.severity, clock)
                     continue
                 if rule.kind == "event" and f.key in seen:
                     continue
@@ -160,11 +170,18 @@ class AlertEngine:
                 except psycopg.DataError:
                     log.exception("could not raise %s", f.key)
                     continue
-                if alert_id is not None:
+                if alert_id is not None:       # refreshes of alerts raised together are spread over REFRESH_S
+                    self.written[f.key] = (f.severity, clock - (zlib.crc32(f.key.encode()) % 1000) / 1000 * REFRESH_S)
                     report.raised.append(alert_id)
                     live[f.key] = (alert_id, name, "open")
+        if refresh:        # details and last_seen_at follow the condition, each alert every REFRESH_S
+            with conn.cursor() as cur:
+                cur.executemany(query_text("alert_refresh"), refresh)
+            report.updated += len(refresh)
         for key in [k for k in self.pending if k not in active]:
             del self.pending[key]
+        for key in [k for k in self.written if k not in active]:
+            del self.written[key]
         kept = set().union(*held.values()) if held else set()
         for key, (alert_id, name, _state) in live.items():
             owner = self.rules.get(name)

@@ -110,5 +110,13 @@ class Snapshot:
         return np.asarray(x), np.asarray(y)
 
 
+def dg_containers(snap: Snapshot) -> list[tuple[Any, ...]]:
+    """Dangerous-goods containers in the yard with their classes (several rules ask, one query a cycle)."""
+    if "dg_containers" not in snap.cache:
+        from sql import query
+        snap.cache["dg_containers"] = query(snap.conn, "alert_dg_containers", {"port_id": snap.port_id})
+    return snap.cache["dg_containers"]  # type: ignore[no-any-return]
+
+
 def severity_factor(severity: str) -> Factor:
     return Factor("severity", SEVERITY_POINTS[severity], f"the rule's severity is {severity}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import shapely
 
@@ -16,16 +17,19 @@ def stays(snap: Snapshot) -> dict[tuple[int, str], datetime]:
     memory: dict[tuple[int, str], datetime] = snap.memory.setdefault("stays", {})
     v = snap.vessels
     present: set[tuple[int, str]] = set()
+    rows: dict[int, Any] = {}
     for zone in snap.zones_of("anchorage"):
         inside = v[shapely.contains_xy(zone.local, v["x"].to_numpy(), v["y"].to_numpy())]
         present |= {(int(m), zone.zone_id) for m in inside["mmsi"]}
+        rows.update((int(r.mmsi), r) for r in inside.itertuples())
+    snap.cache["anchorage_rows"] = rows
     for key in [k for k in memory if k not in present]:
         del memory[key]
     unknown = [k for k in present if k not in memory]
     if unknown:
-        rows = query(snap.conn, "alert_stay_since", {"port_id": snap.port_id, "mmsi": [k[0] for k in unknown],
-                                                     "zone_id": [k[1] for k in unknown]})
-        for mmsi, zone_id, since in rows:
+        found = query(snap.conn, "alert_stay_since", {"port_id": snap.port_id, "mmsi": [k[0] for k in unknown],
+                                                      "zone_id": [k[1] for k in unknown]})
+        for mmsi, zone_id, since in found:
             if since is not None:
                 memory[(int(mmsi), zone_id)] = since
     return memory
@@ -34,24 +38,24 @@ def stays(snap: Snapshot) -> dict[tuple[int, str], datetime]:
 def evaluate(snap: Snapshot) -> list[Finding]:
     default_h = float(snap.conf("anchorage_overstay").get("default_max_stay_h", 72))
     memory = stays(snap)
-    by_mmsi = snap.vessels.set_index("mmsi")
+    by_mmsi: dict[int, Any] = snap.cache["anchorage_rows"]
     out = []
     for (mmsi, zone_id), since in memory.items():
         zone = snap.zones[zone_id]
         limit_h = float(zone.props.get("max_stay_h") or default_h)
         hours = (snap.now - since).total_seconds() / 3600
-        if hours <= limit_h or mmsi not in by_mmsi.index:
+        if hours <= limit_h or mmsi not in by_mmsi:
             continue
-        r = by_mmsi.loc[mmsi]
+        r = by_mmsi[mmsi]
         severity = "warning"
         factors = [severity_factor(severity), Factor("vessel behaviour", round(min(20.0, 2 * (hours - limit_h)), 1),
                                                      f"{hours:.0f} h at anchor where {limit_h:g} h is allowed")]
         if zone.props.get("dangerous_goods"):
             factors.append(Factor("dangerous goods", 15, "an anchorage for dangerous-goods ships"))
-        name = r["name"] or str(mmsi)
+        name = r.name or str(mmsi)
         out.append(Finding(
             "anchorage_overstay", f"anchorage_overstay:{zone_id}:{mmsi}", severity, "vessel", str(mmsi),
-            snap.point_wkt(r["lon"], r["lat"]), r["observed_at"],
+            snap.point_wkt(r.lon, r.lat), r.observed_at,
             f"{name} {hours:.0f} h in {zone.name_en} (limit {limit_h:g} h)",
             f"{name} 在{zone.name_zh}停留 {hours:.0f} 小时（上限 {limit_h:g} 小时）",
             {"zone_id": zone_id, "mmsi": mmsi, "since": since.isoformat(), "hours": round(hours, 1),

@@ -32,102 +32,99 @@ def cpa_tcpa(xa: np.ndarray, ya: np.ndarray, va: np.ndarray, ca: np.ndarray, xb:
     return cpa, tcpa
 
 
-def pairs(snap: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
-    """Candidate pairs with their CPA and TCPA, computed once per cycle."""
+Pairs = tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]   # moving, ia, ib, cpa, tcpa
+
+
+def pairs(snap: Snapshot) -> Pairs:
+    """Candidate pairs (row indices into the moving vessels) with their CPA and TCPA, once per cycle."""
     if "collision_pairs" not in snap.cache:
         snap.cache["collision_pairs"] = _pairs(snap)
     return snap.cache["collision_pairs"]  # type: ignore[no-any-return]
 
 
-def _pairs(snap: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+def _pairs(snap: Snapshot) -> Pairs:
     conf = snap.conf("collision_risk")
     v = snap.vessels
     moving = v[(v["age_s"] <= FRESH_S) & (v["sog_kn"].fillna(0) >= float(conf.get("min_sog_kn", 1.0)))
-               & v["cog_deg"].notna() & ~v["ship_type"].isin(conf.get("exclude_ship_types", []))].copy()
-    empty = moving.iloc[0:0]
+               & v["cog_deg"].notna() & ~v["ship_type"].isin(conf.get("exclude_ship_types", []))
+               ].reset_index(drop=True)
+    none = np.zeros(0, dtype=np.int64)
     if len(moving) < 2:
-        return empty, empty, np.zeros(0), np.zeros(0)
+        return moving, none, none, np.zeros(0), np.zeros(0)
     srid = int(snap.memory["srid"])
+    mmsi, x, y = moving["mmsi"].to_numpy(), moving["x"].to_numpy(), moving["y"].to_numpy()
     with snap.conn.cursor() as cur:
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS cycle_moving (mmsi integer, g geometry) ON COMMIT DELETE ROWS")
         cur.execute("TRUNCATE cycle_moving")
         with cur.copy("COPY cycle_moving (mmsi, g) FROM STDIN") as copy:
-            for m, x, y in zip(moving["mmsi"], moving["x"], moving["y"], strict=True):
-                copy.write_row((int(m), f"SRID={srid};POINT({x:.1f} {y:.1f})"))
+            for m, xi, yi in zip(mmsi.tolist(), x.tolist(), y.tolist(), strict=True):
+                copy.write_row((m, f"SRID={srid};POINT({xi:.1f} {yi:.1f})"))
         cur.execute("CREATE INDEX IF NOT EXISTS cycle_moving_g ON cycle_moving USING gist (g)")
         cur.execute("ANALYZE cycle_moving")
-    found = query(snap.conn, "alert_close_pairs", {"distance_m": float(conf.get("prefilter_m", 6000))})
-    if not found:
-        return empty, empty, np.zeros(0), np.zeros(0)
-    inner = np.zeros(len(moving), dtype=bool)         # both inside the harbour: manoeuvring, not crossing
+    left, right = query(snap.conn, "alert_close_pairs", {"distance_m": float(conf.get("prefilter_m", 6000))})[0]
+    row_of = pd.Series(np.arange(len(moving)), index=mmsi)
+    ia, ib = row_of.loc[left].to_numpy(), row_of.loc[right].to_numpy()
+    # Both inside the harbour: manoeuvring, not crossing. Two small craft (fishing boats working the same
+    # ground) are not this rule's business; nor two ships meeting in the channel on reciprocal courses,
+    # each keeping to her own side of the fairway.
+    inner = np.zeros(len(moving), dtype=bool)
     for zone in snap.zones_of(*conf.get("exclude_zone_kinds", [])):
-        inner |= shapely.contains_xy(zone.local, moving["x"].to_numpy(), moving["y"].to_numpy())
-    in_harbour = set(moving["mmsi"].to_numpy()[inner].tolist())
-    found = [p for p in found if not (p[0] in in_harbour and p[1] in in_harbour)]
-    # Two small craft (fishing boats working the same ground) are not this rule's business; nor two ships
-    # meeting in the channel on reciprocal courses, each keeping to her own side of the fairway.
-    small = set(moving["mmsi"].to_numpy()[moving["ship_type"].isin(
-        snap.conf("restricted_entry").get("small_craft_ship_types", [])).to_numpy()].tolist())
-    found = [p for p in found if not (p[0] in small and p[1] in small)]
-    in_channel = np.zeros(len(moving), dtype=bool)
+        inner |= shapely.contains_xy(zone.local, x, y)
+    small = moving["ship_type"].isin(snap.conf("restricted_entry").get("small_craft_ship_types", [])).to_numpy()
+    channel = np.zeros(len(moving), dtype=bool)
     for zone in snap.zones_of("channel"):
-        in_channel |= shapely.contains_xy(zone.local, moving["x"].to_numpy(), moving["y"].to_numpy())
-    channel_cog = dict(zip(moving["mmsi"].to_numpy()[in_channel].tolist(),
-                           moving["cog_deg"].to_numpy()[in_channel].tolist(), strict=True))
-    found = [p for p in found if not (p[0] in channel_cog and p[1] in channel_cog
-                                      and abs(abs(channel_cog[p[0]] - channel_cog[p[1]]) - 180) < 30)]
-    if not found:
-        return empty, empty, np.zeros(0), np.zeros(0)
-    idx = moving.set_index("mmsi")
-    a = idx.loc[[p[0] for p in found]].reset_index()
-    b = idx.loc[[p[1] for p in found]].reset_index()
+        channel |= shapely.contains_xy(zone.local, x, y)
+    cog = moving["cog_deg"].to_numpy()
+    meeting = channel[ia] & channel[ib] & (np.abs(np.abs(cog[ia] - cog[ib]) - 180) < 30)
+    keep = ~((inner[ia] & inner[ib]) | (small[ia] & small[ib]) | meeting)
+    ia, ib = ia[keep], ib[keep]
     # Dead-reckon every report to now, so that both vessels of a pair are compared at the same instant.
-    def at_now(f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        d = f["sog_kn"].to_numpy() * KN_MS * f["age_s"].to_numpy()
-        course = np.radians(f["cog_deg"].to_numpy())
-        return f["x"].to_numpy() + d * np.sin(course), f["y"].to_numpy() + d * np.cos(course)
-
-    (xa, ya), (xb, yb) = at_now(a), at_now(b)
-    cpa, tcpa = cpa_tcpa(xa, ya, a["sog_kn"].to_numpy(), a["cog_deg"].to_numpy(), xb, yb, b["sog_kn"].to_numpy(),
-                         b["cog_deg"].to_numpy())
-    return a, b, cpa, tcpa
+    sog, age = moving["sog_kn"].to_numpy(), moving["age_s"].to_numpy()
+    d = sog * KN_MS * age
+    xn, yn = x + d * np.sin(np.radians(cog)), y + d * np.cos(np.radians(cog))
+    cpa, tcpa = cpa_tcpa(xn[ia], yn[ia], sog[ia], cog[ia], xn[ib], yn[ib], sog[ib], cog[ib])
+    return moving, ia, ib, cpa, tcpa
 
 
 def evaluate(snap: Snapshot) -> list[Finding]:
     conf = snap.conf("collision_risk")
     cpa_m, tcpa_s = float(conf.get("cpa_m", 500)), float(conf.get("tcpa_min", 10)) * 60
-    a, b, cpa, tcpa = pairs(snap)
+    moving, ia, ib, cpa, tcpa = pairs(snap)
+    hit = np.flatnonzero((cpa < cpa_m) & (tcpa > 0) & (tcpa < tcpa_s))
+    if not len(hit):
+        return []
+    # Plain lists, not a pandas row per finding: a busy bay has a thousand encounters.
+    mmsi = moving["mmsi"].tolist()
+    names = [n or str(m) for n, m in zip(moving["name"].tolist(), mmsi, strict=True)]
+    types = moving["ship_type"].fillna(0).astype(int).tolist()
+    lon, lat, seen = moving["lon"].tolist(), moving["lat"].tolist(), moving["observed_at"].tolist()
     out = []
-    for i in np.flatnonzero((cpa < cpa_m) & (tcpa > 0) & (tcpa < tcpa_s)):
-        ra, rb = a.iloc[i], b.iloc[i]
-        severity = "critical" if cpa[i] < cpa_m / 2 and tcpa[i] < tcpa_s / 2 else "warning"
+    for a, b, c, t in zip(ia[hit].tolist(), ib[hit].tolist(), cpa[hit].tolist(), tcpa[hit].tolist(),
+                             strict=True):
+        severity = "critical" if c < cpa_m / 2 and t < tcpa_s / 2 else "warning"
         factors = [severity_factor(severity),
-                   Factor("closeness", round(20 * (1 - cpa[i] / cpa_m), 1),
-                          f"CPA {cpa[i]:.0f} m (limit {cpa_m:.0f} m)"),
-                   Factor("time", round(15 * (1 - tcpa[i] / tcpa_s), 1), f"in {tcpa[i] / 60:.1f} min")]
-        risky = [r["name"] or str(r["mmsi"]) for r in (ra, rb)
-                 if r["ship_type"] == r["ship_type"] and 60 <= (r["ship_type"] or 0) <= 89]
+                   Factor("closeness", round(20 * (1 - c / cpa_m), 1), f"CPA {c:.0f} m (limit {cpa_m:.0f} m)"),
+                   Factor("time", round(15 * (1 - t / tcpa_s), 1), f"in {t / 60:.1f} min")]
+        risky = [names[k] for k in (a, b) if 60 <= types[k] <= 89]
         if risky:
             factors.append(Factor("dangerous goods or passengers", 10, f"{', '.join(risky)}: tanker or passenger ship"))
-        m1, m2 = sorted((int(ra["mmsi"]), int(rb["mmsi"])))
-        lon, lat = (ra["lon"] + rb["lon"]) / 2, (ra["lat"] + rb["lat"]) / 2
-        na, nb = ra["name"] or str(ra["mmsi"]), rb["name"] or str(rb["mmsi"])
+        (m1, n1), (m2, n2) = sorted(((mmsi[a], names[a]), (mmsi[b], names[b])))
         out.append(Finding(
             "collision_risk", f"collision_risk:{m1}:{m2}", severity, "vessel_pair", f"{m1}/{m2}",
-            snap.point_wkt(lon, lat), max(ra["observed_at"], rb["observed_at"]),
-            f"Collision risk: {na} and {nb}, CPA {cpa[i]:.0f} m in {tcpa[i] / 60:.1f} min",
-            f"碰撞风险：{na} 与 {nb}，最近会遇距离 {cpa[i]:.0f} 米，{tcpa[i] / 60:.1f} 分钟后",
-            {"mmsi": [m1, m2], "names": [na, nb], "cpa_m": round(float(cpa[i])), "tcpa_s": round(float(tcpa[i]))},
-            factors))
+            snap.point_wkt((lon[a] + lon[b]) / 2, (lat[a] + lat[b]) / 2), max(seen[a], seen[b]),
+            f"Collision risk: {n1} and {n2}, CPA {c:.0f} m in {t / 60:.1f} min",
+            f"碰撞风险：{n1} 与 {n2}，最近会遇距离 {c:.0f} 米，{t / 60:.1f} 分钟后",
+            {"mmsi": [m1, m2], "names": [n1, n2], "cpa_m": round(c), "tcpa_s": round(t)}, factors))
     return out
 
 
 def keep(snap: Snapshot) -> set[str]:
     conf = snap.conf("collision_risk")
-    a, b, cpa, tcpa = pairs(snap)
+    moving, ia, ib, cpa, tcpa = pairs(snap)
     held = (cpa < float(conf.get("cpa_m", 500)) * 1.2) & (tcpa > -60)
+    mmsi = moving["mmsi"].to_numpy()
     return {f"collision_risk:{min(x, y)}:{max(x, y)}" for x, y in
-            zip(a["mmsi"].to_numpy()[held], b["mmsi"].to_numpy()[held], strict=True)}
+            zip(mmsi[ia[held]].tolist(), mmsi[ib[held]].tolist(), strict=True)}
 
 
 RULE = Rule("collision_risk", "state", evaluate, keep=keep)

@@ -4,7 +4,6 @@ segregation closer than the port's distance for that code. Every declared class 
 from __future__ import annotations
 
 import csv
-import itertools
 from functools import cache
 from pathlib import Path
 
@@ -12,9 +11,8 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
-from ingest.alerts.model import Factor, Finding, Snapshot, severity_factor
+from ingest.alerts.model import Factor, Finding, Snapshot, dg_containers, severity_factor
 from ingest.alerts.rules.base import Rule
-from sql import query
 
 TABLE = Path(__file__).resolve().parents[3] / "assets" / "imdg" / "segregation_7_2_4.csv"
 CODE_NAMES = {"1": "away from", "2": "separated from", "3": "separated by a complete compartment or hold from",
@@ -44,35 +42,55 @@ def code_for(a: str, b: str) -> str | None:
     return code if code in CODE_NAMES else None
 
 
+@cache
+def matrix() -> tuple[dict[str, int], np.ndarray]:
+    """The table as a numpy matrix of codes (0 = none) over an index of divisions."""
+    t = table()
+    labels = sorted({a for a, _ in t})
+    index = {c: i for i, c in enumerate(labels)}
+    m = np.zeros((len(labels), len(labels)), dtype=np.int8)
+    for (a, b), code in t.items():
+        m[index[a], index[b]] = int(code) if code in CODE_NAMES else 0
+    return index, m
+
+
 def evaluate(snap: Snapshot) -> list[Finding]:
     conf = snap.conf("dg_segregation")
-    need = {code: float(conf.get(name, 0)) for code, name in CODE_CONF.items()}
-    rows = query(snap.conn, "alert_dg_containers", {"port_id": snap.port_id})
+    need = np.array([0.0] + [float(conf.get(CODE_CONF[c], 0)) for c in "1234"])
+    rows = dg_containers(snap)
     if len(rows) < 2:
         return []
-    lon = np.array([r[5] for r in rows])
-    lat = np.array([r[6] for r in rows])
+    index, m = matrix()
+    # One entry per (container, class): a container with a subsidiary class takes part twice.
+    owner, cls = [], []
+    for i, r in enumerate(rows):
+        for c in r[7]:
+            k = index.get(c.rstrip("ABCDEFGHJKLNS"))
+            if k is not None:
+                owner.append(i)
+                cls.append(k)
+    owner_a, cls_a = np.array(owner), np.array(cls)
+    lon = np.array([r[5] for r in rows], dtype=float)
+    lat = np.array([r[6] for r in rows], dtype=float)
     x, y = snap.local_xy(lon, lat)
-    points = shapely.points(x, y)
-    tree = STRtree(points)
-    left, right = tree.query(points, predicate="dwithin", distance=max(need.values()))
+    tree = STRtree(shapely.points(x[owner_a], y[owner_a]))
+    ei, ej = tree.query(shapely.points(x[owner_a], y[owner_a]), predicate="dwithin", distance=float(need.max()))
+    ci, cj = owner_a[ei], owner_a[ej]
+    codes = m[cls_a[ei], cls_a[ej]]
+    dist = np.hypot(x[ci] - x[cj], y[ci] - y[cj])
+    bad = (ci < cj) & (codes > 0) & (dist < need[codes])
+    worst: dict[tuple[int, int], tuple[int, int, int]] = {}        # (container i, j) -> (code, class i, class j)
+    for i, j, code, ki, kj in zip(ci[bad].tolist(), cj[bad].tolist(), codes[bad].tolist(), cls_a[ei][bad].tolist(),
+                                  cls_a[ej][bad].tolist(), strict=True):
+        if (i, j) not in worst or code > worst[(i, j)][0]:
+            worst[(i, j)] = (code, ki, kj)
+    labels = {k: c for c, k in index.items()}
     out = []
-    for i, j in zip(left, right, strict=True):
-        if i >= j:
-            continue
+    for (i, j), (code_n, ki, kj) in worst.items():
         a, b = rows[i], rows[j]
-        worst: tuple[str, str, str] | None = None
-        for ca, cb in itertools.product(a[7], b[7]):
-            code = code_for(ca, cb)
-            if code and (worst is None or code > worst[0]):
-                worst = (code, ca, cb)
-        if worst is None:
-            continue
-        code, ca, cb = worst
+        code, ca, cb = str(code_n), labels[ki], labels[kj]
         actual = float(np.hypot(x[i] - x[j], y[i] - y[j]))
-        required = need[code]
-        if actual >= required:
-            continue
+        required = float(need[code_n])
         severity = "critical" if code >= "2" else "warning"
         qty = sum(q or 0 for q in (a[9], b[9]))
         factors = [severity_factor(severity),

@@ -7,7 +7,7 @@ import numpy as np
 import shapely
 from shapely import wkt as shapely_wkt
 
-from ingest.alerts.model import Factor, Finding, Snapshot, severity_factor
+from ingest.alerts.model import Factor, Finding, Snapshot, dg_containers, severity_factor
 from ingest.alerts.rules.base import Rule
 from sql import query
 
@@ -19,7 +19,7 @@ def evaluate(snap: Snapshot) -> list[Finding]:
     events = query(snap.conn, "alert_camera_events", {"port_id": snap.port_id, "now": snap.now, "labels": LABELS})
     if not events:
         return []
-    dg = query(snap.conn, "alert_dg_containers", {"port_id": snap.port_id})
+    dg = dg_containers(snap)
     dg_x, dg_y = snap.local_xy(np.array([r[5] for r in dg], dtype=float), np.array([r[6] for r in dg], dtype=float))
     v = snap.vessels
     tankers = v[(v["ship_type"].fillna(0) // 10 == 8) & ((v["nav_status"] == 5) | (v["sog_kn"].fillna(0) < 0.5))
