@@ -211,10 +211,10 @@ def test_anchorage_overstay_past_the_limit_and_not_a_ship_that_came_yesterday(co
 # --- rule 6 ---------------------------------------------------------------------------------
 def test_cpa_tcpa_of_two_crossing_ships_by_hand() -> None:
     import numpy as np
-    # A at the origin going north at 10 kn; B 2 km east going west at 10 kn: they meet in 2000/(2*5.144) s.
-    cpa, tcpa = cpa_tcpa(np.array([0.0]), np.array([0.0]), np.array([10.0]), np.array([0.0]), np.array([2000.0]),
-                         np.array([1000.0]), np.array([10.0]), np.array([270.0]))
+    # A at the origin going north at v; B 2 km east, 1 km north, going west at v.
     v = 10 * 1852 / 3600
+    cpa, tcpa = cpa_tcpa(np.array([0.0]), np.array([0.0]), np.array([0.0]), np.array([v]), np.array([2000.0]),
+                         np.array([1000.0]), np.array([-v]), np.array([0.0]))
     assert tcpa[0] == pytest.approx(1500 / v, rel=1e-6)      # relative motion (-v, -v), closest after 1500/v s
     assert cpa[0] == pytest.approx(math.hypot(500, -500), rel=1e-6)
 
