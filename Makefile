@@ -47,7 +47,7 @@ demo: db
 	@echo "Camera events: MQTT frigate/events on 127.0.0.1:$(MQTT_PORT); POST http://127.0.0.1:$(WEBHOOK_PORT)/api/v1/camera-events"
 
 test: lint services
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 test-slow: services
 	@$(PY) -m pytest -m slow $(PYTEST_ARGS)

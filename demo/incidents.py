@@ -167,7 +167,7 @@ class Incidents:
                 v.speed_override = None
                 v.anchor_at = v.xy             # the anchor holds again, 400 m from where it was let go
                 v.nav_status = ANCHORED
-                v.until = fleet.t + 4 * 3600        # she waits to be told what next
+                v.until = fleet.t + 8 * 3600        # she waits to be told what next
                 return True
             return False
 

@@ -44,17 +44,21 @@ def compressed_scenario(path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def demo_run(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def demo_run(databases: Any, tmp_path_factory: pytest.TempPathFactory,
+             request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    """The demo run of this module: compressed here; test_demo_feed_default_schedule.py runs the real one."""
     from ingest.port_load import load_package
     from ingest.port_package import read_package
     from tests.conftest import WEIFANG
 
+    speed, duration_s = getattr(request.module, "SPEED", SPEED), getattr(request.module, "DURATION_S", DURATION_S)
+    compressed = getattr(request.module, "COMPRESSED", True)
     url = databases.create()
     with psycopg.connect(url) as conn:
         load_package(conn, read_package(WEIFANG))
         # The compressed schedule runs at 60x and its silences last 20 s: the port's thresholds shrink with it.
         for path, value in (("{rules,dark_vessel,silent_min}", "0.25"), ("{rules,feed_health,silent_s}", "10"),
-                            ("{rules,speeding,min_duration_s}", "5")):
+                            ("{rules,speeding,min_duration_s}", "5")) if compressed else ():
             conn.execute("UPDATE port SET config = jsonb_set(config, %s, %s::jsonb)", (path, value))
     work = tmp_path_factory.mktemp("demo")
     udp = _free_port()
@@ -76,13 +80,13 @@ def demo_run(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         for name, cmd in workers.items():
             procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=logs[name], stderr=logs[name])
         time.sleep(3)                                     # the UDP socket is bound, the subscription made
-        demo = [*py, "demo", "--speed", str(SPEED), "--seed", "7", "--scenario",
-                str(compressed_scenario(work / "scenario.toml")), "--ais", f"127.0.0.1:{udp}",
+        scenario = ["--scenario", str(compressed_scenario(work / "scenario.toml"))] if compressed else []
+        demo = [*py, "demo", "--speed", str(speed), "--seed", "7", *scenario, "--ais", f"127.0.0.1:{udp}",
                 "--mqtt", f"127.0.0.1:{mqtt_port}", "--topic", f"{prefix}/events", "--inbox", str(work / "inbox"),
-                "--incident-log", str(work / "incidents.jsonl"), "--duration", str(DURATION_S)]
+                "--incident-log", str(work / "incidents.jsonl"), "--duration", str(duration_s)]
         started = time.time()
         result = subprocess.run(demo, cwd=ROOT, env=env, stdout=logs["demo"], stderr=logs["demo"],
-                                timeout=DURATION_S + 60, check=False)
+                                timeout=duration_s + 60, check=False)
         assert result.returncode == 0, (work / "demo.log").read_text()[-3000:]
         deadline = time.time() + 30                       # let the workers drain what was sent
         while time.time() < deadline and any(p.is_file() and not p.name.startswith(".")
