@@ -173,6 +173,11 @@ class Fleet:
             v = self._new(kind, 1000 + i, self._fishing_spot(i % len(w.fishing)))
             v.fishing = i % len(w.fishing)
             self._fish(v)
+        for v in self.vessels:          # the port was at work before the demo began: under way means moving
+            if v.route and v.sog == 0 and v.phase not in ("anchored", "berthed", "moored"):
+                tx, ty = v.route[v.leg]
+                v.heading = math.degrees(math.atan2(tx - v.x, ty - v.y)) % 360
+                v.sog = min(v.cruise_kn * 0.8, self._speed_for(v, math.dist(v.xy, (tx, ty))))
 
     # --- ship calls -------------------------------------------------------------------------
     def _anchorage_for(self, v: Vessel) -> str:
