@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from layers.alerts import Alerts
 from layers.base import Layer, LayerError, Style, View
 from layers.basemap import Basemap
 from layers.berths import Berths
@@ -19,6 +20,7 @@ LAYERS: dict[str, Layer] = {
     "berths": Berths(),
     "cameras": Cameras(),
     "vessels": Vessels(),
+    "alerts": Alerts(),
 }
 
 

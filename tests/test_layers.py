@@ -43,6 +43,8 @@ def test_each_layer_draws_weifang(conn: psycopg.Connection[Any], name: str, lang
     layer = LAYERS[name]
     if name == "vessels":
         add_vessel(conn, 412000001, "ZHONG GU JI NAN", 71, (119.25, 37.40), age_s=30)
+    if name == "alerts":
+        add_alert(conn, "speeding:412000001", "warning", (119.25, 37.40))
     gdf = layer.query(conn, View(port_id="weifang", bbox=(118.70, 36.95, 119.75, 37.65), lang=lang))
     assert len(gdf) > 0 and gdf.crs == "EPSG:4326"
     traces = layer.traces(gdf, Style(lang=lang))
@@ -86,3 +88,25 @@ def test_vessels_are_coloured_by_type_described_in_both_languages_and_stale_ones
     assert colours[412000002] != colours[413000003]
     assert "HUA HAI HUA 6" in en.hovertext[0] and "Tanker" in en.hovertext[0] and "11.5 kn" in en.hovertext[0]
     assert "油轮" in zh.hovertext[0] and "航速" in zh.hovertext[0]
+
+
+def add_alert(conn: psycopg.Connection[Any], key: str, severity: str, at: tuple[float, float],
+              state: str = "open") -> None:
+    conn.execute("""INSERT INTO alert (port_id, rule, severity, subject_kind, subject_id, dedup_key, geom, evidence_at,
+                    title_en, title_zh, details, state) VALUES ('weifang', split_part(%s, ':', 1), %s, 'vessel', '1',
+                    %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), now(), 'Speeding 14 kn', '超速 14 节',
+                    '{"score": 42.5, "factors": [{"name": "severity", "points": 30, "why": "warning"}],
+                      "cameras": ["CAM11"]}', %s)""", (key, severity, key, *at, state))
+
+
+def test_live_alerts_are_drawn_worst_first_and_resolved_ones_are_not(conn: psycopg.Connection[Any]) -> None:
+    add_alert(conn, "speeding:1", "warning", (119.25, 37.40))
+    add_alert(conn, "fire_near_dg:ev1", "critical", (119.19, 37.204))
+    add_alert(conn, "speeding:2", "warning", (119.26, 37.41), state="resolved")
+    layer = LAYERS["alerts"]
+    gdf = layer.query(conn, View(port_id="weifang", bbox=(118.70, 36.95, 119.75, 37.65)))
+    assert list(gdf["severity"]) == ["critical", "warning"]
+    en, zh = layer.traces(gdf, Style(lang="en"))[0], layer.traces(gdf, Style(lang="zh"))[0]
+    assert en.marker.color[0] != en.marker.color[1]
+    assert "risk score 42.5" in en.hovertext[1] and "CAM11" in en.hovertext[1]
+    assert "超速" in zh.hovertext[1] and "风险评分" in zh.hovertext[1]
