@@ -305,7 +305,8 @@ class Fleet:
             a, b = b, a
         dx, dy = b[0] - a[0], b[1] - a[1]
         length = math.hypot(dx, dy)
-        side = self.rng.uniform(600, 2000)                     # starboard: to the right of the direction of travel
+        side = self.rng.uniform(600, 3000)                     # starboard: to the right of the direction of travel
+        v.cruise_kn = 12.5 + self.rng.uniform(-0.25, 0.25)    # the lane's pace: overtaking is rare
         ox, oy = dy / length * side, -dx / length * side
         v.x, v.y = a[0] + ox, a[1] + oy
         v.heading = math.degrees(math.atan2(dx, dy)) % 360

@@ -19,8 +19,8 @@ LAYERS: dict[str, Layer] = {
     "yard_blocks": YardBlocks(),
     "berths": Berths(),
     "cameras": Cameras(),
+    "alerts": Alerts(),          # halos under what they concern
     "vessels": Vessels(),
-    "alerts": Alerts(),
 }
 
 

@@ -1,4 +1,5 @@
-"""Alerts: every live alert at its place, coloured by severity, with its explained score on hover."""
+"""Alerts: every live alert at its place as a halo coloured by severity (fainter once acknowledged or
+suppressed), with its explained score on hover."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import plotly.graph_objects as go
 
 from layers.base import Layer, Style
 
-SEVERITY = {"critical": ("#dc2626", 16, "Critical", "严重"), "warning": ("#f59e0b", 13, "Warning", "警告"),
-            "info": ("#2563eb", 11, "Info", "提示")}
+# Drawn as a halo under the vessel or container it concerns: (colour, size, en, zh).
+SEVERITY = {"critical": ("#dc2626", 34, "Critical", "严重"), "warning": ("#f59e0b", 28, "Warning", "警告"),
+            "info": ("#2563eb", 22, "Info", "提示")}
 STATE = {"open": ("open", "未处理"), "acknowledged": ("acknowledged", "已确认"), "suppressed": ("suppressed", "已抑制")}
 
 
@@ -34,7 +36,7 @@ class Alerts(Layer):
                 f"{r['evidence_at']:%H:%M:%S} UTC"])))
         colours = [SEVERITY.get(s, SEVERITY["info"])[0] for s in gdf["severity"]] if len(gdf) else []
         sizes = [SEVERITY.get(s, SEVERITY["info"])[1] for s in gdf["severity"]] if len(gdf) else []
-        opacity = [0.95 if s == "open" else 0.5 for s in gdf["state"]] if len(gdf) else []
+        opacity = [0.5 if s == "open" else 0.22 for s in gdf["state"]] if len(gdf) else []
         points = gdf.geometry
         return [go.Scattermap(
             lon=points.x.round(6).tolist() if len(gdf) else [], lat=points.y.round(6).tolist() if len(gdf) else [],
