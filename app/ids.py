@@ -11,3 +11,4 @@ SUBTITLE = "subtitle"
 LAYERS_HEADING = "layers-heading"
 TICK = "tick"                      # dcc.Interval of the live refresh
 URL = "url"                        # dcc.Location: ?view=lon,lat,zoom
+KPIS = "kpis"                      # the KPI strip over the map

@@ -18,6 +18,7 @@ from psycopg_pool import ConnectionPool
 from app import ids
 from app.figure import build_figure, parse_view, port_info
 from app.i18n import LANGUAGES, t
+from app.kpi import port_kpis, strip
 from app.settings import AppSettings
 from layers import LAYERS, Style, View
 
@@ -90,6 +91,7 @@ def layout() -> html.Div:
             html.Div(t(lang, "status.loading"), id=ids.STATUS, className="status"),
         ]),
         html.Main(className="mapwrap", children=[
+            html.Div(id=ids.KPIS, className="kpis"),
             dcc.Graph(id=ids.MAP, className="map", config={"scrollZoom": True, "displaylogo": False,
                                                             "modeBarButtonsToRemove": ["toImage"]},
                       style={"height": "100%"}),
@@ -152,16 +154,17 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
 
     @app.callback(
         Output(ids.MAP, "figure", allow_duplicate=True),
+        Output(ids.KPIS, "children"),
         Input(ids.TICK, "n_intervals"),
         State(ids.TRACE_LAYERS, "data"), State(ids.LANG, "value"),
         State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
-        prevent_initial_call=True,
+        prevent_initial_call="initial_duplicate",
     )
-    def refresh(_n: int, owners: list[str] | None, lang: str, values: list[list[str]]) -> Patch:
-        """Each tick, only the live layers' traces are replaced (a Patch): never the whole figure."""
+    def refresh(_n: int | None, owners: list[str] | None, lang: str,
+                values: list[list[str]]) -> tuple[Any, Any]:
+        """Each tick, only the live layers' traces are replaced (a Patch): never the whole figure. The KPI
+        strip is recomputed from the same connection."""
         live = [name for name, layer in LAYERS.items() if getattr(layer, "live", False) and owners and name in owners]
-        if not live:
-            raise PreventUpdate
         visible = {name for v in values for name in (v or [])}
         lang = lang if lang in LANGUAGES else "en"
         try:
@@ -171,9 +174,12 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                     raise PreventUpdate
                 view = View(port_id=port.port_id, bbox=port.bbox, zoom=port.zoom, lang=lang)
                 fresh = {name: LAYERS[name].traces(LAYERS[name].query(conn, view), Style(lang=lang)) for name in live}
+                kpis = strip(port_kpis(conn, port.port_id), lang)
         except (psycopg.Error, TimeoutError) as err:
             log.warning("live refresh failed: %s", err)
             raise PreventUpdate from err
+        if not live:
+            return dash.no_update, kpis
         patch = Patch()
         for name, traces in fresh.items():
             slots = [i for i, owner in enumerate(owners or []) if owner == name]
@@ -181,4 +187,4 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                 trace.visible = name in visible
                 trace.meta = {"layer": name}
                 patch["data"][index] = trace.to_plotly_json()
-        return patch
+        return patch, kpis

@@ -1,0 +1,41 @@
+"""The KPI strip over the map: the port now, in a dozen numbers, in the page's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from dash import html
+
+from app.i18n import t
+from sql import query
+
+FIELDS = ("vessels", "underway", "at_anchor", "at_berth", "berths_occupied", "berths", "containers", "yard_capacity",
+          "dg_containers", "alerts_critical", "alerts_warning", "feeds", "feeds_silent")
+
+
+def port_kpis(conn: psycopg.Connection[Any], port_id: str, silent_s: float = 120) -> dict[str, int]:
+    row = query(conn, "kpi_port", {"port_id": port_id, "silent_s": silent_s})[0]
+    return {k: int(v or 0) for k, v in zip(FIELDS, row, strict=True)}
+
+
+def strip(k: dict[str, int], lang: str) -> list[html.Div]:
+    """Tiles: a number and what it counts; alarming values are marked for the eye."""
+    yard = round(100 * k["containers"] / k["yard_capacity"]) if k["yard_capacity"] else 0
+
+    def tile(key: str, value: str, level: str = "") -> html.Div:
+        parts = [html.Span(value, className="kpi-value"), html.Span(t(lang, f"kpi.{key}"), className="kpi-label")]
+        return html.Div(parts, className=f"kpi {level}".strip(), id=f"kpi-{key}")
+
+    return [
+        tile("vessels", str(k["vessels"])),
+        tile("underway", str(k["underway"])),
+        tile("at_anchor", str(k["at_anchor"])),
+        tile("at_berth", str(k["at_berth"])),
+        tile("berths", f"{k['berths_occupied']}/{k['berths']}"),
+        tile("yard", f"{yard}%", "warn" if yard >= 85 else ""),
+        tile("dg", str(k["dg_containers"])),
+        tile("critical", str(k["alerts_critical"]), "crit" if k["alerts_critical"] else ""),
+        tile("warning", str(k["alerts_warning"]), "warn" if k["alerts_warning"] else ""),
+        tile("feeds", f"{k['feeds'] - k['feeds_silent']}/{k['feeds']}", "crit" if k["feeds_silent"] else ""),
+    ]

@@ -1,0 +1,36 @@
+-- The KPI strip: the port now, in one round trip (vessels heard in the last 30 minutes).
+WITH v AS (
+    SELECT l.mmsi, l.geom, l.sog_kn, l.nav_status
+    FROM vessel_latest l JOIN port p ON p.port_id = %(port_id)s
+    WHERE l.geom IS NOT NULL AND l.geom && p.bbox AND l.observed_at > now() - interval '30 minutes'
+), at_berth AS (
+    SELECT DISTINCT ON (v.mmsi) v.mmsi, b.berth_id
+    FROM v JOIN berth b ON b.port_id = %(port_id)s AND ST_Intersects(b.area, v.geom)
+    WHERE coalesce(v.sog_kn, 0) < 1
+), anchored AS (
+    SELECT v.mmsi FROM v
+    WHERE v.nav_status = 1 OR EXISTS (SELECT 1 FROM zone z WHERE z.port_id = %(port_id)s AND z.kind = 'anchorage'
+                                      AND ST_Within(v.geom, z.geom) AND coalesce(v.sog_kn, 0) < 1)
+)
+SELECT
+    (SELECT count(*) FROM v) AS vessels,
+    (SELECT count(*) FROM v WHERE coalesce(v.sog_kn, 0) >= 0.5 AND v.nav_status IS DISTINCT FROM 1
+                              AND v.nav_status IS DISTINCT FROM 5) AS underway,
+    (SELECT count(*) FROM anchored) AS at_anchor,
+    (SELECT count(*) FROM at_berth) AS at_berth,
+    (SELECT count(DISTINCT berth_id) FROM at_berth) AS berths_occupied,
+    (SELECT count(*) FROM berth WHERE port_id = %(port_id)s) AS berths,
+    (SELECT count(*) FROM container WHERE port_id = %(port_id)s AND state = 'in_yard') AS containers,
+    (SELECT sum(bays * rows_ * tiers) FROM yard_block WHERE port_id = %(port_id)s) AS yard_capacity,
+    (SELECT count(DISTINCT c.container_no) FROM container c JOIN hazmat_declaration h
+       ON h.subject_kind = 'container' AND h.subject_id = c.container_no
+     WHERE c.port_id = %(port_id)s AND c.state = 'in_yard') AS dg_containers,
+    (SELECT count(*) FROM alert WHERE port_id = %(port_id)s AND state <> 'resolved' AND severity = 'critical')
+        AS alerts_critical,
+    (SELECT count(*) FROM alert WHERE port_id = %(port_id)s AND state <> 'resolved' AND severity = 'warning')
+        AS alerts_warning,
+    (SELECT count(*) FROM feed_status WHERE (source LIKE 'ais:udp:%%' OR source LIKE 'ais:tcp:%%')
+       AND last_message_at > now() - interval '1 day') AS feeds,
+    (SELECT count(*) FROM feed_status WHERE (source LIKE 'ais:udp:%%' OR source LIKE 'ais:tcp:%%')
+       AND last_message_at > now() - interval '1 day'
+       AND last_message_at < now() - make_interval(secs => %(silent_s)s)) AS feeds_silent
