@@ -12,3 +12,5 @@ LAYERS_HEADING = "layers-heading"
 TICK = "tick"                      # dcc.Interval of the live refresh
 URL = "url"                        # dcc.Location: ?view=lon,lat,zoom
 KPIS = "kpis"                      # the KPI strip over the map
+SEARCH = "search"                  # the search box
+SEARCH_HITS = "search-hits"        # what it found

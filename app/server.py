@@ -19,6 +19,7 @@ from app import ids
 from app.figure import build_figure, parse_view, port_info
 from app.i18n import LANGUAGES, t
 from app.kpi import port_kpis, strip
+from app.search import search
 from app.settings import AppSettings
 from layers import LAYERS, Style, View
 
@@ -87,6 +88,9 @@ def layout() -> html.Div:
                            value=lang, inline=True, className="lang-switch"),
         ]),
         html.Aside(className="side", children=[
+            html.Div(dcc.Input(id=ids.SEARCH, type="search", debounce=True, placeholder=t(lang, "search.placeholder")),
+                     className="search"),
+            html.Div(id=ids.SEARCH_HITS, className="search-hits"),
             html.H3(t(lang, "panel.layers"), id=ids.LAYERS_HEADING), *toggles,
             html.Div(t(lang, "status.loading"), id=ids.STATUS, className="status"),
         ]),
@@ -188,3 +192,26 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                 trace.meta = {"layer": name}
                 patch["data"][index] = trace.to_plotly_json()
         return patch, kpis
+
+    @app.callback(
+        Output(ids.MAP, "figure", allow_duplicate=True), Output(ids.SEARCH_HITS, "children"),
+        Input(ids.SEARCH, "value"), State(ids.LANG, "value"),
+        prevent_initial_call=True,
+    )
+    def find(text: str | None, lang: str) -> tuple[Any, Any]:
+        """Search, list what was found and fly the map to the first hit (a new uirevision lets it move)."""
+        try:
+            with _open(pool).connection(timeout=2) as conn:
+                hits = search(conn, settings.port_id, text or "")
+        except (psycopg.Error, TimeoutError) as err:
+            log.warning("search failed: %s", err)
+            raise PreventUpdate from err
+        if not hits:
+            return dash.no_update, (t(lang, "search.none") if (text or "").strip() else "")
+        first = hits[0]
+        patch = Patch()
+        patch["layout"]["map"]["center"] = {"lon": first.lon, "lat": first.lat}
+        patch["layout"]["map"]["zoom"] = 15.5 if first.kind == "container" else 13.5
+        patch["layout"]["uirevision"] = f"{settings.port_id}:{first.kind}:{first.ident}"
+        listing = [html.Div(f"{t(lang, 'search.' + h.kind)} · {h.label}", id=f"hit-{h.kind}-{h.ident}") for h in hits]
+        return patch, listing

@@ -107,3 +107,40 @@ def test_the_page_font_and_glyphs_are_served_by_the_app(app_url: str) -> None:
         assert resp.status == 200 and resp.read(4) == b"wOF2"
     with urllib.request.urlopen(f"{app_url}/glyphs/Any%20Font/40960-41215.pbf") as resp:
         assert resp.status == 200 and resp.read() == b""   # a range we lack: empty, valid, no 404
+
+
+def test_search_finds_a_vessel_and_a_container_and_flies_the_map_there(page: tuple[Any, PageLog],
+                                                                       db_url: str) -> None:
+    import psycopg
+    pg, log = page
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO vessel (mmsi, name, call_sign, imo) VALUES (412777001, 'HAI XUN 0917', 'BSRX', "
+                     "9417001) ON CONFLICT DO NOTHING")
+        conn.execute("""INSERT INTO vessel_latest (mmsi, observed_at, received_at, source, msg_type, geom, sog_kn)
+                        VALUES (412777001, now(), now(), 'test', 1, ST_SetSRID(ST_MakePoint(119.31, 37.45), 4326), 9)
+                        ON CONFLICT (mmsi) DO UPDATE SET observed_at = now()""")
+        conn.execute("""INSERT INTO container (container_no, state, port_id, block_id, bay, row_, tier, geom)
+                        SELECT 'CSQU3054383', 'in_yard', 'weifang', 'B03', 7, 2, 1, ST_Centroid(geom) FROM yard_slot
+                        WHERE block_id = 'B03' AND bay = 7 AND row_ = 2 ON CONFLICT DO NOTHING""")
+    try:
+        centre = (f"() => {{ const m = {GRAPH}._fullLayout.map._subplot.map; "
+                  "return [m.getCenter().lng, m.getCenter().lat]; }")
+        box = pg.locator("#search")
+        box.fill("hai xun")
+        box.press("Enter")
+        pg.wait_for_selector("#hit-vessel-412777001")
+        pg.wait_for_function(f"() => Math.abs(({centre})()[0] - 119.31) < 0.01")
+        assert pg.evaluate(centre)[1] == pytest.approx(37.45, abs=0.01)
+        box.fill("CSQU 305438")                        # as written on the box, with a space
+        box.press("Enter")
+        pg.wait_for_selector("#hit-container-CSQU3054383")
+        pg.wait_for_function(f"() => Math.abs(({centre})()[1] - 37.204) < 0.003")
+        box.fill("no such thing")
+        box.press("Enter")
+        pg.wait_for_function("() => document.querySelector('#search-hits').textContent === 'nothing found'")
+        assert log.errors == [] and log.outside == []
+    finally:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM vessel_latest WHERE mmsi = 412777001")
+            conn.execute("DELETE FROM vessel WHERE mmsi = 412777001")
+            conn.execute("DELETE FROM container WHERE container_no = 'CSQU3054383'")
