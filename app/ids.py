@@ -14,3 +14,5 @@ URL = "url"                        # dcc.Location: ?view=lon,lat,zoom
 KPIS = "kpis"                      # the KPI strip over the map
 SEARCH = "search"                  # the search box
 SEARCH_HITS = "search-hits"        # what it found
+CARD = "card"                      # the detail card of what was clicked
+BANNER = "banner"                  # stale-data banner

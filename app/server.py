@@ -16,6 +16,7 @@ from dash.exceptions import PreventUpdate
 from psycopg_pool import ConnectionPool
 
 from app import ids
+from app.cards import silent_banner, vessel_card
 from app.figure import build_figure, parse_view, port_info
 from app.i18n import LANGUAGES, t
 from app.kpi import port_kpis, strip
@@ -93,9 +94,11 @@ def layout() -> html.Div:
             html.Div(id=ids.SEARCH_HITS, className="search-hits"),
             html.H3(t(lang, "panel.layers"), id=ids.LAYERS_HEADING), *toggles,
             html.Div(t(lang, "status.loading"), id=ids.STATUS, className="status"),
+            html.Div(id=ids.CARD),
         ]),
         html.Main(className="mapwrap", children=[
             html.Div(id=ids.KPIS, className="kpis"),
+            html.Div(id=ids.BANNER, className="banner"),
             dcc.Graph(id=ids.MAP, className="map", config={"scrollZoom": True, "displaylogo": False,
                                                             "modeBarButtonsToRemove": ["toImage"]},
                       style={"height": "100%"}),
@@ -158,14 +161,14 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
 
     @app.callback(
         Output(ids.MAP, "figure", allow_duplicate=True),
-        Output(ids.KPIS, "children"),
+        Output(ids.KPIS, "children"), Output(ids.BANNER, "children"),
         Input(ids.TICK, "n_intervals"),
         State(ids.TRACE_LAYERS, "data"), State(ids.LANG, "value"),
         State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
         prevent_initial_call="initial_duplicate",
     )
     def refresh(_n: int | None, owners: list[str] | None, lang: str,
-                values: list[list[str]]) -> tuple[Any, Any]:
+                values: list[list[str]]) -> tuple[Any, Any, Any]:
         """Each tick, only the live layers' traces are replaced (a Patch): never the whole figure. The KPI
         strip is recomputed from the same connection."""
         live = [name for name, layer in LAYERS.items() if getattr(layer, "live", False) and owners and name in owners]
@@ -179,11 +182,12 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                 view = View(port_id=port.port_id, bbox=port.bbox, zoom=port.zoom, lang=lang)
                 fresh = {name: LAYERS[name].traces(LAYERS[name].query(conn, view), Style(lang=lang)) for name in live}
                 kpis = strip(port_kpis(conn, port.port_id), lang)
+                banner = silent_banner(conn, lang)
         except (psycopg.Error, TimeoutError) as err:
             log.warning("live refresh failed: %s", err)
             raise PreventUpdate from err
         if not live:
-            return dash.no_update, kpis
+            return dash.no_update, kpis, banner
         patch = Patch()
         for name, traces in fresh.items():
             slots = [i for i, owner in enumerate(owners or []) if owner == name]
@@ -191,7 +195,7 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                 trace.visible = name in visible
                 trace.meta = {"layer": name}
                 patch["data"][index] = trace.to_plotly_json()
-        return patch, kpis
+        return patch, kpis, banner
 
     @app.callback(
         Output(ids.MAP, "figure", allow_duplicate=True), Output(ids.SEARCH_HITS, "children"),
@@ -215,3 +219,18 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         patch["layout"]["uirevision"] = f"{settings.port_id}:{first.kind}:{first.ident}"
         listing = [html.Div(f"{t(lang, 'search.' + h.kind)} · {h.label}", id=f"hit-{h.kind}-{h.ident}") for h in hits]
         return patch, listing
+
+    @app.callback(Output(ids.CARD, "children"), Input(ids.MAP, "clickData"), State(ids.LANG, "value"),
+                  prevent_initial_call=True)
+    def card(click: dict[str, Any] | None, lang: str) -> Any:
+        """A click on a vessel opens her card (the vessel trace carries MMSIs in customdata)."""
+        point = ((click or {}).get("points") or [{}])[0]
+        mmsi = point.get("customdata")
+        if not isinstance(mmsi, int) or not 1 <= mmsi <= 999_999_999:
+            raise PreventUpdate
+        try:
+            with _open(pool).connection(timeout=2) as conn:
+                return vessel_card(conn, mmsi, lang if lang in LANGUAGES else "en")
+        except (psycopg.Error, TimeoutError) as err:
+            log.warning("card failed: %s", err)
+            raise PreventUpdate from err

@@ -144,3 +144,35 @@ def test_search_finds_a_vessel_and_a_container_and_flies_the_map_there(page: tup
             conn.execute("DELETE FROM vessel_latest WHERE mmsi = 412777001")
             conn.execute("DELETE FROM vessel WHERE mmsi = 412777001")
             conn.execute("DELETE FROM container WHERE container_no = 'CSQU3054383'")
+
+
+def test_a_click_opens_the_vessel_card_and_a_silent_feed_raises_the_banner(page: tuple[Any, PageLog],
+                                                                          db_url: str) -> None:
+    import psycopg
+    pg, log = page
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO vessel (mmsi, name, call_sign, ship_type, destination) VALUES (412777002, "
+                     "'LU WEI HUO 3', 'BSRY', 70, 'CNWEF') ON CONFLICT DO NOTHING")
+        conn.execute("""INSERT INTO vessel_latest (mmsi, observed_at, received_at, source, msg_type, geom, sog_kn,
+                        cog_deg, nav_status) VALUES (412777002, now(), now(), 'test', 1,
+                        ST_SetSRID(ST_MakePoint(119.25, 37.40), 4326), 8.5, 200, 0)
+                        ON CONFLICT (mmsi) DO UPDATE SET observed_at = now()""")
+        conn.execute("INSERT INTO feed_status (source, kind, last_message_at) VALUES "
+                     "('ais:udp:test-0/rx-far', 'ais', now() - interval '10 minutes') ON CONFLICT DO NOTHING")
+    try:
+        pg.wait_for_function(f"() => {GRAPH}.data.some(t => t.meta.layer === 'vessels' && "
+                             "(t.customdata || []).includes(412777002))")         # the next tick brought her
+        pg.wait_for_function("() => document.querySelector('#banner').textContent.includes('rx-far')")
+        x, y = pg.evaluate(f"""() => {{ const gd = {GRAPH}; const p = gd._fullLayout.map._subplot.map
+                                        .project([119.25, 37.40]); const r = gd.getBoundingClientRect();
+                                        return [r.left + p.x, r.top + p.y]; }}""")
+        pg.mouse.click(x, y)
+        pg.wait_for_selector("#card-vessel-412777002")
+        card = pg.text_content("#card-vessel-412777002") or ""
+        assert "LU WEI HUO 3" in card and "8.5 kn" in card and "CNWEF" in card
+        assert log.errors == [] and log.outside == []
+    finally:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM vessel_latest WHERE mmsi = 412777002")
+            conn.execute("DELETE FROM vessel WHERE mmsi = 412777002")
+            conn.execute("DELETE FROM feed_status WHERE source = 'ais:udp:test-0/rx-far'")
