@@ -7,6 +7,7 @@ from layers.base import Layer, LayerError, Style, View
 from layers.basemap import Basemap
 from layers.berths import Berths
 from layers.cameras import Cameras
+from layers.dg_containers import DgContainers
 from layers.structures import Structures
 from layers.vessels import Vessels
 from layers.yard_blocks import YardBlocks
@@ -19,6 +20,7 @@ LAYERS: dict[str, Layer] = {
     "yard_blocks": YardBlocks(),
     "berths": Berths(),
     "cameras": Cameras(),
+    "dg_containers": DgContainers(),
     "alerts": Alerts(),          # halos under what they concern
     "vessels": Vessels(),
 }

@@ -43,6 +43,8 @@ def test_each_layer_draws_weifang(conn: psycopg.Connection[Any], name: str, lang
     layer = LAYERS[name]
     if name == "vessels":
         add_vessel(conn, 412000001, "ZHONG GU JI NAN", 71, (119.25, 37.40), age_s=30)
+    if name == "dg_containers":
+        add_dg_container(conn, "CSQU3054383", "D01", 3, 2, "3", 1993)
     if name == "alerts":
         add_alert(conn, "speeding:412000001", "warning", (119.25, 37.40))
     gdf = layer.query(conn, View(port_id="weifang", bbox=(118.70, 36.95, 119.75, 37.65), lang=lang))
@@ -110,3 +112,25 @@ def test_live_alerts_are_drawn_worst_first_and_resolved_ones_are_not(conn: psyco
     assert en.marker.color[0] != en.marker.color[1]
     assert "risk score 42.5" in en.hovertext[1] and "CAM11" in en.hovertext[1]
     assert "超速" in zh.hovertext[1] and "风险评分" in zh.hovertext[1]
+
+
+def add_dg_container(conn: psycopg.Connection[Any], number: str, block: str, bay: int, row: int, cls: str,
+                     un: int) -> None:
+    conn.execute("""INSERT INTO container (container_no, state, port_id, block_id, bay, row_, tier, geom,
+                    customs_status) SELECT %s, 'in_yard', 'weifang', %s, %s, %s, 1, ST_Centroid(geom), 'pending'
+                    FROM yard_slot WHERE block_id = %s AND bay = %s AND row_ = %s""",
+                 (number, block, bay, row, block, bay, row))
+    conn.execute("""INSERT INTO hazmat_declaration (declaration_id, subject_kind, subject_id, un_number, imdg_class,
+                    declared_at, source) VALUES (%s, 'container', %s, %s, %s, now(), 'test')""",
+                 (f"D-{number}", number, un, cls))
+
+
+def test_dangerous_goods_are_coloured_by_class(conn: psycopg.Connection[Any]) -> None:
+    add_dg_container(conn, "CSQU3054383", "D01", 3, 2, "3", 1993)
+    add_dg_container(conn, "TGHU3929964", "D01", 3, 3, "8", 1830)
+    layer = LAYERS["dg_containers"]
+    gdf = layer.query(conn, View(port_id="weifang", bbox=(118.70, 36.95, 119.75, 37.65)))
+    trace = layer.traces(gdf, Style(lang="zh"))[0]
+    colours = dict(zip(gdf["container_no"], trace.marker.color, strict=True))
+    assert colours["CSQU3054383"] != colours["TGHU3929964"]
+    assert "易燃液体" in trace.hovertext[0] and "UN 1993" in trace.hovertext[0]

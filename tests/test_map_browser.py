@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from layers import LAYERS
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -59,7 +60,7 @@ def test_the_map_draws_weifang_offline_without_errors(page: tuple[Any, PageLog])
     pg, log = page
     assert "Port of Weifang" in pg.text_content("#title")
     visible = _layer_visibility(pg)
-    assert set(visible) == {"basemap", "zones", "structures", "yard_blocks", "berths", "cameras", "vessels", "alerts"}
+    assert set(visible) == set(LAYERS)
     assert all(all(v) for v in visible.values())
     # MapLibre really drew the layers: rendered features in view, and labels from our own glyphs
     rendered = pg.evaluate(f"() => {GRAPH}._fullLayout.map._subplot.map.queryRenderedFeatures().length")
