@@ -16,3 +16,4 @@ SEARCH = "search"                  # the search box
 SEARCH_HITS = "search-hits"        # what it found
 CARD = "card"                      # the detail card of what was clicked
 BANNER = "banner"                  # stale-data banner
+SELECTED = "selected"              # store: the MMSI whose card is open

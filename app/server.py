@@ -104,6 +104,7 @@ def layout() -> html.Div:
                       style={"height": "100%"}),
         ]),
         dcc.Store(id=ids.TRACE_LAYERS),
+        dcc.Store(id=ids.SELECTED),
         dcc.Interval(id=ids.TICK, interval=2000),
         dcc.Location(id=ids.URL, refresh=False),
     ])
@@ -164,11 +165,11 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         Output(ids.KPIS, "children"), Output(ids.BANNER, "children"),
         Input(ids.TICK, "n_intervals"),
         State(ids.TRACE_LAYERS, "data"), State(ids.LANG, "value"),
-        State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
+        State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"), State(ids.SELECTED, "data"),
         prevent_initial_call="initial_duplicate",
     )
     def refresh(_n: int | None, owners: list[str] | None, lang: str,
-                values: list[list[str]]) -> tuple[Any, Any, Any]:
+                values: list[list[str]], selected: int | None = None) -> tuple[Any, Any, Any]:
         """Each tick, only the live layers' traces are replaced (a Patch): never the whole figure. The KPI
         strip is recomputed from the same connection."""
         live = [name for name, layer in LAYERS.items() if getattr(layer, "live", False) and owners and name in owners]
@@ -179,7 +180,8 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                 port = port_info(conn, settings.port_id)
                 if port is None:
                     raise PreventUpdate
-                view = View(port_id=port.port_id, bbox=port.bbox, zoom=port.zoom, lang=lang)
+                view = View(port_id=port.port_id, bbox=port.bbox, zoom=port.zoom, lang=lang,
+                            filters={"mmsi": selected} if selected else {})
                 fresh = {name: LAYERS[name].traces(LAYERS[name].query(conn, view), Style(lang=lang)) for name in live}
                 kpis = strip(port_kpis(conn, port.port_id), lang)
                 banner = silent_banner(conn, lang)
@@ -220,9 +222,9 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         listing = [html.Div(f"{t(lang, 'search.' + h.kind)} · {h.label}", id=f"hit-{h.kind}-{h.ident}") for h in hits]
         return patch, listing
 
-    @app.callback(Output(ids.CARD, "children"), Input(ids.MAP, "clickData"), State(ids.LANG, "value"),
-                  prevent_initial_call=True)
-    def card(click: dict[str, Any] | None, lang: str) -> Any:
+    @app.callback(Output(ids.CARD, "children"), Output(ids.SELECTED, "data"), Input(ids.MAP, "clickData"),
+                  State(ids.LANG, "value"), prevent_initial_call=True)
+    def card(click: dict[str, Any] | None, lang: str) -> tuple[Any, Any]:
         """A click on a vessel opens her card (the vessel trace carries MMSIs in customdata)."""
         point = ((click or {}).get("points") or [{}])[0]
         mmsi = point.get("customdata")
@@ -230,7 +232,7 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
             raise PreventUpdate
         try:
             with _open(pool).connection(timeout=2) as conn:
-                return vessel_card(conn, mmsi, lang if lang in LANGUAGES else "en")
+                return vessel_card(conn, mmsi, lang if lang in LANGUAGES else "en"), mmsi   # her 24 h track too
         except (psycopg.Error, TimeoutError) as err:
             log.warning("card failed: %s", err)
             raise PreventUpdate from err

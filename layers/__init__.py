@@ -9,6 +9,7 @@ from layers.berths import Berths
 from layers.cameras import Cameras
 from layers.dg_containers import DgContainers
 from layers.structures import Structures
+from layers.tracks import Tracks
 from layers.vessels import Vessels
 from layers.yard_blocks import YardBlocks
 from layers.zones import Zones
@@ -21,6 +22,7 @@ LAYERS: dict[str, Layer] = {
     "berths": Berths(),
     "cameras": Cameras(),
     "dg_containers": DgContainers(),
+    "tracks": Tracks(),
     "alerts": Alerts(),          # halos under what they concern
     "vessels": Vessels(),
 }

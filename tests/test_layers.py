@@ -43,6 +43,8 @@ def test_each_layer_draws_weifang(conn: psycopg.Connection[Any], name: str, lang
     layer = LAYERS[name]
     if name == "vessels":
         add_vessel(conn, 412000001, "ZHONG GU JI NAN", 71, (119.25, 37.40), age_s=30)
+    if name == "tracks":
+        add_track(conn, 412000001, [(119.25, 37.40), (119.251, 37.401), (119.252, 37.402)], minutes_ago=[10, 5, 1])
     if name == "dg_containers":
         add_dg_container(conn, "CSQU3054383", "D01", 3, 2, "3", 1993)
     if name == "alerts":
@@ -134,3 +136,27 @@ def test_dangerous_goods_are_coloured_by_class(conn: psycopg.Connection[Any]) ->
     colours = dict(zip(gdf["container_no"], trace.marker.color, strict=True))
     assert colours["CSQU3054383"] != colours["TGHU3929964"]
     assert "易燃液体" in trace.hovertext[0] and "UN 1993" in trace.hovertext[0]
+
+
+def add_track(conn: psycopg.Connection[Any], mmsi: int, points: list[tuple[float, float]],
+              minutes_ago: list[float]) -> None:
+    conn.execute("SELECT ensure_position_partition(d::date) FROM generate_series(now() - interval '2 days', now(), "
+                 "'1 day') d")
+    for (lon, lat), ago in zip(points, minutes_ago, strict=True):
+        conn.execute("""INSERT INTO vessel_position (mmsi, observed_at, received_at, source, msg_type, geom)
+                        VALUES (%s, now() - make_interval(mins => %s), now(), 'test', 1,
+                                ST_SetSRID(ST_MakePoint(%s, %s), 4326))""", (mmsi, ago, lon, lat))
+
+
+def test_tracks_show_the_last_minutes_of_all_and_a_day_of_the_selected_vessel(conn: psycopg.Connection[Any]) -> None:
+    add_track(conn, 412000011, [(119.25, 37.40), (119.26, 37.41)], minutes_ago=[10, 2])
+    add_track(conn, 412000012, [(119.30, 37.45), (119.31, 37.46), (119.32, 37.47)], minutes_ago=[600, 300, 3])
+    layer = LAYERS["tracks"]
+    bbox = (118.70, 36.95, 119.75, 37.65)
+    plain = layer.query(conn, View(port_id="weifang", bbox=bbox))
+    assert set(plain["mmsi"]) == {412000011} and not plain["selected"].any()      # 412000012: one point in 15 min
+    chosen = layer.query(conn, View(port_id="weifang", bbox=bbox, filters={"mmsi": 412000012}))
+    mine = chosen[chosen["selected"]]
+    assert list(mine["mmsi"]) == [412000012] and int(mine["points"].iloc[0]) == 3
+    thin, bold = layer.traces(chosen, Style())
+    assert bold.line.width > thin.line.width and len([v for v in bold.lon if v is not None]) == 3

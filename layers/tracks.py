@@ -1,0 +1,42 @@
+"""Tracks: every vessel's last 15 minutes as a thin line, and the selected vessel's last 24 hours in bold."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import plotly.graph_objects as go
+import psycopg
+
+from layers.base import Layer, Style, View, line_trace, read_frame
+
+RECENT_MIN = 15
+SELECTED_MIN = 24 * 60
+
+
+class Tracks(Layer):
+    name = "tracks"
+    title = {"en": "Tracks", "zh": "航迹"}
+    sql = "ais_tracks"
+    live = True
+
+    def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
+        at = view.at or datetime.now(UTC)
+        recent = read_frame(conn, self.sql, {"at": at, "minutes": RECENT_MIN, "mmsi": None})
+        recent["selected"] = False
+        selected = view.filters.get("mmsi")
+        if selected:
+            mine = read_frame(conn, self.sql, {"at": at, "minutes": SELECTED_MIN, "mmsi": int(selected)})
+            mine["selected"] = True
+            recent = gpd.GeoDataFrame(pd.concat([recent, mine], ignore_index=True), crs="EPSG:4326")
+        return recent
+
+    def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
+        chosen = gdf[gdf["selected"]] if len(gdf) else gdf
+        others = gdf[~gdf["selected"]] if len(gdf) else gdf
+        return [line_trace(list(others.geometry), name=self.title_in(style.lang), color="rgba(30, 64, 175, 0.45)",
+                           width=1.2, legendgroup=self.name),
+                line_trace(list(chosen.geometry), name=self.title_in(style.lang), color="#be185d", width=3,
+                           legendgroup=self.name)]
