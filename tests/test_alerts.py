@@ -22,7 +22,11 @@ from sql.alerts import ActionRefused, Actor, acknowledge, complete_step, resolve
 
 pytestmark = pytest.mark.db
 GEOD = Geod(ellps="WGS84")
-NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def now() -> datetime:
+    """The time of each call: the engine compares with its own clock, so a fixed import time would age."""
+    return datetime.now(UTC)
 CHANNEL_MID = (119.2340, 37.3606)         # on the channel's centre line
 BASIN = (119.2027, 37.2378)               # the turning basin
 PORT_FEED = "ais:udp:test-0/rx-harbour"
@@ -43,7 +47,7 @@ def moved(lon: float, lat: float, bearing: float, metres: float) -> tuple[float,
 def feed(conn: psycopg.Connection[Any], source: str = PORT_FEED, age_s: float = 1) -> None:
     conn.execute("""INSERT INTO feed_status (source, kind, last_message_at, state) VALUES (%s, 'ais', %s, 'ok')
                     ON CONFLICT (source) DO UPDATE SET last_message_at = EXCLUDED.last_message_at""",
-                 (source, NOW - timedelta(seconds=age_s)))
+                 (source, now() - timedelta(seconds=age_s)))
 
 
 def vessel(conn: psycopg.Connection[Any], mmsi: int, at: tuple[float, float], *, sog: float = 0.0, cog: float = 0.0,
@@ -52,7 +56,7 @@ def vessel(conn: psycopg.Connection[Any], mmsi: int, at: tuple[float, float], *,
     conn.execute("""INSERT INTO vessel (mmsi, name, ship_type, dim_a_m, dim_b_m, dim_c_m, dim_d_m) VALUES
                     (%s, %s, %s, %s, 20, 8, 8) ON CONFLICT (mmsi) DO NOTHING""",
                  (mmsi, name or f"TEST {mmsi}", ship_type, length - 20))
-    when = NOW - timedelta(seconds=age_s)
+    when = now() - timedelta(seconds=age_s)
     conn.execute("""INSERT INTO vessel_latest (mmsi, observed_at, received_at, source, msg_type, geom, sog_kn, cog_deg,
                     heading_deg, nav_status) VALUES (%s, %s, %s, %s, 1, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s,
                     %s, %s) ON CONFLICT (mmsi) DO UPDATE SET observed_at = EXCLUDED.observed_at, geom = EXCLUDED.geom,
@@ -80,7 +84,7 @@ def camera_event(conn: psycopg.Connection[Any], event_id: str, camera: str, labe
                     SELECT %s, 'test', 'weifang', %s, %s, %s, 0.9, %s, %s, %s,
                            coalesce((SELECT geom FROM zone WHERE zone_id = ANY(%s) LIMIT 1), c.fov), '{}'
                     FROM camera c WHERE c.camera_id = %s""",
-                 (event_id, camera, label, sub_label, NOW - timedelta(seconds=age_s), zones, zones, zones, camera))
+                 (event_id, camera, label, sub_label, now() - timedelta(seconds=age_s), zones, zones, zones, camera))
 
 
 def container(conn: psycopg.Connection[Any], number: str, block: str, bay: int, row: int, classes: list[str],
@@ -92,7 +96,7 @@ def container(conn: psycopg.Connection[Any], number: str, block: str, bay: int, 
     for i, cls in enumerate(classes):
         conn.execute("""INSERT INTO hazmat_declaration (declaration_id, subject_kind, subject_id, un_number, imdg_class,
                         quantity_kg, declared_at, source) VALUES (%s, 'container', %s, %s, %s, %s, %s, 'test')""",
-                     (f"{number}-{i}", number, un, cls, kg, NOW))
+                     (f"{number}-{i}", number, un, cls, kg, now()))
 
 
 def alerts(conn: psycopg.Connection[Any], rule: str | None = None) -> list[dict[str, Any]]:
@@ -187,7 +191,7 @@ def test_anchor_drag_beyond_the_radius_and_not_a_ship_swinging_round_her_anchor(
     spot = centroid(conn, "anchorage-1")
     other = moved(*spot, 0, 1500)
     for mmsi, start, now_at in ((412000030, spot, moved(*spot, 215, 400)), (412000031, other, moved(*other, 90, 60))):
-        history(conn, mmsi, [(NOW - timedelta(hours=3) + timedelta(minutes=15 * i), start) for i in range(8)])
+        history(conn, mmsi, [(now() - timedelta(hours=3) + timedelta(minutes=15 * i), start) for i in range(8)])
         vessel(conn, mmsi, now_at, sog=0.5, status=1)
     engine.cycle()
     found = alerts(conn, "anchor_drag")
@@ -200,7 +204,7 @@ def test_anchorage_overstay_past_the_limit_and_not_a_ship_that_came_yesterday(co
     spot = centroid(conn, "anchorage-1")
     for mmsi, hours in ((412000040, 80), (412000041, 20)):
         at = moved(*spot, 90, 500 * (mmsi % 10))
-        history(conn, mmsi, [(NOW - timedelta(hours=hours) + timedelta(hours=i), at) for i in range(hours)])
+        history(conn, mmsi, [(now() - timedelta(hours=hours) + timedelta(hours=i), at) for i in range(hours)])
         vessel(conn, mmsi, at, status=1)
     engine.cycle()
     found = alerts(conn, "anchorage_overstay")
@@ -293,7 +297,7 @@ def test_a_gate_mismatch_opens_a_four_step_case_owned_by_port_and_customs(conn: 
         conn.execute("""INSERT INTO gate_transaction (transaction_id, port_id, gate_id, direction, truck_plate,
                         container_no, passed_at, declared_un, declared_class, observed_un, observed_class, source, raw)
                         VALUES (%s, 'weifang', 'gate-container', 'in', %s, 'CSQU3054383', %s, 1993, '3', %s, %s, 't',
-                        %s)""", (tx, plate, NOW - timedelta(seconds=10), *observed, Jsonb({})))
+                        %s)""", (tx, plate, now() - timedelta(seconds=10), *observed, Jsonb({})))
     engine.cycle()
     found = alerts(conn, "gate_case")
     assert [a["subject_id"] for a in found] == ["T-bad"]
