@@ -17,7 +17,7 @@ from typing import Any
 from shapely.geometry import LineString, Point
 from shapely.prepared import prep
 
-from demo.world import XY, Berth, World
+from demo.world import XY, Berth, World, random_point_in
 
 KN = 1852 / 3600            # m/s per knot
 CALL_KINDS = {"container": ("container",), "bulk": ("bulk",), "general": ("general", "multipurpose"),
@@ -273,12 +273,7 @@ class Fleet:
 
     # --- other kinds ------------------------------------------------------------------------
     def _fishing_spot(self, ground: int) -> XY:
-        poly = self.world.fishing[ground]
-        x0, y0, x1, y1 = poly.bounds
-        while True:
-            xy = (self.rng.uniform(x0, x1), self.rng.uniform(y0, y1))
-            if poly.contains(Point(xy)):
-                return xy
+        return random_point_in(self.world.fishing[ground], self.rng)
 
     def _fish(self, v: Vessel) -> None:
         v.go([self._fishing_spot(v.fishing) for _ in range(3)], "fishing")

@@ -93,12 +93,16 @@ class World:
         return min(range(len(self.channel)), key=lambda i: math.dist(self.channel[i], xy))
 
     def spot_in(self, zone_id: str, rng: Any, margin_m: float = 300) -> XY:
-        poly = self.zones[zone_id].buffer(-margin_m)
-        x0, y0, x1, y1 = poly.bounds
-        while True:
-            xy = (rng.uniform(x0, x1), rng.uniform(y0, y1))
-            if poly.contains(Point(xy)):
-                return xy
+        return random_point_in(self.zones[zone_id].buffer(-margin_m), rng)
+
+
+def random_point_in(poly: BaseGeometry, rng: Any) -> XY:
+    """A uniformly random point inside a polygon (rejection sampling in its bounds)."""
+    x0, y0, x1, y1 = poly.bounds
+    while True:
+        xy = (rng.uniform(x0, x1), rng.uniform(y0, y1))
+        if poly.contains(Point(xy)):
+            return xy
 
 
 def load_world(port_path: Path | str, scenario_path: Path | str | None = None) -> World:

@@ -102,6 +102,13 @@ class Snapshot:
     def zones_of(self, *kinds: str) -> list[Zone]:
         return [z for z in self.zones.values() if z.kind in kinds]
 
+    def inside(self, kinds: tuple[str, ...] | list[str], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """For each point (metres), whether it lies in any zone of these kinds."""
+        hit = np.zeros(len(x), dtype=bool)
+        for zone in self.zones_of(*kinds):
+            hit |= shapely.contains_xy(zone.local, x, y)
+        return hit
+
     def point_wkt(self, lon: float, lat: float) -> str:
         return f"POINT({lon:.6f} {lat:.6f})"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import shapely
 from pyproj import Geod, Transformer
 
 from ingest.alerts.model import KN_MS, Factor, Finding, Snapshot, severity_factor
@@ -81,13 +80,9 @@ def _pairs(snap: Snapshot) -> Pairs:
     # Both inside the harbour: manoeuvring, not crossing. Two small craft (fishing boats working the same
     # ground) are not this rule's business; nor two ships meeting in the channel on reciprocal courses,
     # each keeping to her own side of the fairway.
-    inner = np.zeros(len(moving), dtype=bool)
-    for zone in snap.zones_of(*conf.get("exclude_zone_kinds", [])):
-        inner |= shapely.contains_xy(zone.local, x, y)
+    inner = snap.inside(conf.get("exclude_zone_kinds", []), x, y)
     small = moving["ship_type"].isin(snap.conf("restricted_entry").get("small_craft_ship_types", [])).to_numpy()
-    channel = np.zeros(len(moving), dtype=bool)
-    for zone in snap.zones_of("channel"):
-        channel |= shapely.contains_xy(zone.local, x, y)
+    channel = snap.inside(("channel",), x, y)
     cog = moving["cog_deg"].to_numpy()
     meeting = channel[ia] & channel[ib] & (np.abs(np.abs(cog[ia] - cog[ib]) - 180) < 30)
     keep = ~((inner[ia] & inner[ib]) | (small[ia] & small[ib]) | meeting)

@@ -3,9 +3,6 @@ healthy. When the feed itself is silent, that is one feed alert (feed_health), n
 
 from __future__ import annotations
 
-import numpy as np
-import shapely
-
 from ingest.alerts.model import Factor, Finding, Snapshot, severity_factor
 from ingest.alerts.rules.base import Rule
 
@@ -34,10 +31,7 @@ def evaluate(snap: Snapshot) -> list[Finding]:
     silent_min = float(snap.conf("dark_vessel").get("silent_min", 10))
     v = snap.vessels
     quiet = v[v["age_s"] > silent_min * 60]
-    x, y = quiet["x"].to_numpy(), quiet["y"].to_numpy()
-    inside = np.zeros(len(quiet), dtype=bool)
-    for zone in snap.zones_of(*WATERS):
-        inside |= shapely.contains_xy(zone.local, x, y)
+    inside = snap.inside(WATERS, quiet["x"].to_numpy(), quiet["y"].to_numpy())
     healthy = healthy_feeds(snap)
     out = []
     now = snap.now.timestamp()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import shapely
 
 from ingest.alerts.model import Factor, Finding, Snapshot, severity_factor
@@ -18,12 +17,8 @@ def evaluate(snap: Snapshot) -> list[Finding]:
     v = snap.vessels
     stopped = v[(v["age_s"] <= FRESH_S) & (v["sog_kn"].fillna(0) <= max_sog)]
     x, y = stopped["x"].to_numpy(), stopped["y"].to_numpy()
-    in_waters = np.zeros(len(stopped), dtype=bool)
-    for zone in snap.zones_of(*WATERS):
-        in_waters |= shapely.contains_xy(zone.local, x, y)
-    allowed = np.zeros(len(stopped), dtype=bool)
-    for zone in snap.zones_of("anchorage"):
-        allowed |= shapely.contains_xy(zone.local, x, y)
+    in_waters = snap.inside(WATERS, x, y)
+    allowed = snap.inside(("anchorage",), x, y)
     for area in snap.memory["berth_areas"]:
         allowed |= shapely.contains_xy(area, x, y)
     out = []
