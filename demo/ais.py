@@ -102,6 +102,7 @@ class AisEmitter:
         self.sent_lines = 0
         self.sent_reports = 0
         self._seq = 0
+        self._next_aton = 0.0
 
     def heard_by(self, xy: XY) -> list[Receiver]:
         return [r for r in self.receivers if r.covers(xy)]
@@ -143,6 +144,24 @@ class AisEmitter:
         self.send(lines)
         self.sent_reports += reports
         return reports
+
+    def atons(self, sim_t: float, wall: float) -> int:
+        """The scenario's aids to navigation, each a type 21 every 3 simulated minutes."""
+        if sim_t < self._next_aton:
+            return 0
+        self._next_aton = sim_t + max(180.0, self.speed)
+        now = datetime.fromtimestamp(wall, tz=UTC)
+        lines: list[str] = []
+        for a in self.world.scenario.get("atons", []):
+            lon, lat = a["position"]
+            msg = {"type": 21, "mmsi": a["mmsi"], "aid_type": a["aid_type"], "name": a["name"][:20], "lon": lon,
+                   "lat": lat, "epfd": 1, "second": now.second, "off_position": 0, "virtual_aid": int(bool(
+                       a.get("virtual"))), "to_bow": 2, "to_stern": 2, "to_port": 2, "to_starboard": 2}
+            heard = [r for r in self.heard_by(self.world.local(lon, lat)) if r.station not in self.silent]
+            for s in self.sentences(msg):
+                lines.extend(tag_block(r.station, int(wall)) + s for r in heard)
+        self.send(lines)
+        return len(lines)
 
     def history(self, v: Vessel, points: list[tuple[datetime, XY]], status: int) -> int:
         """Reports from the past (a ship that has lain at anchor for days): stamped with their own time."""

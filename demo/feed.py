@@ -121,6 +121,7 @@ class DemoFeed:
         self.fleet.step(dt, wall)
         self.incidents.tick(self.sim_t, wall)
         self.ais.tick(self.fleet.vessels, self.sim_t, wall)
+        self.ais.atons(self.sim_t, wall)
         self.cameras.tick(dt, wall)
         self._cargo(wall)
         self._gates(wall)

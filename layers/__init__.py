@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from layers.alerts import Alerts
+from layers.aton import Aton
 from layers.base import Layer, LayerError, Style, View
 from layers.basemap import Basemap
 from layers.berths import Berths
@@ -20,6 +21,7 @@ LAYERS: dict[str, Layer] = {
     "structures": Structures(),
     "yard_blocks": YardBlocks(),
     "berths": Berths(),
+    "aton": Aton(),
     "cameras": Cameras(),
     "dg_containers": DgContainers(),
     "tracks": Tracks(),

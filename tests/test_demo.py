@@ -113,6 +113,7 @@ def test_what_the_receivers_send_decodes_with_the_ingest_decoder(world: World) -
     for v in fleet.vessels:
         v.next_report = v.next_static = 0.0
     reports = emitter.tick(fleet.vessels, 1.0, wall)
+    emitter.atons(1.0, wall)
     lines: list[bytes] = []
     while len(lines) < emitter.sent_lines:
         lines.extend(sink.recv(65535).splitlines())
@@ -129,6 +130,7 @@ def test_what_the_receivers_send_decodes_with_the_ingest_decoder(world: World) -
     names = {v.mmsi: v.name for v in fleet.vessels}
     assert all(out.statics[m]["name"] == names[m] for m in heard)
     assert set(out.stations) == {"ais:udp:demo-0/rx-harbour", "ais:udp:demo-0/rx-outer"}
+    assert {a["mmsi"] for a in world.scenario["atons"]} == set(out.atons)          # aids to navigation too
     lon_lat = {row[0]: (row[5], row[6]) for row in out.positions}
     for v in fleet.vessels:
         if v.mmsi in lon_lat:

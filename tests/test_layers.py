@@ -43,6 +43,10 @@ def test_each_layer_draws_weifang(conn: psycopg.Connection[Any], name: str, lang
     layer = LAYERS[name]
     if name == "vessels":
         add_vessel(conn, 412000001, "ZHONG GU JI NAN", 71, (119.25, 37.40), age_s=30)
+    if name == "aton":
+        conn.execute("INSERT INTO aton (mmsi, name, aid_type, virtual_aid, off_position, geom, observed_at, source) "
+                     "VALUES (994121001, 'WEIFANG FAIRWAY', 22, false, true, "
+                     "ST_SetSRID(ST_MakePoint(119.2625, 37.49), 4326), now(), 'test')")
     if name == "tracks":
         add_track(conn, 412000001, [(119.25, 37.40), (119.251, 37.401), (119.252, 37.402)], minutes_ago=[10, 5, 1])
     if name == "dg_containers":
