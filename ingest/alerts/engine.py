@@ -136,7 +136,7 @@ class AlertEngine:
                    report: CycleReport) -> None:
         conn, clock = self.conn, time.monotonic()
         for alert_id in (r[0] for r in query(conn, "alert_unsuppress_due", {"port_id": self.port_id, "now": snap.now})):
-            self._act(alert_id, "unsuppress", "suppression ended", snap)
+            self._act(alert_id, "unsuppress", "suppression ended")
             report.reopened.append(alert_id)
         live = {key: (alert_id, rule, state) for alert_id, rule, key, state, _until in
                 query(conn, "alert_live", {"port_id": self.port_id})}
@@ -188,7 +188,7 @@ class AlertEngine:
             if owner is None or owner.kind != "state" or key in active or key in kept or "*" in held.get(name, ()):
                 continue
             query(conn, "alert_clear", {"alert_id": alert_id})
-            self._act(alert_id, "resolve", "condition cleared", snap)
+            self._act(alert_id, "resolve", "condition cleared")
             report.cleared.append(alert_id)
 
     def _params(self, f: Finding) -> dict[str, Any]:
@@ -202,13 +202,13 @@ class AlertEngine:
         if not rows:
             return None
         alert_id = int(rows[0][0])
-        self._act(alert_id, "raise", f"score {f.score}", snap)
+        self._act(alert_id, "raise", f"score {f.score}")
         if f.rule == "gate_case":
             open_case(self.conn, alert_id, self.port_id, f.details, snap.conf("gate_case"), f.evidence_at)
         log.info("raised %s #%d: %s", f.rule, alert_id, f.title_en)
         return alert_id
 
-    def _act(self, alert_id: int, action: str, note: str | None, snap: Snapshot) -> None:
+    def _act(self, alert_id: int, action: str, note: str | None) -> None:
         query(self.conn, "alert_action_insert", {"alert_id": alert_id, "actor": "engine", "role": None,
                                                  "agency": None, "action": action, "note": note})
         query(self.conn, "alert_notify", {"payload": json.dumps({"alert_id": alert_id, "action": action})})

@@ -13,6 +13,8 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from sql import query
+
 KN_MS = 1852 / 3600       # metres per second in a knot
 SEVERITY_POINTS = {"info": 10.0, "warning": 30.0, "critical": 60.0}
 
@@ -120,7 +122,6 @@ class Snapshot:
 def dg_containers(snap: Snapshot) -> list[tuple[Any, ...]]:
     """Dangerous-goods containers in the yard with their classes (several rules ask, one query a cycle)."""
     if "dg_containers" not in snap.cache:
-        from sql import query
         snap.cache["dg_containers"] = query(snap.conn, "alert_dg_containers", {"port_id": snap.port_id})
     return snap.cache["dg_containers"]  # type: ignore[no-any-return]
 
