@@ -6,6 +6,7 @@ from layers.alerts import Alerts
 from layers.aton import Aton
 from layers.base import Layer, LayerError, Style, View
 from layers.basemap import Basemap
+from layers.berth_occupancy import BerthOccupancy
 from layers.berths import Berths
 from layers.cameras import Cameras
 from layers.dg_containers import DgContainers
@@ -21,6 +22,7 @@ LAYERS: dict[str, Layer] = {
     "structures": Structures(),
     "yard_blocks": YardBlocks(),
     "berths": Berths(),
+    "berth_occupancy": BerthOccupancy(),
     "aton": Aton(),
     "cameras": Cameras(),
     "dg_containers": DgContainers(),

@@ -43,6 +43,11 @@ def test_each_layer_draws_weifang(conn: psycopg.Connection[Any], name: str, lang
     layer = LAYERS[name]
     if name == "vessels":
         add_vessel(conn, 412000001, "ZHONG GU JI NAN", 71, (119.25, 37.40), age_s=30)
+    if name == "berth_occupancy":
+        alongside = conn.execute("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(area) c FROM berth "
+                                 "WHERE berth_id = 'B09') b").fetchone()
+        add_vessel(conn, 412000001, "ZHONG GU JI NAN", 71, alongside, age_s=30)     # type: ignore[arg-type]
+        conn.execute("UPDATE vessel_latest SET sog_kn = 0 WHERE mmsi = 412000001")
     if name == "aton":
         conn.execute("INSERT INTO aton (mmsi, name, aid_type, virtual_aid, off_position, geom, observed_at, source) "
                      "VALUES (994121001, 'WEIFANG FAIRWAY', 22, false, true, "
@@ -164,3 +169,16 @@ def test_tracks_show_the_last_minutes_of_all_and_a_day_of_the_selected_vessel(co
     assert list(mine["mmsi"]) == [412000012] and int(mine["points"].iloc[0]) == 3
     thin, bold = layer.traces(chosen, Style())
     assert bold.line.width > thin.line.width and len([v for v in bold.lon if v is not None]) == 3
+
+
+def test_berth_occupancy_marks_the_berth_a_stopped_ship_lies_at_and_not_one_passing(
+        conn: psycopg.Connection[Any]) -> None:
+    spots = dict(conn.execute("SELECT berth_id, ARRAY[ST_X(c), ST_Y(c)] FROM (SELECT berth_id, "
+                              "ST_PointOnSurface(area) c FROM berth WHERE berth_id IN ('B09', 'B10')) b").fetchall())
+    add_vessel(conn, 412000021, "AT B09", 71, tuple(spots["B09"]), age_s=30)         # type: ignore[arg-type]
+    add_vessel(conn, 412000022, "PASSING B10", 71, tuple(spots["B10"]), age_s=30)    # type: ignore[arg-type]
+    conn.execute("UPDATE vessel_latest SET sog_kn = 0 WHERE mmsi = 412000021")      # the other makes 11.5 kn
+    gdf = LAYERS["berth_occupancy"].query(conn, View(port_id="weifang", bbox=(118.70, 36.95, 119.75, 37.65)))
+    assert list(gdf["berth_id"]) == ["B09"] and list(gdf["vessel"]) == ["AT B09"]
+    hover = LAYERS["berth_occupancy"].traces(gdf, Style(lang="zh"))[1].hovertext[0]
+    assert "占用" in hover and "AT B09" in hover
