@@ -8,7 +8,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 
@@ -16,6 +18,18 @@ from ingest.errors import PortPackageError
 from ingest.port_load import load_package
 from ingest.port_package import read_package
 from sql import DbSettings, connect
+
+T = TypeVar("T")
+
+
+def _serve(run: Callable[[], T], stop: Callable[[], None]) -> T | None:
+    """Run a worker until it ends, or until SIGTERM or Ctrl-C stops it (then None)."""
+    signal.signal(signal.SIGTERM, lambda *_: stop())
+    try:
+        return run()
+    except KeyboardInterrupt:
+        stop()
+        return None
 
 
 def cmd_port(args: argparse.Namespace) -> int:
@@ -66,11 +80,8 @@ def cmd_ais(args: argparse.Namespace) -> int:
         host, port = parse_address(args.metrics)
         metrics.serve(host, port)
     worker = AisIngest(sources, DbSettings(), options, metrics)
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
-    try:
-        stats = worker.run()
-    except KeyboardInterrupt:
-        worker.stop()
+    stats = _serve(worker.run, worker.stop)
+    if stats is None:
         return 130
     print(f"ais: {stats.lines} lines, {stats.messages} messages in {stats.batches} batches")
     return 0
@@ -96,11 +107,8 @@ def cmd_camera(args: argparse.Namespace) -> int:
         metrics.serve(*parse_address(args.metrics))
     subscriber = FrigateSubscriber(host, port, DbSettings(), args.port_id, topic=args.topic,
                                    client_id=args.client_id, metrics=metrics)
-    signal.signal(signal.SIGTERM, lambda *_: subscriber.stop())
-    try:
-        counts = subscriber.run()
-    except KeyboardInterrupt:
-        subscriber.stop()
+    counts = _serve(subscriber.run, subscriber.stop)
+    if counts is None:
         return 130
     print(f"camera: {dict(counts)}")
     return 0
@@ -149,11 +157,8 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     from ingest.inbox import Inbox
 
     inbox = Inbox(Path(args.folder), DbSettings(), args.port_id, poll_s=args.poll)
-    signal.signal(signal.SIGTERM, lambda *_: inbox.stop())
-    try:
-        stats = inbox.run(until_empty=args.once)
-    except KeyboardInterrupt:
-        inbox.stop()
+    stats = _serve(lambda: inbox.run(until_empty=args.once), inbox.stop)
+    if stats is None:
         return 130
     print(f"inbox: {dict(stats.files)} imported, {stats.failed} failed, {stats.rejected_rows} rows rejected")
     return 1 if stats.failed else 0

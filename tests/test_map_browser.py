@@ -110,16 +110,22 @@ def test_the_page_font_and_glyphs_are_served_by_the_app(app_url: str) -> None:
         assert resp.status == 200 and resp.read() == b""   # a range we lack: empty, valid, no 404
 
 
+def live_vessel(conn: Any, mmsi: int, name: str, at: tuple[float, float], **static: Any) -> None:
+    """A vessel heard now (8.5 kn, 200°, under way), committed so that the app sees her."""
+    columns = ", ".join(["mmsi", "name", *static])
+    conn.execute(f"INSERT INTO vessel ({columns}) VALUES ({', '.join(['%s'] * (2 + len(static)))}) "
+                 "ON CONFLICT DO NOTHING", (mmsi, name, *static.values()))
+    conn.execute("""INSERT INTO vessel_latest (mmsi, observed_at, received_at, source, msg_type, geom, sog_kn, cog_deg,
+                    nav_status) VALUES (%s, now(), now(), 'test', 1, ST_SetSRID(ST_MakePoint(%s, %s), 4326), 8.5, 200,
+                    0) ON CONFLICT (mmsi) DO UPDATE SET observed_at = now()""", (mmsi, *at))
+
+
 def test_search_finds_a_vessel_and_a_container_and_flies_the_map_there(page: tuple[Any, PageLog],
                                                                        db_url: str) -> None:
     import psycopg
     pg, log = page
     with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute("INSERT INTO vessel (mmsi, name, call_sign, imo) VALUES (412777001, 'HAI XUN 0917', 'BSRX', "
-                     "9417001) ON CONFLICT DO NOTHING")
-        conn.execute("""INSERT INTO vessel_latest (mmsi, observed_at, received_at, source, msg_type, geom, sog_kn)
-                        VALUES (412777001, now(), now(), 'test', 1, ST_SetSRID(ST_MakePoint(119.31, 37.45), 4326), 9)
-                        ON CONFLICT (mmsi) DO UPDATE SET observed_at = now()""")
+        live_vessel(conn, 412777001, "HAI XUN 0917", (119.31, 37.45), call_sign="BSRX", imo=9417001)
         conn.execute("""INSERT INTO container (container_no, state, port_id, block_id, bay, row_, tier, geom)
                         SELECT 'CSQU3054383', 'in_yard', 'weifang', 'B03', 7, 2, 1, ST_Centroid(geom) FROM yard_slot
                         WHERE block_id = 'B03' AND bay = 7 AND row_ = 2 ON CONFLICT DO NOTHING""")
@@ -152,12 +158,8 @@ def test_a_click_opens_the_vessel_card_and_a_silent_feed_raises_the_banner(page:
     import psycopg
     pg, log = page
     with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute("INSERT INTO vessel (mmsi, name, call_sign, ship_type, destination) VALUES (412777002, "
-                     "'LU WEI HUO 3', 'BSRY', 70, 'CNWEF') ON CONFLICT DO NOTHING")
-        conn.execute("""INSERT INTO vessel_latest (mmsi, observed_at, received_at, source, msg_type, geom, sog_kn,
-                        cog_deg, nav_status) VALUES (412777002, now(), now(), 'test', 1,
-                        ST_SetSRID(ST_MakePoint(119.25, 37.40), 4326), 8.5, 200, 0)
-                        ON CONFLICT (mmsi) DO UPDATE SET observed_at = now()""")
+        live_vessel(conn, 412777002, "LU WEI HUO 3", (119.25, 37.40), call_sign="BSRY", ship_type=70,
+                    destination="CNWEF")
         conn.execute("INSERT INTO feed_status (source, kind, last_message_at) VALUES "
                      "('ais:udp:test-0/rx-far', 'ais', now() - interval '10 minutes') ON CONFLICT DO NOTHING")
     try:
