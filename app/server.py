@@ -116,7 +116,7 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
     @app.callback(
         Output(ids.MAP, "figure"), Output(ids.TRACE_LAYERS, "data"), Output(ids.STATUS, "children"),
         Output(ids.TITLE, "children"), Output(ids.SUBTITLE, "children"), Output(ids.LAYERS_HEADING, "children"),
-        Output({"type": ids.LAYER_TOGGLE, "layer": ALL}, "options"),
+        Output({"type": ids.LAYER_TOGGLE, "layer": ALL}, "options"), Output(ids.SEARCH, "placeholder"),
         Input(ids.LANG, "value"),
         State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
         State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "id"),
@@ -127,7 +127,8 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         lang = lang if lang in LANGUAGES else "en"
         visible = {name for v in values for name in (v or [])}
         options = [[{"label": LAYERS[i["layer"]].title_in(lang), "value": i["layer"]}] for i in toggle_ids]
-        strings = (t(lang, "app.title"), t(lang, "app.subtitle"), t(lang, "panel.layers"), options)
+        strings = (t(lang, "app.title"), t(lang, "app.subtitle"), t(lang, "panel.layers"), options,
+                   t(lang, "search.placeholder"))
         try:
             with _open(pool).connection(timeout=5) as conn:
                 port = port_info(conn, settings.port_id)

@@ -93,6 +93,7 @@ def test_the_language_switch_shows_chinese(page: tuple[Any, PageLog]) -> None:
     pg.get_by_label("中文").check()
     pg.wait_for_function("() => document.querySelector('#title').textContent.includes('潍坊港')")
     assert pg.get_by_label("摄像机").is_checked()
+    assert pg.get_attribute("#search", "placeholder") == "MMSI、IMO、船名、呼号、箱号"
     assert not pg.get_by_label("堆场箱区").is_checked()
     assert not any(_layer_visibility(pg)["yard_blocks"])
     pg.wait_for_function(f"() => {GRAPH}.data.filter(t => t.meta.layer === 'berths').at(-1)"
