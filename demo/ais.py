@@ -20,7 +20,7 @@ from typing import Any
 
 from pyais.encode import encode_dict
 
-from demo.fleet import ANCHORED, MOORED, Vessel
+from demo.fleet import ANCHORED, MOORED, SHIP_TYPES, Vessel
 from demo.world import XY, World
 
 STATIC_EVERY_S = 360.0
@@ -73,18 +73,13 @@ def static_messages(v: Vessel, now: datetime) -> list[dict[str, Any]]:
     dims = {"to_bow": bow, "to_stern": round(v.length) - bow, "to_port": side, "to_starboard": round(v.beam) - side}
     if v.cls == "B":
         return [{"type": 24, "mmsi": v.mmsi, "partno": 0, "shipname": v.name[:20]},
-                {"type": 24, "mmsi": v.mmsi, "partno": 1, "ship_type": _ship_type(v), "callsign": v.callsign,
+                {"type": 24, "mmsi": v.mmsi, "partno": 1, "ship_type": SHIP_TYPES[v.kind], "callsign": v.callsign,
                  "vendorid": "DEMO", **dims}]
     eta = now + timedelta(hours=6)
     return [{"type": 5, "mmsi": v.mmsi, "ais_version": 2, "imo": v.imo or 0, "callsign": v.callsign,
-             "shipname": v.name[:20], "ship_type": _ship_type(v), **dims, "epfd": 1, "month": eta.month,
+             "shipname": v.name[:20], "ship_type": SHIP_TYPES[v.kind], **dims, "epfd": 1, "month": eta.month,
              "day": eta.day, "hour": eta.hour, "minute": 0, "draught": round(v.draught, 1),
              "destination": v.destination, "dte": 0}]
-
-
-def _ship_type(v: Vessel) -> int:
-    from demo.fleet import SHIP_TYPES
-    return SHIP_TYPES[v.kind]
 
 
 class AisEmitter:

@@ -118,7 +118,7 @@ class DemoFeed:
 
     def step(self, dt: float, wall: float) -> None:
         self.sim_t += dt
-        self.fleet.step(dt, wall)
+        self.fleet.step(dt)
         self.incidents.tick(self.sim_t, wall)
         self.ais.tick(self.fleet.vessels, self.sim_t, wall)
         self.ais.atons(self.sim_t, wall)

@@ -341,7 +341,7 @@ class Fleet:
             goal -= seg
 
     # --- the clock --------------------------------------------------------------------------
-    def step(self, dt: float, wall_now: float) -> None:
+    def step(self, dt: float) -> None:
         """Advance every vessel by dt simulated seconds (in sub-steps short enough to turn smoothly)."""
         n = max(1, math.ceil(dt / 2.0))
         h = dt / n

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from shapely.geometry import Point
 
-from demo.fleet import ANCHORED, Vessel
+from demo.fleet import ANCHORED
 
 if TYPE_CHECKING:
     from demo.feed import DemoFeed
@@ -258,6 +258,3 @@ class Incidents:
 
         inc.watch = watch
 
-
-def vessel_subjects(v: Vessel) -> dict[str, Any]:
-    return {"mmsi": v.mmsi, "name": v.name, "kind": v.kind}

@@ -63,7 +63,7 @@ def test_two_hours_of_traffic_stay_afloat_turn_at_sane_rates_and_keep_the_speed_
     for minute in range(120):
         for _ in range(30):
             seen = {v.mmsi for v in fleet.vessels if v.phase != "away"}
-            fleet.step(2.0, 0.0)
+            fleet.step(2.0)
             for v in fleet.vessels:
                 if v.mmsi not in seen or v.phase == "away":
                     headings[v.mmsi] = v.heading     # out of sight: she may come back anywhere, any way
@@ -220,7 +220,7 @@ def test_the_same_seed_gives_the_same_port(world: World) -> None:
     a, b = Fleet(world, random.Random(11)), Fleet(world, random.Random(11))
     for fleet in (a, b):
         for _ in range(300):
-            fleet.step(2.0, 0.0)
+            fleet.step(2.0)
     assert [(v.mmsi, round(v.x, 3), round(v.y, 3)) for v in a.vessels] == \
         [(v.mmsi, round(v.x, 3), round(v.y, 3)) for v in b.vessels]
     assert math.isfinite(sum(v.x for v in a.vessels))
