@@ -11,23 +11,26 @@ from typing import Any
 import dash
 import flask
 import psycopg
-from dash import ALL, Input, Output, Patch, State, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 from dash.exceptions import PreventUpdate
 from psycopg_pool import ConnectionPool
 
-from app import ids
+from app import ids, live
+from app.ages import layer_ages, say_age
 from app.cards import silent_banner, vessel_card
 from app.figure import build_figure, parse_view, port_info
 from app.i18n import LANGUAGES, t
 from app.kpi import port_kpis, strip
 from app.search import search
 from app.settings import AppSettings
-from layers import LAYERS, Style, View
+from layers import LAYERS
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 GLYPHS = ASSETS / "glyphs"
 RANGE_RE = re.compile(r"^(\d+)-(\d+)$")
+TICK_MS = 1000            # the map
+PANEL_TICK_MS = 5000      # the KPI strip and the silent-feed banner
 
 
 def create_app(settings: AppSettings) -> dash.Dash:
@@ -42,6 +45,10 @@ def create_app(settings: AppSettings) -> dash.Dash:
     _routes(app.server, pool)
     _callbacks(app, settings, pool)
     return app
+
+
+def _now_ms() -> int:
+    return int(datetime.now(UTC).timestamp() * 1000)
 
 
 def _open(pool: ConnectionPool) -> ConnectionPool:
@@ -74,9 +81,10 @@ def _routes(server: flask.Flask, pool: ConnectionPool) -> None:
 def layout() -> html.Div:
     lang = "en"
     toggles = [
-        html.Div(dcc.Checklist(id={"type": ids.LAYER_TOGGLE, "layer": name},
-                               options=[{"label": layer.title_in(lang), "value": name}], value=[name],
-                               className="layer-toggle"), className="layer-row")
+        html.Div([dcc.Checklist(id={"type": ids.LAYER_TOGGLE, "layer": name},
+                                options=[{"label": layer.title_in(lang), "value": name}], value=[name],
+                                className="layer-toggle"),
+                  html.Span(id={"type": ids.LAYER_AGE, "layer": name}, className="layer-age")], className="layer-row")
         for name, layer in LAYERS.items()
     ]
     return html.Div(className="shell", children=[
@@ -99,13 +107,18 @@ def layout() -> html.Div:
         html.Main(className="mapwrap", children=[
             html.Div(id=ids.KPIS, className="kpis"),
             html.Div(id=ids.BANNER, className="banner"),
+            html.Div(id=ids.SERVER_BANNER, className="banner"),
             dcc.Graph(id=ids.MAP, className="map", config={"scrollZoom": True, "displaylogo": False,
                                                             "modeBarButtonsToRemove": ["toImage"]},
                       style={"height": "100%"}),
         ]),
         dcc.Store(id=ids.TRACE_LAYERS),
         dcc.Store(id=ids.SELECTED),
-        dcc.Interval(id=ids.TICK, interval=2000),
+        dcc.Store(id=ids.LIVE, data={}),
+        dcc.Store(id=ids.VIEW),
+        dcc.Store(id=ids.LIVE_SEEN),
+        dcc.Interval(id=ids.TICK, interval=TICK_MS),
+        dcc.Interval(id=ids.PANEL_TICK, interval=PANEL_TICK_MS),
         dcc.Location(id=ids.URL, refresh=False),
     ])
 
@@ -117,10 +130,12 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         Output(ids.MAP, "figure"), Output(ids.TRACE_LAYERS, "data"), Output(ids.STATUS, "children"),
         Output(ids.TITLE, "children"), Output(ids.SUBTITLE, "children"), Output(ids.LAYERS_HEADING, "children"),
         Output({"type": ids.LAYER_TOGGLE, "layer": ALL}, "options"), Output(ids.SEARCH, "placeholder"),
+        Output(ids.LIVE, "data", allow_duplicate=True),
         Input(ids.LANG, "value"),
         State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
         State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "id"),
         State(ids.URL, "search"),
+        prevent_initial_call="initial_duplicate",
     )
     def render(lang: str, values: list[list[str]], toggle_ids: list[dict[str, str]],
                search: str | None = None) -> tuple[Any, ...]:
@@ -134,17 +149,17 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                 port = port_info(conn, settings.port_id)
                 if port is None:
                     return (dash.no_update, dash.no_update, t(lang, "status.no_port", port=settings.port_id),
-                            *strings)
+                            *strings, dash.no_update)
                 fig, owners = build_figure(conn, port, lang, visible, flask.request.host_url, parse_view(search))
         except (psycopg.Error, TimeoutError) as err:
             log.warning("map render failed: %s", err)
             since = last_good.setdefault("failed", datetime.now(UTC))
             return (dash.no_update, dash.no_update, t(lang, "status.stale", since=f"{since:%H:%M:%S} UTC"),
-                    *strings)
+                    *strings, dash.no_update)
         last_good.pop("failed", None)
         title = f"{t(lang, 'app.title')} · {port.name(lang)}"
         status = t(lang, "status.ok", at=f"{port.loaded_at:%Y-%m-%d %H:%M} UTC")
-        return (fig, owners, status, title, *strings[1:])
+        return (fig, owners, status, title, *strings[1:], {})      # a new figure: the next tick starts afresh
 
     @app.callback(
         Output(ids.MAP, "figure", allow_duplicate=True),
@@ -161,44 +176,64 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
             patch["data"][index]["visible"] = owner in visible
         return patch
 
+    app.clientside_callback(ClientsideFunction("portmap", "view"), Output(ids.VIEW, "data"),
+                            Input(ids.TICK, "n_intervals"))
+    app.clientside_callback(ClientsideFunction("portmap", "seen"), Output(ids.LIVE_SEEN, "data"),
+                            Input(ids.LIVE, "data"))
+    app.clientside_callback(ClientsideFunction("portmap", "stale"), Output(ids.SERVER_BANNER, "children"),
+                            Input(ids.TICK, "n_intervals"), State(ids.LIVE_SEEN, "data"), State(ids.LANG, "value"))
+    clients = live.Clients()
+    ages_cache = live.TtlCache(0.9)
+
     @app.callback(
-        Output(ids.MAP, "figure", allow_duplicate=True),
         Output(ids.KPIS, "children"), Output(ids.BANNER, "children"),
-        Input(ids.TICK, "n_intervals"),
-        State(ids.TRACE_LAYERS, "data"), State(ids.LANG, "value"),
-        State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"), State(ids.SELECTED, "data"),
-        prevent_initial_call="initial_duplicate",
+        Input(ids.PANEL_TICK, "n_intervals"), Input(ids.LANG, "value"),
     )
-    def refresh(_n: int | None, owners: list[str] | None, lang: str,
-                values: list[list[str]], selected: int | None = None) -> tuple[Any, Any, Any]:
-        """Each tick, only the live layers' traces are replaced (a Patch): never the whole figure. The KPI
-        strip is recomputed from the same connection."""
-        live = [name for name, layer in LAYERS.items() if getattr(layer, "live", False) and owners and name in owners]
+    def panels(_n: int | None, lang: str) -> tuple[Any, Any]:
+        """The KPI strip and the banner of silent feeds (or of the database being away)."""
+        lang = lang if lang in LANGUAGES else "en"
+        try:
+            with _open(pool).connection(timeout=2) as conn:
+                kpis = strip(port_kpis(conn, settings.port_id), lang)
+                banner = silent_banner(conn, lang)
+        except (psycopg.Error, TimeoutError) as err:
+            log.warning("panels refresh failed: %s", err)
+            since = last_good.setdefault("panels_failed", datetime.now(UTC))
+            return dash.no_update, t(lang, "status.db", since=f"{since:%H:%M:%S} UTC")
+        last_good.pop("panels_failed", None)
+        return kpis, banner
+
+    @app.callback(
+        Output(ids.MAP, "figure", allow_duplicate=True), Output(ids.LIVE, "data"),
+        Output({"type": ids.LAYER_AGE, "layer": ALL}, "children"),
+        Input(ids.VIEW, "data"),
+        State(ids.LIVE, "data"), State(ids.TRACE_LAYERS, "data"), State(ids.LANG, "value"),
+        State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"), State(ids.SELECTED, "data"),
+        State({"type": ids.LAYER_AGE, "layer": ALL}, "id"),
+        prevent_initial_call=True,
+    )
+    def refresh(view: dict[str, Any] | None, state: dict[str, Any] | None, owners: list[str] | None, lang: str,
+                values: list[list[str]], selected: int | None, age_ids: list[dict[str, str]]) -> tuple[Any, ...]:
+        """Each tick sends only what changed since this browser's last tick (app/live.py), and each layer's
+        data age. `live.at` tells the page that the server answered."""
         visible = {name for v in values for name in (v or [])}
         lang = lang if lang in LANGUAGES else "en"
+        state = state or {}
         try:
             with _open(pool).connection(timeout=2) as conn:
                 port = port_info(conn, settings.port_id)
                 if port is None:
                     raise PreventUpdate
-                view = View(port_id=port.port_id, bbox=port.bbox, zoom=port.zoom, lang=lang,
-                            filters={"mmsi": selected} if selected else {})
-                fresh = {name: LAYERS[name].traces(LAYERS[name].query(conn, view), Style(lang=lang)) for name in live}
-                kpis = strip(port_kpis(conn, port.port_id), lang)
-                banner = silent_banner(conn, lang)
+                client = clients.get(state.get("gen"))
+                patch, client, n_ops = live.tick(conn, port, client, owners or [], lang, visible,
+                                                 live.MapView.from_store(view, port.zoom), selected)
+                clients.put(client)
+                ages = ages_cache.get(port.port_id, lambda: layer_ages(conn, port.port_id))
         except (psycopg.Error, TimeoutError) as err:
-            log.warning("live refresh failed: %s", err)
-            raise PreventUpdate from err
-        if not live:
-            return dash.no_update, kpis, banner
-        patch = Patch()
-        for name, traces in fresh.items():
-            slots = [i for i, owner in enumerate(owners or []) if owner == name]
-            for index, trace in zip(slots, traces, strict=False):
-                trace.visible = name in visible
-                trace.meta = {"layer": name}
-                patch["data"][index] = trace.to_plotly_json()
-        return patch, kpis, banner
+            log.warning("live refresh failed: %s", err)     # the panels' banner says the database is away
+            return dash.no_update, {**state, "at": _now_ms()}, [dash.no_update] * len(age_ids)
+        return (patch if n_ops and owners else dash.no_update, {"gen": client.gen, "at": _now_ms()},
+                [say_age(ages.get(i["layer"]), lang) for i in age_ids])
 
     @app.callback(
         Output(ids.MAP, "figure", allow_duplicate=True), Output(ids.SEARCH_HITS, "children"),

@@ -18,6 +18,7 @@ class Alerts(Layer):
     name = "alerts"
     title = {"en": "Alerts", "zh": "告警"}
     sql = "layer_alerts"
+    age_sources = ("alerts",)
     live = True
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:

@@ -43,6 +43,7 @@ class View:
 class Style:
     lang: str = "en"
     dark: bool = False
+    zoom: float = 11.0        # some layers draw more when zoomed in (vessel hulls and names)
 
 
 class Layer:
@@ -52,12 +53,19 @@ class Layer:
     title: ClassVar[dict[str, str]]
     min_role: ClassVar[str] = "viewer"
     sql: ClassVar[str]  # the named query in sql/queries, run with View.params()
+    # where the layer's data comes from, for its data age: "feed:<kind>" (feed_status), "alerts" or "port"
+    age_sources: ClassVar[tuple[str, ...]] = ("port",)
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, view.params())
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         raise NotImplementedError
+
+    def version(self, conn: psycopg.Connection[Any], view: View) -> Any:
+        """Something cheap that changes whenever the layer's data may have: the live map redraws the layer
+        only then. None (the default) means "no idea": redraw every tick."""
+        return None
 
     def title_in(self, lang: str) -> str:
         return self.title.get(lang, self.title["en"])

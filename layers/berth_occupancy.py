@@ -12,6 +12,7 @@ class BerthOccupancy(Layer):
     name = "berth_occupancy"
     title = {"en": "Berth occupancy", "zh": "泊位占用"}
     sql = "layer_berth_occupancy"
+    age_sources = ("feed:ais",)
     live = True
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:

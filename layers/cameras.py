@@ -14,6 +14,7 @@ class Cameras(Layer):
     name = "cameras"
     title = {"en": "Cameras", "zh": "摄像机"}
     sql = "layer_cameras"
+    age_sources = ("feed:camera",)
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         zh = style.lang == "zh"

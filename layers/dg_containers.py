@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import plotly.graph_objects as go
+import psycopg
 
-from layers.base import Layer, Style
+from layers.base import Layer, Style, View
+from sql import query
 
 # The placard colours of each class (the first character of the class or division).
 CLASS_COLOUR = {"1": "#f97316", "2": "#16a34a", "3": "#dc2626", "4": "#b91c1c", "5": "#eab308", "6": "#64748b",
@@ -20,25 +24,33 @@ class DgContainers(Layer):
     name = "dg_containers"
     title = {"en": "Dangerous goods", "zh": "危险货物"}
     sql = "layer_dg_containers"
+    age_sources = ("feed:yard", "feed:hazmat")
     live = True
+
+    def version(self, conn: psycopg.Connection[Any], view: View) -> Any:
+        return tuple(query(conn, "layer_dg_version", {})[0])
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         zh = style.lang == "zh"
-        hover, colours = [], []
-        for _, r in gdf.iterrows():
-            classes = list(r["classes"] or [])
-            main = (classes[0] if classes else "9")[0]
-            colours.append(CLASS_COLOUR.get(main, "#7c3aed"))
-            names = ", ".join(f"{c} {CLASS_NAME.get(c[0], ('', ''))[1 if zh else 0]}" for c in classes)
-            hover.append("<br>".join(filter(None, [
-                f"<b>{r['container_no']}</b> · {r['block_id']}-{r['bay']:02d}-{r['row_']:02d}-{r['tier']}",
-                f"{'类别' if zh else 'class'} {names}",
-                "UN " + ", ".join(f"{u:04d}" for u in (r["un_numbers"] or [])),
-                r["shipping_name"] or "",
-                f"{'海关' if zh else 'customs'}: {r['customs_status'] or '—'}"])))
+        if not len(gdf):
+            return [self._trace([], [], [], [], [], style)]
+        classes = [list(c or []) for c in gdf["classes"]]
+        colours = [CLASS_COLOUR.get((c[0] if c else "9")[0], "#7c3aed") for c in classes]
+        names = [", ".join(f"{k} {CLASS_NAME.get(k[0], ('', ''))[1 if zh else 0]}" for k in c) for c in classes]
+        slot = (gdf["block_id"].astype(str) + "-" + gdf["bay"].map("{:02d}".format) + "-"
+                + gdf["row_"].map("{:02d}".format) + "-" + gdf["tier"].astype(str))
+        uns = ["UN " + ", ".join(f"{u:04d}" for u in (v or [])) for v in gdf["un_numbers"]]
+        customs = "海关" if zh else "customs"
+        hover = [f"<b>{no}</b> · {where}<br>{'类别' if zh else 'class'} {n}<br>{un}"
+                 + (f"<br>{psn}" if psn else "") + f"<br>{customs}: {cs or '—'}"
+                 for no, where, n, un, psn, cs in zip(gdf["container_no"], slot, names, uns, gdf["shipping_name"],
+                                                     gdf["customs_status"], strict=True)]
         points = gdf.geometry
-        return [go.Scattermap(
-            lon=points.x.round(7).tolist() if len(gdf) else [], lat=points.y.round(7).tolist() if len(gdf) else [],
-            mode="markers", marker={"size": 7, "color": colours, "opacity": 0.9},
-            customdata=gdf["container_no"].tolist() if len(gdf) else [], hovertext=hover, hoverinfo="text",
-            name=self.title_in(style.lang), legendgroup=self.name, showlegend=False, uid="dg_containers")]
+        return [self._trace(points.x.round(7).tolist(), points.y.round(7).tolist(), colours,
+                            gdf["container_no"].tolist(), hover, style)]
+
+    def _trace(self, lon: list[float], lat: list[float], colours: list[str], ids: list[str], hover: list[str],
+               style: Style) -> go.Scattermap:
+        return go.Scattermap(lon=lon, lat=lat, mode="markers", marker={"size": 7, "color": colours, "opacity": 0.9},
+                             customdata=ids, hovertext=hover, hoverinfo="text", name=self.title_in(style.lang),
+                             legendgroup=self.name, showlegend=False, uid="dg_containers")

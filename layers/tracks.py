@@ -20,6 +20,7 @@ class Tracks(Layer):
     name = "tracks"
     title = {"en": "Tracks", "zh": "航迹"}
     sql = "ais_tracks"
+    age_sources = ("feed:ais",)
     live = True
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:

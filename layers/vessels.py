@@ -1,15 +1,21 @@
-"""Vessels: the latest AIS position of every vessel in view, coloured by ship type, sized by length."""
+"""Vessels: the latest AIS position of every vessel in view as a rotated icon coloured by ship type, with
+true-scale hull outlines from the AIS dimensions and name labels when zoomed in."""
 
 from __future__ import annotations
 
+import base64
+import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import psycopg
 
 from layers.base import Layer, Style, View, read_frame
+from sql import query_text
 
 # (colour, English, Chinese) by the AIS ship-type group (ITU-R M.1371 table 53)
 CATEGORIES = {
@@ -21,6 +27,14 @@ CATEGORIES = {
 NAV_STATUS = {0: ("under way", "在航"), 1: ("at anchor", "锚泊"), 2: ("not under command", "失控"),
               3: ("restricted manoeuvrability", "操纵受限"), 5: ("moored", "系泊"), 7: ("fishing", "捕捞作业"),
               8: ("sailing", "帆船航行")}
+STILL_STATUS = (1, 5)        # at anchor, moored: the round icon
+STILL_KN = 0.5
+HULL_ZOOM = 13.0             # hull outlines from this zoom (a 200 m ship is then ~20 px long)
+HULL_MAX = 2000              # at most this many hulls at once
+LABEL_ZOOM = 12.0
+LABEL_MAX = 400
+ICON_SIZE = 9                # plotly's marker.size for an icon is its icon-size × 10
+M_PER_DEG_LAT = 110_574.0    # a ship is at most 400 m long: a local flat approximation is exact enough here
 
 
 def category(ship_type: Any) -> str:
@@ -33,7 +47,7 @@ def category(ship_type: Any) -> str:
         return "tanker"
     if 60 <= t <= 69:
         return "passenger"
-    if t in (31, 32, 33, 50, 51, 52, 53, 54, 55, 58, 59):
+    if t in SERVICE_TYPES:
         return "service"
     if t == 30:
         return "fishing"
@@ -42,37 +56,194 @@ def category(ship_type: Any) -> str:
     return "other"
 
 
+SERVICE_TYPES = (31, 32, 33, 50, 51, 52, 53, 54, 55, 58, 59)
+
+
+def categories(ship_type: np.ndarray) -> np.ndarray:
+    """`category` for a whole array of AIS ship types (NaN for unknown)."""
+    t = ship_type
+    groups = [(t >= 70) & (t <= 79), (t >= 80) & (t <= 89), (t >= 60) & (t <= 69), np.isin(t, SERVICE_TYPES),
+              t == 30, np.isin(t, (36, 37))]
+    return np.select(groups, ["cargo", "tanker", "passenger", "service", "fishing", "pleasure"], "other").astype(object)
+
+
+def typed(values: np.ndarray, dtype: str) -> dict[str, str]:
+    """A plotly.js typed-array spec: the array's bytes in base64 (a quarter of the JSON for float32)."""
+    raw = np.ascontiguousarray(values, dtype=f"<{dtype}").tobytes()
+    return {"dtype": dtype, "bdata": base64.b64encode(raw).decode()}
+
+
+def _col(gdf: pd.DataFrame, name: str) -> np.ndarray:
+    return pd.to_numeric(gdf[name], errors="coerce").to_numpy(dtype="f8", na_value=np.nan) if len(gdf) else np.empty(0)
+
+
+@dataclass
+class Picture:
+    """The vessels of one query as arrays: what the icons, hulls and labels are drawn from."""
+
+    mmsi: np.ndarray           # int64
+    lon: np.ndarray
+    lat: np.ndarray
+    angle: np.ndarray          # degrees true, heading or else course, 0 when neither is known
+    cats: np.ndarray           # object array: the ship-type group of each (CATEGORIES)
+    still: np.ndarray          # bool: at anchor, moored or stopped
+    names: np.ndarray          # object array of str, "" when unknown
+    dims: np.ndarray           # (n, 4) metres A (to bow), B (to stern), C (to port), D (to starboard); NaN unknown
+    lang: str
+    symbols: np.ndarray = field(default_factory=lambda: np.empty(0, object))   # sprite icon names
+    labels: np.ndarray = field(default_factory=lambda: np.empty(0, object))    # hover texts
+
+    def __post_init__(self) -> None:
+        if len(self.symbols) != len(self.mmsi):
+            self.symbols, self.labels = self._symbols_and_labels()
+
+    def _symbols_and_labels(self) -> tuple[np.ndarray, np.ndarray]:
+        """Icon names and hover texts for all at once (pandas string ops: ~10 ms for 10,000)."""
+        if not len(self.mmsi):
+            return np.empty(0, object), np.empty(0, object)
+        cats = pd.Series(self.cats, dtype=object)
+        symbols = "vessel-" + cats + np.where(self.still, "-still", "")
+        mmsi = pd.Series(self.mmsi).astype(str)
+        names = pd.Series(self.names, dtype=object)
+        names = names.where(names != "", mmsi)
+        kind = cats.map({c: v[2 if self.lang == "zh" else 1] for c, v in CATEGORIES.items()})
+        length = np.nansum(self.dims[:, :2], axis=1)
+        known = ~np.isnan(self.dims[:, :2]).all(axis=1) & (length > 0)
+        size = pd.Series(np.where(known, " · " + pd.Series(length.round().astype("i8")).astype(str) + " m", ""))
+        labels = "<b>" + names + "</b><br>" + kind + size + "<br>MMSI " + mmsi
+        return symbols.to_numpy(object), labels.to_numpy(object)
+
+    @classmethod
+    def from_frame(cls, gdf: pd.DataFrame, lang: str) -> Picture:
+        """From a layer query's GeoDataFrame, or any frame with lon and lat columns."""
+        n = len(gdf)
+        heading = _col(gdf, "heading_deg")
+        cog = _col(gdf, "cog_deg")
+        sog = _col(gdf, "sog_kn")
+        status = _col(gdf, "nav_status")
+        heading = np.where((heading >= 0) & (heading < 360), heading, np.nan)
+        angle = np.where(np.isnan(heading), np.where(np.isnan(cog), 0.0, cog), heading)
+        still = np.isin(status, STILL_STATUS) | (sog < STILL_KN) | (np.isnan(heading) & np.isnan(cog))
+        dims = np.column_stack([_col(gdf, c) for c in ("dim_a_m", "dim_b_m", "dim_c_m", "dim_d_m")]) if n \
+            else np.empty((0, 4))
+        return cls(
+            mmsi=gdf["mmsi"].to_numpy(dtype="i8") if n else np.empty(0, "i8"),
+            lon=_col(gdf, "lon") if "lon" in gdf else (gdf.geometry.x.to_numpy() if n else np.empty(0)),
+            lat=_col(gdf, "lat") if "lat" in gdf else (gdf.geometry.y.to_numpy() if n else np.empty(0)),
+            angle=angle, cats=categories(_col(gdf, "ship_type")), still=still,
+            names=gdf["name"].fillna("").astype(str).str.strip().to_numpy(object) if n else np.empty(0, object),
+            dims=dims, lang=lang)
+
+    @classmethod
+    def from_rows(cls, columns: list[str], rows: list[tuple[Any, ...]], lang: str) -> Picture:
+        """From the rows of sql/queries/live_vessels.sql (no geometry parsing: lon and lat come as numbers)."""
+        return cls.from_frame(pd.DataFrame(rows, columns=columns), lang)
+
+    @staticmethod
+    def empty_frame() -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame({"mmsi": [], "ship_type": [], "name": []}, geometry=[], crs="EPSG:4326")
+
+    def __len__(self) -> int:
+        return len(self.mmsi)
+
+    def subset(self, keep: np.ndarray) -> Picture:
+        idx = np.flatnonzero(keep)
+        return Picture(self.mmsi[idx], self.lon[idx], self.lat[idx], self.angle[idx], self.cats[idx],
+                       self.still[idx], self.names[idx], self.dims[idx], self.lang,
+                       self.symbols[idx], self.labels[idx])
+
+    def in_bounds(self, bounds: tuple[float, float, float, float] | None, margin: float = 0.15) -> Picture:
+        """The vessels inside the view's bounds grown by a margin (so a small pan needs nothing new)."""
+        if bounds is None:
+            return self
+        xmin, ymin, xmax, ymax = bounds
+        dx, dy = (xmax - xmin) * margin, (ymax - ymin) * margin
+        return self.subset((self.lon >= xmin - dx) & (self.lon <= xmax + dx)
+                           & (self.lat >= ymin - dy) & (self.lat <= ymax + dy))
+
+    def icon_trace(self, title: str) -> dict[str, Any]:
+        """The icons as a plain trace dict: positions and angles as typed arrays, the rest as lists (the live
+        tick patches single symbols, labels and MMSIs in place, which typed arrays would not allow)."""
+        return {"type": "scattermap", "mode": "markers", "uid": "vessels", "name": title, "legendgroup": "vessels",
+                "showlegend": False, "lon": typed(self.lon, "f4"), "lat": typed(self.lat, "f4"),
+                "marker": {"symbol": self.symbols.tolist(), "angle": typed(self.angle.round(), "u2"),
+                           "size": ICON_SIZE, "allowoverlap": True},
+                "customdata": self.mmsi.tolist(), "text": self.labels.tolist(),
+                "hovertemplate": "%{text}<extra></extra>"}
+
+    def hull_traces(self, zoom: float) -> list[dict[str, Any]]:
+        """One filled outline trace per ship-type group; empty below HULL_ZOOM or with too many in view."""
+        rings: dict[str, tuple[list[float | None], list[float | None]]] = {c: ([], []) for c in CATEGORIES}
+        if zoom >= HULL_ZOOM and len(self) <= HULL_MAX:
+            known = ~np.isnan(self.dims).any(axis=1) & (self.dims[:, 0] + self.dims[:, 1] > 0)
+            for i in np.flatnonzero(known):
+                lons, lats = rings[self.cats[i]]
+                xs, ys = hull_outline(self.lon[i], self.lat[i], self.angle[i], *self.dims[i])
+                lons.extend([*xs, None])
+                lats.extend([*ys, None])
+        return [{"type": "scattermap", "mode": "lines", "fill": "toself", "lon": lons, "lat": lats,
+                 "fillcolor": CATEGORIES[c][0] + "59", "line": {"color": CATEGORIES[c][0], "width": 1.5},
+                 "hoverinfo": "skip", "showlegend": False, "legendgroup": "vessels", "name": f"hulls {c}"}
+                for c, (lons, lats) in rings.items()]
+
+    def label_trace(self, zoom: float) -> dict[str, Any]:
+        show = zoom >= LABEL_ZOOM and len(self) <= LABEL_MAX
+        idx = range(len(self)) if show else range(0)
+        return {"type": "scattermap", "mode": "markers+text", "lon": [round(float(self.lon[i]), 6) for i in idx],
+                "lat": [round(float(self.lat[i]), 6) for i in idx],
+                "text": [self.names[i] or str(self.mmsi[i]) for i in idx], "textposition": "top right",
+                # invisible markers: plotly offsets the text by the marker size (NaN, and an error, with "text" only)
+                "marker": {"size": 14, "opacity": 0},
+                "textfont": {"size": 11, "color": "#0f172a"}, "hoverinfo": "skip", "showlegend": False,
+                "legendgroup": "vessels", "name": "vessel names"}
+
+
+def hull_outline(lon: float, lat: float, angle: float, a: float, b: float, c: float, d: float
+                 ) -> tuple[list[float], list[float]]:
+    """The ship's true-scale outline around her AIS reference point: a pointed bow over the last 15 % of her
+    length, rotated to her heading. A is the distance to the bow, B to the stern, C to port, D to starboard."""
+    length = a + b
+    bow_start = a - 0.15 * length
+    # (starboard +x, ahead +y) in metres from the reference point
+    pts = [(-c, -b), (d, -b), (d, bow_start), ((d - c) / 2, a), (-c, bow_start), (-c, -b)]
+    th = math.radians(angle)
+    cos_t, sin_t = math.cos(th), math.sin(th)
+    m_per_deg_lon = M_PER_DEG_LAT * math.cos(math.radians(lat))
+    xs, ys = [], []
+    for x, y in pts:
+        east = x * cos_t + y * sin_t
+        north = -x * sin_t + y * cos_t
+        xs.append(round(lon + east / m_per_deg_lon, 7))
+        ys.append(round(lat + north / M_PER_DEG_LAT, 7))
+    return xs, ys
+
+
 class Vessels(Layer):
     name = "vessels"
     title = {"en": "Vessels (AIS)", "zh": "船舶（AIS）"}
     sql = "layer_vessels"
+    age_sources = ("feed:ais",)
     live = True
     max_age_s = 1800
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, {**view.params(), "max_age_s": self.max_age_s})
 
-    def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
-        zh = style.lang == "zh"
-        cats = [category(t) for t in gdf["ship_type"]] if len(gdf) else []
-        hover = []
-        for (_, r), cat in zip(gdf.iterrows(), cats, strict=True):
-            status = NAV_STATUS.get(int(r["nav_status"]), ("", "")) if pd.notna(r["nav_status"]) else ("", "")
-            sog = "—" if pd.isna(r["sog_kn"]) else f"{r['sog_kn']:.1f} kn"
-            cog = "—" if pd.isna(r["cog_deg"]) else f"{r['cog_deg']:.0f}°"
-            size = "" if pd.isna(r["length_m"]) else f" · {r['length_m']:.0f} × {r['beam_m'] or 0:.0f} m"
-            hover.append("<br>".join([
-                f"<b>{r['name'] or r['mmsi']}</b> ({CATEGORIES[cat][2 if zh else 1]}{size})",
-                f"MMSI {r['mmsi']}" + (f" · IMO {r['imo']}" if pd.notna(r["imo"]) else "")
-                + (f" · {r['flag']}" if r["flag"] else ""),
-                f"{'航速' if zh else 'SOG'} {sog} · {'航向' if zh else 'COG'} {cog} · {status[1 if zh else 0]}",
-                (f"{'目的港' if zh else 'to'} {r['destination']} · " if r["destination"] else "")
-                + (f"{r['age_s']} s {'前' if zh else 'ago'}")]))
-        colours = [CATEGORIES[c][0] for c in cats]
-        sizes = [7 if pd.isna(n) else min(15, 6 + float(n) / 25) for n in gdf["length_m"]] if len(gdf) else []
-        points = gdf.geometry
-        return [go.Scattermap(
-            lon=points.x.round(6).tolist() if len(gdf) else [], lat=points.y.round(6).tolist() if len(gdf) else [],
-            mode="markers", marker={"size": sizes, "color": colours, "opacity": 0.95},
-            customdata=gdf["mmsi"].tolist() if len(gdf) else [], hovertext=hover, hoverinfo="text",
-            name=self.title_in(style.lang), legendgroup=self.name, showlegend=False, uid="vessels")]
+    def picture(self, gdf: gpd.GeoDataFrame, lang: str) -> Picture:
+        return Picture.from_frame(gdf, lang)
+
+    def live_picture(self, conn: psycopg.Connection[Any], view: View) -> Picture:
+        """The same vessels as `query`, read lean for the live tick."""
+        with conn.cursor() as cur:
+            cur.execute(query_text("live_vessels"), {**view.params(), "max_age_s": self.max_age_s}, binary=True)
+            columns = [d.name for d in cur.description or []]
+            return Picture.from_rows(columns, cur.fetchall(), view.lang)
+
+    def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[Any]:
+        """Hulls (one trace per type group), icons, then labels: always the same number of traces."""
+        return self.traces_of(self.picture(gdf, style.lang), style)
+
+    def traces_of(self, pic: Picture, style: Style) -> list[Any]:
+        hulls = [go.Scattermap(h) for h in pic.hull_traces(style.zoom)]
+        icons = go.Scattermap(pic.icon_trace(self.title_in(style.lang)))
+        return [*hulls, icons, go.Scattermap(pic.label_trace(style.zoom))]

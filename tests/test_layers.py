@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import math
 import pkgutil
 from typing import Any
@@ -14,7 +15,9 @@ import pytest
 
 import layers
 from layers import LAYERS, Layer, LayerError, Style, View, get_layer
+from layers.vessels import CATEGORIES
 from sql import query_text
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.db
 
@@ -62,11 +65,21 @@ def test_each_layer_draws_weifang(conn: psycopg.Connection[Any], name: str, lang
     assert len(gdf) > 0 and gdf.crs == "EPSG:4326"
     traces = layer.traces(gdf, Style(lang=lang))
     assert traces and all(isinstance(t, go.Scattermap) for t in traces)
-    points = [v for t in traces for v in (t.lat or ()) if v is not None]
+    points = [v for t in traces for v in numbers(t.lat) if v is not None]
     assert points and all(36.95 <= v <= 37.65 and not math.isnan(v) for v in points)
-    hovers = [h for t in traces for h in (t.hovertext or ())]
+    hovers = [h for t in traces for h in (t.hovertext or (t.text if t.hovertemplate else None) or ())]
     if lang == "zh" and hovers:
         assert any("\u4e00" <= ch <= "\u9fff" for h in hovers for ch in h)
+
+
+def numbers(values: Any) -> list[float]:
+    """A trace's coordinates, also when sent as a plotly.js typed array (base64)."""
+    if isinstance(values, dict):
+        import base64
+
+        import numpy as np
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype="<" + values["dtype"]).tolist()
+    return list(values or ())
 
 
 def test_the_bbox_filters_features(conn: psycopg.Connection[Any]) -> None:
@@ -87,7 +100,7 @@ def add_vessel(conn: psycopg.Connection[Any], mmsi: int, name: str, ship_type: i
                     ST_SetSRID(ST_MakePoint(%s, %s), 4326), 11.5, 201, 0)""", (mmsi, age_s, *at))
 
 
-def test_vessels_are_coloured_by_type_described_in_both_languages_and_stale_ones_left_out(
+def test_vessels_are_rotated_icons_by_type_with_hulls_and_names_close_up_and_stale_ones_left_out(
         conn: psycopg.Connection[Any]) -> None:
     add_vessel(conn, 412000002, "HUA HAI HUA 6", 80, (119.26, 37.34), age_s=20)      # a tanker
     add_vessel(conn, 413000003, "MIN YU 5001", 30, (119.10, 37.40), age_s=60)         # a fishing boat
@@ -95,12 +108,20 @@ def test_vessels_are_coloured_by_type_described_in_both_languages_and_stale_ones
     layer = LAYERS["vessels"]
     gdf = layer.query(conn, View(port_id="weifang", bbox=(118.70, 36.95, 119.75, 37.65)))
     assert sorted(gdf["mmsi"]) == [412000002, 413000003]
-    en = layer.traces(gdf, Style(lang="en"))[0]
-    zh = layer.traces(gdf, Style(lang="zh"))[0]
-    colours = dict(zip(gdf["mmsi"], en.marker.color, strict=True))
-    assert colours[412000002] != colours[413000003]
-    assert "HUA HAI HUA 6" in en.hovertext[0] and "Tanker" in en.hovertext[0] and "11.5 kn" in en.hovertext[0]
-    assert "油轮" in zh.hovertext[0] and "航速" in zh.hovertext[0]
+    *hulls, en, labels = layer.traces(gdf, Style(lang="en"))
+    zh = layer.traces(gdf, Style(lang="zh"))[-2]
+    icons = dict(zip(en.customdata, en.marker.symbol, strict=True))
+    assert icons == {412000002: "vessel-tanker", 413000003: "vessel-fishing"}     # both under way at 11.5 kn
+    assert list(en.marker.angle and numbers(en.marker.angle)) == [201, 201]     # rotated by course (no heading)
+    assert en.marker.allowoverlap and "%{text}" in en.hovertemplate
+    assert "HUA HAI HUA 6" in en.text[0] and "Tanker" in en.text[0] and "MMSI 412000002" in en.text[0]
+    assert "油轮" in zh.text[0] and "渔船" in zh.text[1]
+    sprite = json.loads((ROOT / "assets" / "sprite" / "portmap.json").read_text())
+    assert {f"vessel-{c}{s}" for c in CATEGORIES for s in ("", "-still")} <= set(sprite)
+    assert all(not h.lon for h in hulls) and not labels.text                     # zoom 11: icons only
+    *near_hulls, _, near_labels = layer.traces(gdf, Style(lang="en", zoom=14))
+    assert sum(list(h.lon).count(None) for h in near_hulls) == 2 and list(near_labels.text) == [
+        "HUA HAI HUA 6", "MIN YU 5001"]
 
 
 def add_alert(conn: psycopg.Connection[Any], key: str, severity: str, at: tuple[float, float],

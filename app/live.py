@@ -1,0 +1,247 @@
+"""The live tick: what each browser's map holds, so that every tick sends only what changed.
+
+A browser's map is identified by a generation id kept in its `live` store. For that generation the server
+remembers which vessel sits in which slot of the icon trace and what was last sent. A tick then:
+
+- sends the icons' positions and angles as three typed arrays (float32/uint16, ~130 KB for 10,000 vessels)
+  when any moved, and nothing when none did;
+- patches single symbols, labels and MMSIs in place when a slot changes hands, appending slots for
+  vessels that came into view; a vessel that left its slot is hidden (NaN) until the slot is reused;
+- re-sends a small trace (hulls, labels, tracks, alerts, …) only when its content changed.
+
+When the server does not know the generation (first tick, a restart, a language switch, heavy churn) the
+icon trace is sent whole and a new generation starts; every FULL_EVERY ticks it is sent whole anyway, so a
+browser that missed a patch heals by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any, cast
+
+import numpy as np
+from dash import Patch
+from plotly.io.json import to_json_plotly
+
+from layers import LAYERS, Layer, Style, View
+from layers.vessels import Picture, Vessels, typed
+
+MAX_CLIENTS = 256
+FULL_EVERY = 300            # ticks between forced whole re-sends of the icon trace
+CHURN = 0.3                 # more than this share of slots changing hands: re-send whole
+
+
+def digest(trace: dict[str, Any]) -> str:
+    return hashlib.blake2b(to_json_plotly(trace).encode(), digest_size=12).hexdigest()
+
+
+@dataclass
+class Client:
+    """What one browser's map holds for the live layers."""
+
+    gen: str
+    lang: str
+    slots: np.ndarray                      # slot -> MMSI, 0 for a free slot
+    lon: np.ndarray                        # float32 as sent
+    lat: np.ndarray
+    angle: np.ndarray                      # uint16 as sent
+    symbols: np.ndarray                    # object arrays of str, as sent
+    texts: np.ndarray
+    hashes: dict[int, str] = field(default_factory=dict)     # trace index -> digest of what was sent
+    ticks: int = 0
+
+    @classmethod
+    def fresh(cls, pic: Picture) -> Client:
+        return cls(gen=uuid.uuid4().hex, lang=pic.lang, slots=pic.mmsi.copy(), lon=pic.lon.astype("f4"),
+                   lat=pic.lat.astype("f4"), angle=pic.angle.round().astype("u2"),
+                   symbols=pic.symbols.copy(), texts=pic.labels.copy())
+
+    def update(self, pic: Picture, patch: Patch, index: int) -> bool:
+        """Patch the icon trace at `index` from what this client holds to `pic`; False when a whole
+        re-send is due instead. Adds nothing to the patch when nothing changed."""
+        self.ticks += 1
+        if self.ticks % FULL_EVERY == 0 or pic.lang != self.lang:
+            return False
+        n_old = len(self.slots)
+        if n_old:
+            order = np.argsort(self.slots, kind="stable")
+            ranked = self.slots[order]
+            pos = np.minimum(np.searchsorted(ranked, pic.mmsi), n_old - 1)
+            found = ranked[pos] == pic.mmsi
+            slot_of = np.where(found, order[pos], -1)
+        else:
+            found = np.zeros(len(pic), bool)
+            slot_of = np.full(len(pic), -1, "i8")
+        held = np.zeros(n_old, bool)
+        held[slot_of[found]] = True
+        gone = np.flatnonzero(~held & (self.slots != 0))
+        new = np.flatnonzero(~found)
+        if len(new) + len(gone) > max(50, CHURN * max(n_old, 1)):
+            return False
+        free = np.flatnonzero(~held)
+        appended = max(0, len(new) - len(free))
+        n_slots = n_old + appended
+        slot_of[new] = np.concatenate([free, np.arange(n_old, n_slots)])[: len(new)]
+        slots = np.zeros(n_slots, "i8")
+        lon = np.full(n_slots, np.nan, "f4")
+        lat = np.full(n_slots, np.nan, "f4")
+        angle = np.zeros(n_slots, "u2")
+        symbols = np.concatenate([self.symbols, np.full(appended, "", object)])
+        texts = np.concatenate([self.texts, np.full(appended, "", object)])
+        slots[slot_of] = pic.mmsi
+        lon[slot_of] = pic.lon
+        lat[slot_of] = pic.lat
+        angle[slot_of] = pic.angle.round()
+        path = patch["data"][index]
+        old = slot_of < n_old
+        for i in np.flatnonzero(old & (symbols[slot_of] != pic.symbols)):
+            path["marker"]["symbol"][int(slot_of[i])] = pic.symbols[i]
+        for i in np.flatnonzero(old & (texts[slot_of] != pic.labels)):
+            path["text"][int(slot_of[i])] = pic.labels[i]
+        for i in np.flatnonzero(old & ~found):
+            path["customdata"][int(slot_of[i])] = int(pic.mmsi[i])
+        symbols[slot_of] = pic.symbols
+        texts[slot_of] = pic.labels
+        if appended:
+            path["marker"]["symbol"].extend(symbols[n_old:].tolist())
+            path["text"].extend(texts[n_old:].tolist())
+            path["customdata"].extend(slots[n_old:].tolist())
+        moved = (appended or len(gone) or not np.array_equal(lon, self.lon, equal_nan=True)
+                 or not np.array_equal(lat, self.lat, equal_nan=True) or not np.array_equal(angle, self.angle))
+        if moved:
+            path["lon"] = typed(lon, "f4")
+            path["lat"] = typed(lat, "f4")
+            path["marker"]["angle"] = typed(angle, "u2")
+        self.slots, self.lon, self.lat, self.angle, self.symbols, self.texts = slots, lon, lat, angle, symbols, texts
+        return True
+
+    def send_if_changed(self, patch: Patch, index: int, trace: dict[str, Any]) -> bool:
+        """Assign a whole small trace when it differs from what was last sent to this client."""
+        h = digest(trace)
+        if self.hashes.get(index) == h:
+            return False
+        patch["data"][index] = trace
+        self.hashes[index] = h
+        return True
+
+
+class Clients:
+    """The clients' states, least recently used dropped first (a dropped one just gets a whole re-send)."""
+
+    def __init__(self, size: int = MAX_CLIENTS) -> None:
+        self._items: OrderedDict[str, Client] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, gen: str | None) -> Client | None:
+        with self._lock:
+            client = self._items.get(gen or "")
+            if client is not None:
+                self._items.move_to_end(client.gen)
+            return client
+
+    def put(self, client: Client) -> None:
+        with self._lock:
+            self._items[client.gen] = client
+            self._items.move_to_end(client.gen)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+class TtlCache:
+    """Results shared by every client for a short time (many officers, one query per layer per tick)."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self._ttl = ttl_s
+        self._items: dict[Any, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, make: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit and now - hit[0] < self._ttl:
+                return hit[1]
+        value = make()
+        with self._lock:
+            self._items[key] = (now, value)
+            if len(self._items) > 512:
+                for k in [k for k, (t, _) in self._items.items() if now - t >= self._ttl]:
+                    del self._items[k]
+        return value
+
+
+# --- the tick --------------------------------------------------------------------------------------------
+
+PICTURE_TTL_S = 0.5
+pictures = TtlCache(PICTURE_TTL_S)      # the vessels of the port, shared by every client
+layer_traces = TtlCache(0.9)            # the small live layers' traces, shared likewise
+versioned_traces = TtlCache(600)        # those of layers that say when they change (Layer.version)
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What the browser's map shows now (reported by the page each tick)."""
+
+    bounds: tuple[float, float, float, float] | None
+    zoom: float
+
+    @classmethod
+    def from_store(cls, data: dict[str, Any] | None, default_zoom: float) -> MapView:
+        data = data or {}
+        b = data.get("b")
+        bounds = None
+        if isinstance(b, list) and len(b) == 4 and all(isinstance(v, int | float) for v in b):
+            bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+        zoom = data.get("z")
+        return cls(bounds, float(zoom) if isinstance(zoom, int | float) else default_zoom)
+
+
+def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: str, visible: set[str],
+         view: MapView, selected: int | None = None, at: Any = None) -> tuple[Patch, Client, int]:
+    """One tick for one browser: the Patch of what changed, the client's new state and the number of patch
+    operations (0: nothing to send)."""
+    base = View(port_id=port.port_id, bbox=port.bbox, zoom=view.zoom, lang=lang, at=at)
+    style = Style(lang=lang, zoom=view.zoom)
+    vessels = cast(Vessels, LAYERS["vessels"])
+    patch = Patch()
+    slots = [i for i, o in enumerate(owners) if o == "vessels"]
+    if slots:
+        whole: Picture = pictures.get(("vessels", port.port_id, lang, at),
+                                      lambda: vessels.live_picture(conn, base))
+        pic = whole.in_bounds(view.bounds)
+        *hull_slots, icon_slot, label_slot = slots
+        if client is None or not client.update(pic, patch, icon_slot):
+            hashes = client.hashes if client is not None and client.lang == lang else {}
+            client = Client.fresh(pic)
+            client.hashes = hashes
+            patch["data"][icon_slot] = {**pic.icon_trace(vessels.title_in(lang)), "visible": "vessels" in visible,
+                                        "meta": {"layer": "vessels"}}
+        small = [*pic.hull_traces(view.zoom), pic.label_trace(view.zoom)]
+        for index, trace in zip([*hull_slots, label_slot], small, strict=True):
+            client.send_if_changed(patch, index, {**trace, "visible": "vessels" in visible,
+                                                  "meta": {"layer": "vessels"}})
+    elif client is None:
+        client = Client.fresh(Picture.from_frame(Picture.empty_frame(), lang))
+    for name, layer in LAYERS.items():
+        if name == "vessels" or not getattr(layer, "live", False) or name not in owners:
+            continue
+        layer_view = replace(base, filters={"mmsi": selected} if (selected and name == "tracks") else {})
+        key = (name, port.port_id, lang, at, tuple(layer_view.filters.items()), round(view.zoom))
+        version = layer.version(conn, layer_view)
+        cache = layer_traces if version is None else versioned_traces
+        traces = cache.get((*key, version), partial(_layer_traces, conn, layer, layer_view, style))
+        for index, trace in zip([i for i, o in enumerate(owners) if o == name], traces, strict=False):
+            client.send_if_changed(patch, index, {**trace, "visible": name in visible, "meta": {"layer": name}})
+    return patch, client, len(patch.to_plotly_json()["operations"])
+
+
+def _layer_traces(conn: Any, layer: Layer, view: View, style: Style) -> list[dict[str, Any]]:
+    return [t.to_plotly_json() for t in layer.traces(layer.query(conn, view), style)]

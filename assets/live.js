@@ -1,0 +1,20 @@
+// The page's side of the live tick (see app/live.py): report the map's view to the server each tick, and
+// say so when the server stops answering.
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  portmap: {
+    view: function (n) {
+      var gd = document.querySelector("#map .js-plotly-plot");
+      var sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+      if (!sub || !sub.map) { return {n: n}; }
+      var b = sub.map.getBounds();
+      return {n: n, b: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], z: sub.map.getZoom()};
+    },
+    seen: function (live) { return Date.now(); },
+    stale: function (n, seen, lang) {
+      if (!seen || Date.now() - seen < 5000) { return ""; }
+      var since = new Date(seen).toISOString().substring(11, 19) + " UTC";
+      return lang === "zh" ? "自 " + since + " 起地图服务器无响应：画面已冻结"
+                           : "No answer from the map server since " + since + ": the picture is frozen";
+    }
+  }
+});
