@@ -23,3 +23,6 @@ VIEW = "view"                      # store: the map's bounds and zoom, reported 
 LIVE_SEEN = "live-seen"            # store: browser time of the last answer from the server
 SERVER_BANNER = "server-banner"    # "no answer from the server since …"
 LAYER_AGE = "layer-age"            # pattern-matching: {"type": LAYER_AGE, "layer": name}
+USER = "user"                      # who is signed in
+USER_NAME = "user-name"
+LOGOUT = "logout"

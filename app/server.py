@@ -15,7 +15,7 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 from dash.exceptions import PreventUpdate
 from psycopg_pool import ConnectionPool
 
-from app import ids, live
+from app import gate, ids, live
 from app.ages import layer_ages, say_age
 from app.cards import silent_banner, vessel_card
 from app.figure import build_figure, parse_view, port_info
@@ -42,6 +42,7 @@ def create_app(settings: AppSettings) -> dash.Dash:
     app = dash.Dash(__name__, assets_folder=str(ASSETS), assets_ignore=r"^(ports|i18n|glyphs)/",
                     title="Port One-Map", update_title=None, serve_locally=True)  # type: ignore[arg-type]
     app.layout = layout
+    gate.install(app.server, lambda: _open(pool))
     _routes(app.server, pool)
     _callbacks(app, settings, pool)
     return app
@@ -78,6 +79,19 @@ def _routes(server: flask.Flask, pool: ConnectionPool) -> None:
         return {"ok": True}, 200
 
 
+def _user_box(lang: str) -> html.Div:
+    """Who is signed in, and the sign-out button (a plain form POST carrying the session's CSRF token)."""
+    user = gate.current_user()
+    if user is None:
+        return html.Div(id=ids.USER)
+    return html.Div(id=ids.USER, className="user", children=[
+        html.Span(f"{user.display_name} · {user.role} · {user.agency}", id=ids.USER_NAME),
+        html.Form(method="POST", action="/logout", children=[
+            dcc.Input(type="hidden", name="csrf", value=user.csrf),
+            html.Button(t(lang, "user.logout"), id=ids.LOGOUT, type="submit")]),
+    ])
+
+
 def layout() -> html.Div:
     lang = "en"
     toggles = [
@@ -95,6 +109,7 @@ def layout() -> html.Div:
             ]),
             dcc.RadioItems(id=ids.LANG, options=[{"label": v, "value": k} for k, v in LANGUAGES.items()],
                            value=lang, inline=True, className="lang-switch"),
+            _user_box(lang),
         ]),
         html.Aside(className="side", children=[
             html.Div(dcc.Input(id=ids.SEARCH, type="search", debounce=True, placeholder=t(lang, "search.placeholder")),
@@ -107,7 +122,7 @@ def layout() -> html.Div:
         html.Main(className="mapwrap", children=[
             html.Div(id=ids.KPIS, className="kpis"),
             html.Div(id=ids.BANNER, className="banner"),
-            html.Div(id=ids.SERVER_BANNER, className="banner"),
+            html.Div(id=ids.SERVER_BANNER, className="banner banner-server"),
             dcc.Graph(id=ids.MAP, className="map", config={"scrollZoom": True, "displaylogo": False,
                                                             "modeBarButtonsToRemove": ["toImage"]},
                       style={"height": "100%"}),

@@ -137,6 +137,30 @@ def app_url(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
         proc.wait(timeout=10)
 
 
+PASSWORD = "harbour-light-42"
+OFFICERS = {"duty": ("officer", "port", "Wang Fang"), "customs1": ("officer", "customs", "Li Wei"),
+            "super": ("supervisor", "port", "Zhao Min"), "watch": ("viewer", "control_centre", "Sun Li")}
+
+
+@pytest.fixture(scope="session")
+def officers(db_url: str) -> dict[str, tuple[str, str, str]]:
+    """Signed-up users of the session database (all with PASSWORD), by user name: role, agency, name."""
+    from app.auth import add_user
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for name, (role, agency, display) in OFFICERS.items():
+            add_user(conn, name, display, role, agency, PASSWORD)
+    return OFFICERS
+
+
+def sign_in(pg: Any, base: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login page, as an officer does, and wait for the map."""
+    pg.goto(f"{base}/login")
+    pg.fill("#username", username)
+    pg.fill("#password", password)
+    pg.click("#login-submit")
+    pg.wait_for_url(f"{base}/")
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 import pytest
 
 from layers import LAYERS
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ class PageLog:
 
 
 @pytest.fixture()
-def page(browser: Any, app_url: str) -> Iterator[tuple[Any, PageLog]]:
+def page(browser: Any, app_url: str, officers: dict[str, Any]) -> Iterator[tuple[Any, PageLog]]:
     log = PageLog()
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     pg = context.new_page()
@@ -43,7 +43,7 @@ def page(browser: Any, app_url: str) -> Iterator[tuple[Any, PageLog]]:
     pg.on("console", lambda msg: log.errors.append(msg.text) if msg.type == "error" else None)
     pg.on("pageerror", lambda exc: log.errors.append(str(exc)))
     pg.on("response", lambda resp: log.glyphs.append(resp.status) if "/glyphs/" in resp.url else None)
-    pg.goto(app_url)
+    sign_in(pg, app_url, "duty")
     pg.wait_for_selector("body[data-map-loaded=true]", timeout=60_000)
     yield pg, log
     context.close()

@@ -1,0 +1,166 @@
+"""Officers' sessions: argon2id password hashes, login and logout, sliding expiry, a login rate limit, and
+who is acting (`Actor`) for the app's callbacks. Tokens are random; only their SHA-256 is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from sql import query
+from sql.alerts import Actor
+
+ROLES = ("viewer", "officer", "supervisor", "admin")
+AGENCIES = ("port", "customs", "border", "maritime_safety", "control_centre")
+SESSION_COOKIE = "portmap_session"
+IDLE_S = 8 * 3600            # a session left alone for a shift ends
+MAX_S = 12 * 3600            # and none outlives a long shift
+MIN_PASSWORD = 10
+hasher = PasswordHasher()    # argon2id with the library's current parameters
+_DUMMY = hasher.hash(secrets.token_urlsafe(16))     # verified against when the user is unknown: same timing
+
+
+class AuthError(Exception):
+    """A user cannot be added or changed as asked (bad name, role, agency or password; unknown user)."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    role: str
+    agency: str
+    csrf: str
+
+    def actor(self) -> Actor:
+        return Actor(self.username, self.role, self.agency)
+
+    def at_least(self, role: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AuthError(f"a password needs at least {MIN_PASSWORD} characters")
+
+
+def add_user(conn: psycopg.Connection[Any], username: str, display_name: str, role: str, agency: str,
+             password: str) -> int:
+    if role not in ROLES:
+        raise AuthError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if agency not in AGENCIES:
+        raise AuthError(f"unknown agency {agency!r}; one of {', '.join(AGENCIES)}")
+    _check_password(password)
+    try:
+        with conn.transaction():
+            rows = query(conn, "user_insert", {"username": username, "display_name": display_name, "role": role,
+                                               "agency": agency, "password_hash": hasher.hash(password)})
+    except psycopg.errors.UniqueViolation:
+        raise AuthError(f"user {username!r} exists") from None
+    except psycopg.errors.CheckViolation:
+        raise AuthError(f"bad user name {username!r}: 2-64 of a-z 0-9 . _ -") from None
+    return int(rows[0][0])
+
+
+def set_disabled(conn: psycopg.Connection[Any], username: str, disabled: bool) -> None:
+    with conn.transaction():
+        if not query(conn, "user_set_disabled", {"username": username, "disabled": disabled}):
+            raise AuthError(f"no user {username!r}")
+        query(conn, "user_sessions_end", {"username": username})
+
+
+def reset_password(conn: psycopg.Connection[Any], username: str, password: str) -> None:
+    _check_password(password)
+    with conn.transaction():
+        if not query(conn, "user_set_password", {"username": username, "password_hash": hasher.hash(password)}):
+            raise AuthError(f"no user {username!r}")
+        query(conn, "user_sessions_end", {"username": username})
+
+
+def login(conn: psycopg.Connection[Any], username: str, password: str) -> tuple[str, User] | None:
+    """A new session token and its user, or None for a wrong name or password or a disabled user."""
+    rows = query(conn, "user_by_name", {"username": username.strip().lower()})
+    stored = rows[0][5] if rows else _DUMMY
+    try:
+        hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if not rows or rows[0][6]:
+        return None
+    user_id, name, display, role, agency = rows[0][:5]
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    with conn.transaction():
+        query(conn, "session_insert", {"session_hash": _token_hash(token), "user_id": user_id, "csrf_token": csrf,
+                                       "ttl_s": IDLE_S})
+        if hasher.check_needs_rehash(stored):
+            query(conn, "user_set_password", {"username": name, "password_hash": hasher.hash(password)})
+    return token, User(name, display, role, agency, csrf)
+
+
+def session_user(conn: psycopg.Connection[Any], token: str | None) -> User | None:
+    if not token:
+        return None
+    rows = query(conn, "session_get", {"session_hash": _token_hash(token), "ttl_s": IDLE_S, "max_s": MAX_S})
+    return User(*rows[0]) if rows else None
+
+
+def logout(conn: psycopg.Connection[Any], token: str) -> None:
+    query(conn, "session_delete", {"session_hash": _token_hash(token)})
+
+
+def same(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+
+
+def audit(conn: psycopg.Connection[Any], user: User | Actor | None, action: str, *, object_kind: str | None = None,
+          object_id: str | None = None, detail: dict[str, Any] | None = None, client_addr: str | None = None) -> None:
+    """One line in the append-only audit log (logins, refusals, exports; alert actions have their own trail)."""
+    query(conn, "audit_insert", {
+        "actor": getattr(user, "username", None) or "anonymous", "role": getattr(user, "role", None),
+        "agency": getattr(user, "agency", None), "action": action, "object_kind": object_kind,
+        "object_id": object_id, "detail": json.dumps(detail or {}), "client_addr": client_addr})
+
+
+class RateLimit:
+    """At most `limit` failed logins per (client, user name) in `window_s`; and per client for all names."""
+
+    def __init__(self, limit: int = 5, window_s: float = 300.0) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._fails: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        q = self._fails[key]
+        while q and now - q[0] > self.window_s:
+            q.popleft()
+        return q
+
+    def blocked(self, client: str, username: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            return (len(self._recent((client, username), now)) >= self.limit
+                    or len(self._recent((client, "*"), now)) >= 4 * self.limit)
+
+    def failed(self, client: str, username: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._fails[(client, username)].append(now)
+            self._fails[(client, "*")].append(now)
+
+    def succeeded(self, client: str, username: str) -> None:
+        with self._lock:
+            self._fails.pop((client, username), None)

@@ -1,0 +1,137 @@
+"""The web surface's gate: the login page, logout, the session check before every request, security headers.
+
+Every route needs a signed-in officer except the login page, static files (stylesheet, fonts, sprite, map
+glyphs: nothing about the port) and /healthz. Pages get
+redirected to /login, anything else gets 401. A POST from another origin is refused (with SameSite=Strict
+cookies this is the CSRF defence of Dash's callback requests); the login and logout forms carry a token too.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
+
+import flask
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from app import auth
+from app.i18n import t
+
+log = logging.getLogger(__name__)
+OPEN_PREFIXES = ("/assets/", "/glyphs/")
+LOGIN_CSRF_COOKIE = "portmap_login_csrf"
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+       "child-src blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+
+def current_user() -> auth.User | None:
+    """The signed-in officer of this request (None outside a request, e.g. when Dash checks the layout)."""
+    return getattr(flask.g, "user", None) if flask.has_request_context() else None
+
+
+def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool]) -> None:
+    limiter = auth.RateLimit()
+
+    @server.before_request
+    def check_session() -> Any:
+        path = flask.request.path
+        if flask.request.method == "POST" and not _same_origin():
+            return flask.Response("cross-origin request refused", status=403)
+        if path in ("/login", "/healthz") or path.startswith(OPEN_PREFIXES):
+            return None
+        token = flask.request.cookies.get(auth.SESSION_COOKIE)
+        try:
+            with pool_of().connection(timeout=5) as conn:
+                flask.g.user = auth.session_user(conn, token)
+        except (psycopg.Error, TimeoutError) as err:
+            log.warning("session check failed: %s", err)
+            return flask.Response("database unavailable", status=503)
+        if flask.g.user is not None:
+            return None
+        if flask.request.method == "GET" and "text/html" in flask.request.headers.get("Accept", ""):
+            return flask.redirect("/login")
+        return flask.Response("sign in first", status=401)
+
+    @server.after_request
+    def headers(resp: flask.Response) -> flask.Response:
+        resp.headers["Content-Security-Policy"] = CSP
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["X-Frame-Options"] = "DENY"
+        resp.headers["Referrer-Policy"] = "same-origin"
+        return resp
+
+    @server.get("/login")
+    def login_page() -> flask.Response:
+        return _login_page(flask.request.args.get("lang", "en"), "")
+
+    @server.post("/login")
+    def login_post() -> Any:
+        form = flask.request.form
+        lang = form.get("lang", "en")
+        if not auth.same(form.get("csrf"), flask.request.cookies.get(LOGIN_CSRF_COOKIE)):
+            return _login_page(lang, t(lang, "login.expired"), status=400)
+        username = (form.get("username") or "").strip().lower()[:64]
+        client = flask.request.remote_addr or "?"
+        if limiter.blocked(client, username):
+            return _login_page(lang, t(lang, "login.blocked"), status=429)
+        with pool_of().connection(timeout=5) as conn:
+            result = auth.login(conn, username, form.get("password") or "")
+            if result is None:
+                limiter.failed(client, username)
+                auth.audit(conn, None, "login_failed", object_kind="user", object_id=username, client_addr=client)
+                return _login_page(lang, t(lang, "login.wrong"), status=401)
+            token, user = result
+            auth.audit(conn, user, "login", client_addr=client)
+        limiter.succeeded(client, username)
+        resp = flask.redirect("/")
+        resp.set_cookie(auth.SESSION_COOKIE, token, max_age=auth.MAX_S, httponly=True, samesite="Strict",
+                        secure=flask.request.is_secure)
+        resp.delete_cookie(LOGIN_CSRF_COOKIE)
+        return resp
+
+    @server.post("/logout")
+    def logout() -> Any:
+        user = current_user()
+        if user is None or not auth.same(flask.request.form.get("csrf"), user.csrf):
+            return flask.Response("refused", status=403)
+        with pool_of().connection(timeout=5) as conn:
+            auth.logout(conn, flask.request.cookies.get(auth.SESSION_COOKIE) or "")
+            auth.audit(conn, user, "logout", client_addr=flask.request.remote_addr)
+        resp = flask.redirect("/login")
+        resp.delete_cookie(auth.SESSION_COOKIE)
+        return resp
+
+
+def _same_origin() -> bool:
+    """A POST must come from a page of this server (Origin, else Referer; browsers send one of them)."""
+    source = flask.request.headers.get("Origin") or flask.request.headers.get("Referer")
+    if not source:
+        return False
+    return urlparse(source).netloc == flask.request.host
+
+
+def _login_page(lang: str, message: str, status: int = 200) -> flask.Response:
+    lang = lang if lang in ("en", "zh") else "en"
+    csrf = secrets.token_urlsafe(24)
+    esc = html.escape
+    body = f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{esc(t(lang, 'app.title'))}</title>
+<link rel="stylesheet" href="/assets/app.css"></head><body class="login-body">
+<form class="login" method="post" action="/login">
+<h1>{esc(t(lang, 'app.title'))}</h1><p class="login-sub">{esc(t(lang, 'login.prompt'))}</p>
+<p class="login-msg" id="login-msg">{esc(message)}</p>
+<label>{esc(t(lang, 'login.username'))}<input name="username" id="username" autocomplete="username" required></label>
+<label>{esc(t(lang, 'login.password'))}<input name="password" id="password" type="password"
+ autocomplete="current-password" required></label>
+<input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="lang" value="{lang}">
+<button type="submit" id="login-submit">{esc(t(lang, 'login.submit'))}</button>
+<p class="login-lang"><a href="/login?lang=en">English</a> · <a href="/login?lang=zh">中文</a></p>
+</form></body></html>"""
+    resp = flask.Response(body, status=status, mimetype="text/html")
+    resp.set_cookie(LOGIN_CSRF_COOKIE, csrf, max_age=3600, httponly=True, samesite="Strict")
+    return resp

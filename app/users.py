@@ -1,0 +1,67 @@
+"""`python -m app.users`: add, disable, enable and reset officers' accounts.
+
+    python -m app.users add NAME --role officer --agency customs [--display "Li Wei"] [--password-stdin]
+    python -m app.users disable NAME | enable NAME | reset NAME [--password-stdin]
+    python -m app.users list
+
+Without --password-stdin a password is generated and printed once. Disabling or resetting ends the user's
+sessions at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+
+from app.auth import AGENCIES, ROLES, AuthError, add_user, reset_password, set_disabled
+from sql.db import connect, query
+
+
+def _password(from_stdin: bool) -> tuple[str, bool]:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n"), False
+    return secrets.token_urlsafe(12), True
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m app.users", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    add = sub.add_parser("add")
+    add.add_argument("name")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--agency", choices=AGENCIES, required=True)
+    add.add_argument("--display")
+    add.add_argument("--password-stdin", action="store_true")
+    for cmd in ("disable", "enable"):
+        sub.add_parser(cmd).add_argument("name")
+    reset = sub.add_parser("reset")
+    reset.add_argument("name")
+    reset.add_argument("--password-stdin", action="store_true")
+    sub.add_parser("list")
+    a = p.parse_args(argv)
+    with connect(autocommit=True) as conn:
+        try:
+            if a.cmd == "add":
+                password, show = _password(a.password_stdin)
+                add_user(conn, a.name, a.display or a.name, a.role, a.agency, password)
+                print(f"added {a.name} ({a.role}, {a.agency})" + (f"; password: {password}" if show else ""))
+            elif a.cmd in ("disable", "enable"):
+                set_disabled(conn, a.name, a.cmd == "disable")
+                print(f"{a.cmd}d {a.name}")
+            elif a.cmd == "reset":
+                password, show = _password(a.password_stdin)
+                reset_password(conn, a.name, password)
+                print(f"reset {a.name}" + (f"; password: {password}" if show else ""))
+            else:
+                for row in query(conn, "user_list", {}):
+                    print(f"{row[0]:20} {row[1]:10} {row[2]:16} {'disabled' if row[3] else ''}")
+        except AuthError as err:
+            print(f"refused: {err}", file=sys.stderr)
+            return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

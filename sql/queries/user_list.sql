@@ -1,0 +1,1 @@
+SELECT username, role, agency, disabled FROM app_user ORDER BY username
