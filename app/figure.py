@@ -9,7 +9,7 @@ from typing import Any
 import plotly.graph_objects as go
 import psycopg
 
-from app.mapstyle import offline_style
+from app.mapstyle import offline_style, style_features
 from layers import LAYERS, Style, View
 from sql import query
 
@@ -59,15 +59,20 @@ def build_figure(conn: psycopg.Connection[Any], port: PortInfo, lang: str, visib
     style = Style(lang=lang)
     traces: list[Any] = []
     owners: list[str] = []
+    drawn = []
     for name, layer in LAYERS.items():
-        for trace in layer.traces(layer.query(conn, view), style):
+        layer_traces = layer.traces(layer.query(conn, view), style)
+        if layer.in_style:
+            collection, layer_traces = style_features(layer_traces)
+            drawn.append((name, collection, name in visible))
+        for trace in layer_traces:
             trace.visible = name in visible
             trace.meta = {"layer": name}
             traces.append(trace)
             owners.append(name)
     fig = go.Figure(traces)
     fig.update_layout(
-        map={"style": offline_style(base_url),
+        map={"style": offline_style(base_url, drawn),
              "center": {"lon": at_view[0], "lat": at_view[1]} if at_view else {"lon": port.lon, "lat": port.lat},
              "zoom": at_view[2] if at_view else port.zoom},
         margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False, uirevision=port.port_id,

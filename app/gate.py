@@ -43,7 +43,7 @@ def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool]) -> None:
         path = flask.request.path
         if flask.request.method == "POST" and not _same_origin():
             return flask.Response("cross-origin request refused", status=403)
-        if path in ("/login", "/healthz") or path.startswith(OPEN_PREFIXES):
+        if path in ("/login", "/healthz", "/_favicon.ico", "/favicon.ico") or path.startswith(OPEN_PREFIXES):
             return None
         token = flask.request.cookies.get(auth.SESSION_COOKIE)
         try:

@@ -32,6 +32,7 @@ from plotly.io.json import to_json_plotly
 
 from layers import LAYERS, Layer, Style, View
 from layers.vessels import Picture, Vessels, typed
+from sql import query
 
 MAX_CLIENTS = 256
 FULL_EVERY = 300            # ticks between forced whole re-sends of the icon trace
@@ -180,8 +181,8 @@ class TtlCache:
 
 # --- the tick --------------------------------------------------------------------------------------------
 
-PICTURE_TTL_S = 0.5
-pictures = TtlCache(PICTURE_TTL_S)      # the vessels of the port, shared by every client
+PICTURE_TTL_S = 5.0                     # an unchanged picture is still re-read this often (vessels ageing out)
+pictures = TtlCache(PICTURE_TTL_S)      # the vessels of the port by version, shared by every client
 layer_traces = TtlCache(0.9)            # the small live layers' traces, shared likewise
 versioned_traces = TtlCache(600)        # those of layers that say when they change (Layer.version)
 
@@ -214,7 +215,8 @@ def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: s
     patch = Patch()
     slots = [i for i, o in enumerate(owners) if o == "vessels"]
     if slots:
-        whole: Picture = pictures.get(("vessels", port.port_id, lang, at),
+        version = tuple(query(conn, "live_vessels_version", {})[0]) if at is None else None
+        whole: Picture = pictures.get(("vessels", port.port_id, lang, at, version),
                                       lambda: vessels.live_picture(conn, base))
         pic = whole.in_bounds(view.bounds)
         *hull_slots, icon_slot, label_slot = slots
@@ -241,6 +243,16 @@ def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: s
         for index, trace in zip([i for i, o in enumerate(owners) if o == name], traces, strict=False):
             client.send_if_changed(patch, index, {**trace, "visible": name in visible, "meta": {"layer": name}})
     return patch, client, len(patch.to_plotly_json()["operations"])
+
+
+def apply_whole_traces(figure: dict[str, Any], patch: Patch) -> None:
+    """Write a first tick's whole-trace assignments into a figure about to be sent: the page then starts with
+    exactly what the client state says it holds, and its first ticks send nothing new."""
+    for op in patch.to_plotly_json()["operations"]:
+        location = op["location"]
+        if op["operation"] != "Assign" or len(location) != 2 or location[0] != "data":
+            raise ValueError(f"not a whole-trace assignment: {op['operation']} {location}")
+        figure["data"][location[1]] = op["params"]["value"]
 
 
 def _layer_traces(conn: Any, layer: Layer, view: View, style: Style) -> list[dict[str, Any]]:

@@ -11,11 +11,11 @@ from typing import Any
 import dash
 import flask
 import psycopg
-from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from psycopg_pool import ConnectionPool
 
-from app import gate, ids, live
+from app import alert_panel, auth, gate, ids, live
 from app.ages import layer_ages, say_age
 from app.cards import silent_banner, vessel_card
 from app.figure import build_figure, parse_view, port_info
@@ -24,6 +24,7 @@ from app.kpi import port_kpis, strip
 from app.search import search
 from app.settings import AppSettings
 from layers import LAYERS
+from sql import alerts as alert_actions
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -92,6 +93,25 @@ def _user_box(lang: str) -> html.Div:
     ])
 
 
+def _alert_section(lang: str) -> list[Any]:
+    user = gate.current_user()
+    may_act = user is not None and user.at_least("officer")
+    return [
+        html.H3(t(lang, "alerts.title"), id=ids.ALERTS_HEADING),
+        html.Div(id=ids.ALERT_LIST, className="alert-list"),
+        html.Div(className="alert-detail", children=[
+            dcc.Textarea(id=ids.ALERT_NOTE, placeholder=t(lang, "alerts.note"), className="alert-note",
+                         maxLength=2000, disabled=not may_act),
+            html.Div(className="alert-actions", children=[
+                html.Button(t(lang, f"alerts.{a}"), id={"type": ids.ALERT_ACT, "action": a}, n_clicks=0,
+                            disabled=not may_act) for a in alert_panel.ACTIONS]),
+            html.Div(id=ids.ALERT_MSG, className="alert-msg"),
+            html.Div(id=ids.ALERT_TRAIL, className="alert-trail"),
+        ]),
+        dcc.Store(id=ids.ALERT_SELECTED), dcc.Store(id=ids.ALERT_SIG),
+    ]
+
+
 def layout() -> html.Div:
     lang = "en"
     toggles = [
@@ -115,6 +135,7 @@ def layout() -> html.Div:
             html.Div(dcc.Input(id=ids.SEARCH, type="search", debounce=True, placeholder=t(lang, "search.placeholder")),
                      className="search"),
             html.Div(id=ids.SEARCH_HITS, className="search-hits"),
+            *_alert_section(lang),
             html.H3(t(lang, "panel.layers"), id=ids.LAYERS_HEADING), *toggles,
             html.Div(t(lang, "status.loading"), id=ids.STATUS, className="status"),
             html.Div(id=ids.CARD),
@@ -132,6 +153,7 @@ def layout() -> html.Div:
         dcc.Store(id=ids.LIVE, data={}),
         dcc.Store(id=ids.VIEW),
         dcc.Store(id=ids.LIVE_SEEN),
+        dcc.Store(id=ids.STYLE_TOGGLED),
         dcc.Interval(id=ids.TICK, interval=TICK_MS),
         dcc.Interval(id=ids.PANEL_TICK, interval=PANEL_TICK_MS),
         dcc.Location(id=ids.URL, refresh=False),
@@ -140,6 +162,7 @@ def layout() -> html.Div:
 
 def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> None:
     last_good: dict[str, datetime] = {}
+    clients = live.Clients()        # what each browser's map holds (app/live.py)
 
     @app.callback(
         Output(ids.MAP, "figure"), Output(ids.TRACE_LAYERS, "data"), Output(ids.STATUS, "children"),
@@ -165,7 +188,13 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                 if port is None:
                     return (dash.no_update, dash.no_update, t(lang, "status.no_port", port=settings.port_id),
                             *strings, dash.no_update)
-                fig, owners = build_figure(conn, port, lang, visible, flask.request.host_url, parse_view(search))
+                at_view = parse_view(search)
+                fig, owners = build_figure(conn, port, lang, visible, flask.request.host_url, at_view)
+                patch, client, _ = live.tick(conn, port, None, owners, lang, visible,
+                                             live.MapView(None, at_view[2] if at_view else port.zoom))
+                figure = fig.to_plotly_json()
+                live.apply_whole_traces(figure, patch)
+                clients.put(client)
         except (psycopg.Error, TimeoutError) as err:
             log.warning("map render failed: %s", err)
             since = last_good.setdefault("failed", datetime.now(UTC))
@@ -174,7 +203,7 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         last_good.pop("failed", None)
         title = f"{t(lang, 'app.title')} · {port.name(lang)}"
         status = t(lang, "status.ok", at=f"{port.loaded_at:%Y-%m-%d %H:%M} UTC")
-        return (fig, owners, status, title, *strings[1:], {})      # a new figure: the next tick starts afresh
+        return (figure, owners, status, title, *strings[1:], {"gen": client.gen})
 
     @app.callback(
         Output(ids.MAP, "figure", allow_duplicate=True),
@@ -195,9 +224,11 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                             Input(ids.TICK, "n_intervals"))
     app.clientside_callback(ClientsideFunction("portmap", "seen"), Output(ids.LIVE_SEEN, "data"),
                             Input(ids.LIVE, "data"))
+    app.clientside_callback(ClientsideFunction("portmap", "styleToggle"), Output(ids.STYLE_TOGGLED, "data"),
+                            Input({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
+                            State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "id"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("portmap", "stale"), Output(ids.SERVER_BANNER, "children"),
                             Input(ids.TICK, "n_intervals"), State(ids.LIVE_SEEN, "data"), State(ids.LANG, "value"))
-    clients = live.Clients()
     ages_cache = live.TtlCache(0.9)
 
     @app.callback(
@@ -287,3 +318,83 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         except (psycopg.Error, TimeoutError) as err:
             log.warning("card failed: %s", err)
             raise PreventUpdate from err
+
+    @app.callback(
+        Output(ids.ALERT_LIST, "children"), Output(ids.ALERT_TRAIL, "children"), Output(ids.ALERT_SIG, "data"),
+        Input(ids.TICK, "n_intervals"), Input(ids.ALERT_SELECTED, "data"), Input(ids.LANG, "value"),
+        State(ids.ALERT_SIG, "data"),
+    )
+    def alerts(_n: int | None, selected: int | None, lang: str, shown: str | None) -> tuple[Any, Any, Any]:
+        """The alert list and the selected alert's lifecycle, re-rendered only when they changed."""
+        lang = lang if lang in LANGUAGES else "en"
+        try:
+            with _open(pool).connection(timeout=2) as conn:
+                rows = alert_panel.alert_rows(conn, settings.port_id)
+                lines = alert_panel.trail(conn, selected, lang) if selected else []
+        except (psycopg.Error, TimeoutError) as err:
+            log.warning("alert list failed: %s", err)
+            raise PreventUpdate from err
+        now = datetime.now(UTC)
+        sig = live.digest({"rows": rows, "lines": [str(x) for x in lines], "sel": selected, "lang": lang,
+                           "minute": now.strftime("%H:%M")})
+        if sig == shown:
+            raise PreventUpdate
+        return alert_panel.alert_list(rows, lang, selected, now), lines, sig
+
+    @app.callback(
+        Output(ids.ALERT_SELECTED, "data"), Output(ids.MAP, "figure", allow_duplicate=True),
+        Input({"type": ids.ALERT_ROW, "alert": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def pick(clicks: list[int | None]) -> tuple[Any, Any]:
+        """A click on an alert selects it and flies the map there."""
+        hit = ctx.triggered_id
+        if not isinstance(hit, dict) or not any(c for c in clicks if c):
+            raise PreventUpdate
+        alert_id = int(hit["alert"])
+        with _open(pool).connection(timeout=2) as conn:
+            row = next((r for r in alert_panel.alert_rows(conn, settings.port_id) if r["alert_id"] == alert_id), None)
+        if row is None or row["lon"] is None:
+            return alert_id, dash.no_update
+        patch = Patch()
+        patch["layout"]["map"]["center"] = {"lon": row["lon"], "lat": row["lat"]}
+        patch["layout"]["map"]["zoom"] = 14
+        patch["layout"]["uirevision"] = f"{settings.port_id}:alert:{alert_id}"
+        return alert_id, patch
+
+    @app.callback(
+        Output(ids.ALERT_MSG, "children"), Output(ids.ALERT_NOTE, "value"),
+        Output(ids.ALERT_SIG, "data", allow_duplicate=True),
+        Input({"type": ids.ALERT_ACT, "action": ALL}, "n_clicks"),
+        State(ids.ALERT_SELECTED, "data"), State(ids.ALERT_NOTE, "value"), State(ids.LANG, "value"),
+        prevent_initial_call=True,
+    )
+    def act(clicks: list[int | None], selected: int | None, note: str | None, lang: str) -> tuple[Any, Any, Any]:
+        """Acknowledge, suppress or resolve the selected alert as the signed-in officer; refusals are said and
+        audited."""
+        hit = ctx.triggered_id
+        if not isinstance(hit, dict) or not any(c for c in clicks if c):
+            raise PreventUpdate
+        lang = lang if lang in LANGUAGES else "en"
+        action = str(hit["action"])
+        user = gate.current_user()
+        if selected is None:
+            return t(lang, "alerts.pick"), dash.no_update, dash.no_update
+        note = (note or "").strip()[:2000]
+        with _open(pool).connection(timeout=5) as conn:
+            if user is None or action not in alert_panel.ACTIONS or not user.at_least(alert_panel.MIN_ROLE[action]):
+                auth.audit(conn, user, "refused", object_kind="alert", object_id=str(selected),
+                           detail={"action": action, "why": "role"}, client_addr=flask.request.remote_addr)
+                return (t(lang, "alerts.role", role=user.role if user else "-", action=t(lang, f"alerts.{action}")),
+                        dash.no_update, dash.no_update)
+            try:
+                if action == "acknowledge":
+                    alert_actions.acknowledge(conn, selected, user.actor(), note or None)
+                elif action == "suppress":
+                    alert_actions.suppress(conn, selected, user.actor(), alert_panel.SUPPRESS_MINUTES,
+                                           note or t(lang, "alerts.suppress"))
+                else:
+                    alert_actions.resolve(conn, selected, user.actor(), note)
+            except alert_actions.ActionRefused as err:
+                return t(lang, "alerts.refused", reason=str(err)), dash.no_update, dash.no_update
+        return t(lang, "alerts.done", action=t(lang, f"alerts.{action}")), "", None

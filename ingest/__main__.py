@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     alerts.add_argument("--once", action="store_true", help="one cycle, print what it found, exit")
     alerts.set_defaults(func=cmd_alerts)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pydifact").setLevel(logging.WARNING)     # it names the syntax of every file it reads
     return int(args.func(args))
 

@@ -55,6 +55,8 @@ class Layer:
     sql: ClassVar[str]  # the named query in sql/queries, run with View.params()
     # where the layer's data comes from, for its data age: "feed:<kind>" (feed_status), "alerts" or "port"
     age_sources: ClassVar[tuple[str, ...]] = ("port",)
+    # reference layers whose shapes the live map draws in its MapLibre style rather than as traces
+    in_style: ClassVar[bool] = False
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, view.params())

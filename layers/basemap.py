@@ -15,6 +15,7 @@ class Basemap(Layer):
     name = "basemap"
     title = {"en": "Basemap", "zh": "底图"}
     sql = "layer_basemap"
+    in_style = True
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         return [area_trace(list(part.geometry), name=f"{self.title_in(style.lang)}: {kind}",

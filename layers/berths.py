@@ -20,6 +20,7 @@ class Berths(Layer):
     name = "berths"
     title = {"en": "Berths", "zh": "泊位"}
     sql = "layer_berths"
+    in_style = True
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         zh = style.lang == "zh"

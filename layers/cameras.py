@@ -15,6 +15,7 @@ class Cameras(Layer):
     title = {"en": "Cameras", "zh": "摄像机"}
     sql = "layer_cameras"
     age_sources = ("feed:camera",)
+    in_style = True          # the field-of-view cones; the camera points with their status stay traces
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         zh = style.lang == "zh"

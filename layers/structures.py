@@ -15,6 +15,7 @@ class Structures(Layer):
     name = "structures"
     title = {"en": "Quays and breakwaters", "zh": "码头岸线与防波堤"}
     sql = "layer_structures"
+    in_style = True
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         return [line_trace(list(part.geometry), name=f"{self.title_in(style.lang)}: {kind}",

@@ -172,19 +172,19 @@ class Picture:
                 "hovertemplate": "%{text}<extra></extra>"}
 
     def hull_traces(self, zoom: float) -> list[dict[str, Any]]:
-        """One filled outline trace per ship-type group; empty below HULL_ZOOM or with too many in view."""
-        rings: dict[str, tuple[list[float | None], list[float | None]]] = {c: ([], []) for c in CATEGORIES}
+        """The true-scale outlines as one filled trace (every trace costs the browser a redraw share; the icon
+        on top says the type); empty below HULL_ZOOM or with too many in view."""
+        lons: list[float | None] = []
+        lats: list[float | None] = []
         if zoom >= HULL_ZOOM and len(self) <= HULL_MAX:
             known = ~np.isnan(self.dims).any(axis=1) & (self.dims[:, 0] + self.dims[:, 1] > 0)
             for i in np.flatnonzero(known):
-                lons, lats = rings[self.cats[i]]
                 xs, ys = hull_outline(self.lon[i], self.lat[i], self.angle[i], *self.dims[i])
                 lons.extend([*xs, None])
                 lats.extend([*ys, None])
         return [{"type": "scattermap", "mode": "lines", "fill": "toself", "lon": lons, "lat": lats,
-                 "fillcolor": CATEGORIES[c][0] + "59", "line": {"color": CATEGORIES[c][0], "width": 1.5},
-                 "hoverinfo": "skip", "showlegend": False, "legendgroup": "vessels", "name": f"hulls {c}"}
-                for c, (lons, lats) in rings.items()]
+                 "fillcolor": "rgba(30,41,59,0.28)", "line": {"color": "#0f172a", "width": 1.2},
+                 "hoverinfo": "skip", "showlegend": False, "legendgroup": "vessels", "name": "hulls"}]
 
     def label_trace(self, zoom: float) -> dict[str, Any]:
         show = zoom >= LABEL_ZOOM and len(self) <= LABEL_MAX
@@ -240,7 +240,7 @@ class Vessels(Layer):
             return Picture.from_rows(columns, cur.fetchall(), view.lang)
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[Any]:
-        """Hulls (one trace per type group), icons, then labels: always the same number of traces."""
+        """Hulls, icons, then labels: always these three traces."""
         return self.traces_of(self.picture(gdf, style.lang), style)
 
     def traces_of(self, pic: Picture, style: Style) -> list[Any]:

@@ -20,6 +20,7 @@ class YardBlocks(Layer):
     name = "yard_blocks"
     title = {"en": "Yard blocks", "zh": "堆场箱区"}
     sql = "layer_yard_blocks"
+    in_style = True
     age_sources = ("feed:yard",)
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:

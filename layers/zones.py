@@ -33,6 +33,7 @@ class Zones(Layer):
     name = "zones"
     title = {"en": "Zones", "zh": "功能区"}
     sql = "layer_zones"
+    in_style = True
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         out = []

@@ -161,6 +161,20 @@ def sign_in(pg: Any, base: str, username: str, password: str = PASSWORD) -> None
     pg.wait_for_url(f"{base}/")
 
 
+def wait_idle(pg: Any, timeout_s: float = 30.0) -> None:
+    """Wait until the page is drawn and idle: three animation frames in a row come within 100 ms (software
+    WebGL keeps the page busy for a few seconds after the first map draw)."""
+    deadline = time.monotonic() + timeout_s
+    quick = 0
+    while quick < 3:
+        started = time.monotonic()
+        pg.evaluate("() => new Promise(r => requestAnimationFrame(() => r(1)))")
+        quick = quick + 1 if time.monotonic() - started < 0.1 else 0
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page stayed busy")
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

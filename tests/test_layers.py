@@ -203,3 +203,27 @@ def test_berth_occupancy_marks_the_berth_a_stopped_ship_lies_at_and_not_one_pass
     assert list(gdf["berth_id"]) == ["B09"] and list(gdf["vessel"]) == ["AT B09"]
     hover = LAYERS["berth_occupancy"].traces(gdf, Style(lang="zh"))[1].hovertext[0]
     assert "占用" in hover and "AT B09" in hover
+
+
+def test_reference_layers_become_style_features_with_their_colours_and_keep_their_labels(
+        conn: psycopg.Connection[Any]) -> None:
+    from app.mapstyle import offline_style, style_features
+    view = View(port_id="weifang", bbox=(118.70, 36.95, 119.75, 37.65))
+    zones = LAYERS["zones"]
+    gdf = zones.query(conn, view)
+    collection, kept = style_features(zones.traces(gdf, Style()))
+    polygons = [f for f in collection["features"] if f["geometry"]["type"] == "Polygon"]
+    assert len(polygons) == sum(len(_rings_of(g)) for g in gdf.geometry)
+    assert all(p["geometry"]["coordinates"][0][0] == p["geometry"]["coordinates"][0][-1] for p in polygons)
+    assert {f["properties"]["line"] for f in polygons} >= {"#dc2626", "#7e22ce"}       # restricted, anchorage
+    assert len(kept) == 1 and kept[0].mode == "markers+text" and kept[0].hovertext    # names keep their hover
+    style = offline_style("http://127.0.0.1:8050/", [("zones", collection, False)])
+    assert style["sources"]["zones"]["data"] is collection
+    assert [(x["id"], x["layout"]["visibility"]) for x in style["layers"][1:]] == [
+        ("zones-fill", "none"), ("zones-line", "none")]
+    assert style["sprite"] == "http://127.0.0.1:8050/assets/sprite/portmap"
+
+
+def _rings_of(geom: Any) -> list[Any]:
+    polys = [geom] if geom.geom_type == "Polygon" else list(geom.geoms)
+    return [r for p in polys for r in (p.exterior, *p.interiors)]

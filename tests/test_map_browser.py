@@ -50,9 +50,15 @@ def page(browser: Any, app_url: str, officers: dict[str, Any]) -> Iterator[tuple
 
 
 def _layer_visibility(pg: Any) -> dict[str, list[bool]]:
+    """Per layer, whether each of its parts is shown: its Plotly traces and its MapLibre style layers."""
     return dict(pg.evaluate(f"""() => {{
         const out = {{}};
         for (const t of {GRAPH}.data) {{ (out[t.meta.layer] ||= []).push(t.visible !== false); }}
+        const map = {GRAPH}._fullLayout.map._subplot.map;
+        for (const l of map.getStyle().layers) {{
+            const name = l.metadata && l.metadata['portmap:layer'];
+            if (name) (out[name] ||= []).push(map.getLayoutProperty(l.id, 'visibility') !== 'none');
+        }}
         return out; }}"""))
 
 
@@ -84,6 +90,13 @@ def test_a_layer_toggle_hides_and_shows_its_traces(page: tuple[Any, PageLog]) ->
     pg.get_by_label("Cameras").check()
     pg.wait_for_function(f"() => {GRAPH}.data.filter(t => t.meta.layer === 'cameras')"
                          ".every(t => t.visible === true)")
+    pg.get_by_label("Basemap").uncheck()            # drawn in the map's style, not as traces
+    pg.wait_for_function(f"() => {GRAPH}._fullLayout.map._subplot.map.getLayoutProperty('basemap-fill', "
+                         "'visibility') === 'none'")
+    assert not any(_layer_visibility(pg)["basemap"]) and all(_layer_visibility(pg)["zones"])
+    pg.get_by_label("Basemap").check()
+    pg.wait_for_function(f"() => {GRAPH}._fullLayout.map._subplot.map.getLayoutProperty('basemap-fill', "
+                         "'visibility') === 'visible'")
     assert log.errors == []
 
 

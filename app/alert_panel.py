@@ -1,0 +1,60 @@
+"""The officers' alert list: open, acknowledged and suppressed alerts, worst first; a click selects one (and
+flies the map to it) to acknowledge, suppress or resolve it with a note, and shows its lifecycle."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from dash import html
+
+from app.i18n import t
+from sql import query
+
+LIMIT = 200
+SUPPRESS_MINUTES = 30
+ACTIONS = ("acknowledge", "suppress", "resolve")
+MIN_ROLE = {"acknowledge": "officer", "suppress": "officer", "resolve": "officer"}
+
+
+def alert_rows(conn: psycopg.Connection[Any], port_id: str) -> list[dict[str, Any]]:
+    rows = query(conn, "alert_list", {"port_id": port_id, "limit": LIMIT})
+    keys = ("alert_id", "rule", "severity", "state", "title_en", "title_zh", "raised_at", "evidence_at",
+            "suppressed_until", "actor", "action", "acted_at", "lon", "lat")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def _ago(at: datetime | None, lang: str, now: datetime) -> str:
+    if at is None:
+        return ""
+    minutes = int((now - at).total_seconds() // 60)
+    return t(lang, "alerts.ago_min", n=minutes) if minutes < 120 else t(lang, "alerts.ago_h", n=minutes // 60)
+
+
+def alert_list(rows: list[dict[str, Any]], lang: str, selected: int | None, now: datetime | None = None) -> Any:
+    now = now or datetime.now(UTC)
+    if not rows:
+        return html.Div(t(lang, "alerts.none"), className="alerts-none")
+    items = []
+    for r in rows:
+        who = (t(lang, f"alerts.by_{r['state']}", actor=r["actor"]) if r["actor"] and r["state"] != "open" else
+               t(lang, f"alerts.state_{r['state']}"))
+        items.append(html.Button(
+            [html.Span(className=f"sev sev-{r['severity']}"),
+             html.Span(r["title_zh"] if lang == "zh" else r["title_en"], className="alert-title"),
+             html.Span(f"{_ago(r['raised_at'], lang, now)} · {who}", className="alert-meta")],
+            id={"type": "alert-row", "alert": r["alert_id"]}, n_clicks=0,
+            className=f"alert-row state-{r['state']}" + (" selected" if r["alert_id"] == selected else ""),
+            **{"data-state": r["state"], "data-alert": str(r["alert_id"])}))
+    return items
+
+
+def trail(conn: psycopg.Connection[Any], alert_id: int, lang: str) -> list[html.Div]:
+    """The alert's lifecycle, one line per action."""
+    out = []
+    for acted_at, actor, role, agency, action, note in query(conn, "alert_trail", {"alert_id": alert_id}):
+        who = actor if actor == "engine" else f"{actor} ({role}, {agency})"
+        out.append(html.Div(f"{acted_at:%H:%M:%S} · {t(lang, 'alerts.act_' + action)} · {who}"
+                            + (f" — {note}" if note else ""), className="trail-line"))
+    return out
