@@ -38,6 +38,7 @@ demo: db
 	@bash scripts/daemon.sh restart alerts $(PY) -m ingest alerts --port-id weifang
 	@bash scripts/daemon.sh restart app $(PY) -m app
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(APP_PORT)/healthz
+	@$(PY) -m app.users demo
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(AIS_METRICS_PORT)/metrics
 	@bash scripts/daemon.sh restart feed $(PY) -m demo --speed $(DEMO_SPEED) --seed $(DEMO_SEED) \
 		--ais 127.0.0.1:$(AIS_UDP_PORT) --mqtt 127.0.0.1:$(MQTT_PORT) --inbox $(INBOX)

@@ -149,6 +149,7 @@ def layout() -> html.Div:
                       style={"height": "100%"}),
         ]),
         dcc.Store(id=ids.TRACE_LAYERS),
+        dcc.Store(id=ids.STYLE_LAYERS),
         dcc.Store(id=ids.SELECTED),
         dcc.Store(id=ids.LIVE, data={}),
         dcc.Store(id=ids.VIEW),
@@ -168,7 +169,7 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         Output(ids.MAP, "figure"), Output(ids.TRACE_LAYERS, "data"), Output(ids.STATUS, "children"),
         Output(ids.TITLE, "children"), Output(ids.SUBTITLE, "children"), Output(ids.LAYERS_HEADING, "children"),
         Output({"type": ids.LAYER_TOGGLE, "layer": ALL}, "options"), Output(ids.SEARCH, "placeholder"),
-        Output(ids.LIVE, "data", allow_duplicate=True),
+        Output(ids.LIVE, "data", allow_duplicate=True), Output(ids.STYLE_LAYERS, "data"),
         Input(ids.LANG, "value"),
         State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
         State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "id"),
@@ -187,7 +188,7 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                 port = port_info(conn, settings.port_id)
                 if port is None:
                     return (dash.no_update, dash.no_update, t(lang, "status.no_port", port=settings.port_id),
-                            *strings, dash.no_update)
+                            *strings, dash.no_update, dash.no_update)
                 at_view = parse_view(search)
                 fig, owners = build_figure(conn, port, lang, visible, flask.request.host_url, at_view)
                 patch, client, _ = live.tick(conn, port, None, owners, lang, visible,
@@ -199,25 +200,31 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
             log.warning("map render failed: %s", err)
             since = last_good.setdefault("failed", datetime.now(UTC))
             return (dash.no_update, dash.no_update, t(lang, "status.stale", since=f"{since:%H:%M:%S} UTC"),
-                    *strings, dash.no_update)
+                    *strings, dash.no_update, dash.no_update)
         last_good.pop("failed", None)
         title = f"{t(lang, 'app.title')} · {port.name(lang)}"
         status = t(lang, "status.ok", at=f"{port.loaded_at:%Y-%m-%d %H:%M} UTC")
-        return (figure, owners, status, title, *strings[1:], {"gen": client.gen})
+        style_owners = [(layer.get("metadata") or {}).get("portmap:layer")
+                        for layer in figure["layout"]["map"]["style"]["layers"]]
+        return (figure, owners, status, title, *strings[1:], {"gen": client.gen}, style_owners)
 
     @app.callback(
         Output(ids.MAP, "figure", allow_duplicate=True),
         Input({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
-        State(ids.TRACE_LAYERS, "data"),
+        State(ids.TRACE_LAYERS, "data"), State(ids.STYLE_LAYERS, "data"),
         prevent_initial_call=True,
     )
-    def toggle(values: list[list[str]], owners: list[str] | None) -> Patch:
+    def toggle(values: list[list[str]], owners: list[str] | None, style_owners: list[str | None] | None) -> Patch:
         if not owners:
             raise PreventUpdate
         visible = {name for v in values for name in (v or [])}
         patch = Patch()
         for index, owner in enumerate(owners):
             patch["data"][index]["visible"] = owner in visible
+        for index, name in enumerate(style_owners or []):      # the reference layers drawn in the style
+            if name:
+                patch["layout"]["map"]["style"]["layers"][index]["layout"]["visibility"] = \
+                    "visible" if name in visible else "none"
         return patch
 
     app.clientside_callback(ClientsideFunction("portmap", "view"), Output(ids.VIEW, "data"),

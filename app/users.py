@@ -3,6 +3,7 @@
     python -m app.users add NAME --role officer --agency customs [--display "Li Wei"] [--password-stdin]
     python -m app.users disable NAME | enable NAME | reset NAME [--password-stdin]
     python -m app.users list
+    python -m app.users demo      # the demo's officers (one per agency and role), password DEMO_PASSWORD
 
 Without --password-stdin a password is generated and printed once. Disabling or resetting ends the user's
 sessions at once.
@@ -16,6 +17,14 @@ import sys
 
 from app.auth import AGENCIES, ROLES, AuthError, add_user, reset_password, set_disabled
 from sql.db import connect, query
+
+DEMO_PASSWORD = "portmap-demo"     # printed by `make demo`; a real deployment adds its own users
+DEMO_USERS = {"duty": ("officer", "port", "Duty officer (demo)"),
+              "customs": ("officer", "customs", "Customs officer (demo)"),
+              "border": ("officer", "border", "Border officer (demo)"),
+              "msa": ("officer", "maritime_safety", "Maritime safety officer (demo)"),
+              "supervisor": ("supervisor", "port", "Shift supervisor (demo)"),
+              "wall": ("viewer", "control_centre", "Control centre (demo)")}
 
 
 def _password(from_stdin: bool) -> tuple[str, bool]:
@@ -40,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     reset.add_argument("name")
     reset.add_argument("--password-stdin", action="store_true")
     sub.add_parser("list")
+    sub.add_parser("demo")
     a = p.parse_args(argv)
     with connect(autocommit=True) as conn:
         try:
@@ -54,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
                 password, show = _password(a.password_stdin)
                 reset_password(conn, a.name, password)
                 print(f"reset {a.name}" + (f"; password: {password}" if show else ""))
+            elif a.cmd == "demo":
+                names = {r[0] for r in query(conn, "user_list", {})}
+                for name, (role, agency, display) in DEMO_USERS.items():
+                    if name not in names:
+                        add_user(conn, name, display, role, agency, DEMO_PASSWORD)
+                print("demo logins (password " + DEMO_PASSWORD + "): "
+                      + ", ".join(f"{n} ({r}, {a})" for n, (r, a, _) in DEMO_USERS.items()))
             else:
                 for row in query(conn, "user_list", {}):
                     print(f"{row[0]:20} {row[1]:10} {row[2]:16} {'disabled' if row[3] else ''}")

@@ -1,6 +1,8 @@
 """Screenshot a page of the running app in Debian's headless Chromium once the map has loaded.
 
     .venv/bin/python scripts/screenshot.py http://127.0.0.1:8050/ docs/map.png [--lang zh] [--size 1600x1000]
+
+It signs in as the demo's duty officer (`python -m app.users demo`), or as --user with --password.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ def main() -> None:
     p.add_argument("--size", default="1600x1000")
     p.add_argument("--zoom", type=float, help="set the map zoom before the shot")
     p.add_argument("--center", help="lon,lat to centre on")
+    p.add_argument("--user", default="duty")
+    p.add_argument("--password", default="portmap-demo")
     a = p.parse_args()
     width, height = (int(v) for v in a.size.split("x"))
     with sync_playwright() as pw:
@@ -31,6 +35,12 @@ def main() -> None:
         if a.zoom or a.center:        # the app takes its view from the address (a relayout is undone by live ticks)
             lon, lat = (float(v) for v in (a.center or "119.215,37.29").split(","))
             url += ("&" if "?" in url else "?") + f"view={lon},{lat},{a.zoom or 10.6}"
+        base = url.split("?")[0].rstrip("/")
+        page.goto(f"{base}/login")
+        page.fill("#username", a.user)
+        page.fill("#password", a.password)
+        page.click("#login-submit")
+        page.wait_for_url(f"{base}/")
         page.goto(url)
         page.wait_for_selector("body[data-map-loaded=true]", timeout=60_000)
         if a.lang != "en":
@@ -38,7 +48,7 @@ def main() -> None:
             page.wait_for_function("document.querySelector('#title').textContent.includes('港')")
         page.wait_for_timeout(500)
         page.wait_for_selector("body[data-map-loaded=true]", timeout=60_000)
-        page.wait_for_timeout(1500)
+        page.wait_for_timeout(3000)
         page.screenshot(path=a.out)
         browser.close()
 

@@ -85,6 +85,8 @@ def test_a_layer_toggle_hides_and_shows_its_traces(page: tuple[Any, PageLog]) ->
     pg.get_by_label("Cameras").uncheck()
     pg.wait_for_function(f"() => {GRAPH}.data.filter(t => t.meta.layer === 'cameras')"
                          ".every(t => t.visible === false)")
+    pg.wait_for_function(f"() => {GRAPH}._fullLayout.map._subplot.map.getLayoutProperty('cameras-fill', "
+                         "'visibility') === 'none'")          # the cones, drawn in the map's style
     visible = _layer_visibility(pg)
     assert not any(visible["cameras"]) and all(visible["berths"])
     pg.get_by_label("Cameras").check()
