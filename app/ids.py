@@ -37,3 +37,4 @@ ALERT_SELECTED = "alert-selected"  # store: the selected alert's id
 ALERT_SIG = "alert-sig"            # store: what the list shows, to skip re-rendering an unchanged list
 STYLE_TOGGLED = "style-toggled"    # store: when the style layers last followed their toggles
 STYLE_LAYERS = "style-layers"      # store: the layer name of each MapLibre style layer (None: not a layer's)
+ALERT_TICK = "alert-tick"          # dcc.Interval of the alert list (0.5 s)

@@ -32,6 +32,7 @@ GLYPHS = ASSETS / "glyphs"
 RANGE_RE = re.compile(r"^(\d+)-(\d+)$")
 TICK_MS = 1000            # the map
 PANEL_TICK_MS = 5000      # the KPI strip and the silent-feed banner
+ALERT_TICK_MS = 500       # the alert list (a cheap query; an alert must reach the officer within 3 s)
 
 
 def create_app(settings: AppSettings) -> dash.Dash:
@@ -157,6 +158,7 @@ def layout() -> html.Div:
         dcc.Store(id=ids.STYLE_TOGGLED),
         dcc.Interval(id=ids.TICK, interval=TICK_MS),
         dcc.Interval(id=ids.PANEL_TICK, interval=PANEL_TICK_MS),
+        dcc.Interval(id=ids.ALERT_TICK, interval=ALERT_TICK_MS),
         dcc.Location(id=ids.URL, refresh=False),
     ])
 
@@ -328,7 +330,7 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
 
     @app.callback(
         Output(ids.ALERT_LIST, "children"), Output(ids.ALERT_TRAIL, "children"), Output(ids.ALERT_SIG, "data"),
-        Input(ids.TICK, "n_intervals"), Input(ids.ALERT_SELECTED, "data"), Input(ids.LANG, "value"),
+        Input(ids.ALERT_TICK, "n_intervals"), Input(ids.ALERT_SELECTED, "data"), Input(ids.LANG, "value"),
         State(ids.ALERT_SIG, "data"),
     )
     def alerts(_n: int | None, selected: int | None, lang: str, shown: str | None) -> tuple[Any, Any, Any]:

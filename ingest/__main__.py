@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
 
     alerts = sub.add_parser("alerts", help="the alert engine: evaluate every rule every few seconds")
     alerts.add_argument("--port-id", default="weifang")
-    alerts.add_argument("--interval", type=float, default=2.0, help="seconds between evaluation cycles")
+    alerts.add_argument("--interval", type=float, default=1.0, help="seconds between evaluation cycles")
     alerts.add_argument("--once", action="store_true", help="one cycle, print what it found, exit")
     alerts.set_defaults(func=cmd_alerts)
     args = parser.parse_args(argv)

@@ -214,7 +214,7 @@ class AlertEngine:
         query(self.conn, "alert_notify", {"payload": json.dumps({"alert_id": alert_id, "action": action})})
 
     # --- the worker -------------------------------------------------------------------------
-    def run(self, interval_s: float = 2.0, stop: Any = None) -> None:
+    def run(self, interval_s: float = 1.0, stop: Any = None) -> None:
         while stop is None or not stop():
             started = time.monotonic()
             try:
