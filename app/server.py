@@ -236,8 +236,6 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
     app.clientside_callback(ClientsideFunction("portmap", "styleToggle"), Output(ids.STYLE_TOGGLED, "data"),
                             Input({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
                             State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "id"), prevent_initial_call=True)
-    app.clientside_callback(ClientsideFunction("portmap", "stale"), Output(ids.SERVER_BANNER, "children"),
-                            Input(ids.TICK, "n_intervals"), State(ids.LIVE_SEEN, "data"), State(ids.LANG, "value"))
     ages_cache = live.TtlCache(0.9)
 
     @app.callback(

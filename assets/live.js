@@ -9,7 +9,12 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var b = sub.map.getBounds();
       return {n: n, b: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], z: sub.map.getZoom()};
     },
-    seen: function (live) { return Date.now(); },
+    // only a real answer counts: the page's own first draw can take seconds on a slow machine
+    seen: function (live) {
+      if (!(live && live.at)) { return window.dash_clientside.no_update; }
+      window._portmapSeen = Date.now();
+      return window._portmapSeen;
+    },
     // The reference layers drawn in the map's style (app/mapstyle.py) follow their toggles here.
     styleToggle: function (values, toggleIds) {
       var gd = document.querySelector("#map .js-plotly-plot");
@@ -27,12 +32,30 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         }
       });
       return Date.now();
-    },
-    stale: function (n, seen, lang) {
-      if (!seen || Date.now() - seen < 5000) { return ""; }
-      var since = new Date(seen).toISOString().substring(11, 19) + " UTC";
-      return lang === "zh" ? "自 " + since + " 起地图服务器无响应：画面已冻结"
-                           : "No answer from the map server since " + since + ": the picture is frozen";
     }
   }
 });
+
+// The server-silence banner runs outside Dash's callbacks: Dash holds back every callback downstream of a
+// request that does not come back, which is exactly when this must speak. A page that was itself blocked
+// (a long first draw on software WebGL) has not heard from the server for a while either; that is not the
+// server's silence, so a late check starts counting afresh.
+(function () {
+  var last = Date.now(), blockedAt = 0;
+  setInterval(function () {
+    var now = Date.now();
+    if (now - last > 2000) { blockedAt = now; }
+    last = now;
+    var el = document.getElementById("server-banner");
+    var seen = window._portmapSeen;
+    if (!el || !seen) { return; }
+    var text = "";
+    if (now - Math.max(seen, blockedAt) >= 4000) {
+      var zh = !!document.querySelector("#lang input[value=zh]:checked");
+      var at = new Date(seen).toISOString().substring(11, 19) + " UTC";
+      text = zh ? "自 " + at + " 起地图服务器无响应：画面已冻结"
+                : "No answer from the map server since " + at + ": the picture is frozen";
+    }
+    if (el.textContent !== text) { el.textContent = text; }
+  }, 500);
+})();

@@ -19,7 +19,7 @@ class Cameras(Layer):
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         zh = style.lang == "zh"
-        cones = area_trace(list(gdf.geometry), name="FOV" if not zh else "视场", fill="rgba(250,204,21,0.22)",
+        cones = area_trace(list(gdf.geometry), name="FOV" if not zh else "视场", fill="rgba(250,204,21,0.09)",
                            line="#ca8a04", width=0.8, legendgroup=self.name)
         hover = [
             "<br>".join([f"<b>{r['camera_id']} {name_in(r, style.lang)}</b>",

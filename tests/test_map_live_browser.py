@@ -34,14 +34,15 @@ MMSI_CRAFT = 412888002
 
 @pytest.fixture(scope="module")
 def workers(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """The AIS worker on a UDP port and the alert engine (cycle 0.5 s) against the session database."""
+    """The AIS worker on a UDP port and the alert engine (a cycle every 0.25 s; 1 s by default) against the
+    session database."""
     udp, metrics = _free_port(), _free_port()
     env = {**os.environ, "DATABASE_URL": db_url}
     logs = tmp_path_factory.mktemp("workers")
     procs = []
     for name, args in (("ais", ["ais", "--udp", f"127.0.0.1:{udp}", "--station", "live-test",
                                 "--metrics", f"127.0.0.1:{metrics}", "--spool", str(logs / "spool")]),
-                       ("alerts", ["alerts", "--port-id", "weifang", "--interval", "0.5"])):
+                       ("alerts", ["alerts", "--port-id", "weifang", "--interval", "0.25"])):
         with (logs / f"{name}.log").open("w") as out:
             procs.append(subprocess.Popen([sys.executable, "-m", "ingest", *args], cwd=ROOT, env=env,
                                           stdout=out, stderr=out))
@@ -228,3 +229,33 @@ def test_a_viewer_cannot_act_on_alerts(browser: Any, app_url: str, officers: Any
         assert "Sun Li · viewer" in (pg.text_content("#user-name") or "")
     finally:
         pg.context.close()
+
+
+def test_a_silent_server_is_announced_and_the_banner_clears_when_it_answers_again(
+        browser: Any, db_url: str, officers: Any, tmp_path: Any) -> None:
+    """An app of the test's own: stopped (SIGSTOP, the server hangs) the page says so within 5 s; resumed, the
+    banner goes away by itself."""
+    import signal
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": db_url, "PORTMAP_APP_PORT": str(port)}
+    with (tmp_path / "app.log").open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=out, stderr=out)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/healthz")
+        pg = browser_page(browser, base, "watch")
+        assert pg.text_content("#server-banner") == ""
+        proc.send_signal(signal.SIGSTOP)
+        stopped = time.monotonic()
+        pg.wait_for_function("() => document.querySelector('#server-banner').textContent.includes('No answer')",
+                             polling=200, timeout=10_000)
+        print(f"the page said the server was silent {time.monotonic() - stopped:.1f} s after it stopped")
+        assert time.monotonic() - stopped <= 6.0
+        proc.send_signal(signal.SIGCONT)
+        pg.wait_for_function("() => document.querySelector('#server-banner').textContent === ''",
+                             polling=200, timeout=15_000)
+        pg.context.close()
+    finally:
+        proc.send_signal(signal.SIGCONT)
+        proc.terminate()
+        proc.wait(timeout=10)
