@@ -2,12 +2,7 @@
 // say so when the server stops answering.
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   portmap: {
-    // Ask for the next tick only once the last one was answered (or 10 s passed): Dash drops the answer
-    // to a request whose inputs changed meanwhile, so on a slow page a fixed beat would drop every answer.
     view: function (n) {
-      var now = Date.now(), sent = window._portmapSent || 0, seen = window._portmapSeen || 0;
-      if (sent && seen < sent && now - sent < 10000) { return window.dash_clientside.no_update; }
-      window._portmapSent = now;
       var gd = document.querySelector("#map .js-plotly-plot");
       var sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
       if (!sub || !sub.map) { return {n: n}; }
