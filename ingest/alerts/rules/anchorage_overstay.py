@@ -11,10 +11,16 @@ from ingest.alerts.model import Factor, Finding, Snapshot, severity_factor
 from ingest.alerts.rules.base import Rule
 from sql import query
 
+RECHECK_S = 30.0     # a stay not yet over its limit is looked up again this often: history can arrive late
+
 
 def stays(snap: Snapshot) -> dict[tuple[int, str], datetime]:
-    """(mmsi, anchorage) -> since when, for every vessel now in an anchorage; kept between cycles."""
+    """(mmsi, anchorage) -> since when, for every vessel now in an anchorage; kept between cycles. A stay that
+    is still within its limit is looked up again every RECHECK_S: a receiver's backfill (or a replayed log)
+    can bring the earlier reports after the vessel was first seen."""
     memory: dict[tuple[int, str], datetime] = snap.memory.setdefault("stays", {})
+    checked: dict[tuple[int, str], datetime] = snap.memory.setdefault("stays_checked", {})
+    default_h = float(snap.conf("anchorage_overstay").get("default_max_stay_h", 72))
     v = snap.vessels
     present: set[tuple[int, str]] = set()
     rows: dict[int, Any] = {}
@@ -25,13 +31,18 @@ def stays(snap: Snapshot) -> dict[tuple[int, str], datetime]:
     snap.cache["anchorage_rows"] = rows
     for key in [k for k in memory if k not in present]:
         del memory[key]
-    unknown = [k for k in present if k not in memory]
+        checked.pop(key, None)
+    unknown = [k for k in present if k not in memory
+               or ((snap.now - checked.get(k, snap.now)).total_seconds() >= RECHECK_S
+                   and (snap.now - memory[k]).total_seconds() / 3600
+                   <= float(snap.zones[k[1]].props.get("max_stay_h") or default_h))]
     if unknown:
         found = query(snap.conn, "alert_stay_since", {"port_id": snap.port_id, "mmsi": [k[0] for k in unknown],
                                                       "zone_id": [k[1] for k in unknown]})
         for mmsi, zone_id, since in found:
             if since is not None:
                 memory[(int(mmsi), zone_id)] = since
+                checked[(int(mmsi), zone_id)] = snap.now
     return memory
 
 
