@@ -15,20 +15,19 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window._portmapSeen = Date.now();
       return window._portmapSeen;
     },
-    // The reference layers drawn in the map's style (app/mapstyle.py) follow their toggles here.
+    // The reference layers drawn in the map's style (app/mapstyle.py) follow their toggles here at once;
+    // the server's toggle callback patches the same visibility into the figure, so a redraw keeps it.
     styleToggle: function (values, toggleIds) {
       var gd = document.querySelector("#map .js-plotly-plot");
       var sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
       if (!sub || !sub.map || !sub.map.getStyle()) { return window.dash_clientside.no_update; }
       var on = {};
       toggleIds.forEach(function (id, i) { on[id.layer] = (values[i] || []).length > 0; });
-      var styleLayers = gd.layout.map && gd.layout.map.style && gd.layout.map.style.layers || [];
       sub.map.getStyle().layers.forEach(function (l) {
         var name = l.metadata && l.metadata["portmap:layer"];
         if (name && name in on) {
           var v = on[name] ? "visible" : "none";
           sub.map.setLayoutProperty(l.id, "visibility", v);
-          styleLayers.forEach(function (s) { if (s.id === l.id) { (s.layout = s.layout || {}).visibility = v; } });
         }
       });
       return Date.now();

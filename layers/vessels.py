@@ -37,30 +37,11 @@ ICON_SIZE = 9                # plotly's marker.size for an icon is its icon-size
 M_PER_DEG_LAT = 110_574.0    # a ship is at most 400 m long: a local flat approximation is exact enough here
 
 
-def category(ship_type: Any) -> str:
-    if ship_type is None or pd.isna(ship_type):
-        return "other"
-    t = int(ship_type)
-    if 70 <= t <= 79:
-        return "cargo"
-    if 80 <= t <= 89:
-        return "tanker"
-    if 60 <= t <= 69:
-        return "passenger"
-    if t in SERVICE_TYPES:
-        return "service"
-    if t == 30:
-        return "fishing"
-    if t in (36, 37):
-        return "pleasure"
-    return "other"
-
-
 SERVICE_TYPES = (31, 32, 33, 50, 51, 52, 53, 54, 55, 58, 59)
 
 
 def categories(ship_type: np.ndarray) -> np.ndarray:
-    """`category` for a whole array of AIS ship types (NaN for unknown)."""
+    """The ship-type group (a CATEGORIES key) of each AIS ship type (ITU-R M.1371 table 53; NaN: unknown)."""
     t = ship_type
     groups = [(t >= 70) & (t <= 79), (t >= 80) & (t <= 89), (t >= 60) & (t <= 69), np.isin(t, SERVICE_TYPES),
               t == 30, np.isin(t, (36, 37))]
@@ -229,9 +210,6 @@ class Vessels(Layer):
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, {**view.params(), "max_age_s": self.max_age_s})
 
-    def picture(self, gdf: gpd.GeoDataFrame, lang: str) -> Picture:
-        return Picture.from_frame(gdf, lang)
-
     def live_picture(self, conn: psycopg.Connection[Any], view: View) -> Picture:
         """The same vessels as `query`, read lean for the live tick."""
         with conn.cursor() as cur:
@@ -241,9 +219,7 @@ class Vessels(Layer):
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[Any]:
         """Hulls, icons, then labels: always these three traces."""
-        return self.traces_of(self.picture(gdf, style.lang), style)
-
-    def traces_of(self, pic: Picture, style: Style) -> list[Any]:
+        pic = Picture.from_frame(gdf, style.lang)
         hulls = [go.Scattermap(h) for h in pic.hull_traces(style.zoom)]
         icons = go.Scattermap(pic.icon_trace(self.title_in(style.lang)))
         return [*hulls, icons, go.Scattermap(pic.label_trace(style.zoom))]
