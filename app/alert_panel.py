@@ -18,8 +18,9 @@ ACTIONS = ("acknowledge", "suppress", "resolve")
 MIN_ROLE = {"acknowledge": "officer", "suppress": "officer", "resolve": "officer"}
 
 
-def alert_rows(conn: psycopg.Connection[Any], port_id: str) -> list[dict[str, Any]]:
-    rows = query(conn, "alert_list", {"port_id": port_id, "limit": LIMIT})
+def alert_rows(conn: psycopg.Connection[Any], port_id: str, at: datetime | None = None) -> list[dict[str, Any]]:
+    """The alerts not resolved now, or as they stood at a replayed instant `at`."""
+    rows = query(conn, "alert_list", {"port_id": port_id, "limit": LIMIT, "at": at})
     keys = ("alert_id", "rule", "severity", "state", "title_en", "title_zh", "raised_at", "evidence_at",
             "suppressed_until", "actor", "action", "acted_at", "lon", "lat")
     return [dict(zip(keys, r, strict=True)) for r in rows]

@@ -15,7 +15,7 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, dcc,
 from dash.exceptions import PreventUpdate
 from psycopg_pool import ConnectionPool
 
-from app import alert_panel, auth, gate, ids, live
+from app import alert_panel, auth, gate, ids, live, replay
 from app.ages import layer_ages, say_age
 from app.cards import silent_banner, vessel_card
 from app.figure import build_figure, parse_view, port_info
@@ -113,6 +113,22 @@ def _alert_section(lang: str) -> list[Any]:
     ]
 
 
+def _timebar(lang: str) -> html.Div:
+    """The replay control under the map: the instant shown, a time to go to, steps back, play and speed."""
+    return html.Div(className="timebar", id=ids.TIMEBAR, children=[
+        html.Span(t(lang, "replay.live"), id=ids.REPLAY_CLOCK, className="replay-clock"),
+        dcc.Input(id=ids.REPLAY_AT, type="text", debounce=True, placeholder=t(lang, "replay.at"),
+                  className="replay-at", n_submit=0),
+        *[html.Button(t(lang, "replay.back", by=by.lstrip("-")), id={"type": ids.REPLAY_BACK, "by": by}, n_clicks=0,
+                      className="replay-back") for by in ("-10m", "-1h")],
+        html.Button("▶ ❚❚", id=ids.REPLAY_PLAY, n_clicks=0, title=t(lang, "replay.play"), className="replay-play"),
+        dcc.RadioItems(id=ids.REPLAY_SPEED, options=[{"label": f"{v}×", "value": v} for v in replay.SPEEDS],
+                       value=replay.SPEEDS[0], inline=True, className="replay-speed"),
+        html.Button(t(lang, "replay.to_live"), id=ids.REPLAY_LIVE, n_clicks=0, className="replay-live"),
+        html.Span(id=ids.REPLAY_MSG, className="replay-msg"),
+    ])
+
+
 def layout() -> html.Div:
     lang = "en"
     toggles = [
@@ -148,12 +164,14 @@ def layout() -> html.Div:
             dcc.Graph(id=ids.MAP, className="map", config={"scrollZoom": True, "displaylogo": False,
                                                             "modeBarButtonsToRemove": ["toImage"]},
                       style={"height": "100%"}),
+            _timebar(lang),
         ]),
         dcc.Store(id=ids.TRACE_LAYERS),
         dcc.Store(id=ids.STYLE_LAYERS),
         dcc.Store(id=ids.SELECTED),
         dcc.Store(id=ids.LIVE, data={}),
         dcc.Store(id=ids.VIEW),
+        dcc.Store(id=ids.REPLAY, data={}),
         dcc.Store(id=ids.LIVE_SEEN),
         dcc.Store(id=ids.STYLE_TOGGLED),
         dcc.Interval(id=ids.TICK, interval=TICK_MS),
@@ -240,15 +258,20 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
 
     @app.callback(
         Output(ids.KPIS, "children"), Output(ids.BANNER, "children"),
-        Input(ids.PANEL_TICK, "n_intervals"), Input(ids.LANG, "value"),
+        Input(ids.PANEL_TICK, "n_intervals"), Input(ids.LANG, "value"), Input(ids.REPLAY, "data"),
     )
-    def panels(_n: int | None, lang: str) -> tuple[Any, Any]:
-        """The KPI strip and the banner of silent feeds (or of the database being away)."""
+    def panels(_n: int | None, lang: str, replaying: dict[str, Any] | None = None) -> tuple[Any, Any]:
+        """The KPI strip (at the replayed instant in a replay) and the banner of silent feeds (or of the
+        database being away, or of the replay)."""
         lang = lang if lang in LANGUAGES else "en"
+        at = replay.instant(replaying, datetime.now(UTC))
         try:
             with _open(pool).connection(timeout=2) as conn:
-                kpis = strip(port_kpis(conn, settings.port_id), lang)
+                kpis = strip(port_kpis(conn, settings.port_id, at=at), lang)
                 banner = silent_banner(conn, lang)
+                if at is not None:
+                    banner = " · ".join(filter(None, [t(lang, "replay.banner", at=f"{at:%Y-%m-%d %H:%M:%S} UTC"),
+                                                      banner]))
         except (psycopg.Error, TimeoutError) as err:
             log.warning("panels refresh failed: %s", err)
             since = last_good.setdefault("panels_failed", datetime.now(UTC))
@@ -258,20 +281,24 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
 
     @app.callback(
         Output(ids.MAP, "figure", allow_duplicate=True), Output(ids.LIVE, "data"),
-        Output({"type": ids.LAYER_AGE, "layer": ALL}, "children"),
+        Output({"type": ids.LAYER_AGE, "layer": ALL}, "children"), Output(ids.REPLAY_CLOCK, "children"),
         Input(ids.VIEW, "data"),
         State(ids.LIVE, "data"), State(ids.TRACE_LAYERS, "data"), State(ids.LANG, "value"),
         State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"), State(ids.SELECTED, "data"),
-        State({"type": ids.LAYER_AGE, "layer": ALL}, "id"),
+        State({"type": ids.LAYER_AGE, "layer": ALL}, "id"), State(ids.REPLAY, "data"),
         prevent_initial_call=True,
     )
     def refresh(view: dict[str, Any] | None, state: dict[str, Any] | None, owners: list[str] | None, lang: str,
-                values: list[list[str]], selected: int | None, age_ids: list[dict[str, str]]) -> tuple[Any, ...]:
+                values: list[list[str]], selected: int | None, age_ids: list[dict[str, str]],
+                replaying: dict[str, Any] | None = None) -> tuple[Any, ...]:
         """Each tick sends only what changed since this browser's last tick (app/live.py), and each layer's
-        data age. `live.at` tells the page that the server answered."""
+        data age; in a replay, the picture at the replayed instant. `live.at` tells the page that the server
+        answered."""
         visible = {name for v in values for name in (v or [])}
         lang = lang if lang in LANGUAGES else "en"
         state = state or {}
+        now = datetime.now(UTC)
+        at = replay.instant(replaying, now)
         try:
             with _open(pool).connection(timeout=2) as conn:
                 port = port_info(conn, settings.port_id)
@@ -279,14 +306,14 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                     raise PreventUpdate
                 client = clients.get(state.get("gen"))
                 patch, client, n_ops = live.tick(conn, port, client, owners or [], lang, visible,
-                                                 live.MapView.from_store(view, port.zoom), selected)
+                                                 live.MapView.from_store(view, port.zoom), selected, at)
                 clients.put(client)
                 ages = ages_cache.get(port.port_id, lambda: layer_ages(conn, port.port_id))
         except (psycopg.Error, TimeoutError) as err:
             log.warning("live refresh failed: %s", err)     # the panels' banner says the database is away
-            return dash.no_update, {**state, "at": _now_ms()}, [dash.no_update] * len(age_ids)
+            return dash.no_update, {**state, "at": _now_ms()}, [dash.no_update] * len(age_ids), dash.no_update
         return (patch if n_ops and owners else dash.no_update, {"gen": client.gen, "at": _now_ms()},
-                [say_age(ages.get(i["layer"]), lang) for i in age_ids])
+                [say_age(ages.get(i["layer"]), lang) for i in age_ids], replay.clock(replaying, lang, now))
 
     @app.callback(
         Output(ids.MAP, "figure", allow_duplicate=True), Output(ids.SEARCH_HITS, "children"),
@@ -329,24 +356,27 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
     @app.callback(
         Output(ids.ALERT_LIST, "children"), Output(ids.ALERT_TRAIL, "children"), Output(ids.ALERT_SIG, "data"),
         Input(ids.ALERT_TICK, "n_intervals"), Input(ids.ALERT_SELECTED, "data"), Input(ids.LANG, "value"),
-        State(ids.ALERT_SIG, "data"),
+        State(ids.ALERT_SIG, "data"), State(ids.REPLAY, "data"),
     )
-    def alerts(_n: int | None, selected: int | None, lang: str, shown: str | None) -> tuple[Any, Any, Any]:
-        """The alert list and the selected alert's lifecycle, re-rendered only when they changed."""
+    def alerts(_n: int | None, selected: int | None, lang: str, shown: str | None,
+               replaying: dict[str, Any] | None = None) -> tuple[Any, Any, Any]:
+        """The alert list (as it stood, in a replay) and the selected alert's lifecycle, re-rendered only when
+        they changed."""
         lang = lang if lang in LANGUAGES else "en"
+        at = replay.instant(replaying, datetime.now(UTC))
         try:
             with _open(pool).connection(timeout=2) as conn:
-                rows = alert_panel.alert_rows(conn, settings.port_id)
+                rows = alert_panel.alert_rows(conn, settings.port_id, at)
                 lines = alert_panel.trail(conn, selected, lang) if selected else []
         except (psycopg.Error, TimeoutError) as err:
             log.warning("alert list failed: %s", err)
             raise PreventUpdate from err
         now = datetime.now(UTC)
         sig = live.digest({"rows": rows, "lines": [str(x) for x in lines], "sel": selected, "lang": lang,
-                           "minute": now.strftime("%H:%M")})
+                           "minute": (at or now).strftime("%Y%m%d%H:%M")})
         if sig == shown:
             raise PreventUpdate
-        return alert_panel.alert_list(rows, lang, selected, now), lines, sig
+        return alert_panel.alert_list(rows, lang, selected, at or now), lines, sig
 
     @app.callback(
         Output(ids.ALERT_SELECTED, "data"), Output(ids.MAP, "figure", allow_duplicate=True),
@@ -405,3 +435,52 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
             except alert_actions.ActionRefused as err:
                 return t(lang, "alerts.refused", reason=str(err)), dash.no_update, dash.no_update
         return t(lang, "alerts.done", action=t(lang, f"alerts.{action}")), "", None
+
+    @app.callback(
+        Output(ids.REPLAY, "data"), Output(ids.REPLAY_MSG, "children"), Output(ids.REPLAY_AT, "value"),
+        Output(ids.TIMEBAR, "className"),
+        Input(ids.REPLAY_AT, "n_submit"), Input({"type": ids.REPLAY_BACK, "by": ALL}, "n_clicks"),
+        Input(ids.REPLAY_PLAY, "n_clicks"), Input(ids.REPLAY_LIVE, "n_clicks"), Input(ids.REPLAY_SPEED, "value"),
+        State(ids.REPLAY_AT, "value"), State(ids.REPLAY, "data"), State(ids.LANG, "value"),
+        prevent_initial_call=True,
+    )
+    def replay_control(_submit: int | None, _back: list[int | None], _play: int | None, _live: int | None,
+                       speed: int | None, text: str | None, state: dict[str, Any] | None,
+                       lang: str) -> tuple[Any, Any, Any, Any]:
+        """The time control: go to a time, step back, play or pause, change speed, back to live."""
+        hit = ctx.triggered_id
+        new, cleared = _replay_step(hit, state, speed, text)
+        if isinstance(new, replay.ReplayError):
+            return dash.no_update, t(lang if lang in LANGUAGES else "en", f"replay.{new}"), dash.no_update, \
+                dash.no_update
+        return new, "", cleared, "timebar replaying" if new else "timebar"
+
+    def _replay_step(hit: Any, state: dict[str, Any] | None, speed: int | None,
+                     text: str | None) -> tuple[Any, Any]:
+        """The replay after the control that fired, and what the time box should say then."""
+        now = datetime.now(UTC)
+        speed = speed if speed in replay.SPEEDS else 1
+        try:
+            if hit == ids.REPLAY_AT:
+                if not (text or "").strip():
+                    raise PreventUpdate
+                return replay.step(state, "goto", now, speed=speed, text=text or ""), dash.no_update
+            if isinstance(hit, dict):
+                return replay.step(state, "back", now, speed=speed, text=str(hit["by"])), ""
+            action = {ids.REPLAY_PLAY: "play", ids.REPLAY_LIVE: "live", ids.REPLAY_SPEED: "speed"}.get(str(hit))
+            if action is None:
+                raise PreventUpdate
+            return replay.step(state, action, now, speed=speed), "" if action == "live" else dash.no_update
+        except replay.ReplayError as err:
+            return err, dash.no_update
+
+    @app.callback(
+        Output(ids.REPLAY_AT, "placeholder"), Output({"type": ids.REPLAY_BACK, "by": ALL}, "children"),
+        Output(ids.REPLAY_PLAY, "title"), Output(ids.REPLAY_LIVE, "children"),
+        Input(ids.LANG, "value"), State({"type": ids.REPLAY_BACK, "by": ALL}, "id"),
+        prevent_initial_call=True,
+    )
+    def timebar_language(lang: str, backs: list[dict[str, str]]) -> tuple[Any, ...]:
+        lang = lang if lang in LANGUAGES else "en"
+        return (t(lang, "replay.at"), [t(lang, "replay.back", by=b["by"].lstrip("-")) for b in backs],
+                t(lang, "replay.play"), t(lang, "replay.to_live"))

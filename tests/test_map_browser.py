@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -195,3 +196,80 @@ def test_a_click_opens_the_vessel_card_and_a_silent_feed_raises_the_banner(page:
             conn.execute("DELETE FROM vessel_latest WHERE mmsi = 412777002")
             conn.execute("DELETE FROM vessel WHERE mmsi = 412777002")
             conn.execute("DELETE FROM feed_status WHERE source = 'ais:udp:test-0/rx-far'")
+
+
+VESSEL_AT = f"""(mmsi) => {{  // where the map draws the vessel: the icons as plotly holds them (typed arrays decoded)
+    const gd = {GRAPH};
+    const i = gd.data.findIndex(t => t.uid === 'vessels');
+    const full = gd._fullData.find(t => t.index === i);
+    const k = i < 0 ? -1 : Array.from(gd.data[i].customdata || []).indexOf(mmsi);
+    if (k < 0 || !full || !Number.isFinite(full.lon[k])) return null;
+    return [full.lon[k], full.lat[k]]; }}"""
+
+
+def _wait_vessel_lon(pg: Any, mmsi: int, lon: float, timeout: float = 30_000) -> None:
+    pg.wait_for_function(f"() => {{ const p = ({VESSEL_AT})({mmsi}); return p && Math.abs(p[0] - {lon}) < 1e-4; }}",
+                         timeout=timeout)
+
+
+def test_replay_shows_a_vessel_where_it_was_and_the_alerts_as_they_stood(page: tuple[Any, PageLog],
+                                                                         db_url: str) -> None:
+    import psycopg
+    pg, log = page
+    mmsi = 412777003
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        now = conn.execute("SELECT date_trunc('second', now())").fetchone()[0]
+        conn.execute("INSERT INTO vessel (mmsi, name) VALUES (%s, 'REPLAY STAR') ON CONFLICT DO NOTHING", (mmsi,))
+        track = [(40, 119.20, 37.30), (34, 119.25, 37.33), (2, 119.35, 37.42)]     # minutes ago, lon, lat
+        for minutes, lon, lat in track:
+            conn.execute("""INSERT INTO vessel_position (mmsi, observed_at, received_at, source, msg_type, geom, sog_kn,
+                            cog_deg, nav_status) VALUES (%s, %s - make_interval(mins => %s), now(), 'test', 1,
+                            ST_SetSRID(ST_MakePoint(%s, %s), 4326), 9, 45, 0)""", (mmsi, now, minutes, lon, lat))
+        conn.execute("""INSERT INTO vessel_latest SELECT * FROM vessel_position WHERE mmsi = %s
+                        ORDER BY observed_at DESC LIMIT 1""", (mmsi,))
+        # an alert raised 38 minutes ago, acknowledged after 2 minutes, resolved 5 minutes ago
+        alert_id = conn.execute("""INSERT INTO alert (port_id, rule, severity, subject_kind, subject_id, dedup_key,
+                                   geom, evidence_at, raised_at, state, resolved_at, title_en, title_zh)
+                                   VALUES ('weifang', 'test_replay', 'warning', 'vessel', %s, 'test:replay',
+                                   ST_SetSRID(ST_MakePoint(119.2, 37.3), 4326), %s - interval '38 minutes',
+                                   %s - interval '38 minutes', 'resolved', %s - interval '5 minutes',
+                                   'REPLAY STAR speeding', 'REPLAY STAR 超速') RETURNING alert_id""",
+                                (str(mmsi), now, now, now)).fetchone()[0]
+        for action, minutes in (("raise", 38), ("acknowledge", 36), ("resolve", 5)):
+            conn.execute("INSERT INTO alert_action (alert_id, actor, action, acted_at) VALUES "
+                         "(%s, 'duty', %s, %s - make_interval(mins => %s))", (alert_id, action, now, minutes))
+    try:
+        pg.wait_for_function(f"() => ({VESSEL_AT})({mmsi}) !== null")
+        assert pg.evaluate(f"({VESSEL_AT})({mmsi})") == pytest.approx([119.35, 37.42], abs=1e-4)
+        assert pg.locator(f"[data-alert='{alert_id}']").count() == 0        # resolved now
+
+        box = pg.locator("#replay-at")
+        box.fill(f"{now - timedelta(minutes=35):%Y-%m-%d %H:%M:%S}")
+        box.press("Enter")
+        _wait_vessel_lon(pg, mmsi, 119.20)
+        assert pg.evaluate(f"({VESSEL_AT})({mmsi})")[1] == pytest.approx(37.30, abs=1e-4)
+        assert "Replay" in (pg.text_content("#replay-clock") or "")
+        row = pg.locator(f"[data-alert='{alert_id}']")
+        row.wait_for()
+        assert row.get_attribute("data-state") == "acknowledged"          # as it stood 35 minutes ago
+        pg.wait_for_function("() => document.querySelector('#banner').textContent.includes('REPLAY')")
+
+        pg.locator("#replay-speed input[value='60']").check()
+        pg.locator("#replay-play").click()                # at 60×, a minute of the past each second
+        _wait_vessel_lon(pg, mmsi, 119.25, timeout=15_000)
+        assert "60×" in (pg.text_content("#replay-clock") or "")
+
+        pg.locator("#replay-live").click()
+        _wait_vessel_lon(pg, mmsi, 119.35)
+        pg.wait_for_function("() => document.querySelector('#replay-clock').textContent === 'LIVE'")
+        assert pg.locator(f"[data-alert='{alert_id}']").count() == 0
+
+        box.fill("next tuesday")
+        box.press("Enter")
+        pg.wait_for_function("() => document.querySelector('#replay-msg').textContent.includes('Unreadable')")
+        assert log.errors == [] and log.outside == []
+    finally:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            # (the alert stays: it is resolved, and alert_action is append-only)
+            for table in ("vessel_latest", "vessel_position", "vessel"):
+                conn.execute(f"DELETE FROM {table} WHERE mmsi = %s", (mmsi,))

@@ -1,8 +1,8 @@
--- Live alerts in view (open, acknowledged, suppressed), at a point on their geometry, worst first.
-SELECT alert_id, rule, severity, state, title_en, title_zh, evidence_at, raised_at, details -> 'score' AS score,
-       details -> 'factors' AS factors, details -> 'cameras' AS cameras,
-       ST_AsBinary(ST_PointOnSurface(geom)) AS geom
-FROM alert
-WHERE port_id = %(port_id)s AND state <> 'resolved' AND geom IS NOT NULL
-  AND geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 4326)
-ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, raised_at DESC
+-- Live alerts in view (open, acknowledged, suppressed; as they stood at `at` in a replay), at a point on their geometry, worst first.
+SELECT a.alert_id, a.rule, a.severity, s.state, a.title_en, a.title_zh, a.evidence_at, a.raised_at,
+       a.details -> 'score' AS score, a.details -> 'factors' AS factors, a.details -> 'cameras' AS cameras,
+       ST_AsBinary(ST_PointOnSurface(a.geom)) AS geom
+FROM alerts_at(%(port_id)s, %(at)s) s
+JOIN alert a USING (alert_id)
+WHERE a.geom IS NOT NULL AND a.geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 4326)
+ORDER BY CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, a.raised_at DESC
