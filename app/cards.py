@@ -1,4 +1,5 @@
-"""Detail cards: what an officer sees after clicking a vessel; and the banner of silent feeds."""
+"""Detail cards: what an officer sees after clicking a vessel, a container, a stack or a camera; and the banner
+of silent feeds."""
 
 from __future__ import annotations
 
@@ -38,6 +39,65 @@ def vessel_card(conn: psycopg.Connection[Any], mmsi: int, lang: str) -> html.Div
     return html.Div([html.H4(name or str(mmsi)),
                      *[html.Div([html.Span(k, className="card-key"), html.Span(v)]) for k, v in lines]],
                     className="card", id=f"card-vessel-{mmsi}")
+
+
+CUSTOMS = {"pending": ("pending", "待放行"), "released": ("released", "已放行"), "hold": ("HOLD", "扣留"),
+           "inspection": ("inspection", "查验")}
+
+
+def _rows(lines: list[tuple[str, str]]) -> list[html.Div]:
+    return [html.Div([html.Span(k, className="card-key"), html.Span(v)]) for k, v in lines]
+
+
+def container_card(conn: psycopg.Connection[Any], port_id: str, lang: str, container_no: str | None = None,
+                   stack: tuple[str, int, int] | None = None) -> html.Div | None:
+    """One container (by number) or a whole stack (block, bay, row), top box first: type, slot, dangerous goods
+    and customs status."""
+    block, bay, row = stack or (None, None, None)
+    rows = query(conn, "container_card", {"container_no": container_no, "port_id": port_id, "block_id": block,
+                                          "bay": bay, "row": row})
+    if not rows:
+        return None
+    zh = lang == "zh"
+    boxes = []
+    for (no, iso, fe, kg, state, blk, b, r, tier, customs, voyage, arrived, flags, dg, last_move) in rows:
+        where = f"{blk}-{b:02d}-{r:02d}-{tier}" if blk and b is not None and r is not None else state
+        lines = [
+            (t(lang, "card.container_type"), " · ".join(x for x in (iso, {"F": t(lang, "card.full"),
+                                                                         "E": t(lang, "card.empty")}.get(fe or ""),
+                                                                    kg and f"{kg / 1000:.1f} t") if x) or "—"),
+            (t(lang, "card.slot"), f"{where} · {state}"),
+            (t(lang, "card.dg"), "; ".join(dg) if dg else "—"),
+            (t(lang, "card.customs"), CUSTOMS.get(customs or "", (customs or "—", customs or "—"))[1 if zh else 0]
+             + (f" · {', '.join(flags)}" if flags else "")),
+            (t(lang, "card.voyage"), " · ".join(x for x in (voyage, arrived and f"{arrived:%Y-%m-%d %H:%M} UTC",
+                                                             last_move) if x) or "—"),
+        ]
+        boxes.append(html.Div([html.H4(no), *_rows(lines)], className="card-box" + (" card-dg" if dg else ""),
+                              id=f"card-container-{no}"))
+    title = t(lang, "card.stack", where=f"{block}-{bay:02d}-{row:02d}", n=len(rows)) if stack else None
+    return html.Div([html.H4(title) if title else None, *boxes], className="card",
+                    id=f"card-stack-{block}-{bay}-{row}" if stack else f"card-of-{container_no}")
+
+
+def camera_card(conn: psycopg.Connection[Any], port_id: str, camera_id: str, lang: str) -> html.Div | None:
+    """A camera: where it looks, its status and its last ten tracks."""
+    rows = query(conn, "camera_card", {"port_id": port_id, "camera_id": camera_id})
+    if not rows:
+        return None
+    zh = lang == "zh"
+    cam, name_en, name_zh, status, status_at, bearing, fov, range_m, ptz = rows[0][:9]
+    head = [(t(lang, "card.camera_view"), f"{bearing:.0f}° · {fov:.0f}° · {range_m:.0f} m" + (" · PTZ" if ptz else "")),
+            (t(lang, "card.camera_status"), status + (f" · {status_at:%H:%M:%S} UTC" if status_at else ""))]
+    events = [html.Li(f"{start:%H:%M:%S} {label}{' / ' + sub if sub else ''}"
+                      + (f" {score:.0%}" if score is not None else "")
+                      + (f" · {', '.join(zones)}" if zones else "")
+                      + ("" if end else f" · {t(lang, 'card.ongoing')}"), className="card-event")
+              for *_, label, sub, score, start, end, zones in rows if label is not None]
+    return html.Div([html.H4(f"{cam} {name_zh if zh else name_en}"), *_rows(head),
+                     html.Div(t(lang, "card.recent_events"), className="card-key"),
+                     html.Ul(events) if events else html.Div("—")],
+                    className="card", id=f"card-camera-{cam}")
 
 
 def silent_banner(conn: psycopg.Connection[Any], lang: str, silent_s: float = 120) -> str:

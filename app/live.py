@@ -236,13 +236,22 @@ def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: s
         if name == "vessels" or not getattr(layer, "live", False) or name not in owners:
             continue
         layer_view = replace(base, filters={"mmsi": selected} if (selected and name == "tracks") else {})
-        key = (name, port.port_id, lang, at, tuple(layer_view.filters.items()), round(view.zoom))
+        if layer.view_zoom is not None and view.zoom >= layer.view_zoom and view.bounds:
+            layer_view = replace(layer_view, bbox=_outward(view.bounds))
+        key = (name, port.port_id, lang, at, tuple(layer_view.filters.items()), round(view.zoom), layer_view.bbox)
         version = layer.version(conn, layer_view)
         cache = layer_traces if version is None else versioned_traces
         traces = cache.get((*key, version), partial(_layer_traces, conn, layer, layer_view, style))
         for index, trace in zip([i for i, o in enumerate(owners) if o == name], traces, strict=False):
             client.send_if_changed(patch, index, {**trace, "visible": name in visible, "meta": {"layer": name}})
     return patch, client, len(patch.to_plotly_json()["operations"])
+
+
+def _outward(bounds: tuple[float, float, float, float], step: float = 0.002) -> tuple[float, float, float, float]:
+    """The view's bounds widened to a 0.002° grid (about 200 m): small pans reuse what was read."""
+    x0, y0, x1, y1 = bounds
+    return (round(float(np.floor(x0 / step)) * step, 6), round(float(np.floor(y0 / step)) * step, 6),
+            round(float(np.ceil(x1 / step)) * step, 6), round(float(np.ceil(y1 / step)) * step, 6))
 
 
 def apply_whole_traces(figure: dict[str, Any], patch: Patch) -> None:

@@ -17,7 +17,7 @@ from psycopg_pool import ConnectionPool
 
 from app import alert_panel, auth, gate, ids, live, replay
 from app.ages import layer_ages, say_age
-from app.cards import silent_banner, vessel_card
+from app.cards import camera_card, container_card, silent_banner, vessel_card
 from app.figure import build_figure, parse_view, port_info
 from app.i18n import LANGUAGES, t
 from app.kpi import port_kpis, strip
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 GLYPHS = ASSETS / "glyphs"
 RANGE_RE = re.compile(r"^(\d+)-(\d+)$")
+CONTAINER_RE = re.compile(r"^[A-Z]{3}[UJZR]\d{7}$")
+STACK_RE = re.compile(r"^stack:([A-Za-z0-9_]+)-(\d{1,3})-(\d{1,3})$")
 TICK_MS = 1000            # the map
 PANEL_TICK_MS = 5000      # the KPI strip and the silent-feed banner
 ALERT_TICK_MS = 500       # the alert list (a cheap query; an alert must reach the officer within 3 s)
@@ -339,19 +341,29 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         return patch, listing
 
     @app.callback(Output(ids.CARD, "children"), Output(ids.SELECTED, "data"), Input(ids.MAP, "clickData"),
-                  State(ids.LANG, "value"), prevent_initial_call=True)
-    def card(click: dict[str, Any] | None, lang: str) -> tuple[Any, Any]:
-        """A click on a vessel opens her card (the vessel trace carries MMSIs in customdata)."""
+                  State(ids.LANG, "value"), State(ids.TRACE_LAYERS, "data"), prevent_initial_call=True)
+    def card(click: dict[str, Any] | None, lang: str, owners: list[str] | None = None) -> tuple[Any, Any]:
+        """A click opens the card of what was clicked: a vessel (and her 24 h track), a container or a stack, or
+        a camera with its recent detections."""
         point = ((click or {}).get("points") or [{}])[0]
-        mmsi = point.get("customdata")
-        if not isinstance(mmsi, int) or not 1 <= mmsi <= 999_999_999:
-            raise PreventUpdate
+        ref = point.get("customdata")
+        curve = point.get("curveNumber")
+        layer = owners[curve] if owners and isinstance(curve, int) and 0 <= curve < len(owners) else None
+        lang = lang if lang in LANGUAGES else "en"
         try:
             with _open(pool).connection(timeout=2) as conn:
-                return vessel_card(conn, mmsi, lang if lang in LANGUAGES else "en"), mmsi   # her 24 h track too
+                if layer == "vessels" and isinstance(ref, int) and 1 <= ref <= 999_999_999:
+                    return vessel_card(conn, ref, lang), ref
+                if layer == "dg_containers" and isinstance(ref, str) and CONTAINER_RE.match(ref):
+                    return container_card(conn, settings.port_id, lang, container_no=ref), None
+                if isinstance(ref, str) and (m := STACK_RE.match(ref)):
+                    stack = (m[1], int(m[2]), int(m[3]))
+                    return container_card(conn, settings.port_id, lang, stack=stack), None
+                if isinstance(ref, str) and ref.startswith("camera:"):
+                    return camera_card(conn, settings.port_id, ref.split(":", 1)[1], lang), None
         except (psycopg.Error, TimeoutError) as err:
             log.warning("card failed: %s", err)
-            raise PreventUpdate from err
+        raise PreventUpdate
 
     @app.callback(
         Output(ids.ALERT_LIST, "children"), Output(ids.ALERT_TRAIL, "children"), Output(ids.ALERT_SIG, "data"),

@@ -10,10 +10,12 @@ from layers.berth_occupancy import BerthOccupancy
 from layers.berths import Berths
 from layers.cameras import Cameras
 from layers.dg_containers import DgContainers
+from layers.port_activity import Anchorages, CameraEvents, Gates
 from layers.structures import Structures
 from layers.tracks import Tracks
 from layers.vessels import Vessels
 from layers.yard_blocks import YardBlocks
+from layers.yard_use import YardUse
 from layers.zones import Zones
 
 LAYERS: dict[str, Layer] = {
@@ -23,9 +25,13 @@ LAYERS: dict[str, Layer] = {
     "yard_blocks": YardBlocks(),
     "berths": Berths(),
     "berth_occupancy": BerthOccupancy(),
+    "anchorages": Anchorages(),
     "aton": Aton(),
     "cameras": Cameras(),
+    "gates": Gates(),
+    "yard_use": YardUse(),
     "dg_containers": DgContainers(),
+    "camera_events": CameraEvents(),
     "tracks": Tracks(),
     "alerts": Alerts(),          # halos under what they concern
     "vessels": Vessels(),

@@ -57,6 +57,8 @@ class Layer:
     age_sources: ClassVar[tuple[str, ...]] = ("port",)
     # reference layers whose shapes the live map draws in its MapLibre style rather than as traces
     in_style: ClassVar[bool] = False
+    # live layers too dense for the whole port: from this zoom the live tick reads only what is in view
+    view_zoom: ClassVar[float | None] = None
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, view.params())

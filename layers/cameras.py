@@ -32,6 +32,6 @@ class Cameras(Layer):
             lon=gdf["lon"].round(6).tolist(), lat=gdf["lat"].round(6).tolist(), mode="markers+text",
             text=list(gdf["camera_id"]), textposition="top right", textfont={"size": 9, "color": "#713f12"},
             marker={"size": 9, "color": [STATUS_COLOUR.get(s, "#a16207") for s in gdf["status"]]},
-            hovertext=hover, hoverinfo="text", name=self.title_in(style.lang), legendgroup=self.name,
-            showlegend=False)
+            hovertext=hover, hoverinfo="text", customdata=[f"camera:{c}" for c in gdf["camera_id"]],
+            name=self.title_in(style.lang), legendgroup=self.name, showlegend=False)
         return [cones, points]

@@ -61,6 +61,9 @@ def test_each_layer_draws_weifang(conn: psycopg.Connection[Any], name: str, lang
         add_dg_container(conn, "CSQU3054383", "D01", 3, 2, "3", 1993)
     if name == "alerts":
         add_alert(conn, "speeding:412000001", "warning", (119.25, 37.40))
+    if name == "camera_events":
+        from tests.test_alerts import camera_event
+        camera_event(conn, "ev-layer", "CAM04", "person", ["dg-storage"])
     gdf = layer.query(conn, View(port_id="weifang", bbox=(118.70, 36.95, 119.75, 37.65), lang=lang))
     assert len(gdf) > 0 and gdf.crs == "EPSG:4326"
     traces = layer.traces(gdf, Style(lang=lang))

@@ -108,7 +108,7 @@ def test_the_language_switch_shows_chinese(page: tuple[Any, PageLog]) -> None:
     pg.get_by_label("Yard blocks").uncheck()      # a hidden layer stays hidden across the switch
     pg.get_by_label("中文").check()
     pg.wait_for_function("() => document.querySelector('#title').textContent.includes('潍坊港')")
-    assert pg.get_by_label("摄像机").is_checked()
+    assert pg.get_by_label("摄像机", exact=True).is_checked()
     assert pg.get_attribute("#search", "placeholder") == "MMSI、IMO、船名、呼号、箱号"
     assert not pg.get_by_label("堆场箱区").is_checked()
     assert not any(_layer_visibility(pg)["yard_blocks"])
