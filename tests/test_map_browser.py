@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 
 from layers import LAYERS
-from tests.conftest import ARTIFACTS, sign_in
+from tests.conftest import ARTIFACTS, sign_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -273,3 +273,38 @@ def test_replay_shows_a_vessel_where_it_was_and_the_alerts_as_they_stood(page: t
             # (the alert stays: it is resolved, and alert_action is append-only)
             for table in ("vessel_latest", "vessel_position", "vessel"):
                 conn.execute(f"DELETE FROM {table} WHERE mmsi = %s", (mmsi,))
+
+
+def test_a_click_on_a_dangerous_goods_container_opens_its_card(page: tuple[Any, PageLog], db_url: str) -> None:
+    import psycopg
+    pg, log = page
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("""INSERT INTO container (container_no, iso_type, full_empty, state, port_id, block_id, bay, row_,
+                        tier, geom, customs_status) SELECT 'TGHU3929964', '22G1', 'F', 'in_yard', 'weifang', 'B03', 9,
+                        4, 1, ST_Centroid(geom), 'inspection' FROM yard_slot WHERE block_id = 'B03' AND bay = 9
+                        AND row_ = 4 ON CONFLICT DO NOTHING""")
+        conn.execute("""INSERT INTO hazmat_declaration (declaration_id, subject_kind, subject_id, un_number, imdg_class,
+                        proper_shipping_name, declared_at, source) VALUES ('D-click', 'container', 'TGHU3929964',
+                        1830, '8', 'SULPHURIC ACID', now(), 'test') ON CONFLICT DO NOTHING""")
+        lon, lat = conn.execute("SELECT ST_X(geom), ST_Y(geom) FROM container "
+                                "WHERE container_no = 'TGHU3929964'").fetchone()
+    try:
+        pg.wait_for_function(f"() => {GRAPH}.data.some(t => t.meta.layer === 'dg_containers' && "
+                             "Array.from(t.customdata || []).includes('TGHU3929964'))")
+        box = pg.locator("#search")
+        box.fill("TGHU3929964")
+        box.press("Enter")                               # flies the map to the box
+        pg.wait_for_function(f"() => Math.abs({GRAPH}._fullLayout.map._subplot.map.getCenter().lat - {lat}) < 1e-4")
+        wait_idle(pg)
+        x, y = pg.evaluate(f"""() => {{ const gd = {GRAPH}; const p = gd._fullLayout.map._subplot.map
+                                        .project([{lon}, {lat}]); const r = gd.getBoundingClientRect();
+                                        return [r.left + p.x, r.top + p.y]; }}""")
+        pg.mouse.click(x, y)
+        pg.wait_for_selector("#card-container-TGHU3929964")
+        card = pg.text_content("#card-container-TGHU3929964") or ""
+        assert "UN 1830" in card and "SULPHURIC ACID" in card and "inspection" in card and "B03-09-04-1" in card
+        assert log.errors == [] and log.outside == []
+    finally:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM hazmat_declaration WHERE declaration_id = 'D-click'")
+            conn.execute("DELETE FROM container WHERE container_no = 'TGHU3929964'")
