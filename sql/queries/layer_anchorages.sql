@@ -1,13 +1,17 @@
--- Anchorage occupancy now (or at `at`): the vessels at anchor or stopped in each anchorage, longest there first.
+-- Anchorage occupancy now (or at `at`): the vessels at anchor or stopped in each anchorage.
+-- The stopped vessels inside the anchorages' extent are picked first with a bounding-box test (vessel_latest has
+-- no spatial index), then matched to the areas.
 WITH a AS (
     SELECT zone_id, name_en, name_zh, (props ->> 'max_stay_h')::real AS max_stay_h, geom FROM zone
     WHERE port_id = %(port_id)s AND kind = 'anchorage'
       AND geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 4326)
-), inside AS MATERIALIZED (
-    SELECT a.zone_id, l.mmsi, v.name FROM a
-    JOIN vessel_positions_at(%(at)s, interval '30 minutes') l
-      ON l.geom && a.geom AND ST_Within(l.geom, a.geom) AND (l.nav_status = 1 OR coalesce(l.sog_kn, 0) < 1)
-    LEFT JOIN vessel v ON v.mmsi = l.mmsi
+), near AS MATERIALIZED (
+    SELECT l.mmsi, l.geom FROM vessel_positions_at(%(at)s, interval '30 minutes') l
+    WHERE l.geom && (SELECT ST_Extent(geom) FROM a)::geometry AND (l.nav_status = 1 OR coalesce(l.sog_kn, 0) < 1)
+), inside AS (
+    SELECT a.zone_id, n.mmsi, v.name FROM a
+    JOIN near n ON ST_Within(n.geom, a.geom)
+    LEFT JOIN vessel v ON v.mmsi = n.mmsi
 )
 SELECT a.zone_id, a.name_en, a.name_zh, a.max_stay_h, count(i.mmsi) AS vessels,
        array_remove(array_agg(coalesce(i.name, i.mmsi::text) ORDER BY i.name), NULL) AS names,
