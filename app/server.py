@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, dcc,
 from dash.exceptions import PreventUpdate
 from psycopg_pool import ConnectionPool
 
-from app import alert_panel, auth, gate, ids, live, replay
+from app import alert_panel, auth, export, gate, ids, live, replay
 from app.ages import layer_ages, say_age
 from app.cards import camera_card, container_card, silent_banner, vessel_card
 from app.figure import build_figure, parse_view, port_info
@@ -23,7 +24,7 @@ from app.i18n import LANGUAGES, t
 from app.kpi import port_kpis, strip
 from app.search import search
 from app.settings import AppSettings
-from layers import LAYERS
+from layers import LAYERS, View
 from sql import alerts as alert_actions
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ def create_app(settings: AppSettings) -> dash.Dash:
                     title="Port One-Map", update_title=None, serve_locally=True)  # type: ignore[arg-type]
     app.layout = layout
     gate.install(app.server, lambda: _open(pool))
+    app.server.config["PORTMAP_PORT_ID"] = settings.port_id
     _routes(app.server, pool)
     _callbacks(app, settings, pool)
     return app
@@ -62,6 +64,10 @@ def _open(pool: ConnectionPool) -> ConnectionPool:
     return pool
 
 
+def settings_port_id(server: flask.Flask) -> str:
+    return str(server.config["PORTMAP_PORT_ID"])
+
+
 def _routes(server: flask.Flask, pool: ConnectionPool) -> None:
     @server.get("/glyphs/<fontstack>/<name>.pbf")
     def glyphs(fontstack: str, name: str) -> flask.Response:
@@ -72,6 +78,34 @@ def _routes(server: flask.Flask, pool: ConnectionPool) -> None:
         body = path.read_bytes() if path.is_file() else b""
         return flask.Response(body, mimetype="application/x-protobuf",
                               headers={"Cache-Control": "public, max-age=86400"})
+
+    @server.get("/api/v1/layers/<name>")
+    def layer_api(name: str) -> flask.Response:
+        """A layer as GeoJSON (default), GeoPackage or CSV: `?bbox=xmin,ymin,xmax,ymax&at=ISO&format=&lang=`.
+        Signed-in officers only (the gate answers 401 otherwise); a layer above the user's role is refused."""
+        args = flask.request.args
+        fmt = args.get("format", "geojson")
+        user = gate.current_user()
+        try:
+            layer = LAYERS.get(name)
+            if layer is None or fmt not in export.FORMATS:
+                raise export.ExportError(f"unknown layer {name!r} or format {fmt!r}; layers: {', '.join(LAYERS)}; "
+                                         f"formats: {', '.join(export.FORMATS)}")
+            if user is None or not user.at_least(layer.min_role):
+                return flask.Response(json.dumps({"error": "forbidden"}), 403, mimetype="application/json")
+            with _open(pool).connection(timeout=5) as conn:
+                port = port_info(conn, settings_port_id(server))
+                if port is None:
+                    raise export.ExportError("no port is loaded")
+                view = View(port_id=port.port_id, bbox=export.parse_bbox(args.get("bbox"), port.bbox),
+                            zoom=float(args.get("zoom", 17)), at=export.parse_at(args.get("at"), datetime.now(UTC)),
+                            lang=args.get("lang", "en") if args.get("lang") in LANGUAGES else "en")
+                body = export.encode(export.layer_frame(conn, name, view), fmt)
+        except (export.ExportError, ValueError) as err:
+            return flask.Response(json.dumps({"error": str(err)}), 400, mimetype="application/json")
+        stamp = (view.at or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+        return flask.Response(body, mimetype=export.FORMATS[fmt], headers={
+            "Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"', "Cache-Control": "no-store"})
 
     @server.get("/healthz")
     def healthz() -> tuple[dict[str, Any], int]:

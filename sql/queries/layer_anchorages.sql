@@ -15,7 +15,8 @@ WITH a AS (
 )
 SELECT a.zone_id, a.name_en, a.name_zh, a.max_stay_h, count(i.mmsi) AS vessels,
        array_remove(array_agg(coalesce(i.name, i.mmsi::text) ORDER BY i.name), NULL) AS names,
-       ST_AsBinary(ST_PointOnSurface(a.geom)) AS geom
+       -- at the anchorage's north-west corner, where its count is not hidden under the ships lying in it
+       ST_AsBinary(ST_ClosestPoint(a.geom, ST_SetSRID(ST_MakePoint(ST_XMin(a.geom), ST_YMax(a.geom)), 4326))) AS geom
 FROM a LEFT JOIN inside i USING (zone_id)
 GROUP BY a.zone_id, a.name_en, a.name_zh, a.max_stay_h, a.geom
 ORDER BY a.zone_id
