@@ -15,7 +15,6 @@ from sql import query
 LIMIT = 200
 SUPPRESS_MINUTES = 30
 ACTIONS = ("acknowledge", "suppress", "resolve")
-MIN_ROLE = {"acknowledge": "officer", "suppress": "officer", "resolve": "officer"}
 
 
 def alert_rows(conn: psycopg.Connection[Any], port_id: str, at: datetime | None = None) -> list[dict[str, Any]]:

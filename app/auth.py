@@ -41,6 +41,7 @@ class User:
     role: str
     agency: str
     csrf: str
+    via_token: str | None = None     # "api" or "wall" for a read-only access token, None for a signed-in officer
 
     def actor(self) -> Actor:
         return Actor(self.username, self.role, self.agency)
@@ -133,6 +134,44 @@ def audit(conn: psycopg.Connection[Any], user: User | Actor | None, action: str,
         "actor": getattr(user, "username", None) or "anonymous", "role": getattr(user, "role", None),
         "agency": getattr(user, "agency", None), "action": action, "object_kind": object_kind,
         "object_id": object_id, "detail": json.dumps(detail or {}), "client_addr": client_addr})
+
+
+TOKEN_KINDS = ("api", "wall")
+
+
+def add_token(conn: psycopg.Connection[Any], name: str, kind: str, agency: str, created_by: str) -> str:
+    """A new read-only access token (shown once; only its hash is kept)."""
+    if kind not in TOKEN_KINDS:
+        raise AuthError(f"unknown token kind {kind!r}; one of {', '.join(TOKEN_KINDS)}")
+    if agency not in AGENCIES:
+        raise AuthError(f"unknown agency {agency!r}; one of {', '.join(AGENCIES)}")
+    token = f"pm_{kind}_" + secrets.token_urlsafe(32)
+    try:
+        with conn.transaction():
+            query(conn, "token_insert", {"name": name, "kind": kind, "agency": agency,
+                                         "token_hash": _token_hash(token), "created_by": created_by})
+    except psycopg.errors.UniqueViolation:
+        raise AuthError(f"token {name!r} exists") from None
+    except psycopg.errors.CheckViolation:
+        raise AuthError(f"bad token name {name!r}: 2-64 of a-z 0-9 . _ -") from None
+    return token
+
+
+def revoke_token(conn: psycopg.Connection[Any], name: str) -> None:
+    if not query(conn, "token_revoke", {"name": name}):
+        raise AuthError(f"no live token {name!r}")
+
+
+def token_user(conn: psycopg.Connection[Any], token: str | None, kind: str) -> User | None:
+    """The read-only viewer a bearer token of that kind stands for; None for an unknown, revoked or other-kind
+    token."""
+    if not token or not token.startswith(f"pm_{kind}_"):
+        return None
+    rows = query(conn, "token_get", {"token_hash": _token_hash(token)})
+    if not rows or rows[0][1] != kind:
+        return None
+    name, _kind, agency = rows[0]
+    return User(f"token:{name}", name, "viewer", agency, csrf="", via_token=kind)
 
 
 class RateLimit:

@@ -50,9 +50,9 @@ def _rows(lines: list[tuple[str, str]]) -> list[html.Div]:
 
 
 def container_card(conn: psycopg.Connection[Any], port_id: str, lang: str, container_no: str | None = None,
-                   stack: tuple[str, int, int] | None = None) -> html.Div | None:
+                   stack: tuple[str, int, int] | None = None, customs: bool = False) -> html.Div | None:
     """One container (by number) or a whole stack (block, bay, row), top box first: type, slot, dangerous goods
-    and customs status."""
+    and, for those allowed to see it (`customs`), the customs status and flags."""
     block, bay, row = stack or (None, None, None)
     rows = query(conn, "container_card", {"container_no": container_no, "port_id": port_id, "block_id": block,
                                           "bay": bay, "row": row})
@@ -60,7 +60,7 @@ def container_card(conn: psycopg.Connection[Any], port_id: str, lang: str, conta
         return None
     zh = lang == "zh"
     boxes = []
-    for (no, iso, fe, kg, state, blk, b, r, tier, customs, voyage, arrived, flags, dg, last_move) in rows:
+    for (no, iso, fe, kg, state, blk, b, r, tier, status, voyage, arrived, flags, dg, last_move) in rows:
         where = f"{blk}-{b:02d}-{r:02d}-{tier}" if blk and b is not None and r is not None else state
         lines = [
             (t(lang, "card.container_type"), " · ".join(x for x in (iso, {"F": t(lang, "card.full"),
@@ -68,8 +68,9 @@ def container_card(conn: psycopg.Connection[Any], port_id: str, lang: str, conta
                                                                     kg and f"{kg / 1000:.1f} t") if x) or "—"),
             (t(lang, "card.slot"), f"{where} · {state}"),
             (t(lang, "card.dg"), "; ".join(dg) if dg else "—"),
-            (t(lang, "card.customs"), CUSTOMS.get(customs or "", (customs or "—", customs or "—"))[1 if zh else 0]
-             + (f" · {', '.join(flags)}" if flags else "")),
+            (t(lang, "card.customs"), (CUSTOMS.get(status or "", (status or "—", status or "—"))[1 if zh else 0]
+                                       + (f" · {', '.join(flags)}" if flags else ""))
+             if customs else t(lang, "card.restricted")),
             (t(lang, "card.voyage"), " · ".join(x for x in (voyage, arrived and f"{arrived:%Y-%m-%d %H:%M} UTC",
                                                              last_move) if x) or "—"),
         ]

@@ -1,9 +1,15 @@
 """The web surface's gate: the login page, logout, the session check before every request, security headers.
 
 Every route needs a signed-in officer except the login page, static files (stylesheet, fonts, sprite, map
-glyphs: nothing about the port) and /healthz. Pages get
-redirected to /login, anything else gets 401. A POST from another origin is refused (with SameSite=Strict
-cookies this is the CSRF defence of Dash's callback requests); the login and logout forms carry a token too.
+glyphs: nothing about the port) and /healthz. Pages get redirected to /login, anything else gets 401.
+
+CSRF: every state-changing request (any POST) must come from this server's own pages (Origin/Referer) and
+carry the session's CSRF token: the login and logout forms in a field, Dash's callback requests in the
+`X-CSRF-Token` header that `assets/csrf.js` adds from the `portmap_csrf` cookie (SameSite=Strict, readable
+by the page only).
+
+Read-only access tokens (`Authorization: Bearer pm_api_…`) open the layer API (`/api/`) to tools such as
+QGIS; a token acts as a viewer and can never POST.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import html
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
@@ -25,9 +31,14 @@ from app.i18n import t
 log = logging.getLogger(__name__)
 OPEN_PREFIXES = ("/assets/", "/glyphs/")
 LOGIN_CSRF_COOKIE = "portmap_login_csrf"
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+CSRF_COOKIE = "portmap_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+TOKEN_PREFIXES = {"/api/": "api"}          # where a bearer token of that kind is accepted (read-only, GET)
+# No outside source anywhere. Scripts: this server's files and Dash's one inline starter, by its hash (added by
+# install); no eval. Styles: plotly and React set inline styles, so style-src keeps 'unsafe-inline'.
+CSP = ("default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
-       "child-src blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+       "child-src blob:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
 def current_user() -> auth.User | None:
@@ -35,24 +46,37 @@ def current_user() -> auth.User | None:
     return getattr(flask.g, "user", None) if flask.has_request_context() else None
 
 
-def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool]) -> None:
+def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool], script_hashes: Sequence[str]) -> None:
     limiter = auth.RateLimit()
+    csp = CSP.format(hashes="".join(f" {h}" for h in script_hashes))
 
     @server.before_request
     def check_session() -> Any:
         path = flask.request.path
-        if flask.request.method == "POST" and not _same_origin():
+        posting = flask.request.method not in ("GET", "HEAD", "OPTIONS")
+        if posting and not _same_origin():
             return flask.Response("cross-origin request refused", status=403)
         if path in ("/login", "/healthz", "/_favicon.ico", "/favicon.ico") or path.startswith(OPEN_PREFIXES):
             return None
-        token = flask.request.cookies.get(auth.SESSION_COOKIE)
+        bearer = _bearer()
+        kind = next((k for prefix, k in TOKEN_PREFIXES.items() if path.startswith(prefix)), None)
+        if bearer is not None and (posting or kind is None):
+            log.warning("bearer token refused for %s %s", flask.request.method, path)
+            return flask.Response("a token reads; it cannot do this", status=403)
         try:
             with pool_of().connection(timeout=5) as conn:
-                flask.g.user = auth.session_user(conn, token)
+                if bearer is not None and kind is not None:
+                    flask.g.user = auth.token_user(conn, bearer, kind)
+                else:
+                    flask.g.user = auth.session_user(conn, flask.request.cookies.get(auth.SESSION_COOKIE))
         except (psycopg.Error, TimeoutError) as err:
             log.warning("session check failed: %s", err)
             return flask.Response("database unavailable", status=503)
-        if flask.g.user is not None:
+        user = flask.g.user
+        if user is not None:
+            if posting and path != "/logout" and not auth.same(flask.request.headers.get(CSRF_HEADER), user.csrf):
+                log.warning("POST %s by %s without its CSRF token refused", path, user.username)
+                return flask.Response("missing or wrong CSRF token", status=403)
             return None
         if flask.request.method == "GET" and "text/html" in flask.request.headers.get("Accept", ""):
             return flask.redirect("/login")
@@ -60,7 +84,12 @@ def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool]) -> None:
 
     @server.after_request
     def headers(resp: flask.Response) -> flask.Response:
-        resp.headers["Content-Security-Policy"] = CSP
+        user = current_user()
+        if user is not None and user.via_token is None and flask.request.cookies.get(CSRF_COOKIE) != user.csrf:
+            # the page's scripts read it to sign Dash's POSTs; an attacker's page cannot (same-origin policy)
+            resp.set_cookie(CSRF_COOKIE, user.csrf, max_age=auth.MAX_S, httponly=False, samesite="Strict",
+                            secure=flask.request.is_secure)
+        resp.headers["Content-Security-Policy"] = csp
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["Referrer-Policy"] = "same-origin"
@@ -105,7 +134,13 @@ def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool]) -> None:
             auth.audit(conn, user, "logout", client_addr=flask.request.remote_addr)
         resp = flask.redirect("/login")
         resp.delete_cookie(auth.SESSION_COOKIE)
+        resp.delete_cookie(CSRF_COOKIE)
         return resp
+
+
+def _bearer() -> str | None:
+    value = flask.request.headers.get("Authorization", "")
+    return value[7:].strip() or None if value[:7].lower() == "bearer " else None
 
 
 def _same_origin() -> bool:

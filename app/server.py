@@ -16,7 +16,7 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, dcc,
 from dash.exceptions import PreventUpdate
 from psycopg_pool import ConnectionPool
 
-from app import alert_panel, auth, export, gate, ids, live, replay
+from app import alert_panel, audit, auth, export, gate, ids, live, replay
 from app.ages import layer_ages, say_age
 from app.cards import camera_card, container_card, silent_banner, vessel_card
 from app.figure import build_figure, parse_view, port_info
@@ -47,7 +47,7 @@ def create_app(settings: AppSettings) -> dash.Dash:
     app = dash.Dash(__name__, assets_folder=str(ASSETS), assets_ignore=r"^(ports|i18n|glyphs)/",
                     title="Port One-Map", update_title=None, serve_locally=True)  # type: ignore[arg-type]
     app.layout = layout
-    gate.install(app.server, lambda: _open(pool))
+    gate.install(app.server, lambda: _open(pool), app.csp_hashes())
     app.server.config["PORTMAP_PORT_ID"] = settings.port_id
     _routes(app.server, pool)
     _callbacks(app, settings, pool)
@@ -102,10 +102,17 @@ def _routes(server: flask.Flask, pool: ConnectionPool) -> None:
                             lang=args.get("lang", "en") if args.get("lang") in LANGUAGES else "en")
                 body = export.encode(export.layer_frame(conn, name, view), fmt)
         except (export.ExportError, ValueError) as err:
+            log.warning("layer API refused %r from %s: %s", flask.request.full_path[:300],
+                        user.username if user else "?", err)
             return flask.Response(json.dumps({"error": str(err)}), 400, mimetype="application/json")
         stamp = (view.at or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
         return flask.Response(body, mimetype=export.FORMATS[fmt], headers={
             "Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"', "Cache-Control": "no-store"})
+
+    @server.get("/audit")
+    def audit_page() -> flask.Response:
+        with _open(pool).connection(timeout=5) as conn:
+            return audit.respond(conn, gate.current_user())
 
     @server.get("/healthz")
     def healthz() -> tuple[dict[str, Any], int]:
@@ -124,6 +131,8 @@ def _user_box(lang: str) -> html.Div:
         return html.Div(id=ids.USER)
     return html.Div(id=ids.USER, className="user", children=[
         html.Span(f"{user.display_name} · {user.role} · {user.agency}", id=ids.USER_NAME),
+        html.A(t(lang, "user.audit"), href="/audit", id="audit-link", className="audit-link")
+        if alert_actions.allowed(user, "audit_view") else None,
         html.Form(method="POST", action="/logout", children=[
             dcc.Input(type="hidden", name="csrf", value=user.csrf),
             html.Button(t(lang, "user.logout"), id=ids.LOGOUT, type="submit")]),
@@ -361,6 +370,10 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         try:
             with _open(pool).connection(timeout=2) as conn:
                 hits = search(conn, settings.port_id, text or "")
+                if (text or "").strip():        # what officers looked for is on record (and any odd input with it)
+                    auth.audit(conn, gate.current_user(), "search", object_kind="search",
+                               detail={"q": (text or "")[:200], "hits": len(hits)},
+                               client_addr=flask.request.remote_addr)
         except (psycopg.Error, TimeoutError) as err:
             log.warning("search failed: %s", err)
             raise PreventUpdate from err
@@ -388,11 +401,12 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
             with _open(pool).connection(timeout=2) as conn:
                 if layer == "vessels" and isinstance(ref, int) and 1 <= ref <= 999_999_999:
                     return vessel_card(conn, ref, lang), ref
+                customs = alert_actions.allowed(gate.current_user(), "customs_details")
                 if layer == "dg_containers" and isinstance(ref, str) and CONTAINER_RE.match(ref):
-                    return container_card(conn, settings.port_id, lang, container_no=ref), None
+                    return container_card(conn, settings.port_id, lang, container_no=ref, customs=customs), None
                 if isinstance(ref, str) and (m := STACK_RE.match(ref)):
                     stack = (m[1], int(m[2]), int(m[3]))
-                    return container_card(conn, settings.port_id, lang, stack=stack), None
+                    return container_card(conn, settings.port_id, lang, stack=stack, customs=customs), None
                 if isinstance(ref, str) and ref.startswith("camera:"):
                     return camera_card(conn, settings.port_id, ref.split(":", 1)[1], lang), None
         except (psycopg.Error, TimeoutError) as err:
@@ -465,7 +479,7 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
             return t(lang, "alerts.pick"), dash.no_update, dash.no_update
         note = (note or "").strip()[:2000]
         with _open(pool).connection(timeout=5) as conn:
-            if user is None or action not in alert_panel.ACTIONS or not user.at_least(alert_panel.MIN_ROLE[action]):
+            if user is None or action not in alert_panel.ACTIONS or not alert_actions.allowed(user, action):
                 auth.audit(conn, user, "refused", object_kind="alert", object_id=str(selected),
                            detail={"action": action, "why": "role"}, client_addr=flask.request.remote_addr)
                 return (t(lang, "alerts.role", role=user.role if user else "-", action=t(lang, f"alerts.{action}")),
@@ -479,6 +493,8 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                 else:
                     alert_actions.resolve(conn, selected, user.actor(), note)
             except alert_actions.ActionRefused as err:
+                auth.audit(conn, user, "refused", object_kind="alert", object_id=str(selected),
+                           detail={"action": action, "why": str(err)}, client_addr=flask.request.remote_addr)
                 return t(lang, "alerts.refused", reason=str(err)), dash.no_update, dash.no_update
         return t(lang, "alerts.done", action=t(lang, f"alerts.{action}")), "", None
 

@@ -4,6 +4,8 @@
     python -m app.users disable NAME | enable NAME | reset NAME [--password-stdin]
     python -m app.users list
     python -m app.users demo      # the demo's officers (one per agency and role), password DEMO_PASSWORD
+    python -m app.users token add NAME --kind api|wall --agency port   # a read-only access token, shown once
+    python -m app.users token revoke NAME | token list
 
 Without --password-stdin a password is generated and printed once. Disabling or resetting ends the user's
 sessions at once.
@@ -12,10 +14,22 @@ sessions at once.
 from __future__ import annotations
 
 import argparse
+import getpass
 import secrets
 import sys
+from typing import Any
 
-from app.auth import AGENCIES, ROLES, AuthError, add_user, reset_password, set_disabled
+from app.auth import (
+    AGENCIES,
+    ROLES,
+    TOKEN_KINDS,
+    AuthError,
+    add_token,
+    add_user,
+    reset_password,
+    revoke_token,
+    set_disabled,
+)
 from sql.db import connect, query
 
 DEMO_PASSWORD = "portmap-demo"     # printed by `make demo`; a real deployment adds its own users
@@ -50,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     reset.add_argument("--password-stdin", action="store_true")
     sub.add_parser("list")
     sub.add_parser("demo")
+    token = sub.add_parser("token").add_subparsers(dest="token_cmd", required=True)
+    token_add = token.add_parser("add")
+    token_add.add_argument("name")
+    token_add.add_argument("--kind", choices=TOKEN_KINDS, required=True)
+    token_add.add_argument("--agency", choices=AGENCIES, default="control_centre")
+    token.add_parser("revoke").add_argument("name")
+    token.add_parser("list")
     a = p.parse_args(argv)
     with connect(autocommit=True) as conn:
         try:
@@ -71,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                         add_user(conn, name, display, role, agency, DEMO_PASSWORD)
                 print("demo logins (password " + DEMO_PASSWORD + "): "
                       + ", ".join(f"{n} ({r}, {a})" for n, (r, a, _) in DEMO_USERS.items()))
+            elif a.cmd == "token":
+                _token(conn, a)
             else:
                 for row in query(conn, "user_list", {}):
                     print(f"{row[0]:20} {row[1]:10} {row[2]:16} {'disabled' if row[3] else ''}")
@@ -78,6 +101,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"refused: {err}", file=sys.stderr)
             return 2
     return 0
+
+
+def _token(conn: Any, a: argparse.Namespace) -> None:
+    if a.token_cmd == "add":
+        secret = add_token(conn, a.name, a.kind, a.agency, created_by=f"cli:{getpass.getuser()}")
+        print(f"token {a.name} ({a.kind}, {a.agency}), shown only now: {secret}")
+    elif a.token_cmd == "revoke":
+        revoke_token(conn, a.name)
+        print(f"revoked {a.name}")
+    else:
+        for name, kind, agency, by, created, revoked, used in query(conn, "token_list", {}):
+            print(f"{name:20} {kind:5} {agency:16} by {by} {created:%Y-%m-%d}"
+                  + (f" revoked {revoked:%Y-%m-%d}" if revoked else "")
+                  + (f" used {used:%Y-%m-%d %H:%M}" if used else ""))
 
 
 if __name__ == "__main__":

@@ -40,11 +40,10 @@ class DgContainers(Layer):
         slot = (gdf["block_id"].astype(str) + "-" + gdf["bay"].map("{:02d}".format) + "-"
                 + gdf["row_"].map("{:02d}".format) + "-" + gdf["tier"].astype(str))
         uns = ["UN " + ", ".join(f"{u:04d}" for u in (v or [])) for v in gdf["un_numbers"]]
-        customs = "海关" if zh else "customs"
-        hover = [f"<b>{no}</b> · {where}<br>{'类别' if zh else 'class'} {n}<br>{un}"
-                 + (f"<br>{psn}" if psn else "") + f"<br>{customs}: {cs or '—'}"
-                 for no, where, n, un, psn, cs in zip(gdf["container_no"], slot, names, uns, gdf["shipping_name"],
-                                                     gdf["customs_status"], strict=True)]
+        # (customs status is not in the shared hover: the card shows it to those allowed to see it)
+        hover = [f"<b>{no}</b> · {where}<br>{'类别' if zh else 'class'} {n}<br>{un}" + (f"<br>{psn}" if psn else "")
+                 for no, where, n, un, psn in zip(gdf["container_no"], slot, names, uns, gdf["shipping_name"],
+                                                  strict=True)]
         points = gdf.geometry
         return [self._trace(points.x.round(7).tolist(), points.y.round(7).tolist(), colours,
                             gdf["container_no"].tolist(), hover, style)]

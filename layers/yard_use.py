@@ -75,11 +75,9 @@ class YardUse(Layer):
         stack_hover = [
             f"<b>{w}</b> · {int(h)}/{int(t)} {tiers}"
             + (f"<br>{'危险品' if zh else 'dangerous goods'} {int(d)}" if d else "")
-            + (f"<br>{'海关扣留/查验' if zh else 'customs hold/inspection'} {int(k)}" if k else "")
             + "<br>" + ", ".join(list(boxes)[-6:])
-            for w, h, t, d, k, boxes in zip(where, stacks.get("height", []), stacks.get("tiers", []),
-                                            stacks.get("dg", []), stacks.get("held", []), stacks.get("boxes", []),
-                                            strict=True)]
+            for w, h, t, d, boxes in zip(where, stacks.get("height", []), stacks.get("tiers", []),
+                                         stacks.get("dg", []), stacks.get("boxes", []), strict=True)]
         stack_points = stacks.geometry if len(stacks) else gpd.GeoSeries([])
         stack_trace = go.Scattermap(
             lon=stack_points.x.round(7).tolist(), lat=stack_points.y.round(7).tolist(), mode="markers",

@@ -17,6 +17,33 @@ import psycopg
 from sql.db import query
 
 CHANNEL = "portmap_alerts"
+ROLES = ("viewer", "officer", "supervisor", "admin")
+# Who may do what, by the least role; a case step is also bound to its agency (customs does the customs spot
+# check), and suppressing a critical alert is a supervisor's decision.
+MIN_ROLE = {"acknowledge": "officer", "suppress": "officer", "suppress_critical": "supervisor", "resolve": "officer",
+            "note": "officer", "complete_step": "officer", "audit_view": "supervisor", "audit_export": "supervisor",
+            "customs_details": "supervisor"}
+
+
+def allowed(actor: Any, action: str, *, severity: str | None = None, agency: str | None = None) -> bool:
+    """The permission matrix (role × action, and agency where it matters) in one place, for the app and for
+    the actions below."""
+    if action == "suppress" and severity == "critical":
+        action = "suppress_critical"
+    role = getattr(actor, "role", None)
+    if action not in MIN_ROLE or role not in ROLES:
+        return False
+    if action == "customs_details" and getattr(actor, "agency", None) == "customs" and role != "viewer":
+        return True
+    if action == "complete_step" and agency is not None and getattr(actor, "agency", None) != agency:
+        return False
+    return ROLES.index(role) >= ROLES.index(MIN_ROLE[action])
+
+
+def _require(actor: Actor, action: str, **context: Any) -> None:
+    if not allowed(actor, action, **context):
+        raise ActionRefused(f"{actor.username} ({actor.role}, {actor.agency}) may not {action.replace('_', ' ')}"
+                            + (" a critical alert" if context.get("severity") == "critical" else ""))
 
 
 class ActionRefused(Exception):
@@ -36,16 +63,17 @@ def _audit(conn: psycopg.Connection[Any], alert_id: int, actor: Actor, action: s
     query(conn, "alert_notify", {"payload": json.dumps({"alert_id": alert_id, "action": action})})
 
 
-def _alert(conn: psycopg.Connection[Any], alert_id: int) -> tuple[str, datetime]:
+def _alert(conn: psycopg.Connection[Any], alert_id: int) -> tuple[str, datetime, str]:
     rows = query(conn, "alert_state_for_update", {"alert_id": alert_id})
     if not rows:
         raise ActionRefused(f"alert {alert_id} does not exist")
-    return rows[0][0], rows[0][1]
+    return rows[0][0], rows[0][1], rows[0][2]
 
 
 def acknowledge(conn: psycopg.Connection[Any], alert_id: int, actor: Actor, note: str | None = None) -> None:
+    _require(actor, "acknowledge")
     with conn.transaction():
-        state, _ = _alert(conn, alert_id)
+        state, _, _ = _alert(conn, alert_id)
         if state != "open":
             raise ActionRefused(f"alert {alert_id} is {state}: only an open alert is acknowledged")
         query(conn, "alert_set_state", {"alert_id": alert_id, "state": "acknowledged", "until": None})
@@ -57,7 +85,8 @@ def suppress(conn: psycopg.Connection[Any], alert_id: int, actor: Actor, minutes
     if minutes <= 0:
         raise ActionRefused("a suppression needs a positive duration")
     with conn.transaction():
-        state, evidence_at = _alert(conn, alert_id)
+        state, evidence_at, severity = _alert(conn, alert_id)
+        _require(actor, "suppress", severity=severity)
         if state == "resolved":
             raise ActionRefused(f"alert {alert_id} is resolved")
         until = evidence_at + timedelta(minutes=minutes)
@@ -69,8 +98,9 @@ def suppress(conn: psycopg.Connection[Any], alert_id: int, actor: Actor, minutes
 def resolve(conn: psycopg.Connection[Any], alert_id: int, actor: Actor, note: str) -> None:
     if not note.strip():
         raise ActionRefused("resolving an alert needs a note")
+    _require(actor, "resolve")
     with conn.transaction():
-        state, _ = _alert(conn, alert_id)
+        state, _, _ = _alert(conn, alert_id)
         if state == "resolved":
             raise ActionRefused(f"alert {alert_id} is already resolved")
         query(conn, "alert_set_state", {"alert_id": alert_id, "state": "resolved", "until": None})
@@ -78,6 +108,7 @@ def resolve(conn: psycopg.Connection[Any], alert_id: int, actor: Actor, note: st
 
 
 def add_note(conn: psycopg.Connection[Any], alert_id: int, actor: Actor, note: str) -> None:
+    _require(actor, "note")
     with conn.transaction():
         _alert(conn, alert_id)
         _audit(conn, alert_id, actor, "note", note)
@@ -96,6 +127,7 @@ def complete_step(conn: psycopg.Connection[Any], case_id: int, step: str, actor:
             raise ActionRefused(f"case {case_id}: the next step is {todo[0][1] if todo else 'none'}, not {step}")
         if todo[0][2] != actor.agency:
             raise ActionRefused(f"case {case_id}: {step} belongs to {todo[0][2]}, not {actor.agency}")
+        _require(actor, "complete_step", agency=todo[0][2])
         query(conn, "case_step_done", {"case_id": case_id, "step": step, "by": actor.username, "outcome": outcome,
                                        "note": note})
         alert_id = steps[0][4]

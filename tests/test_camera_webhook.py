@@ -82,3 +82,20 @@ def test_onvif_rules_start_and_end_events(webhook: tuple[str, str]) -> None:
     with psycopg.connect(db) as conn:
         row = conn.execute("SELECT label, source, end_at - start_at FROM camera_event").fetchone()
     assert row is not None and row[:2] == ("motion", "onvif") and round(row[2].total_seconds(), 1) == 39.7
+
+
+def test_injection_in_a_payload_is_refused_or_stored_as_text(webhook: tuple[str, str]) -> None:
+    url, db = webhook
+    sneaky = {"id": "inj-1", "camera": "front_door", "label": "car'; DROP TABLE camera_event; --",
+              "start_time": 1.8e9}
+    assert post(url, json.dumps(sneaky).encode()) == (400, {"error": "bad_value"})
+    scripted = {"id": "inj-2", "camera": "front_door", "label": "<script>alert(1)</script>", "start_time": 1.8e9}
+    assert post(url, json.dumps(scripted).encode()) == (400, {"error": "bad_value"})
+    plate = {"id": "inj-3'; DELETE FROM camera_event; --", "camera": "front_door", "label": "car",
+             "sub_label": "<img src=x onerror=alert(1)>", "start_time": 1.8e9}
+    assert post(url, json.dumps(plate).encode()) == (200, {"result": "stored"})
+    with psycopg.connect(db) as conn:
+        stored = conn.execute("SELECT event_id, sub_label FROM camera_event WHERE event_id LIKE 'inj-%'").fetchall()
+        reasons = [r[0] for r in conn.execute("SELECT reason FROM ingest_reject ORDER BY reject_id").fetchall()]
+    assert stored == [(plate["id"], plate["sub_label"])]          # as text, exactly; nothing else touched
+    assert reasons.count("bad_value") >= 2                        # the refusals are counted with their reason

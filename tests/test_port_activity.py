@@ -54,7 +54,7 @@ def test_yard_use_colours_blocks_by_utilisation_and_shows_stacks_close_up(conn: 
     assert int(stacks.loc[("B03", 7, 3), "dg"]) == 1
     stacks_trace, _ = layer.traces(near, Style(lang="zh"))
     i = list(stacks_trace.customdata).index("stack:B03-07-02")
-    assert "海关扣留/查验 1" in stacks_trace.hovertext[i] and "TGHU3929964" in stacks_trace.hovertext[i]
+    assert "TGHU3929964" in stacks_trace.hovertext[i] and "海关" not in stacks_trace.hovertext[i]   # not shared
     # the yard blocks' own fill follows the same bands
     from layers.yard_use import band_fill
     blocks = LAYERS["yard_blocks"].traces(LAYERS["yard_blocks"].query(conn, View(port_id="weifang", bbox=BBOX)),
@@ -66,13 +66,15 @@ def test_the_stack_card_lists_its_boxes_top_first_and_the_container_card_its_dan
         conn: psycopg.Connection[Any]) -> None:
     _box(conn, "MSCU1234565", "B03", 7, 2, 1)
     _box(conn, "TGHU3929964", "B03", 7, 2, 2, customs="hold")
-    card = container_card(conn, "weifang", "en", stack=("B03", 7, 2))
+    card = container_card(conn, "weifang", "en", stack=("B03", 7, 2), customs=True)
     assert card is not None
     text = _text(card)
     assert text.index("TGHU3929964") < text.index("MSCU1234565")        # the top box first
     assert "Stack B03-07-02: 2 boxes" in text and "HOLD" in text and "18.4 t" in text
+    hidden = _text(container_card(conn, "weifang", "en", stack=("B03", 7, 2)))
+    assert "HOLD" not in hidden and "released" not in hidden and "customs and supervisors only" in hidden
     add_dg_container(conn, "CSQU3054383", "B03", 7, 3, "3", 1993)
-    zh = _text(container_card(conn, "weifang", "zh", container_no="CSQU3054383"))
+    zh = _text(container_card(conn, "weifang", "zh", container_no="CSQU3054383", customs=True))
     assert "UN 1993" in zh and "危险货物" in zh and "待放行" in zh
     assert container_card(conn, "weifang", "en", container_no="ABCU0000000") is None
 

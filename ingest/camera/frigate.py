@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 TYPES = frozenset({"new", "update", "end"})
+LABEL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .-]{0,39}$")     # an object class: person, truck, license_plate …
 
 
 class Invalid(Exception):
@@ -35,8 +37,11 @@ def parse_event(payload: bytes) -> CameraEvent:
     """One MQTT payload; a bad one raises Invalid with a named reason."""
     doc, after = _envelope(payload, "not_an_event", ("id", "camera", "label", "start_time"))
     end = after.get("end_time")
+    label = str(after["label"])
+    if not LABEL.match(label):
+        raise Invalid("bad_value", f"label {label[:60]!r} is not an object class")
     return CameraEvent(
-        event_id=str(after["id"]), camera=str(after["camera"]), label=str(after["label"]),
+        event_id=str(after["id"])[:200], camera=str(after["camera"]), label=label,
         sub_label=_sub_label(after.get("sub_label")), score=_score(after.get("score")),
         top_score=_score(after.get("top_score")), start_at=_time(after["start_time"], "start_time"),
         end_at=_time(end, "end_time") if end is not None else None,

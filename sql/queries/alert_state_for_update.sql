@@ -1,1 +1,1 @@
-SELECT state, evidence_at FROM alert WHERE alert_id = %(alert_id)s FOR UPDATE
+SELECT state, evidence_at, severity FROM alert WHERE alert_id = %(alert_id)s FOR UPDATE
