@@ -214,4 +214,4 @@ def test_the_security_headers_name_no_outside_source_and_allow_no_eval(app_url: 
     assert status == 200 and "'unsafe-eval'" not in csp and "'unsafe-inline'" not in directives["script-src"]
     assert directives["frame-ancestors"] == ["'none'"] and directives["object-src"] == ["'none'"]
     sources = {s for values in directives.values() for s in values}
-    assert not {s for s in sources if "://" in s or s.endswith(":") and s not in ("data:", "blob:")}
+    assert not {s for s in sources if "://" in s or (s.endswith(":") and s not in ("data:", "blob:"))}
