@@ -10,7 +10,7 @@ import psycopg
 from dash import html
 
 from app.i18n import t
-from sql import query
+from sql import alerts, query
 
 LIMIT = 200
 SUPPRESS_MINUTES = 30
@@ -58,3 +58,30 @@ def trail(conn: psycopg.Connection[Any], alert_id: int, lang: str) -> list[html.
         out.append(html.Div(f"{acted_at:%H:%M:%S} · {t(lang, 'alerts.act_' + action)} · {who}"
                             + (f" — {note}" if note else ""), className="trail-line"))
     return out
+
+
+CASE_STEP = "case-step"       # pattern-matching: {"type": CASE_STEP, "case": id, "step": name}
+
+
+def case_steps(conn: psycopg.Connection[Any], alert_id: int, lang: str, user: Any) -> list[Any]:
+    """The alert's hazmat case, if it opened one: each step with its agency, due time and outcome; the next step
+    has its button, usable only by an officer of the agency that owns it."""
+    rows = query(conn, "case_of_alert", {"alert_id": alert_id})
+    if not rows:
+        return []
+    next_step = next((r for r in rows if r[5] is None), None)
+    lines: list[Any] = [html.Div(t(lang, "case.title", id=rows[0][0]), className="case-title")]
+    for case_id, _no, step, agency, due_at, done_at, done_by, outcome in rows:
+        name = t(lang, f"case.step_{step}")
+        if done_at is not None:
+            text = t(lang, "case.done_by", step=name, who=done_by, at=f"{done_at:%H:%M}", outcome=outcome or "")
+        else:
+            text = t(lang, "case.open", step=name, agency=agency, at=f"{due_at:%H:%M}" if due_at else "—")
+        lines.append(html.Div(text, className="case-line" + (" case-done" if done_at else ""),
+                              **{"data-step": step, "data-done": "1" if done_at else "0"}))
+        if next_step is not None and step == next_step[2]:
+            may = user is not None and alerts.allowed(user, "complete_step", agency=agency)
+            lines.append(html.Button(t(lang, "case.complete", step=name), n_clicks=0, disabled=not may,
+                                     id={"type": CASE_STEP, "case": case_id, "step": step}, className="case-button",
+                                     title="" if may else t(lang, "case.not_yours", agency=agency)))
+    return lines

@@ -428,6 +428,8 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
             with _open(pool).connection(timeout=2) as conn:
                 rows = alert_panel.alert_rows(conn, settings.port_id, at)
                 lines = alert_panel.trail(conn, selected, lang) if selected else []
+                if selected:
+                    lines = [*alert_panel.case_steps(conn, selected, lang, gate.current_user()), *lines]
         except (psycopg.Error, TimeoutError) as err:
             log.warning("alert list failed: %s", err)
             raise PreventUpdate from err
@@ -546,3 +548,31 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         lang = lang if lang in LANGUAGES else "en"
         return (t(lang, "replay.at"), [t(lang, "replay.back", by=b["by"].lstrip("-")) for b in backs],
                 t(lang, "replay.play"), t(lang, "replay.to_live"))
+
+    @app.callback(
+        Output(ids.ALERT_MSG, "children", allow_duplicate=True), Output(ids.ALERT_NOTE, "value", allow_duplicate=True),
+        Output(ids.ALERT_SIG, "data", allow_duplicate=True),
+        Input({"type": alert_panel.CASE_STEP, "case": ALL, "step": ALL}, "n_clicks"),
+        State(ids.ALERT_NOTE, "value"), State(ids.LANG, "value"),
+        prevent_initial_call=True,
+    )
+    def case_step(clicks: list[int | None], note: str | None, lang: str) -> tuple[Any, Any, Any]:
+        """An officer of the step's agency records it done, with its outcome; refusals are said and audited."""
+        hit = ctx.triggered_id
+        if not isinstance(hit, dict) or not any(c for c in clicks if c):
+            raise PreventUpdate
+        lang = lang if lang in LANGUAGES else "en"
+        outcome = (note or "").strip()[:2000]
+        if not outcome:
+            return t(lang, "case.outcome"), dash.no_update, dash.no_update
+        user = gate.current_user()
+        with _open(pool).connection(timeout=5) as conn:
+            if user is None:
+                raise PreventUpdate
+            try:
+                closed = alert_actions.complete_step(conn, int(hit["case"]), str(hit["step"]), user.actor(), outcome)
+            except alert_actions.ActionRefused as err:
+                auth.audit(conn, user, "refused", object_kind="case", object_id=str(hit["case"]),
+                           detail={"step": hit["step"], "why": str(err)}, client_addr=flask.request.remote_addr)
+                return t(lang, "alerts.refused", reason=str(err)), dash.no_update, dash.no_update
+        return t(lang, "case.closed" if closed else "case.step_saved"), "", None

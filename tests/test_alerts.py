@@ -32,6 +32,7 @@ BASIN = (119.2027, 37.2378)               # the turning basin
 PORT_FEED = "ais:udp:test-0/rx-harbour"
 OFFICER = Actor("li.wei", "officer", "port")
 CUSTOMS = Actor("zhang.min", "officer", "customs")
+SUPERVISOR = Actor("zhao.min", "supervisor", "port")
 
 
 def centroid(conn: psycopg.Connection[Any], zone: str) -> tuple[float, float]:
@@ -317,6 +318,15 @@ def test_a_gate_mismatch_opens_a_four_step_case_owned_by_port_and_customs(conn: 
     complete_step(conn, case_id, "port_verification", OFFICER, "placard UN1830 confirmed")
     with pytest.raises(ActionRefused, match="belongs to customs"):
         complete_step(conn, case_id, "customs_check", OFFICER, "not mine")
+    from app.alert_panel import case_steps
+    shown = {who.agency: case_steps(conn, found[0]["alert_id"], "en", who) for who in (OFFICER, CUSTOMS)}
+    buttons = {agency: [c for c in lines if getattr(c, "id", None) and isinstance(c.id, dict)]
+               for agency, lines in shown.items()}
+    assert [b.id["step"] for b in buttons["customs"]] == ["customs_check"] and not buttons["customs"][0].disabled
+    assert buttons["port"][0].disabled                            # the port officer sees it, cannot do it
+    done = [c.children for c in shown["port"] if "case-done" in (getattr(c, "className", "") or "")]
+    assert len(done) == 2 and done[0].startswith("✓ gate warning: li.wei at ") and "truck held at lane 3" in done[0]
+    assert "placard UN1830 confirmed" in done[1]
     complete_step(conn, case_id, "customs_check", CUSTOMS, "mis-declared: sulphuric acid")
     assert complete_step(conn, case_id, "disposal", OFFICER, "returned to shipper") is True
     assert alerts(conn, "gate_case")[0]["state"] == "resolved"
@@ -335,7 +345,9 @@ def test_acknowledge_suppress_resolve_with_an_audit_trail(conn: Any, engine: Any
         acknowledge(conn, alert_id, OFFICER)                      # only an open alert
     engine.cycle()
     assert alerts(conn)[0]["state"] == "acknowledged"             # still live, still one
-    until = suppress(conn, alert_id, OFFICER, 0.01, "known: harbour patrol is on it")
+    with pytest.raises(ActionRefused, match="may not suppress a critical alert"):
+        suppress(conn, alert_id, OFFICER, 0.01, "known")          # a critical alert: the supervisor's call
+    until = suppress(conn, alert_id, SUPERVISOR, 0.01, "known: harbour patrol is on it")
     assert until == alerts(conn)[0]["evidence_at"] + timedelta(seconds=0.6)
     time.sleep(0.7)
     vessel(conn, 413000001, centroid(conn, "chem-safety-water"), sog=4, ship_type=37)

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ import psycopg
 import pytest
 from pyais.encode import encode_dict
 
+from sql import query_text
 from tests.conftest import ARTIFACTS, ROOT, _free_port, sign_in, wait_http, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -171,6 +173,8 @@ def test_an_alert_shows_within_3_s_and_an_acknowledgement_reaches_a_second_brows
         inside = conn.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM zone "
                               "WHERE zone_id = 'chem-safety-water') z").fetchone()
     assert inside is not None
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        started = conn.execute("SELECT clock_timestamp()").fetchone()[0]      # type: ignore[index]
     duty = browser_page(browser, app_url, "duty")
     chief = browser_page(browser, app_url, "super")
     row = "button.alert-row:has-text('SEA BREEZE 7')"
@@ -216,6 +220,11 @@ def test_an_alert_shows_within_3_s_and_an_acknowledgement_reaches_a_second_brows
                                  (str(MMSI_CRAFT),)).fetchall()
         assert [(a, b) for a, b, _ in trail][:2] == [("engine", "raise"), ("duty", "acknowledge")]
         assert trail[1][2] == "pleasure craft called on VHF 16, leaving the zone"
+        with psycopg.connect(db_url, autocommit=True) as conn:       # the supervisors' audit view, in order
+            audit = conn.execute(query_text("audit_view"), {"since": started, "until": datetime.now(UTC),
+                                                             "actor": None, "engine": False, "limit": 100}).fetchall()
+        steps = [(r[1], r[4]) for r in reversed(audit) if r[1] in ("duty", "super")]
+        assert steps == [("duty", "login"), ("super", "login"), ("duty", "acknowledge")]
         assert duty.errors == [] and chief.errors == []
     finally:
         for pg in (duty, chief):
