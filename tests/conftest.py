@@ -120,12 +120,15 @@ def wait_http(url: str, timeout_s: float = 30.0) -> None:
             time.sleep(0.1)
 
 
+APP_LOG: dict[str, Path] = {}       # where the session's app writes its log ("log")
+
+
 @pytest.fixture(scope="session")
 def app_url(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app (`python -m app`) on a free port against the session database."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "PORTMAP_APP_PORT": str(port)}
-    log = tmp_path_factory.mktemp("app") / "app.log"
+    log = APP_LOG["log"] = tmp_path_factory.mktemp("app") / "app.log"
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=out, stderr=out)
     base = f"http://127.0.0.1:{port}"

@@ -215,3 +215,21 @@ def test_the_security_headers_name_no_outside_source_and_allow_no_eval(app_url: 
     assert directives["frame-ancestors"] == ["'none'"] and directives["object-src"] == ["'none'"]
     sources = {s for values in directives.values() for s in values}
     assert not {s for s in sources if "://" in s or (s.endswith(":") and s not in ("data:", "blob:"))}
+
+
+def test_no_secret_reaches_the_log(browser: Any, app_url: str, officers: dict[str, Any], db_url: str) -> None:
+    from tests.conftest import APP_LOG, PASSWORD
+    context = browser.new_context()
+    pg = context.new_page()
+    sign_in(pg, app_url, "duty")
+    session_token = next(c["value"] for c in context.cookies() if c["name"] == "portmap_session")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        api = add_token(conn, "log-check", "api", "port", "test")
+    assert _request(f"{app_url}/api/v1/layers/berths", headers={"Authorization": f"Bearer {api}"})[0] == 200
+    assert _request(f"{app_url}/api/v1/layers/berths?bbox=x", headers={"Authorization": f"Bearer {api}"})[0] == 400
+    context.request.post(f"{app_url}/login", form={"username": "duty", "password": "not-" + PASSWORD})
+    context.close()
+    text = APP_LOG["log"].read_text()
+    assert "layer API refused" in text                          # the bad request is logged, with its reason…
+    for secret in (PASSWORD, session_token, api, "not-" + PASSWORD):
+        assert secret not in text                               # …and no password or token ever is
