@@ -33,7 +33,8 @@ OPEN_PREFIXES = ("/assets/", "/glyphs/")
 LOGIN_CSRF_COOKIE = "portmap_login_csrf"
 CSRF_COOKIE = "portmap_csrf"
 CSRF_HEADER = "X-CSRF-Token"
-TOKEN_PREFIXES = {"/api/": "api"}          # where a bearer token of that kind is accepted (read-only, GET)
+TOKEN_PREFIXES = {"/api/": "api", "/wall": "wall"}    # where a token of that kind is accepted (read-only, GET)
+WALL_COOKIE = "portmap_wall"
 # No outside source anywhere. Scripts: this server's files and Dash's one inline starter, by its hash (added by
 # install); no eval. Styles: plotly and React set inline styles, so style-src keeps 'unsafe-inline'.
 CSP = ("default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
@@ -60,6 +61,8 @@ def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool], script_h
             return None
         bearer = _bearer()
         kind = next((k for prefix, k in TOKEN_PREFIXES.items() if path.startswith(prefix)), None)
+        if kind == "wall" and bearer is None:       # a wall browser cannot send headers: the address, then a cookie
+            bearer = flask.request.args.get("token") or flask.request.cookies.get(WALL_COOKIE)
         if bearer is not None and (posting or kind is None):
             log.warning("bearer token refused for %s %s", flask.request.method, path)
             return flask.Response("a token reads; it cannot do this", status=403)
@@ -67,6 +70,8 @@ def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool], script_h
             with pool_of().connection(timeout=5) as conn:
                 if bearer is not None and kind is not None:
                     flask.g.user = auth.token_user(conn, bearer, kind)
+                    if flask.g.user is None and kind == "wall":         # an officer may open the wall too
+                        flask.g.user = auth.session_user(conn, flask.request.cookies.get(auth.SESSION_COOKIE))
                 else:
                     flask.g.user = auth.session_user(conn, flask.request.cookies.get(auth.SESSION_COOKIE))
         except (psycopg.Error, TimeoutError) as err:

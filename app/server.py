@@ -16,7 +16,7 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, dcc,
 from dash.exceptions import PreventUpdate
 from psycopg_pool import ConnectionPool
 
-from app import alert_panel, audit, auth, export, gate, ids, live, replay
+from app import alert_panel, audit, auth, export, gate, ids, live, replay, wall
 from app.ages import layer_ages, say_age
 from app.cards import camera_card, container_card, silent_banner, vessel_card
 from app.figure import build_figure, parse_view, port_info
@@ -44,12 +44,13 @@ def create_app(settings: AppSettings) -> dash.Dash:
     pool = ConnectionPool(db.url, min_size=1, max_size=8, open=False, kwargs={
         "options": f"-c statement_timeout={db.statement_timeout_ms} -c timezone=UTC",
         "application_name": db.application_name})
-    app = dash.Dash(__name__, assets_folder=str(ASSETS), assets_ignore=r"^(ports|i18n|glyphs)/",
+    app = dash.Dash(__name__, assets_folder=str(ASSETS), assets_ignore=r"^(ports|i18n|glyphs|wall)/",
                     title="Port One-Map", update_title=None, serve_locally=True)  # type: ignore[arg-type]
     app.layout = layout
     gate.install(app.server, lambda: _open(pool), app.csp_hashes())
     app.server.config["PORTMAP_PORT_ID"] = settings.port_id
     _routes(app.server, pool)
+    wall.install(app.server, lambda: _open(pool), settings.port_id)
     _callbacks(app, settings, pool)
     return app
 

@@ -62,6 +62,26 @@ class Names(BaseModel):
     zh: str = Field(min_length=1)
 
 
+WALL_VIEWS = ("overview", "anchorages", "berths", "yard", "dangerous_goods")
+
+
+class WallConfig(BaseModel):
+    """[wall]: the control-centre wall's rotation of views and its language."""
+
+    model_config = ConfigDict(extra="forbid")
+    rotate_s: int = Field(default=20, ge=3, le=3600)
+    views: list[str] = Field(default_factory=lambda: list(WALL_VIEWS), min_length=1)
+    lang: str = Field(default="en", pattern=r"^(en|zh)$")
+
+    @field_validator("views")
+    @classmethod
+    def _known_views(cls, v: list[str]) -> list[str]:
+        unknown = set(v) - set(WALL_VIEWS)
+        if unknown:
+            raise ValueError(f"unknown wall views {sorted(unknown)}; known: {', '.join(WALL_VIEWS)}")
+        return v
+
+
 class PortConfig(BaseModel):
     """port.toml: names, where the port is, its metric CRS and the thresholds of every rule."""
 
@@ -76,6 +96,7 @@ class PortConfig(BaseModel):
     files: dict[str, str] = Field(default_factory=dict)
     retention: dict[str, int] = Field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    wall: WallConfig = Field(default_factory=WallConfig)
 
     @field_validator("bbox")
     @classmethod

@@ -1,0 +1,1 @@
+SELECT timezone, coalesce(config -> 'wall', '{}'::jsonb) FROM port WHERE port_id = %(port_id)s
