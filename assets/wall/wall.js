@@ -82,7 +82,7 @@
     var rect = gd.getBoundingClientRect(), b = view.bbox;
     if (view.center) {             // a zoom chosen for an officer's screen (~800 px of map): scaled to this one
       var scaled = view.zoom + Math.log2(Math.max(rect.height, 200) / 800);
-      return {center: {lon: view.center[0], lat: view.center[1]}, zoom: view.name === "focus" ? view.zoom : scaled};
+      return {center: {lon: view.center[0], lat: view.center[1]}, zoom: scaled};
     }
     var zx = Math.log2(rect.width * 360 / (512 * Math.max(b[2] - b[0], 1e-6)));
     var zy = Math.log2(rect.height * 2 * Math.PI / (512 * Math.max(mercator(b[3]) - mercator(b[1]), 1e-9)));
@@ -115,7 +115,8 @@
     var resume = wall.focusId !== null;
     if (resume) { wall.focusId = null; }
     if (!s.views.length) { return; }
-    if (resume || wall.viewIndex < 0 || now - wall.viewSince >= s.rotate_s * 1000) {
+    var rotateS = Number(params.get("rotate")) || s.rotate_s;      // ?rotate=N: a soak test speeds it up
+    if (resume || wall.viewIndex < 0 || now - wall.viewSince >= rotateS * 1000) {
       wall.viewIndex = (wall.viewIndex + 1) % s.views.length;
       wall.viewSince = now;
       show(s.views[wall.viewIndex], true);
@@ -207,5 +208,6 @@
   setInterval(poll, 1000);
   setInterval(watch, 500);
   setInterval(rotate, 1000);
-  setInterval(refreshLive, 3000);
+  var liveEvery = params.has("live") ? Number(params.get("live")) : 3;     // seconds; ?live=0: map never redrawn
+  if (liveEvery > 0) { setInterval(refreshLive, liveEvery * 1000); }
 })();
