@@ -192,3 +192,12 @@ def test_weifang_geometry_is_valid_everywhere() -> None:
     for feats in read_package(WEIFANG).features.values():
         for feat in feats:
             assert shape(feat.geom).is_valid, feat.feature_id
+
+
+def test_the_wall_section_is_read_and_an_unknown_view_refused(tmp_path: Path) -> None:
+    assert read_package(WEIFANG).config.wall.rotate_s == 20
+    pkg = _copy_tinyport(tmp_path)
+    toml = pkg / "port.toml"
+    toml.write_text(toml.read_text() + '\n[wall]\nrotate_s = 5\nviews = ["overview", "the_bar"]\n')
+    with pytest.raises(PortPackageError, match="unknown wall views"):
+        read_package(pkg)

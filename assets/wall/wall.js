@@ -179,6 +179,7 @@
 
   function poll() {
     if (busy.state) { return; }
+    if (performance.clearResourceTimings) { performance.clearResourceTimings(); }   // an all-day page keeps none
     busy.state = true;
     get("/wall/state.json" + q, 2500).then(function (s) {
       var recovered = wall.down;
