@@ -21,6 +21,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import flask
@@ -71,7 +72,8 @@ def install(server: flask.Flask, pool_of: Any, port_id: str) -> None:
     def wall_page() -> Any:
         token = flask.request.args.get("token")
         if token:          # the gate has checked it: keep it in a cookie and drop it from the address
-            resp = flask.redirect("/wall" + (f"?lang={lang()}" if lang() else ""))
+            rest = urlencode([(k, v) for k, v in flask.request.args.items(multi=True) if k != "token"])
+            resp = flask.redirect("/wall" + (f"?{rest}" if rest else ""))
             resp.set_cookie(WALL_COOKIE, token, max_age=400 * 86400, httponly=True, samesite="Strict",
                             secure=flask.request.is_secure, path="/wall")
             return resp

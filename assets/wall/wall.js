@@ -45,6 +45,8 @@
     busy.figure = true;
     get("/wall/figure.json" + q, 20000).then(function (doc) {
       wall.owners = doc.owners;
+      // a stable uid per slot: plotly then updates each trace's map source in place instead of replacing it
+      doc.figure.data.forEach(function (trace, i) { trace.uid = "wall-" + i; });
       var layout = doc.figure.layout;
       layout.dragmode = false;
       return Plotly.react(gd, doc.figure.data, layout, {staticPlot: true, displayModeBar: false, responsive: true});
@@ -68,7 +70,7 @@
           var slots = [];
           wall.owners.forEach(function (owner, i) { if (owner === name) { slots.push(i); } });
           doc.layers[name].forEach(function (trace, k) {
-            if (k < slots.length) { trace.meta = {layer: name}; data[slots[k]] = trace; }
+            if (k < slots.length) { trace.meta = {layer: name}; trace.uid = "wall-" + slots[k]; data[slots[k]] = trace; }
           });
         });
         wall.lives += 1;
@@ -205,6 +207,7 @@
     }
   }
 
+  wall.fn = {poll: poll, render: render, watch: watch, rotate: rotate, live: refreshLive, get: get};
   poll();
   setInterval(poll, 1000);
   setInterval(watch, 500);
