@@ -229,7 +229,8 @@ def test_an_alert_shows_within_3_s_and_an_acknowledgement_reaches_a_second_brows
     finally:
         for pg in (duty, chief):
             pg.context.close()
-        with psycopg.connect(db_url, autocommit=True) as conn:
+        with psycopg.connect(db_url, autocommit=True) as conn:     # out of the zone first, so that it stays resolved
+            conn.execute("DELETE FROM vessel_latest WHERE mmsi = %s", (MMSI_CRAFT,))
             conn.execute("UPDATE alert SET state = 'resolved', resolved_at = now() WHERE subject_id = %s",
                          (str(MMSI_CRAFT),))
 
