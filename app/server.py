@@ -16,7 +16,7 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, dcc,
 from dash.exceptions import PreventUpdate
 from psycopg_pool import ConnectionPool
 
-from app import alert_panel, audit, auth, export, gate, ids, live, replay, wall
+from app import alert_panel, audit, auth, export, gate, ids, live, replay, report, wall
 from app.ages import layer_ages, say_age
 from app.cards import camera_card, container_card, silent_banner, vessel_card
 from app.figure import build_figure, parse_view, port_info
@@ -110,6 +110,31 @@ def _routes(server: flask.Flask, pool: ConnectionPool) -> None:
         return flask.Response(body, mimetype=export.FORMATS[fmt], headers={
             "Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"', "Cache-Control": "no-store"})
 
+    @server.get("/report")
+    def report_download() -> flask.Response:
+        """The situation report for anyone signed in (`?format=pdf|html&at=ISO&hours=8&lang=`), audited."""
+        args = flask.request.args
+        user = gate.current_user()
+        fmt = args.get("format", "pdf")
+        try:
+            at = export.parse_at(args.get("at"), datetime.now(UTC))
+            hours = float(args.get("hours", 8))
+            if fmt not in ("pdf", "html") or not 0 < hours <= 24 * 7:
+                raise ValueError("format is pdf or html, hours between 0 and 168")
+        except ValueError as err:
+            return flask.Response(json.dumps({"error": str(err)}), 400, mimetype="application/json")
+        lang = args.get("lang", "en") if args.get("lang") in LANGUAGES else "en"
+        with _open(pool).connection(timeout=10) as conn:
+            document = report.situation_html(conn, settings_port_id(server), at, hours, lang,
+                                             author=user.username if user else "")
+            auth.audit(conn, user, "report", object_kind="report", detail={"format": fmt, "at": args.get("at"),
+                                                                            "hours": hours},
+                       client_addr=flask.request.remote_addr)
+        stamp = (at or datetime.now(UTC)).strftime("%Y%m%dT%H%MZ")
+        body = report.to_pdf(document) if fmt == "pdf" else document.encode()
+        return flask.Response(body, mimetype="application/pdf" if fmt == "pdf" else "text/html", headers={
+            "Content-Disposition": f'attachment; filename="situation-{stamp}.{fmt}"', "Cache-Control": "no-store"})
+
     @server.get("/audit")
     def audit_page() -> flask.Response:
         with _open(pool).connection(timeout=5) as conn:
@@ -132,6 +157,7 @@ def _user_box(lang: str) -> html.Div:
         return html.Div(id=ids.USER)
     return html.Div(id=ids.USER, className="user", children=[
         html.Span(f"{user.display_name} · {user.role} · {user.agency}", id=ids.USER_NAME),
+        html.A(t(lang, "report.download"), href="/report?format=pdf", id="report-link", className="audit-link"),
         html.A(t(lang, "user.audit"), href="/audit", id="audit-link", className="audit-link")
         if alert_actions.allowed(user, "audit_view") else None,
         html.Form(method="POST", action="/logout", children=[

@@ -78,3 +78,15 @@ def test_bad_requests_get_a_reason_and_strangers_get_nothing(api: Any, app_url: 
     with pytest.raises(urllib.error.HTTPError) as err:            # no session: 401, no data
         urllib.request.urlopen(f"{app_url}/api/v1/layers/vessels")
     assert err.value.code == 401
+
+
+def test_the_situation_report_downloads_as_pdf_and_html_and_is_audited(api: Any, app_url: str, db_url: str) -> None:
+    pdf = api.get(f"{app_url}/report?format=pdf&hours=2")
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"
+    page = api.get(f"{app_url}/report?format=html&lang=zh")
+    assert page.status == 200 and "态势报告" in page.text() and "CSQU3054383" not in page.text()  # boxes, not listed
+    assert "D01" in page.text()                                   # the dangerous goods by block
+    assert api.get(f"{app_url}/report?format=docx").status == 400
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        done = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'report' AND actor = 'duty'").fetchone()
+    assert done is not None and done[0] >= 2

@@ -1,0 +1,272 @@
+"""The situation report: the port at an instant and over the window before it, as self-contained HTML or PDF.
+
+    python -m app.report --out shift.pdf [--at 2026-11-27T08:00Z] [--hours 8] [--lang zh]
+
+It holds a static map of the port and one of its terminals (SVG drawn here from the layers, so it needs
+nothing online), the KPIs, every alert of the window with who acknowledged and resolved it, the dangerous
+goods by class and block, the ships at berth and at anchor with their destination and ETA, a summary of the
+cameras' detections and the feeds' health. PDF by WeasyPrint (with the system's Noto Sans CJK for 简体中文).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import math
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psycopg
+import shapely
+
+from app.figure import PortInfo, port_info
+from app.i18n import t
+from app.kpi import port_kpis
+from layers import LAYERS, View
+from layers.vessels import Vessels
+from layers.yard_use import band_colour
+from sql import query
+
+SEVERITY_COLOUR = {"critical": "#dc2626", "warning": "#f59e0b", "info": "#2563eb"}
+CSS = """
+@page { size: A4; margin: 14mm 12mm 16mm; @bottom-right { content: counter(page) " / " counter(pages);
+        font-size: 8pt; color: #64748b; } }
+body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Noto Sans", sans-serif; font-size: 9pt; color: #0f172a; }
+h1 { font-size: 16pt; margin: 0 0 2pt; } h2 { font-size: 11.5pt; margin: 12pt 0 4pt; border-bottom: 1pt solid #cbd5e1; }
+.meta { color: #475569; margin-bottom: 8pt; }
+table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 2pt 4pt; vertical-align: top;
+  border-bottom: 0.5pt solid #e2e8f0; } th { background: #f1f5f9; font-weight: 600; }
+.kpis { display: flex; flex-wrap: wrap; gap: 4pt; } .kpi { border: 0.8pt solid #cbd5e1; border-radius: 3pt;
+  padding: 3pt 6pt; min-width: 58pt; } .kpi b { display: block; font-size: 13pt; }
+.sev { display: inline-block; width: 7pt; height: 7pt; border-radius: 50%; margin-right: 3pt; }
+.maps figure { margin: 0 0 6pt; } figcaption { font-size: 8pt; color: #475569; }
+svg { width: 100%; height: 100mm; border: 0.5pt solid #94a3b8; background: #dbeafe; }
+.none { color: #64748b; }
+"""
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+    live: bool            # the end is now (not a past instant)
+
+
+def window(at: datetime | None, hours: float) -> Window:
+    end = at or datetime.now(UTC)
+    return Window(end - timedelta(hours=hours), end, at is None)
+
+
+# --- the maps ------------------------------------------------------------------------------------------
+
+class Projection:
+    """Degrees to SVG units: equirectangular around the box's middle latitude (a port is small enough)."""
+
+    def __init__(self, bbox: tuple[float, float, float, float], width: float = 1000) -> None:
+        self.x0, self.y0, x1, self.y1 = bbox
+        self.k = width / ((x1 - self.x0) * math.cos(math.radians((self.y0 + self.y1) / 2)))
+        self.kx = self.k * math.cos(math.radians((self.y0 + self.y1) / 2))
+        self.width, self.height = width, (self.y1 - self.y0) * self.k
+
+    def xy(self, coords: np.ndarray) -> np.ndarray:
+        return np.column_stack([(coords[:, 0] - self.x0) * self.kx, (self.y1 - coords[:, 1]) * self.k])
+
+    def path(self, geom: Any) -> str:
+        parts = []
+        for ring in _rings(geom):
+            xy = self.xy(shapely.get_coordinates(ring))
+            if len(xy):
+                parts.append("M" + " L".join(f"{x:.1f} {y:.1f}" for x, y in xy) + (" Z" if ring.is_closed else ""))
+        return " ".join(parts)
+
+
+def _rings(geom: Any) -> list[Any]:
+    if geom is None or geom.is_empty:
+        return []
+    kind = geom.geom_type
+    if kind == "Polygon":
+        return [geom.exterior, *geom.interiors]
+    if kind in ("LineString", "LinearRing"):
+        return [geom]
+    if kind.startswith("Multi") or kind == "GeometryCollection":
+        return [r for g in geom.geoms for r in _rings(g)]
+    return []
+
+
+def map_svg(conn: psycopg.Connection[Any], port: PortInfo, bbox: tuple[float, float, float, float],
+            at: datetime | None, lang: str, labels: bool) -> str:
+    """The port drawn from its layers at `at`: land, zones, quays, berths, yard blocks by utilisation, the
+    ships, the dangerous goods by class and the live alerts."""
+    proj = Projection(bbox)
+    view = View(port_id=port.port_id, bbox=bbox, zoom=15, at=at, lang=lang)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {proj.width:.0f} {proj.height:.0f}">']
+
+    def shapes(name: str, style: Any) -> None:
+        for _, r in LAYERS[name].query(conn, view).iterrows():
+            fill, stroke, width = style(r)
+            out.append(f'<path d="{proj.path(r.geometry)}" fill="{fill}" stroke="{stroke}" stroke-width="{width}"/>')
+
+    land = {"land": "#f1efe9", "reclaimed": "#e7e2d6", "water": "#dbeafe"}
+    shapes("basemap", lambda r: (land.get(r.get("kind"), "#f1efe9"), "#94a3b8", 0.6))
+    zone = {"anchorage": ("none", "#7e22ce"), "channel": ("#bfdbfe", "#1d4ed8"), "restricted": ("none", "#dc2626"),
+            "hazmat_area": ("#fed7aa", "#ea580c")}
+    shapes("zones", lambda r: (*zone.get(r["kind"], ("none", "#cbd5e1")), 1.2 if r["kind"] in zone else 0.4))
+    shapes("structures", lambda r: ("none", "#334155", 2.2))
+    shapes("berths", lambda r: ("none", "#0f766e", 1.5))
+    shapes("yard_blocks", lambda r: (band_colour(r["containers"] / max(r["capacity_teu"], 1)), "#475569", 0.5))
+    pic = vessels_picture(conn, view)
+    for lon, lat, name in zip(pic.lon, pic.lat, pic.names, strict=True):
+        x, y = proj.xy(np.array([[lon, lat]]))[0]
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#1d4ed8" stroke="#fff" stroke-width="1"/>')
+        if labels and name:
+            out.append(f'<text x="{x + 6:.1f}" y="{y + 3:.1f}" font-size="11" fill="#0f172a">'
+                       f'{html.escape(name)}</text>')
+    from layers.dg_containers import CLASS_COLOUR
+    for _, r in LAYERS["dg_containers"].query(conn, view).iterrows():
+        x, y = proj.xy(np.array([[r.geometry.x, r.geometry.y]]))[0]
+        colour = CLASS_COLOUR.get(next(iter(r["classes"] or ["9"]))[0], "#7c3aed")
+        out.append(f'<rect x="{x - 2:.1f}" y="{y - 2:.1f}" width="4" height="4" fill="{colour}"/>')
+    for _, r in LAYERS["alerts"].query(conn, view).iterrows():
+        x, y = proj.xy(np.array([[r.geometry.x, r.geometry.y]]))[0]
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="12" fill="none" '
+                   f'stroke="{SEVERITY_COLOUR.get(r["severity"], "#2563eb")}" stroke-width="3"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Ships:
+    lon: list[float]
+    lat: list[float]
+    names: list[str]
+
+
+def vessels_picture(conn: psycopg.Connection[Any], view: View) -> Ships:
+    vessels = LAYERS["vessels"]
+    assert isinstance(vessels, Vessels)
+    pic = vessels.live_picture(conn, view)
+    return Ships(pic.lon.tolist(), pic.lat.tolist(), [str(n) for n in pic.names.tolist()])
+
+
+def terminal_bbox(conn: psycopg.Connection[Any], port_id: str) -> tuple[float, float, float, float] | None:
+    rows = query(conn, "wall_views", {"port_id": port_id})
+    boxes = [r[1:] for r in rows if r[0] in ("berths", "yard")]
+    if not boxes:
+        return None
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    pad = 0.1 * max(x1 - x0, y1 - y0)
+    return x0 - pad, y0 - pad, x1 + pad, y1 + pad
+
+
+# --- the report ----------------------------------------------------------------------------------------
+
+def situation_html(conn: psycopg.Connection[Any], port_id: str, at: datetime | None = None, hours: float = 8,
+                   lang: str = "en", author: str = "") -> str:
+    """The whole report as one self-contained HTML document."""
+    port = port_info(conn, port_id)
+    if port is None:
+        raise ValueError(f"no port {port_id!r} is loaded")
+    win = window(at, hours)
+    when = None if win.live else win.end
+    esc = html.escape
+    zh = lang == "zh"
+    params = {"port_id": port_id, "from": win.start, "to": win.end}
+    k = port_kpis(conn, port_id, at=when)
+    yard = round(100 * k["containers"] / k["yard_capacity"]) if k["yard_capacity"] else 0
+    tiles = [("vessels", k["vessels"]), ("underway", k["underway"]), ("at_anchor", k["at_anchor"]),
+             ("at_berth", k["at_berth"]), ("berths", f"{k['berths_occupied']}/{k['berths']}"), ("yard", f"{yard}%"),
+             ("dg", k["dg_containers"]), ("critical", k["alerts_critical"]), ("warning", k["alerts_warning"])]
+    span = t(lang, "report.window", start=f"{win.start:%Y-%m-%d %H:%M}", end=f"{win.end:%Y-%m-%d %H:%M}")
+    made = t(lang, "report.made", at=f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC", by=author or "—")
+    parts = [f"<h1>{esc(t(lang, 'report.title'))} · {esc(port.name(lang))}</h1>",
+             f"<div class='meta'>{esc(span)} UTC · {esc(made)}</div>",
+             "<div class='kpis'>" + "".join(f"<div class='kpi'><b>{esc(str(v))}</b>{esc(t(lang, 'kpi.' + key))}</div>"
+                                           for key, v in tiles) + "</div>"]
+    maps = [f"<figure>{map_svg(conn, port, port.bbox, when, lang, labels=False)}"
+            f"<figcaption>{esc(t(lang, 'report.map_port'))}</figcaption></figure>"]
+    box = terminal_bbox(conn, port_id)
+    if box:
+        maps.append(f"<figure>{map_svg(conn, port, box, when, lang, labels=True)}"
+                    f"<figcaption>{esc(t(lang, 'report.map_terminals'))}</figcaption></figure>")
+    parts.append(f"<h2>{esc(t(lang, 'report.maps'))}</h2><div class='maps'>{''.join(maps)}</div>")
+
+    alerts = query(conn, "report_alerts", params)
+    rows = "".join(
+        f"<tr><td><span class='sev' style='background:{SEVERITY_COLOUR.get(sev, '#2563eb')}'></span>{esc(sev)}</td>"
+        f"<td>{esc(title_zh if zh else title_en)}</td><td>{raised:%m-%d %H:%M}</td><td>{esc(state)}</td>"
+        f"<td>{esc(ack or '—')}</td><td>{esc(res or '—')}</td></tr>"
+        for _id, _rule, sev, title_en, title_zh, raised, state, ack, res in alerts)
+    parts.append(_table(lang, "report.alerts", ["report.severity", "report.alert", "report.raised", "report.state",
+                                                "report.acknowledged", "report.resolved"], rows))
+
+    dg = query(conn, "report_dg", {"port_id": port_id, "to": when})
+    rows = "".join(f"<tr><td>{esc(cls)}</td><td>{esc(block or '—')}</td><td>{n}</td>"
+                   f"<td>{esc(', '.join(f'UN{u:04d}' for u in (uns or [])[:8]))}</td></tr>"
+                   for cls, block, n, uns in dg)
+    parts.append(_table(lang, "report.dg", ["report.class", "report.block", "report.containers", "report.un"], rows))
+
+    ships = query(conn, "report_vessels", {"port_id": port_id, "to": when})
+    rows = "".join(f"<tr><td>{esc(t(lang, 'report.at_' + kind))}</td><td>{esc(name_zh if zh else name_en)}</td>"
+                   f"<td>{esc(name or str(mmsi))} ({mmsi})</td><td>{esc(dest or '—')}</td>"
+                   f"<td>{f'{eta:%m-%d %H:%M}' if eta else '—'}</td><td>{seen:%H:%M}</td></tr>"
+                   for kind, _place, name_en, name_zh, mmsi, name, _type, dest, eta, seen in ships)
+    parts.append(_table(lang, "report.ships", ["report.where", "report.place", "report.vessel", "report.destination",
+                                               "report.eta", "report.seen"], rows, note=t(lang, "report.etd")))
+
+    cams = query(conn, "report_cameras", params)
+    rows = "".join(f"<tr><td>{esc(cam)}</td><td>{esc(label)}</td><td>{n}</td><td>{first:%H:%M}–{last:%H:%M}</td></tr>"
+                   for cam, label, n, first, last in cams)
+    parts.append(_table(lang, "report.cameras", ["report.camera", "report.object", "report.tracks", "report.when"],
+                        rows))
+
+    feeds = query(conn, "wall_feeds", {})
+    rows = "".join(f"<tr><td>{esc(src)}</td><td>{esc(kind)}</td><td>{silent} s</td>"
+                   f"<td>{esc(t(lang, 'report.ok' if silent < 120 else 'report.silent'))}</td></tr>"
+                   for src, kind, silent in feeds)
+    parts.append(_table(lang, "report.feeds", ["report.feed", "report.kind", "report.silent_for", "report.status"],
+                        rows, note=t(lang, "report.feeds_now")))
+    return (f"<!doctype html><html lang='{'zh-Hans' if zh else 'en'}'><head><meta charset='utf-8'>"
+            f"<title>{esc(t(lang, 'report.title'))} · {esc(port.name(lang))}</title><style>{CSS}</style></head>"
+            f"<body>{''.join(parts)}</body></html>")
+
+
+def _table(lang: str, title: str, heads: list[str], rows: str, note: str = "") -> str:
+    head = "".join(f"<th>{html.escape(t(lang, h))}</th>" for h in heads)
+    body = rows or f"<tr><td class='none' colspan='{len(heads)}'>{html.escape(t(lang, 'report.none'))}</td></tr>"
+    return (f"<h2>{html.escape(t(lang, title))}</h2>" + (f"<div class='meta'>{html.escape(note)}</div>" if note else "")
+            + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def to_pdf(document: str) -> bytes:
+    from weasyprint import HTML
+    return bytes(HTML(string=document).write_pdf())
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sql.db import connect
+    p = argparse.ArgumentParser(prog="python -m app.report", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", required=True, help="a .pdf or .html file")
+    p.add_argument("--at", help="the end of the window (ISO 8601, UTC); default now")
+    p.add_argument("--hours", type=float, default=8.0, help="the window before it (default a shift: 8 h)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en")
+    p.add_argument("--port", default="weifang")
+    a = p.parse_args(argv)
+    at = datetime.fromisoformat(a.at.replace("Z", "+00:00")) if a.at else None
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    with connect(autocommit=True) as conn:
+        document = situation_html(conn, a.port, at, a.hours, a.lang, author="python -m app.report")
+    out = Path(a.out)
+    out.write_bytes(to_pdf(document) if out.suffix.lower() == ".pdf" else document.encode())
+    print(f"wrote {out} ({out.stat().st_size:,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

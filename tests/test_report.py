@@ -1,0 +1,68 @@
+"""The situation report: a PDF whose pages render and whose text holds the ships, alerts and dangerous goods."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from app.report import situation_html, to_pdf
+from sql.alerts import Actor, acknowledge, resolve
+from tests.test_layers import add_alert, add_dg_container, add_vessel
+
+pytestmark = pytest.mark.db
+
+
+def _seed(conn: psycopg.Connection[Any]) -> int:
+    alongside = conn.execute("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(area) c FROM berth "
+                             "WHERE berth_id = 'B09') b").fetchone()
+    add_vessel(conn, 412000801, "REPORT STAR", 71, alongside, age_s=60)          # type: ignore[arg-type]
+    conn.execute("UPDATE vessel_latest SET sog_kn = 0, nav_status = 5 WHERE mmsi = 412000801")
+    inside = conn.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM zone "
+                          "WHERE zone_id = 'anchorage-1') z").fetchone()
+    add_vessel(conn, 412000802, "ANCHOR BELLE", 80, inside, age_s=60)             # type: ignore[arg-type]
+    conn.execute("UPDATE vessel_latest SET sog_kn = 0.1, nav_status = 1 WHERE mmsi = 412000802")
+    conn.execute("UPDATE vessel SET destination = 'CNWEF', eta = now() + interval '5 hours' WHERE mmsi = 412000802")
+    add_dg_container(conn, "CSQU3054383", "D01", 3, 2, "3", 1993)
+    add_alert(conn, "speeding:412000801", "warning", (119.25, 37.40))
+    alert_id: int = conn.execute("SELECT alert_id FROM alert WHERE dedup_key = 'speeding:412000801'"
+                                 ).fetchone()[0]  # type: ignore[index]
+    officer = Actor("wang.fang", "officer", "port")
+    acknowledge(conn, alert_id, officer)
+    resolve(conn, alert_id, officer, "slowed down after a VHF call")
+    return alert_id
+
+
+def _pdftotext(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def test_the_pdf_renders_and_names_the_ships_alerts_and_dangerous_goods(conn: psycopg.Connection[Any],
+                                                                       tmp_path: Path) -> None:
+    _seed(conn)
+    pdf = tmp_path / "situation.pdf"
+    pdf.write_bytes(to_pdf(situation_html(conn, "weifang", hours=8, lang="en", author="duty")))
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert pages and all(p.stat().st_size > 5_000 for p in pages)        # each page drew something
+    text = " ".join(_pdftotext(pdf).split())
+    for expected in ("Situation report · Port of Weifang", "REPORT STAR", "ANCHOR BELLE", "CNWEF",
+                     "Speeding 14 kn", "wang.fang", "slowed down after a VHF call", "UN1993", "D01"):
+        assert expected in text, expected
+    assert "at berth" in text and "at anchor" in text
+
+
+def test_the_report_in_chinese_and_as_html(conn: psycopg.Connection[Any], tmp_path: Path) -> None:
+    _seed(conn)
+    document = situation_html(conn, "weifang", hours=8, lang="zh")
+    assert document.startswith("<!doctype html>") and "<svg" in document and "http" not in document.split(
+        "<body>")[1].replace("http://www.w3.org/2000/svg", "")               # self-contained: nothing fetched
+    assert "态势报告" in document and "超速 14 节" in document
+    pdf = tmp_path / "zh.pdf"
+    pdf.write_bytes(to_pdf(document))
+    text = _pdftotext(pdf)
+    assert "态势报告" in text and "潍坊港" in text                         # the CJK font is embedded
