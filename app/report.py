@@ -1,6 +1,7 @@
 """The situation report: the port at an instant and over the window before it, as self-contained HTML or PDF.
 
     python -m app.report --out shift.pdf [--at 2026-11-27T08:00Z] [--hours 8] [--lang zh]
+    python -m app.report --out incident.pdf --alert 42        # one alert: close map, track, DG, cameras, case
 
 It holds a static map of the port and one of its terminals (SVG drawn here from the layers, so it needs
 nothing online), the KPIs, every alert of the window with who acknowledged and resolved it, the dangerous
@@ -98,7 +99,8 @@ def _rings(geom: Any) -> list[Any]:
 
 
 def map_svg(conn: psycopg.Connection[Any], port: PortInfo, bbox: tuple[float, float, float, float],
-            at: datetime | None, lang: str, labels: bool) -> str:
+            at: datetime | None, lang: str, labels: bool, track_of: int | None = None,
+            mark: tuple[float, float] | None = None) -> str:
     """The port drawn from its layers at `at`: land, zones, quays, berths, yard blocks by utilisation, the
     ships, the dangerous goods by class and the live alerts."""
     proj = Projection(bbox)
@@ -118,6 +120,11 @@ def map_svg(conn: psycopg.Connection[Any], port: PortInfo, bbox: tuple[float, fl
     shapes("structures", lambda r: ("none", "#334155", 2.2))
     shapes("berths", lambda r: ("none", "#0f766e", 1.5))
     shapes("yard_blocks", lambda r: (band_colour(r["containers"] / max(r["capacity_teu"], 1)), "#475569", 0.5))
+    if track_of is not None:           # the subject's last 24 hours before the instant
+        from dataclasses import replace as with_
+        tracks = LAYERS["tracks"].query(conn, with_(view, filters={"mmsi": track_of}))
+        for geom in tracks[tracks["selected"]].geometry if len(tracks) else []:
+            out.append(f'<path d="{proj.path(geom)}" fill="none" stroke="#be185d" stroke-width="3"/>')
     pic = vessels_picture(conn, view)
     for lon, lat, name in zip(pic.lon, pic.lat, pic.names, strict=True):
         x, y = proj.xy(np.array([[lon, lat]]))[0]
@@ -134,6 +141,10 @@ def map_svg(conn: psycopg.Connection[Any], port: PortInfo, bbox: tuple[float, fl
         x, y = proj.xy(np.array([[r.geometry.x, r.geometry.y]]))[0]
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="12" fill="none" '
                    f'stroke="{SEVERITY_COLOUR.get(r["severity"], "#2563eb")}" stroke-width="3"/>')
+    if mark is not None:
+        x, y = proj.xy(np.array([mark]))[0]
+        out.append(f'<path d="M{x - 14:.1f} {y:.1f} L{x + 14:.1f} {y:.1f} M{x:.1f} {y - 14:.1f} L{x:.1f} {y + 14:.1f}" '
+                   'stroke="#b91c1c" stroke-width="3"/>')
     out.append("</svg>")
     return "".join(out)
 
@@ -235,6 +246,75 @@ def situation_html(conn: psycopg.Connection[Any], port_id: str, at: datetime | N
             f"<body>{''.join(parts)}</body></html>")
 
 
+INCIDENT_RADIUS_M = 300.0
+
+
+def incident_html(conn: psycopg.Connection[Any], port_id: str, alert_id: int, lang: str = "en",
+                  author: str = "") -> str:
+    """One alert: a close map with the subject's track, the dangerous goods within 300 m, the cameras that see
+    the place, the explained score, its lifecycle and its hazmat case steps."""
+    port = port_info(conn, port_id)
+    rows = query(conn, "report_incident", {"alert_id": alert_id, "port_id": port_id})
+    if port is None or not rows:
+        raise ValueError(f"no alert {alert_id} in port {port_id!r}")
+    (_id, rule, severity, state, title_en, title_zh, subject_kind, subject_id, evidence_at, raised_at, resolved_at,
+     details, lon, lat) = rows[0]
+    esc = html.escape
+    zh = lang == "zh"
+    at = evidence_at
+    made = t(lang, "report.made", at=f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC", by=author or "—")
+    parts = [f"<h1>{esc(t(lang, 'report.incident'))} #{alert_id} · {esc(port.name(lang))}</h1>",
+             f"<div class='meta'>{esc(made)}</div>",
+             f"<h2>{esc(title_zh if zh else title_en)}</h2>",
+             "<table>" + "".join(f"<tr><th>{esc(t(lang, k))}</th><td>{esc(str(v))}</td></tr>" for k, v in (
+                 ("report.severity", severity), ("report.rule", rule), ("report.state", state),
+                 ("report.subject", f"{subject_kind} {subject_id}"),
+                 ("report.evidence", f"{evidence_at:%Y-%m-%d %H:%M:%S} UTC"),
+                 ("report.raised", f"{raised_at:%Y-%m-%d %H:%M:%S} UTC"),
+                 ("report.resolved", f"{resolved_at:%Y-%m-%d %H:%M:%S} UTC" if resolved_at else "—"),
+                 ("report.where", f"{lat:.5f}, {lon:.5f}" if lon is not None else "—"),
+                 ("report.score", (details or {}).get("score", "—")))) + "</table>"]
+    factors = (details or {}).get("factors") or []
+    if factors:
+        parts.append(_table(lang, "report.factors", ["report.points", "report.why"],
+                            "".join(f"<tr><td>+{f.get('points', 0):g}</td><td>{esc(str(f.get('why', '')))}</td></tr>"
+                                    for f in factors)))
+    if lon is not None:
+        d = 0.006
+        box = (lon - d / math.cos(math.radians(lat)), lat - d, lon + d / math.cos(math.radians(lat)), lat + d)
+        selected = int(subject_id) if subject_kind == "vessel" and str(subject_id).isdigit() else None
+        svg = map_svg(conn, port, box, at, lang, labels=True, track_of=selected, mark=(lon, lat))
+        parts.append(f"<h2>{esc(t(lang, 'report.close_map'))}</h2><figure>{svg}"
+                     f"<figcaption>{esc(t(lang, 'report.close_caption'))}</figcaption></figure>")
+        near = query(conn, "report_incident_dg", {"port_id": port_id, "at": at, "lon": lon, "lat": lat,
+                                                  "metres": INCIDENT_RADIUS_M})
+        heads = ["report.container", "report.slot", "report.goods", "report.metres"]
+        parts.append(_table(lang, "report.dg_near", heads,
+                            "".join(f"<tr><td>{esc(no)}</td><td>{esc(f'{b}-{bay:02d}-{row:02d}-{tier}')}</td>"
+                                    f"<td>{esc(', '.join(goods))}</td><td>{int(m)}</td></tr>"
+                                    for no, b, bay, row, tier, goods, m in near)))
+        cams = query(conn, "report_incident_cameras", {"port_id": port_id, "lon": lon, "lat": lat})
+        parts.append(_table(lang, "report.cameras_seeing", ["report.camera", "report.name", "report.status"],
+                            "".join(f"<tr><td>{esc(c)}</td><td>{esc(nz if zh else ne)}</td><td>{esc(st)}</td></tr>"
+                                    for c, ne, nz, st in cams)))
+    trail = query(conn, "alert_trail", {"alert_id": alert_id})
+    parts.append(_table(lang, "report.lifecycle", ["report.when", "report.who", "report.action", "report.note"],
+                        "".join(f"<tr><td>{when:%Y-%m-%d %H:%M:%S}</td><td>{esc(actor)}"
+                                f"{esc(f' ({role}, {agency})' if role else '')}</td><td>{esc(action)}</td>"
+                                f"<td>{esc(note or '')}</td></tr>"
+                                for when, actor, role, agency, action, note in trail)))
+    steps = query(conn, "case_of_alert", {"alert_id": alert_id})
+    if steps:
+        parts.append(_table(lang, "report.case", ["report.step", "report.agency", "report.due", "report.done"],
+                            "".join(f"<tr><td>{esc(t(lang, 'case.step_' + step))}</td><td>{esc(agency)}</td>"
+                                    f"<td>{f'{due:%H:%M}' if due else '—'}</td>"
+                                    f"<td>{esc(f'{by} {done:%H:%M} — {outcome or str()}' if done else '—')}</td></tr>"
+                                    for _c, _n, step, agency, due, done, by, outcome in steps)))
+    return (f"<!doctype html><html lang='{'zh-Hans' if zh else 'en'}'><head><meta charset='utf-8'>"
+            f"<title>{esc(t(lang, 'report.incident'))} #{alert_id}</title><style>{CSS}</style></head>"
+            f"<body>{''.join(parts)}</body></html>")
+
+
 def _table(lang: str, title: str, heads: list[str], rows: str, note: str = "") -> str:
     head = "".join(f"<th>{html.escape(t(lang, h))}</th>" for h in heads)
     body = rows or f"<tr><td class='none' colspan='{len(heads)}'>{html.escape(t(lang, 'report.none'))}</td></tr>"
@@ -256,12 +336,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--hours", type=float, default=8.0, help="the window before it (default a shift: 8 h)")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.add_argument("--port", default="weifang")
+    p.add_argument("--alert", type=int, help="an incident report of this alert instead")
     a = p.parse_args(argv)
     at = datetime.fromisoformat(a.at.replace("Z", "+00:00")) if a.at else None
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     with connect(autocommit=True) as conn:
-        document = situation_html(conn, a.port, at, a.hours, a.lang, author="python -m app.report")
+        document = (incident_html(conn, a.port, a.alert, a.lang, author="python -m app.report") if a.alert else
+                    situation_html(conn, a.port, at, a.hours, a.lang, author="python -m app.report"))
     out = Path(a.out)
     out.write_bytes(to_pdf(document) if out.suffix.lower() == ".pdf" else document.encode())
     print(f"wrote {out} ({out.stat().st_size:,} bytes)")

@@ -135,6 +135,27 @@ def _routes(server: flask.Flask, pool: ConnectionPool) -> None:
         return flask.Response(body, mimetype="application/pdf" if fmt == "pdf" else "text/html", headers={
             "Content-Disposition": f'attachment; filename="situation-{stamp}.{fmt}"', "Cache-Control": "no-store"})
 
+    @server.get("/report/incident/<int:alert_id>")
+    def incident_download(alert_id: int) -> flask.Response:
+        """One alert's incident report (`?format=pdf|html&lang=`), for anyone signed in, audited."""
+        fmt = flask.request.args.get("format", "pdf")
+        lang = flask.request.args.get("lang", "en")
+        lang = lang if lang in LANGUAGES else "en"
+        user = gate.current_user()
+        if fmt not in ("pdf", "html"):
+            return flask.Response(json.dumps({"error": "format is pdf or html"}), 400, mimetype="application/json")
+        with _open(pool).connection(timeout=10) as conn:
+            try:
+                document = report.incident_html(conn, settings_port_id(server), alert_id, lang,
+                                                author=user.username if user else "")
+            except ValueError as err:
+                return flask.Response(json.dumps({"error": str(err)}), 404, mimetype="application/json")
+            auth.audit(conn, user, "report", object_kind="alert", object_id=str(alert_id), detail={"format": fmt},
+                       client_addr=flask.request.remote_addr)
+        body = report.to_pdf(document) if fmt == "pdf" else document.encode()
+        return flask.Response(body, mimetype="application/pdf" if fmt == "pdf" else "text/html", headers={
+            "Content-Disposition": f'attachment; filename="incident-{alert_id}.{fmt}"', "Cache-Control": "no-store"})
+
     @server.get("/audit")
     def audit_page() -> flask.Response:
         with _open(pool).connection(timeout=5) as conn:
@@ -454,9 +475,11 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         try:
             with _open(pool).connection(timeout=2) as conn:
                 rows = alert_panel.alert_rows(conn, settings.port_id, at)
-                lines = alert_panel.trail(conn, selected, lang) if selected else []
+                lines: list[Any] = alert_panel.trail(conn, selected, lang) if selected else []
                 if selected:
-                    lines = [*alert_panel.case_steps(conn, selected, lang, gate.current_user()), *lines]
+                    lines = [html.A(t(lang, "report.incident_link"), href=f"/report/incident/{selected}?format=pdf"
+                                    f"&lang={lang}", id="incident-link", className="incident-link"),
+                             *alert_panel.case_steps(conn, selected, lang, gate.current_user()), *lines]
         except (psycopg.Error, TimeoutError) as err:
             log.warning("alert list failed: %s", err)
             raise PreventUpdate from err

@@ -90,3 +90,16 @@ def test_the_situation_report_downloads_as_pdf_and_html_and_is_audited(api: Any,
     with psycopg.connect(db_url, autocommit=True) as conn:
         done = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'report' AND actor = 'duty'").fetchone()
     assert done is not None and done[0] >= 2
+
+
+def test_an_incident_report_downloads_for_an_alert(api: Any, app_url: str, db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        alert_id = conn.execute("""INSERT INTO alert (port_id, rule, severity, subject_kind, subject_id, dedup_key,
+                                   geom, evidence_at, title_en, title_zh, state, resolved_at) VALUES ('weifang',
+                                   'test_report', 'warning', 'vessel', '1', 'test:incident',
+                                   ST_SetSRID(ST_MakePoint(119.19, 37.204), 4326), now(), 'Test incident', '测试事件',
+                                   'resolved', now()) RETURNING alert_id""").fetchone()[0]  # type: ignore[index]
+    page = api.get(f"{app_url}/report/incident/{alert_id}?format=html")
+    assert page.status == 200 and "Test incident" in page.text() and "<svg" in page.text()
+    assert api.get(f"{app_url}/report/incident/{alert_id}").body()[:5] == b"%PDF-"
+    assert api.get(f"{app_url}/report/incident/99999999").status == 404

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from app.report import situation_html, to_pdf
+from app.report import incident_html, situation_html, to_pdf
 from sql.alerts import Actor, acknowledge, resolve
 from tests.test_layers import add_alert, add_dg_container, add_vessel
 
@@ -66,3 +66,26 @@ def test_the_report_in_chinese_and_as_html(conn: psycopg.Connection[Any], tmp_pa
     pdf.write_bytes(to_pdf(document))
     text = _pdftotext(pdf)
     assert "态势报告" in text and "潍坊港" in text                         # the CJK font is embedded
+
+
+def test_the_incident_report_has_the_close_map_dangerous_goods_cameras_and_lifecycle(conn: psycopg.Connection[Any],
+                                                                                    tmp_path: Path) -> None:
+    _seed(conn)
+    lon, lat = conn.execute("SELECT ST_X(geom), ST_Y(geom) FROM container WHERE container_no = 'CSQU3054383'"
+                            ).fetchone()  # type: ignore[misc]
+    conn.execute("""INSERT INTO alert (port_id, rule, severity, subject_kind, subject_id, dedup_key, geom, evidence_at,
+                    title_en, title_zh, details) VALUES ('weifang', 'fire_near_dg', 'critical', 'camera_event', 'ev-x',
+                    'fire_near_dg:ev-x', ST_SetSRID(ST_MakePoint(%s, %s), 4326), now(), 'Smoke near D01', '冒烟',
+                    '{"score": 71, "factors": [{"points": 40, "why": "class 3 within 20 m"}]}')""",
+                 (lon + 0.0001, lat))
+    alert_id = conn.execute("SELECT alert_id FROM alert WHERE dedup_key = 'fire_near_dg:ev-x'").fetchone()[0]  # type: ignore[index]
+    acknowledge(conn, alert_id, Actor("li.wei", "officer", "port"), "fire brigade called")
+    pdf = tmp_path / "incident.pdf"
+    pdf.write_bytes(to_pdf(incident_html(conn, "weifang", alert_id, "en", author="duty")))
+    text = " ".join(_pdftotext(pdf).split())
+    for expected in (f"Incident report #{alert_id}", "Smoke near D01", "Dangerous goods within 300 m", "CSQU3054383",
+                     "3 UN1993", "class 3 within 20 m", "Cameras that see the place", "Lifecycle", "li.wei",
+                     "fire brigade called"):
+        assert expected in text, expected
+    with pytest.raises(ValueError, match="no alert"):
+        incident_html(conn, "weifang", 999_999, "en")

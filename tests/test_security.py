@@ -43,7 +43,8 @@ def _routes() -> list[tuple[str, set[str]]]:
     server = create_app(AppSettings()).server
     out = []
     for rule in server.url_map.iter_rules():
-        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: "x" if m[1] != "name" else "vessels", rule.rule)
+        path = re.sub(r"<(?:([a-z]+):)?([a-z_]+)>",
+                      lambda m: "1" if m[1] == "int" else "vessels" if m[2] == "name" else "x", rule.rule)
         out.append((path, set(rule.methods or ()) - {"HEAD", "OPTIONS"}))
     return out
 
@@ -51,7 +52,8 @@ def _routes() -> list[tuple[str, set[str]]]:
 def test_every_route_refuses_a_stranger(app_url: str) -> None:
     routes = _routes()
     paths = {p for p, _ in routes}
-    assert {"/", "/audit", "/api/v1/layers/vessels", "/_dash-update-component", "/_dash-layout", "/logout"} <= paths
+    assert {"/", "/audit", "/api/v1/layers/vessels", "/_dash-update-component", "/_dash-layout", "/logout",
+            "/report", "/report/incident/1", "/wall/state.json"} <= paths
     walked = 0
     for path, methods in routes:
         if path.startswith(OPEN) or path in OPEN:
