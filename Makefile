@@ -28,7 +28,7 @@ db: services
 
 demo: db
 	@mkdir -p $(RUN)
-	@bash scripts/daemon.sh stop feed ais camera inbox alerts app
+	@bash scripts/daemon.sh stop feed ais camera inbox alerts app reports
 	@bash scripts/daemon.sh restart ais $(PY) -m ingest ais --udp 127.0.0.1:$(AIS_UDP_PORT) --station demo \
 		--metrics 127.0.0.1:$(AIS_METRICS_PORT)
 	@PORTMAP_WEBHOOK_TOKEN=$${PORTMAP_WEBHOOK_TOKEN:-demo-webhook-token} bash scripts/daemon.sh restart camera \
@@ -39,11 +39,13 @@ demo: db
 	@bash scripts/daemon.sh restart app $(PY) -m app
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(APP_PORT)/healthz
 	@$(PY) -m app.users demo
+	@bash scripts/daemon.sh restart reports $(PY) -m app.report --schedule 06:00,14:00,22:00 --dir .data/reports
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(AIS_METRICS_PORT)/metrics
 	@bash scripts/daemon.sh restart feed $(PY) -m demo --speed $(DEMO_SPEED) --seed $(DEMO_SEED) \
 		--ais 127.0.0.1:$(AIS_UDP_PORT) --mqtt 127.0.0.1:$(MQTT_PORT) --inbox $(INBOX)
 	@echo "Demo feed: Weifang traffic at speed $(DEMO_SPEED) (seed $(DEMO_SEED)); incidents in .data/demo/incidents.jsonl"
 	@echo "Port One-Map is up: http://127.0.0.1:$(APP_PORT)/   (make stop to stop it; logs in $(RUN)/)"
+	@echo "Situation reports at each shift change (06:00, 14:00, 22:00 port time) go to .data/reports/"
 	@echo "AIS ingest listens for NMEA on udp://127.0.0.1:$(AIS_UDP_PORT); metrics on :$(AIS_METRICS_PORT)/metrics"
 	@echo "Camera events: MQTT frigate/events on 127.0.0.1:$(MQTT_PORT); POST http://127.0.0.1:$(WEBHOOK_PORT)/api/v1/camera-events"
 
@@ -58,7 +60,7 @@ lint: bootstrap
 	@.venv/bin/mypy
 
 stop:
-	@bash scripts/daemon.sh stop feed app camera ais inbox alerts
+	@bash scripts/daemon.sh stop feed app camera ais inbox alerts reports
 	@bash scripts/services.sh stop
 	@echo "stopped"
 

@@ -2,6 +2,7 @@
 
     python -m app.report --out shift.pdf [--at 2026-11-27T08:00Z] [--hours 8] [--lang zh]
     python -m app.report --out incident.pdf --alert 42        # one alert: close map, track, DG, cameras, case
+    python -m app.report --schedule 06:00,14:00,22:00 --dir .data/reports   # each shift's report, forever
 
 It holds a static map of the port and one of its terminals (SVG drawn here from the layers, so it needs
 nothing online), the KPIs, every alert of the window with who acknowledged and resolved it, the dangerous
@@ -327,17 +328,76 @@ def to_pdf(document: str) -> bytes:
     return bytes(HTML(string=document).write_pdf())
 
 
+def next_run(times: list[str], now: datetime, timezone: str) -> datetime:
+    """The next of the daily `HH:MM` times (the port's local time) after `now`, in UTC."""
+    from zoneinfo import ZoneInfo
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    candidates = []
+    for day in (0, 1):
+        for text in times:
+            hour, minute = (int(v) for v in text.split(":"))
+            when = (local + timedelta(days=day)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+            if when > local:
+                candidates.append(when)
+    if not candidates:
+        raise ValueError(f"no report times in {times!r}")
+    return min(candidates).astimezone(UTC)
+
+
+def write_scheduled(conn: psycopg.Connection[Any], port_id: str, folder: Path, at: datetime, hours: float,
+                    lang: str) -> Path:
+    """The shift's report at `at` (the window before it), written atomically as situation-<port>-<time>.pdf."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"situation-{port_id}-{at:%Y%m%dT%H%MZ}{'-zh' if lang == 'zh' else ''}.pdf"
+    tmp = path.with_suffix(".pdf.part")
+    tmp.write_bytes(to_pdf(situation_html(conn, port_id, at, hours, lang, author="scheduled")))
+    tmp.replace(path)
+    return path
+
+
+def run_schedule(port_id: str, times: list[str], folder: Path, hours: float, lang: str) -> None:
+    """Forever: sleep until the next shift change, then write that shift's report (a failed one is logged and
+    the schedule goes on)."""
+    import logging
+    import time as clock
+
+    from sql.db import connect
+    log = logging.getLogger("app.report")
+    while True:
+        with connect(autocommit=True) as conn:
+            timezone = query(conn, "wall_port", {"port_id": port_id})[0][0]
+        due = next_run(times, datetime.now(UTC), timezone)
+        log.info("next report at %s", due.isoformat())
+        clock.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+        try:
+            with connect(autocommit=True) as conn:
+                log.info("wrote %s", write_scheduled(conn, port_id, folder, due, hours, lang))
+        except Exception:      # one failed report must not stop the schedule
+            log.exception("the report at %s failed", due.isoformat())
+
+
 def main(argv: list[str] | None = None) -> int:
     from sql.db import connect
     p = argparse.ArgumentParser(prog="python -m app.report", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", required=True, help="a .pdf or .html file")
+    p.add_argument("--out", help="a .pdf or .html file")
+    p.add_argument("--schedule", help="daily times in the port's local time, e.g. 06:00,14:00,22:00: write each "
+                                      "shift's report into --dir, forever")
+    p.add_argument("--dir", default=".data/reports", help="where scheduled reports go")
     p.add_argument("--at", help="the end of the window (ISO 8601, UTC); default now")
     p.add_argument("--hours", type=float, default=8.0, help="the window before it (default a shift: 8 h)")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.add_argument("--port", default="weifang")
     p.add_argument("--alert", type=int, help="an incident report of this alert instead")
     a = p.parse_args(argv)
+    if a.schedule:
+        import logging
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        run_schedule(a.port, [v.strip() for v in a.schedule.split(",") if v.strip()], Path(a.dir), a.hours, a.lang)
+        return 0
+    if not a.out:
+        p.error("--out (or --schedule) is needed")
     at = datetime.fromisoformat(a.at.replace("Z", "+00:00")) if a.at else None
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=UTC)

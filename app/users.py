@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                         add_user(conn, name, display, role, agency, DEMO_PASSWORD)
                 print("demo logins (password " + DEMO_PASSWORD + "): "
                       + ", ".join(f"{n} ({r}, {a})" for n, (r, a, _) in DEMO_USERS.items()))
+                wall = add_token(conn, f"demo-wall-{secrets.token_hex(3)}", "wall", "control_centre", "make demo")
+                print(f"the control-centre wall (a read-only token, new each time): /wall?token={wall}")
             elif a.cmd == "token":
                 _token(conn, a)
             else:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
-from app.report import incident_html, situation_html, to_pdf
+from app.report import incident_html, next_run, situation_html, to_pdf, write_scheduled
 from sql.alerts import Actor, acknowledge, resolve
 from tests.test_layers import add_alert, add_dg_container, add_vessel
 
@@ -89,3 +90,16 @@ def test_the_incident_report_has_the_close_map_dangerous_goods_cameras_and_lifec
         assert expected in text, expected
     with pytest.raises(ValueError, match="no alert"):
         incident_html(conn, "weifang", 999_999, "en")
+
+
+def test_scheduled_reports_fall_at_the_ports_shift_changes(conn: psycopg.Connection[Any], tmp_path: Path) -> None:
+    shifts = ["06:00", "14:00", "22:00"]                     # Asia/Shanghai is UTC+8
+    assert next_run(shifts, datetime(2026, 11, 27, 3, 0, tzinfo=UTC), "Asia/Shanghai") == \
+        datetime(2026, 11, 27, 6, 0, tzinfo=UTC)             # 11:00 local: the 14:00 shift
+    assert next_run(shifts, datetime(2026, 11, 27, 14, 30, tzinfo=UTC), "Asia/Shanghai") == \
+        datetime(2026, 11, 27, 22, 0, tzinfo=UTC)            # 22:30 local: tomorrow's 06:00
+    _seed(conn)
+    now = conn.execute("SELECT now()").fetchone()[0]          # type: ignore[index]
+    path = write_scheduled(conn, "weifang", tmp_path / "reports", now, 8, "en")
+    assert path.name == f"situation-weifang-{now:%Y%m%dT%H%MZ}.pdf" and not list(path.parent.glob("*.part"))
+    assert "UN1993" in _pdftotext(path)                      # (at an instant: the yard from its history)
