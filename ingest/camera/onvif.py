@@ -32,7 +32,7 @@ def parse_notifications(payload: bytes) -> list[OnvifNotification]:
         raise Invalid("too_large", f"{len(payload)} bytes")
     try:
         root = ET.fromstring(payload)
-    except ET.ParseError as err:
+    except (ET.ParseError, LookupError, ValueError) as err:    # (an unknown encoding in the declaration: LookupError)
         raise Invalid("bad_xml", str(err)[:120]) from err
     out = []
     for note in root.iter(f"{{{NS['wsnt']}}}NotificationMessage"):

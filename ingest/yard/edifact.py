@@ -72,14 +72,23 @@ def _when(text: str, fmt: str = "203") -> datetime | None:
         return None
 
 
+class EdifactError(ValueError):
+    """A file that is not a readable EDIFACT interchange: refused whole, with the parser's reason."""
+
+
 def parse(text: str, report: EdifactReport) -> list[Move]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")      # pydifact warns that it has no D.95B segment directory
-        interchange = Interchange.from_str(text)
-    unb = str(interchange.control_reference)
-    sent = interchange.timestamp.replace(tzinfo=UTC) if isinstance(interchange.timestamp, datetime) else None
+    """The moves of an interchange; a file pydifact cannot read raises EdifactError (the inbox refuses it)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")      # pydifact warns that it has no D.95B segment directory
+            interchange = Interchange.from_str(text)
+            unb = str(interchange.control_reference)
+            sent = interchange.timestamp.replace(tzinfo=UTC) if isinstance(interchange.timestamp, datetime) else None
+            messages = list(interchange.get_messages())
+    except Exception as err:         # pydifact raises several kinds for a broken file: all mean "unreadable"
+        raise EdifactError(f"bad_edifact: {type(err).__name__}: {str(err)[:120]}") from err
     moves: list[Move] = []
-    for message in interchange.get_messages():
+    for message in messages:
         mtype = str(message.type)
         report.messages[mtype] += 1
         moves.extend(_message(message, mtype, unb, sent, report))

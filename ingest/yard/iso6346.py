@@ -23,8 +23,8 @@ def container_number(value: str) -> str:
     except InvalidChecksum as err:
         raise Invalid("bad_check_digit", f"{value!r}: check digit should be "
                       f"{iso6346.calc_check_digit(iso6346.compact(value)[:10])}") from err
-    except ValidationError as err:
-        raise Invalid("bad_container_number", f"{value!r}: {err}") from err
+    except (ValidationError, ValueError) as err:     # (stdnum raises ValueError for a letter outside A-Z, e.g. ª)
+        raise Invalid("bad_container_number", f"{value[:40]!r}: {err}") from err
 
 
 @functools.cache

@@ -1,0 +1,181 @@
+"""Fuzzing the parsers with hypothesis: NMEA, Frigate JSON, ONVIF XML, EDIFACT, TOS CSV rows and dangerous-goods
+declarations. Whatever comes in, nothing crashes: each input is either taken or refused with a named reason,
+and good input around bad input is never lost. (`make test` runs a modest number of examples per parser;
+`HYPOTHESIS_PROFILE=long` runs many more.)"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ingest.ais.decoder import StreamDecoder
+from ingest.camera import frigate, onvif
+from ingest.hazmat.declarations import declaration
+from ingest.yard import edifact, tos_csv
+from ingest.yard.iso6346 import Invalid as YardInvalid
+from tests.conftest import ROOT
+
+SHARED = ROOT.parent / "shared"
+
+settings.register_profile("default", max_examples=150, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=5000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+FIXTURES = ROOT / "tests" / "fixtures"
+GOOD_NMEA = [line.strip() for line in (FIXTURES / "ais" / "ais-nmea-pyais" / "ais_test_messages.txt")
+             .read_text().splitlines() if line.startswith("!AIVDM,1,1")][:20]
+GOOD_POSITION = b"!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23"
+FRIGATE = (FIXTURES / "camera" / "example_00_frigate_events.json").read_bytes()     # one real event
+ONVIF = [p.read_bytes() for p in sorted((FIXTURES / "camera" / "onvif").glob("*.xml"))]
+
+
+def mutated(seed: bytes) -> st.SearchStrategy[bytes]:
+    """A real input with bytes flipped, cut, repeated or spliced in."""
+    def apply(ops: list[tuple[int, int, bytes]]) -> bytes:
+        data = bytearray(seed)
+        for kind, pos, chunk in ops:
+            if not data:
+                break
+            at = pos % len(data)
+            if kind == 0:
+                data[at] = chunk[0] if chunk else 0
+            elif kind == 1:
+                del data[at: at + 1 + len(chunk)]
+            elif kind == 2:
+                data[at:at] = chunk
+            else:
+                data = data[:at]
+        return bytes(data)
+    op = st.tuples(st.integers(0, 3), st.integers(0, 10_000), st.binary(max_size=8))
+    return st.lists(op, min_size=1, max_size=6).map(apply)
+
+
+# --- AIS ------------------------------------------------------------------------------------------------
+
+nmea_lines = st.one_of(st.binary(max_size=120), mutated(GOOD_POSITION), st.sampled_from(GOOD_NMEA).map(str.encode)
+                       .flatmap(mutated), st.text(max_size=90).map(str.encode))
+
+
+@given(st.lists(nmea_lines, min_size=1, max_size=25))
+def test_nmea_never_crashes_and_keeps_every_good_report_between_bad_lines(lines: list[bytes]) -> None:
+    decoder = StreamDecoder("fuzz")
+    for i, line in enumerate(lines):
+        decoder.feed(line, 2 * i)
+        decoder.feed(GOOD_POSITION, 2 * i + 1)          # a good report after every fuzzed line
+    decoder.finish()
+    out = decoder.take()
+    from_good = [p for p in out.positions if p[0] == 227006760]   # the MMSI of GOOD_POSITION
+    assert len(from_good) >= len(lines)
+    assert all(reason and detail is not None for _src, reason, detail, _raw in out.rejects)
+    assert sum(out.reasons.values()) >= len(out.rejects)
+
+
+# --- cameras --------------------------------------------------------------------------------------------
+
+json_values = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers() | st.text(max_size=20),
+                           lambda children: st.lists(children, max_size=4)
+                           | st.dictionaries(st.text(max_size=12), children, max_size=5), max_leaves=25)
+frigate_docs = st.fixed_dictionaries({"type": st.sampled_from(["new", "update", "end", "x"]),
+                                      "before": json_values,
+                                      "after": st.dictionaries(st.sampled_from(
+                                          ["id", "camera", "label", "start_time", "end_time", "score", "top_score",
+                                           "sub_label", "current_zones", "entered_zones", "has_snapshot"]),
+                                          json_values, max_size=11)})
+FRIGATE_REASONS = {"bad_json", "not_an_event", "missing_field", "bad_value"}
+
+
+@given(st.one_of(st.binary(max_size=300), mutated(FRIGATE), frigate_docs.map(lambda d: json.dumps(d).encode())))
+def test_frigate_payloads_are_stored_or_refused_with_a_reason(payload: bytes) -> None:
+    try:
+        event = frigate.parse_event(payload)
+    except frigate.Invalid as err:
+        assert err.args[0] in FRIGATE_REASONS and isinstance(err.args[1], str)
+    else:
+        assert event.event_id and event.camera and frigate.LABEL.match(event.label)
+
+
+ONVIF_REASONS = {"too_large", "bad_xml", "unsupported_topic", "missing_field", "bad_value", "not_an_event"}
+
+
+@given(st.one_of(st.sampled_from(ONVIF).flatmap(mutated), st.binary(max_size=200)))
+def test_onvif_notifications_are_parsed_or_refused_with_a_reason(payload: bytes) -> None:
+    try:
+        notes = onvif.parse_notifications(payload)
+    except onvif.Invalid as err:
+        assert err.args[0] in ONVIF_REASONS
+    else:
+        assert all(n.label and n.operation for n in notes)
+
+
+# --- yard and dangerous goods ---------------------------------------------------------------------------
+
+EDIFACT = sorted((SHARED / "data" / "edifact-php-edifact").rglob("*.edi"))
+
+
+@pytest.mark.skipif(not EDIFACT, reason="needs ../shared/data/edifact-php-edifact (not copied: LGPL)")
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_edifact_is_parsed_or_refused_whole_with_a_reason(data: Any) -> None:
+    seed = EDIFACT[data.draw(st.integers(0, len(EDIFACT) - 1))].read_bytes()
+    text = data.draw(mutated(seed)).decode("latin-1")
+    report = edifact.EdifactReport()
+    try:
+        moves = edifact.parse(text, report)
+    except edifact.EdifactError as err:
+        assert str(err)
+    else:
+        assert all(m.container_no and m.kind and m.moved_at for m in moves)
+        assert all(count > 0 for count in report.rejects.values())
+
+
+BLOCKS = {"A01": (20, 6, 5), "D01": (10, 4, 3)}
+csv_rows = st.fixed_dictionaries({}, optional={k: st.one_of(st.text(max_size=14), st.sampled_from(v)) for k, v in {
+    "container_no": ["CSQU3054383", "CSQU3054384", "MSCU1234565"], "iso_type": ["22G1", "45R1", "ZZZZ"],
+    "block": ["A01", "D01", "Z99"], "bay": ["1", "20", "0", "x"], "row": ["1", "6", "7"], "tier": ["1", "5", "-1"],
+    "full_empty": ["F", "E", "f", "?"], "customs_status": ["pending", "hold", "nope"],
+    "arrived_at": ["2026-11-27T10:00:00", "yesterday"], "gross_kg": ["18000", "-5", "1e9"],
+    "un_number": ["1993", "0", "9999"], "imdg_class": ["3", "5.1", "10"]}.items()})
+
+
+@given(csv_rows)
+def test_tos_csv_rows_are_taken_or_refused_with_a_reason(row: dict[str, str]) -> None:
+    try:
+        staged = tos_csv.validate_row(row, BLOCKS)
+    except YardInvalid as err:
+        assert err.args[0] and isinstance(err.args[0], str)
+    else:
+        number, _iso, full_empty, _gross, block, bay, _row, tier, *_ = staged
+        assert block in BLOCKS and 1 <= bay <= BLOCKS[block][0] and 1 <= tier <= BLOCKS[block][2]
+        assert full_empty in ("F", "E") and len(number) == 11
+
+
+@given(st.dictionaries(st.sampled_from(["declaration_id", "subject_kind", "subject_id", "un_number", "imdg_class",
+                                        "packing_group", "quantity_kg", "declared_at", "proper_shipping_name"]),
+                       json_values, max_size=9))
+def test_declarations_are_taken_or_refused_with_a_reason(row: dict[str, Any]) -> None:
+    try:
+        rec = declaration(row, "fuzz")
+    except YardInvalid as err:
+        assert err.args[0]
+    else:
+        assert 1 <= rec["un_number"] <= 3600 and rec["subject_id"]
+
+
+def test_the_fuzzers_found_both_kinds_of_input() -> None:
+    """The strategies are not vacuous: some inputs are taken, some refused (checked on a fixed sample)."""
+    taken, refused = Counter[str](), Counter[str]()
+    for payload in (FRIGATE, b"{nope", json.dumps({"type": "new", "before": {}, "after": {"id": "1"}}).encode()):
+        try:
+            frigate.parse_event(payload)
+            taken["frigate"] += 1
+        except frigate.Invalid:
+            refused["frigate"] += 1
+    assert taken["frigate"] >= 1 and refused["frigate"] == 2
