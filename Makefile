@@ -14,7 +14,7 @@ DEMO_SPEED ?= 1
 DEMO_SEED ?= 7
 INBOX ?= .data/inbox
 
-.PHONY: demo test test-slow stop bootstrap services db app lint screenshots
+.PHONY: demo test test-slow stop bootstrap services db app lint screenshots bench
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -58,6 +58,9 @@ test-slow: services
 lint: bootstrap
 	@.venv/bin/ruff check app layers ingest sql demo tests scripts bench
 	@.venv/bin/mypy
+
+bench: db             ## every benchmark; writes BENCHMARKS.md (run make demo first for the report's data)
+	@$(PY) -m bench.all
 
 stop:
 	@bash scripts/daemon.sh stop feed app camera ais inbox alerts reports

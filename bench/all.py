@@ -1,0 +1,81 @@
+"""`make bench`: every benchmark, one after another, and BENCHMARKS.md with the machine and each figure beside
+its target. Each benchmark builds what it needs (its own database, generated traffic); the situation report
+reads the main database, so run `make demo` first for a loaded port.
+
+    .venv/bin/python -m bench.all [--quick] [--out BENCHMARKS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# name, module and arguments (full, quick), the issue's target
+BENCHES: list[tuple[str, str, list[str], list[str], str]] = [
+    ("AIS ingest from files", "bench.ais_ingest", [], ["--messages", "100000"],
+     ">= 80,000 sentences/s into PostGIS, nothing lost (issue 3)"),
+    ("AIS over UDP", "bench.ais_udp", ["--rate", "10000", "--seconds", "30"], ["--rate", "5000", "--seconds", "10"],
+     "no stated rate; every sentence sent is counted stored or lost (issue 3)"),
+    ("Camera events over MQTT", "bench.camera_mqtt", [], ["--tracks", "500"], "every message stored (issue 4)"),
+    ("TOS yard snapshot", "bench.yard_import", [], [], "5,000 containers in < 5 s (issue 4)"),
+    ("EDIFACT COARRI", "bench.edifact_import", [], ["--containers", "1000"], "no stated figure (issue 4)"),
+    ("Alert engine cycle", "bench.alerts_cycle", [], ["--cycles", "5"],
+     "no stated figure; the cycle must stay inside the engine's interval (1 s) (issue 6)"),
+    ("Officer map refresh", "bench.map_refresh", [], ["--ticks", "10"],
+     "first render <= 3 s; tick p95 <= 100 ms; payload <= 200 KB at 10 % moved (issue 7)"),
+    ("Situation report", "bench.report", [], [], "<= 5 s with the demo running (issue 9)"),
+]
+
+
+def machine() -> list[str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), 0)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    return [f"- Machine: {os.cpu_count()} cores ({cpu}), {mem:,} MB memory, {platform.platform()}",
+            f"- Python {platform.python_version()}; commit `{commit}`; run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="smaller runs (a check that each benchmark works)")
+    p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    p.add_argument("--only", help="comma-separated module names")
+    a = p.parse_args()
+    lines = ["# Benchmarks", "", "Produced by `make bench` (`python -m bench.all"
+             + (" --quick" if a.quick else "") + "`); each figure as its benchmark printed it.", "", *machine(), ""]
+    failed = 0
+    for name, module, full, quick, target in BENCHES:
+        if a.only and module.split(".")[-1] not in a.only.split(","):
+            continue
+        args = quick if a.quick else full
+        command = f"python -m {module} {' '.join(args)}".strip()
+        print(f"== {name}: {command}", flush=True)
+        started = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
+                             timeout=1800)
+        took = time.monotonic() - started
+        output = [line for line in run.stdout.splitlines() if line.strip()]
+        print("\n".join(output[-8:]), flush=True)
+        lines += [f"## {name}", "", f"Target: {target}", "", f"`{command}` ({took:.0f} s"
+                  + ("" if run.returncode == 0 else f", FAILED with exit code {run.returncode}") + ")", "", "```",
+                  *(output[-12:] or ["(no output)"]), *(run.stderr.strip().splitlines()[-5:] if run.returncode else []),
+                  "```", ""]
+        failed += run.returncode != 0
+    Path(a.out).write_text("\n".join(lines) + "\n")
+    print(f"wrote {a.out}; {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
