@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 from dash import html
 
+from app.berth_work import berth_work
 from app.i18n import t
 from sql import query
 
@@ -36,6 +37,13 @@ def vessel_card(conn: psycopg.Connection[Any], mmsi: int, lang: str) -> html.Div
         (t(lang, "card.seen"), t(lang, "card.ago", s=age) + f" · {source}"),
         (t(lang, "card.track"), t(lang, "card.reports", n=reports)),
     ]
+    works = berth_work(conn, vessel=name) if name else []
+    if works:            # her voyages' cargo work (BAPLIE planned, COARRI done), the newest call first
+        planned, discharged = sum(w.planned_discharge for w in works), sum(w.discharged for w in works)
+        finish = next((w.finish for w in works if w.finish), None)
+        lines.append((t(lang, "card.work"), t(lang, "card.work_done", discharged=discharged,
+                                                 planned=planned or "—", loaded=sum(w.loaded for w in works))
+                      + (f" · {t(lang, 'card.finish')} {finish:%H:%M} UTC" if finish else "")))
     return html.Div([html.H4(name or str(mmsi)),
                      *[html.Div([html.Span(k, className="card-key"), html.Span(v)]) for k, v in lines]],
                     className="card", id=f"card-vessel-{mmsi}")

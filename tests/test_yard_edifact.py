@@ -72,3 +72,25 @@ def test_codeco_gate_in_then_out(weifang_db: str, tmp_path: Path) -> None:
     assert state_in == ("in_yard", datetime(2026, 11, 27, 9, 30, tzinfo=UTC))
     assert state_out == ("on_truck", datetime(2026, 11, 27, 14, 15, tzinfo=UTC))
     assert moves == [("gate_in", "LUG12345"), ("gate_out", "LUG12345")]
+
+
+def test_berth_work_counts_planned_and_done_moves_for_each_vessel_from_real_edifact(weifang_db: str) -> None:
+    from app.berth_work import berth_work
+    with psycopg.connect(weifang_db, autocommit=True) as conn:
+        for name in ("D95BBAPLIE.edi", "D95BCOARRI.edi"):
+            import_file(conn, EDIFACT / name, "weifang")
+        planned = berth_work(conn, vessel="OOCL BEIJING")
+        done = berth_work(conn, vessel="COSCO AFRICA")       # inbound 031W discharged, outbound 032E loaded
+    assert [(w.voyage, w.planned_discharge, w.discharged, w.loaded) for w in planned] == [("OOCL BEIJING/042", 3, 0, 0)]
+    assert planned[0].share == 0.0 and planned[0].finish is None          # nothing moved yet: no rate
+    assert {w.voyage: (w.planned_discharge, w.discharged, w.loaded) for w in done} == {
+        "COSCO AFRICA/031W": (0, 2, 0), "COSCO AFRICA/032E": (0, 0, 19)}
+    assert all(w.share is None and w.moves_last_hour >= 1 for w in done)
+    from app.cards import vessel_card
+    from tests.test_port_activity import _text
+    with psycopg.connect(weifang_db, autocommit=True) as conn:       # her card shows it
+        conn.execute("INSERT INTO vessel (mmsi, name) VALUES (477123400, 'COSCO AFRICA')")
+        conn.execute("""INSERT INTO vessel_latest (mmsi, observed_at, received_at, source, msg_type, geom, sog_kn)
+                        VALUES (477123400, now(), now(), 'test', 1, ST_SetSRID(ST_MakePoint(119.2, 37.2), 4326), 0)""")
+        card = _text(vessel_card(conn, 477123400, "en"))
+    assert "Cargo work" in card and "discharged 2/—, loaded 19" in card
