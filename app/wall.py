@@ -64,9 +64,13 @@ def install(server: flask.Flask, pool_of: Any, port_id: str) -> None:
     def pool() -> ConnectionPool:
         return cast(ConnectionPool, pool_of())
 
-    def lang() -> str:
-        value = flask.request.args.get("lang", "")
-        return value if value in LANGUAGES else ""
+    def _context(conn: Any) -> tuple[Any, str, str, dict[str, Any]]:
+        """The port (None when none is loaded), the wall's language (?lang=, else port.toml [wall]), the port's
+        time zone and its [wall] settings."""
+        port = port_info(conn, port_id)
+        timezone, conf = _wall_config(conn, port_id)
+        asked = flask.request.args.get("lang", "")
+        return port, asked if asked in LANGUAGES else str(conf.get("lang", "en")), timezone, conf
 
     @server.get("/wall")
     def wall_page() -> Any:
@@ -86,10 +90,9 @@ def install(server: flask.Flask, pool_of: Any, port_id: str) -> None:
     @server.get("/wall/figure.json")
     def wall_figure() -> flask.Response:
         with pool().connection(timeout=5) as conn:
-            port = port_info(conn, port_id)
+            port, language, _timezone, _conf = _context(conn)
             if port is None:
                 return _json({"error": "no port is loaded"}, 503)
-            language = lang() or _wall_config(conn, port_id)[1].get("lang", "en")
             fig, owners = build_figure(conn, port, language, set(LAYERS), flask.request.host_url)
         figure = fig.to_plotly_json()
         figure["layout"].update(paper_bgcolor="#0b1220", uirevision="wall",
@@ -99,24 +102,21 @@ def install(server: flask.Flask, pool_of: Any, port_id: str) -> None:
 
     @server.get("/wall/live.json")
     def wall_live() -> flask.Response:
-        """The live layers' traces by their index in the figure, whole (the wall redraws every few seconds)."""
+        """The live layers' traces by layer name, whole (the wall redraws every few seconds)."""
         zoom = min(float(flask.request.args.get("zoom", 11)), LIVE_ZOOM)
         with pool().connection(timeout=5) as conn:
-            port = port_info(conn, port_id)
+            port, language, _timezone, _conf = _context(conn)
             if port is None:
                 return _json({"error": "no port is loaded"}, 503)
-            language = lang() or _wall_config(conn, port_id)[1].get("lang", "en")
             out = traces.get((port_id, language, round(zoom)), lambda: _live_traces(conn, port, language, zoom))
         return flask.Response(out, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
     @server.get("/wall/state.json")
     def wall_state() -> flask.Response:
         with pool().connection(timeout=5) as conn:
-            port = port_info(conn, port_id)
+            port, language, timezone, conf = _context(conn)
             if port is None:
                 return _json({"error": "no port is loaded"}, 503)
-            timezone, conf = _wall_config(conn, port_id)
-            language = lang() or conf.get("lang", "en")
             return _json(_state(conn, port, timezone, conf, language))
 
 

@@ -10,7 +10,6 @@ import os
 from collections import Counter
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -117,13 +116,13 @@ def test_onvif_notifications_are_parsed_or_refused_with_a_reason(payload: bytes)
 
 # --- yard and dangerous goods ---------------------------------------------------------------------------
 
-EDIFACT = sorted((SHARED / "data" / "edifact-php-edifact").rglob("*.edi"))
+EDIFACT = sorted((SHARED / "data" / "edifact-php-edifact").rglob("*.edi"))   # LGPL: read from ../shared
 
 
-@pytest.mark.skipif(not EDIFACT, reason="needs ../shared/data/edifact-php-edifact (not copied: LGPL)")
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_edifact_is_parsed_or_refused_whole_with_a_reason(data: Any) -> None:
+    assert EDIFACT, "the EDIFACT samples are read from ../shared/data/edifact-php-edifact"
     seed = EDIFACT[data.draw(st.integers(0, len(EDIFACT) - 1))].read_bytes()
     text = data.draw(mutated(seed)).decode("latin-1")
     report = edifact.EdifactReport()
