@@ -207,7 +207,6 @@
     }
   }
 
-  wall.fn = {poll: poll, render: render, watch: watch, rotate: rotate, live: refreshLive, get: get};
   poll();
   setInterval(poll, 1000);
   setInterval(watch, 500);
