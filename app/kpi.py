@@ -22,23 +22,25 @@ def port_kpis(conn: psycopg.Connection[Any], port_id: str, silent_s: float = 120
     return {k: int(v or 0) for k, v in zip(FIELDS, row, strict=True)}
 
 
+def tiles(k: dict[str, int]) -> list[tuple[str, str, str]]:
+    """Each figure as (key, shown value, level): the level ("warn", "crit" or "") marks alarming values.
+    The map's strip, the wall and the situation report pick from these."""
+    yard = round(100 * k["containers"] / k["yard_capacity"]) if k["yard_capacity"] else 0
+    return [
+        ("vessels", str(k["vessels"]), ""),
+        ("underway", str(k["underway"]), ""),
+        ("at_anchor", str(k["at_anchor"]), ""),
+        ("at_berth", str(k["at_berth"]), ""),
+        ("berths", f"{k['berths_occupied']}/{k['berths']}", ""),
+        ("yard", f"{yard}%", "warn" if yard >= 85 else ""),
+        ("dg", str(k["dg_containers"]), ""),
+        ("critical", str(k["alerts_critical"]), "crit" if k["alerts_critical"] else ""),
+        ("warning", str(k["alerts_warning"]), "warn" if k["alerts_warning"] else ""),
+        ("feeds", f"{k['feeds'] - k['feeds_silent']}/{k['feeds']}", "crit" if k["feeds_silent"] else ""),
+    ]
+
+
 def strip(k: dict[str, int], lang: str) -> list[html.Div]:
     """Tiles: a number and what it counts; alarming values are marked for the eye."""
-    yard = round(100 * k["containers"] / k["yard_capacity"]) if k["yard_capacity"] else 0
-
-    def tile(key: str, value: str, level: str = "") -> html.Div:
-        parts = [html.Span(value, className="kpi-value"), html.Span(t(lang, f"kpi.{key}"), className="kpi-label")]
-        return html.Div(parts, className=f"kpi {level}".strip(), id=f"kpi-{key}")
-
-    return [
-        tile("vessels", str(k["vessels"])),
-        tile("underway", str(k["underway"])),
-        tile("at_anchor", str(k["at_anchor"])),
-        tile("at_berth", str(k["at_berth"])),
-        tile("berths", f"{k['berths_occupied']}/{k['berths']}"),
-        tile("yard", f"{yard}%", "warn" if yard >= 85 else ""),
-        tile("dg", str(k["dg_containers"])),
-        tile("critical", str(k["alerts_critical"]), "crit" if k["alerts_critical"] else ""),
-        tile("warning", str(k["alerts_warning"]), "warn" if k["alerts_warning"] else ""),
-        tile("feeds", f"{k['feeds'] - k['feeds_silent']}/{k['feeds']}", "crit" if k["feeds_silent"] else ""),
-    ]
+    return [html.Div([html.Span(value, className="kpi-value"), html.Span(t(lang, f"kpi.{key}"), className="kpi-label")],
+                     className=f"kpi {level}".strip(), id=f"kpi-{key}") for key, value, level in tiles(k)]

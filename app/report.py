@@ -16,10 +16,10 @@ import argparse
 import html
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import psycopg
@@ -27,7 +27,7 @@ import shapely
 
 from app.figure import PortInfo, port_info
 from app.i18n import t
-from app.kpi import port_kpis
+from app.kpi import port_kpis, tiles
 from layers import LAYERS, View
 from layers.vessels import Vessels
 from layers.yard_use import band_colour
@@ -122,13 +122,11 @@ def map_svg(conn: psycopg.Connection[Any], port: PortInfo, bbox: tuple[float, fl
     shapes("berths", lambda r: ("none", "#0f766e", 1.5))
     shapes("yard_blocks", lambda r: (band_colour(r["containers"] / max(r["capacity_teu"], 1)), "#475569", 0.5))
     if track_of is not None:           # the subject's last 24 hours before the instant
-        from dataclasses import replace as with_
-        tracks = LAYERS["tracks"].query(conn, with_(view, filters={"mmsi": track_of}))
+        tracks = LAYERS["tracks"].query(conn, replace(view, filters={"mmsi": track_of}))
         for geom in tracks[tracks["selected"]].geometry if len(tracks) else []:
             out.append(f'<path d="{proj.path(geom)}" fill="none" stroke="#be185d" stroke-width="3"/>')
-    pic = vessels_picture(conn, view)
-    for lon, lat, name in zip(pic.lon, pic.lat, pic.names, strict=True):
-        x, y = proj.xy(np.array([[lon, lat]]))[0]
+    pic = cast(Vessels, LAYERS["vessels"]).live_picture(conn, view)
+    for (x, y), name in zip(proj.xy(np.column_stack([pic.lon, pic.lat])), pic.names, strict=True):
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#1d4ed8" stroke="#fff" stroke-width="1"/>')
         if labels and name:
             out.append(f'<text x="{x + 6:.1f}" y="{y + 3:.1f}" font-size="11" fill="#0f172a">'
@@ -148,20 +146,6 @@ def map_svg(conn: psycopg.Connection[Any], port: PortInfo, bbox: tuple[float, fl
                    'stroke="#b91c1c" stroke-width="3"/>')
     out.append("</svg>")
     return "".join(out)
-
-
-@dataclass(frozen=True)
-class Ships:
-    lon: list[float]
-    lat: list[float]
-    names: list[str]
-
-
-def vessels_picture(conn: psycopg.Connection[Any], view: View) -> Ships:
-    vessels = LAYERS["vessels"]
-    assert isinstance(vessels, Vessels)
-    pic = vessels.live_picture(conn, view)
-    return Ships(pic.lon.tolist(), pic.lat.tolist(), [str(n) for n in pic.names.tolist()])
 
 
 def terminal_bbox(conn: psycopg.Connection[Any], port_id: str) -> tuple[float, float, float, float] | None:
@@ -189,16 +173,12 @@ def situation_html(conn: psycopg.Connection[Any], port_id: str, at: datetime | N
     zh = lang == "zh"
     params = {"port_id": port_id, "from": win.start, "to": win.end}
     k = port_kpis(conn, port_id, at=when)
-    yard = round(100 * k["containers"] / k["yard_capacity"]) if k["yard_capacity"] else 0
-    tiles = [("vessels", k["vessels"]), ("underway", k["underway"]), ("at_anchor", k["at_anchor"]),
-             ("at_berth", k["at_berth"]), ("berths", f"{k['berths_occupied']}/{k['berths']}"), ("yard", f"{yard}%"),
-             ("dg", k["dg_containers"]), ("critical", k["alerts_critical"]), ("warning", k["alerts_warning"])]
     span = t(lang, "report.window", start=f"{win.start:%Y-%m-%d %H:%M}", end=f"{win.end:%Y-%m-%d %H:%M}")
     made = t(lang, "report.made", at=f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC", by=author or "—")
     parts = [f"<h1>{esc(t(lang, 'report.title'))} · {esc(port.name(lang))}</h1>",
              f"<div class='meta'>{esc(span)} UTC · {esc(made)}</div>",
-             "<div class='kpis'>" + "".join(f"<div class='kpi'><b>{esc(str(v))}</b>{esc(t(lang, 'kpi.' + key))}</div>"
-                                           for key, v in tiles) + "</div>"]
+             "<div class='kpis'>" + "".join(f"<div class='kpi'><b>{esc(v)}</b>{esc(t(lang, 'kpi.' + key))}</div>"
+                                           for key, v, _level in tiles(k) if key != "feeds") + "</div>"]
     maps = [f"<figure>{map_svg(conn, port, port.bbox, when, lang, labels=False)}"
             f"<figcaption>{esc(t(lang, 'report.map_port'))}</figcaption></figure>"]
     box = terminal_bbox(conn, port_id)

@@ -33,7 +33,7 @@ from app import live
 from app.ages import layer_ages
 from app.figure import build_figure, port_info
 from app.i18n import LANGUAGES, t
-from app.kpi import port_kpis
+from app.kpi import port_kpis, tiles
 from layers import LAYERS, Style, View
 from layers.vessels import Vessels
 from sql import query
@@ -184,11 +184,6 @@ def _focus(f: tuple[Any, ...], lang: str) -> dict[str, Any]:
 
 
 def _kpi_tiles(k: dict[str, int], lang: str) -> list[dict[str, Any]]:
-    yard = round(100 * k["containers"] / k["yard_capacity"]) if k["yard_capacity"] else 0
-    tiles = [("vessels", k["vessels"], ""), ("underway", k["underway"], ""), ("at_anchor", k["at_anchor"], ""),
-             ("berths", f"{k['berths_occupied']}/{k['berths']}", ""),
-             ("yard", f"{yard}%", "warn" if yard >= 85 else ""), ("dg", k["dg_containers"], ""),
-             ("critical", k["alerts_critical"], "crit" if k["alerts_critical"] else ""),
-             ("warning", k["alerts_warning"], "warn" if k["alerts_warning"] else "")]
-    return [{"key": key, "value": str(value), "label": t(lang, f"kpi.{key}"), "level": level}
-            for key, value, level in tiles]
+    """The map's KPI tiles, but at berth (beside berths occupied) and feeds (the lights) are shown otherwise."""
+    return [{"key": key, "value": value, "label": t(lang, f"kpi.{key}"), "level": level}
+            for key, value, level in tiles(k) if key not in ("at_berth", "feeds")]

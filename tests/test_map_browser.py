@@ -127,6 +127,14 @@ def test_the_page_font_and_glyphs_are_served_by_the_app(app_url: str) -> None:
         assert resp.status == 200 and resp.read() == b""   # a range we lack: empty, valid, no 404
 
 
+def click_map(pg: Any, lon: float, lat: float) -> None:
+    """Click the map where (lon, lat) is drawn now."""
+    x, y = pg.evaluate(f"""() => {{ const gd = {GRAPH}; const p = gd._fullLayout.map._subplot.map
+                                    .project([{lon}, {lat}]); const r = gd.getBoundingClientRect();
+                                    return [r.left + p.x, r.top + p.y]; }}""")
+    pg.mouse.click(x, y)
+
+
 def live_vessel(conn: Any, mmsi: int, name: str, at: tuple[float, float], **static: Any) -> None:
     """A vessel heard now (8.5 kn, 200°, under way), committed so that the app sees her."""
     columns = ", ".join(["mmsi", "name", *static])
@@ -183,10 +191,7 @@ def test_a_click_opens_the_vessel_card_and_a_silent_feed_raises_the_banner(page:
         pg.wait_for_function(f"() => {GRAPH}.data.some(t => t.meta.layer === 'vessels' && "
                              "(t.customdata || []).includes(412777002))")         # the next tick brought her
         pg.wait_for_function("() => document.querySelector('#banner').textContent.includes('rx-far')")
-        x, y = pg.evaluate(f"""() => {{ const gd = {GRAPH}; const p = gd._fullLayout.map._subplot.map
-                                        .project([119.25, 37.40]); const r = gd.getBoundingClientRect();
-                                        return [r.left + p.x, r.top + p.y]; }}""")
-        pg.mouse.click(x, y)
+        click_map(pg, 119.25, 37.40)
         pg.wait_for_selector("#card-vessel-412777002")
         card = pg.text_content("#card-vessel-412777002") or ""
         assert "LU WEI HUO 3" in card and "8.5 kn" in card and "CNWEF" in card
@@ -296,10 +301,7 @@ def test_a_click_on_a_dangerous_goods_container_opens_its_card(page: tuple[Any, 
         box.press("Enter")                               # flies the map to the box
         pg.wait_for_function(f"() => Math.abs({GRAPH}._fullLayout.map._subplot.map.getCenter().lat - {lat}) < 1e-4")
         wait_idle(pg)
-        x, y = pg.evaluate(f"""() => {{ const gd = {GRAPH}; const p = gd._fullLayout.map._subplot.map
-                                        .project([{lon}, {lat}]); const r = gd.getBoundingClientRect();
-                                        return [r.left + p.x, r.top + p.y]; }}""")
-        pg.mouse.click(x, y)
+        click_map(pg, lon, lat)
         pg.wait_for_selector("#card-container-TGHU3929964")
         card = pg.text_content("#card-container-TGHU3929964") or ""
         assert "UN 1830" in card and "SULPHURIC ACID" in card and "B03-09-04-1" in card
