@@ -3,24 +3,29 @@
     .venv/bin/python -m bench.ais_udp [--rate 10000] [--seconds 60]
 
 One datagram per sentence, as receivers forward them, from a separate sender process paced every
-10 ms. Prints sentences sent, accepted by the listener, messages decoded and positions stored
-against the positions the sent lines hold.
+10 ms, into the listener as `python -m ingest ais --udp` runs it: journaled (what it accepts is on disk
+before it is decoded) with checkpoints; `--no-journal` decodes from memory instead.
+Prints sentences sent, accepted by the listener, messages decoded and positions stored against the
+positions the sent lines hold.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import shutil
 import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
 from bench.ais_ingest import ROOT, fresh_database
 from bench.aisgen import write_file
 from ingest.ais.decoder import StreamDecoder
+from ingest.ais.journal import Journal, Journaled, SpoolBudget
 from ingest.ais.sources import UdpSource
 from ingest.ais.worker import AisIngest, Options
 from sql import DbSettings
@@ -46,6 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--no-journal", action="store_true")
     args = parser.parse_args()
     total = args.rate * args.seconds
     path = ROOT / ".data" / "bench" / f"ais_udp_{total}.nmea"
@@ -53,14 +59,17 @@ def main() -> None:
         print(f"generating {total:,} messages …", flush=True)
         write_file(path, total, per_second=args.rate, station="udp")
     url = fresh_database("portmap_bench_udp")
-    source = UdpSource("127.0.0.1", 0, "bench")
+    spool = ROOT / ".data" / "bench" / "spool-udp"
+    shutil.rmtree(spool, ignore_errors=True)
+    udp = UdpSource("127.0.0.1", 0, "bench")
+    source: Any = udp if args.no_journal else Journaled(udp, Journal(spool / "journal", udp.name,
+                                                                     SpoolBudget(spool, 1 << 30)))
     ingest = AisIngest([source], DbSettings(url=url),
-                       Options(checkpoints=False, spool_dir=ROOT / ".data" / "bench" / "spool-udp",
-                               retention_days=None))
+                       Options(checkpoints=not args.no_journal, spool_dir=spool, retention_days=None))
     runner = threading.Thread(target=ingest.run)
     runner.start()
     result: mp.Queue = mp.get_context("spawn").Queue()  # type: ignore[type-arg]
-    sender = mp.get_context("spawn").Process(target=send, args=(path, source.address, args.rate, args.seconds,
+    sender = mp.get_context("spawn").Process(target=send, args=(path, udp.address, args.rate, args.seconds,
                                                                 result))
     sender.start()
     sent, send_seconds = result.get()
@@ -81,6 +90,7 @@ def main() -> None:
         time.sleep(0.5)
     ingest.stop()
     runner.join()
+    print(f"listener  : {'from memory' if args.no_journal else 'journaled'}")
     print(f"sent      : {sent:,} sentences in {send_seconds:.1f} s ({sent / send_seconds:,.0f}/s)")
     print(f"accepted  : {ingest.stats.lines:,} sentences by the listener ({sent - ingest.stats.lines:,} lost)")
     print(f"decoded   : {ingest.stats.messages:,} messages")

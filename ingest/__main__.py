@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 
@@ -58,6 +58,7 @@ def cmd_port(args: argparse.Namespace) -> int:
 
 def cmd_ais(args: argparse.Namespace) -> int:
     """Ingest AIS NMEA from files, UDP and TCP at once until the files end (or forever when live)."""
+    from ingest.ais.journal import Journal, Journaled, SpoolBudget
     from ingest.ais.sources import FileSource, TcpSource, UdpSource, parse_address
     from ingest.ais.worker import AisIngest, Options
     from ingest.metrics import IngestMetrics
@@ -66,14 +67,20 @@ def cmd_ais(args: argparse.Namespace) -> int:
     for i, path in enumerate(args.file or []):
         station = args.station if len(args.file) == 1 and args.station else f"{args.station or 'file'}-{i}"
         sources.append(FileSource(Path(path), station, follow=args.follow, chunk_lines=20 if args.speed else 2000))
-    for i, addr in enumerate(args.udp or []):
-        sources.append(UdpSource(*parse_address(addr), station=f"{args.station or 'udp'}-{i}"))
-    for i, addr in enumerate(args.tcp or []):
-        sources.append(TcpSource(*parse_address(addr), station=f"{args.station or 'tcp'}-{i}"))
+    live: list[Any] = [UdpSource(*parse_address(addr), station=f"{args.station or 'udp'}-{i}")
+                       for i, addr in enumerate(args.udp or [])]
+    live += [TcpSource(*parse_address(addr), station=f"{args.station or 'tcp'}-{i}")
+             for i, addr in enumerate(args.tcp or [])]
+    spool = Path(args.spool)
+    budget = SpoolBudget(spool, args.spool_max_mb << 20 if args.spool_max_mb else None)
+    if args.no_checkpoint or args.no_journal:
+        sources += live
+    else:       # what the listeners accept is on disk before it is decoded: a kill -9 loses none of it
+        sources += [Journaled(s, Journal(spool / "journal", s.name, budget)) for s in live]
     if not sources:
         print("ais: give at least one --file, --udp or --tcp", file=sys.stderr)
         return 2
-    options = Options(checkpoints=not args.no_checkpoint, spool_dir=Path(args.spool),
+    options = Options(checkpoints=not args.no_checkpoint, spool_dir=spool, spool_max_bytes=budget.max_bytes,
                       retention_days=args.retention_days or None, speed=args.speed, decoders=args.decoders)
     metrics = IngestMetrics()
     if args.metrics:
@@ -210,7 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     ais.add_argument("--tcp", action="append", help="connect to HOST:PORT and read lines (repeatable)")
     ais.add_argument("--station", help="station id of the source (default: file-N, udp-N, tcp-N)")
     ais.add_argument("--no-checkpoint", action="store_true", help="read files from the start, record nothing")
-    ais.add_argument("--spool", default=".data/spool/ais", help="where batches wait while the database is away")
+    ais.add_argument("--spool", default=".data/spool/ais", help="where batches wait while the database is away, "
+                     "and the journal of what UDP and TCP sources accepted")
+    ais.add_argument("--spool-max-mb", type=int, default=1024, help="disk the spool may use (0: no limit); when "
+                     "it is used up, live sources refuse new lines (counted as spool_full)")
+    ais.add_argument("--no-journal", action="store_true", help="decode UDP and TCP input straight from memory "
+                     "(a kill -9 then loses what was not yet committed)")
     ais.add_argument("--speed", type=float, help="replay files at X times their recorded pace (tag blocks, "
                      "$PGHP); without it, as fast as possible")
     ais.add_argument("--metrics", help="serve Prometheus /metrics on HOST:PORT (e.g. 127.0.0.1:9101)")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 
@@ -18,14 +16,12 @@ class IngestMetrics:
         self.rejects = Counter(f"{prefix}_rejects", "Lines not stored, by reason", ["source", "reason"], registry=r)
         self.queue_depth = Gauge(f"{prefix}_queue_depth", "Batches waiting for the writer", registry=r)
         self.held_rows = Gauge(f"{prefix}_writer_held_rows", "Rows the writer holds in memory", registry=r)
-        self.spool_bytes = Gauge(f"{prefix}_spool_bytes", "Bytes of batches spilled to disk", registry=r)
+        self.spool_bytes = Gauge(
+            f"{prefix}_spool_bytes", "Bytes under the spool folder (spilled batches, journals)",
+                                 registry=r)
         self.batch_seconds = Histogram(f"{prefix}_batch_seconds", "Time to commit one write transaction",
                                        buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=r)
         self.batch_rows = Counter(f"{prefix}_written_rows", "Rows committed by the writer", registry=r)
 
     def serve(self, host: str, port: int) -> None:
         start_http_server(port, addr=host, registry=self.registry)
-
-
-def spool_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.glob("*.batch")) if folder.exists() else 0

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Run a process in the background with a pid file and log under .data/run; wait for an HTTP URL.
+# Run a process in the background, supervised (scripts/supervise.sh restarts it if it dies), with a pid file
+# and log under .data/run (PORTMAP_RUN moves it); wait for an HTTP URL.
 #   daemon.sh restart NAME CMD...   daemon.sh stop NAME...   daemon.sh wait-http URL [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUN=.data/run
+RUN=${PORTMAP_RUN:-.data/run}
 mkdir -p "$RUN"
 
 stop() {
@@ -11,9 +12,9 @@ stop() {
   if [ -f "$pidf" ]; then
     local pid; pid=$(cat "$pidf")
     if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
+      kill "$pid" 2>/dev/null || true      # the supervisor stops its process, then itself
+      for _ in $(seq 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 -- "-$pid" 2>/dev/null || true   # its process group: whatever is left
     fi
     rm -f "$pidf"
   fi
@@ -23,7 +24,7 @@ case "${1:-}" in
   restart)
     name=$2; shift 2
     stop "$name"
-    nohup "$@" >"$RUN/$name.log" 2>&1 &
+    setsid nohup bash scripts/supervise.sh "$name" "$@" >"$RUN/$name.log" 2>&1 </dev/null &
     echo $! >"$RUN/$name.pid" ;;
   stop)   # several names stop in parallel
     shift

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start/stop the private PostgreSQL (PostGIS) cluster and MQTT broker under .data/ (unless DATABASE_URL is set).
-#   scripts/services.sh start|stop|status
+#   scripts/services.sh start|stop|status|pg-start|pg-stop|mqtt-start|mqtt-stop
+# PORTMAP_DATA moves .data elsewhere (the fault tests run a stack of their own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -8,7 +9,7 @@ PG_BIN=/usr/lib/postgresql/15/bin
 PG_PORT=${PORTMAP_PG_PORT:-55432}
 MQTT_PORT=${PORTMAP_MQTT_PORT:-51883}
 DB_NAME=${PORTMAP_DB_NAME:-portmap}
-DATA=$ROOT/.data
+DATA=${PORTMAP_DATA:-$ROOT/.data}
 PGDATA=$DATA/pg
 
 die() { echo "services: $*" >&2; exit 1; }
@@ -92,7 +93,11 @@ CONF
 
 mqtt_stop() {
   local pidf=$DATA/mqtt/mosquitto.pid
-  [ -f "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null || true
+  if [ -f "$pidf" ]; then
+    local pid; pid=$(cat "$pidf")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
   rm -f "$pidf"
 }
 
@@ -101,7 +106,11 @@ case "${1:-}" in
     if [ -z "${DATABASE_URL:-}" ]; then pg_start; fi
     mqtt_start ;;
   stop) mqtt_stop; pg_stop ;;
+  pg-start) pg_start ;;
+  pg-stop) pg_stop ;;
+  mqtt-start) mqtt_start ;;
+  mqtt-stop) mqtt_stop ;;
   status)
     as_pg "$PG_BIN/pg_ctl" -D "$(pg_real)" status || true ;;
-  *) die "usage: $0 start|stop|status" ;;
+  *) die "usage: $0 start|stop|status|pg-start|pg-stop|mqtt-start|mqtt-stop" ;;
 esac

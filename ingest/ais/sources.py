@@ -24,6 +24,8 @@ class Chunk:
     first_line_no: int
     end_offset: int | None = None
     received_at: datetime | None = None      # live sources: when the datagram or read arrived
+    identity: str | None = None              # journal segments: which segment end_offset is in
+    journal: str | None = None               # journal segments: its path (pruned once committed past)
 
 
 def file_identity(path: Path) -> str:

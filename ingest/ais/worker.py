@@ -21,11 +21,11 @@ from typing import Any, Protocol
 
 import psycopg
 
-from ingest.ais import parallel
+from ingest.ais import journal, parallel
 from ingest.ais.decoder import StreamDecoder
 from ingest.ais.sources import Chunk, FileSource
 from ingest.ais.writer import AisWriter, Batch, Checkpoint
-from ingest.metrics import IngestMetrics, spool_size
+from ingest.metrics import IngestMetrics
 from sql import DbSettings, connect, query
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class Options:
     batch_ms: int = 250
     memory_rows: int = 2_000_000          # held in memory while the database is away, then spilled
     spool_dir: Path = Path(".data/spool")
+    spool_max_bytes: int | None = 1 << 30    # disk the spool (spilled batches, live journals) may use
     checkpoints: bool = True              # file sources resume where they stopped
     coalesce_rows: int = 100_000          # the most one write transaction takes from the queue
     retention_days: int | None = None     # days of position history kept (the CLI says 30); None: all
@@ -69,6 +70,7 @@ class AisIngest:
         self.stop_event = threading.Event()
         self.stats = Stats()
         self._pace_origin: tuple[Any, float] | None = None
+        self._refused: dict[str, int] = {}
 
     # --- decode side -------------------------------------------------------------------------
     def run(self) -> Stats:
@@ -94,7 +96,8 @@ class AisIngest:
             t.start()
         live = len(readers)
         batch, first_at = Batch(), time.monotonic()
-        safe_offset: dict[str, int] = dict(starts)
+        safe_offset = {name: Checkpoint(name, offset, getattr(self._source(name), "identity", ""))
+                       for name, offset in starts.items()}
         while live:
             try:
                 chunk = chunks.get(timeout=self.options.batch_ms / 1000)
@@ -106,8 +109,9 @@ class AisIngest:
                     continue
                 self._decode_chunk(chunk, decoders[chunk.source], batch, safe_offset)
             self._report(batches)
+            self._refusals(batch)
             due = time.monotonic() - first_at >= self.options.batch_ms / 1000
-            if len(batch) >= self.options.batch_rows or (due and (len(batch) or batch.checkpoints)):
+            if len(batch) >= self.options.batch_rows or (due and (len(batch) or batch.checkpoints or batch.reasons)):
                 batches.put((self.stats.batches, batch))
                 self.stats.batches += 1
                 batch, first_at = Batch(), time.monotonic()
@@ -174,6 +178,20 @@ class AisIngest:
                 for reason, k in reasons.items():
                     self.metrics.rejects.labels(source, reason).inc(k)
 
+    def _refusals(self, batch: Batch) -> None:
+        """Lines a journaled source refused because the spool's disk budget was used up."""
+        for source in self.sources:
+            journal = getattr(source, "journal", None)
+            if journal is None:
+                continue
+            seen = self._refused.get(source.name, 0)
+            if journal.refused > seen:
+                n = journal.refused - seen
+                self._refused[source.name] = journal.refused
+                batch.reasons[(source.name, "spool_full")] += n
+                if self.metrics is not None:
+                    self.metrics.rejects.labels(source.name, "spool_full").inc(n)
+
     def _report(self, batches: Any) -> None:
         if self.metrics is None:
             return
@@ -198,7 +216,8 @@ class AisIngest:
         finally:
             out.put(None)
 
-    def _decode_chunk(self, chunk: Chunk, decoder: StreamDecoder, batch: Batch, safe: dict[str, int]) -> None:
+    def _decode_chunk(self, chunk: Chunk, decoder: StreamDecoder, batch: Batch,
+                      safe: dict[str, Checkpoint]) -> None:
         line_no = chunk.first_line_no
         received = chunk.received_at
         for line in chunk.lines:
@@ -218,9 +237,10 @@ class AisIngest:
         if chunk.end_offset is not None and self.options.checkpoints:
             # Resume no later than a fragment still waiting for its sibling (it is re-read then).
             if not decoder.has_pending():
-                safe[chunk.source] = chunk.end_offset
-            identity = getattr(self._source(chunk.source), "identity", "")
-            batch.checkpoints[chunk.source] = Checkpoint(chunk.source, safe.get(chunk.source, 0), identity)
+                identity = chunk.identity or str(getattr(self._source(chunk.source), "identity", ""))
+                safe[chunk.source] = Checkpoint(chunk.source, chunk.end_offset, identity, chunk.journal)
+            if chunk.source in safe:
+                batch.checkpoints[chunk.source] = safe[chunk.source]
 
     def _pace(self, clock_at: Any) -> None:
         """Replay at `speed` times the input's own pace: sleep until its clock is due on the wall clock."""
@@ -242,6 +262,10 @@ class AisIngest:
         starts = {}
         with connect(self.db) as conn:
             for source in self.sources:
+                if getattr(source, "journal", None) is not None:      # a live source reads on from its journal
+                    rows = query(conn, "checkpoint_get", {"source": source.name})
+                    source.resume = (int(rows[0][0]), rows[0][1]) if rows else None
+                    continue
                 identity = getattr(source, "identity", None)
                 if identity is None:
                     continue
@@ -270,6 +294,7 @@ class Spooler:
         self.spool = options.spool_dir
         self.spool.mkdir(parents=True, exist_ok=True)
         self.seq = max((int(p.stem) for p in self.spool.glob("*.batch")), default=0)
+        self.budget = journal.SpoolBudget(self.spool, options.spool_max_bytes)
         self.writer: AisWriter | None = None
         self.reorder: dict[int, Batch] = {}     # batches that arrived ahead of their turn
         self.waiting_since: float | None = None
@@ -285,8 +310,11 @@ class Spooler:
             if finished < producers and parent is not None and not parent.is_alive() and batches.empty():
                 log.warning("the decoder is gone: writing what was handed over, then stopping")
                 finished = producers
-            if finished < producers:
+            if finished < producers and not self._stalled():
                 finished += self._receive(batches)
+            elif finished < producers:
+                time.sleep(0.2)             # memory and disk budget full: the decoder waits (files) or the
+                                            # journal refuses (live sources) until the database is back
             self._release(everything=finished >= producers)
             self._drain()
             if finished >= producers and (self.memory or self._spooled()) and time.monotonic() < self.retry_at:
@@ -333,16 +361,24 @@ class Spooler:
                 self.next_seq += 1
             self._hold(merged)
 
+    def _stalled(self) -> bool:
+        return self.memory_rows > self.options.memory_rows and self.budget.full()
+
     def _hold(self, batch: Batch) -> None:
         self.memory.append(batch)
         self.memory_rows += len(batch)
         while self.memory_rows > self.options.memory_rows and len(self.memory) > 1:
+            if self.budget.full():
+                log.error("database away and the spool's disk budget (%s bytes) used up: holding %d rows in "
+                          "memory and taking no more", self.options.spool_max_bytes, self.memory_rows)
+                return
             oldest = self.memory.popleft()
             self.memory_rows -= len(oldest)
             self.seq += 1
             path = self.spool / f"{self.seq:012d}.batch"
             path.with_suffix(".tmp").write_bytes(pickle.dumps(oldest, protocol=pickle.HIGHEST_PROTOCOL))
             path.with_suffix(".tmp").rename(path)
+            self.budget.grew(path.stat().st_size)
             log.warning("database away: spilled %d rows to %s", len(oldest), path)
             self._tell(0, None)
 
@@ -384,10 +420,13 @@ class Spooler:
             self._close()
             return
         self._tell(len(batch), time.perf_counter() - started)
+        for cp in batch.checkpoints.values():
+            if cp.journal:
+                journal.prune(cp.journal)
 
     def _tell(self, rows: int, seconds: float | None) -> None:
         if self.reports is not None:
-            self.reports.put((rows, seconds, self.memory_rows, spool_size(self.spool)))
+            self.reports.put((rows, seconds, self.memory_rows, journal.spool_bytes(self.spool)))
 
     def _close(self) -> None:
         if self.writer is not None:

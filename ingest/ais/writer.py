@@ -31,6 +31,7 @@ class Checkpoint:
     source: str
     position: int
     file_identity: str
+    journal: str | None = None      # a live source's journal segment: older ones go once this is committed
 
 
 @dataclass

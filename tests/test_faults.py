@@ -1,0 +1,451 @@
+"""Faults against a whole stack as `make demo` runs it: a private PostgreSQL and MQTT broker of the test's own
+(scripts/services.sh with PORTMAP_DATA), and every worker under scripts/daemon.sh's supervisor.
+
+PostgreSQL restarted, the broker restarted, `kill -9` of each ingest worker and of the app, the spool's disk
+budget used up: nothing that was accepted is lost, everything recovers by itself, no alert is duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import psycopg
+import pytest
+from pyais.encode import encode_dict
+
+from bench.aisgen import _tag, messages
+from bench.edifact_import import coarri
+from tests.conftest import PASSWORD, ROOT, _free_port
+from tests.test_ais_faults import expected_positions
+
+pytestmark = pytest.mark.db
+FRIGATE = json.loads((ROOT / "tests" / "fixtures" / "camera" / "frigate-events-front_door-person.json").read_text())
+WEBHOOK_TOKEN = "faults-webhook-token"
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout_s: float = 60, every: float = 0.2) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(every)
+
+
+class Stack:
+    """services.sh and daemon.sh as make demo uses them, in a folder and on ports of their own."""
+
+    def __init__(self) -> None:
+        self.data = Path(f"/var/tmp/portmap-faults-{uuid.uuid4().hex[:8]}")
+        self.ports = {k: _free_port() for k in ("pg", "mqtt", "udp", "app", "webhook", "metrics")}
+        self.url = f"postgresql://postgres@127.0.0.1:{self.ports['pg']}/portmap"
+        self.env = {**{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORTMAP_DB_URL")},
+                    "PORTMAP_DATA": str(self.data), "PORTMAP_RUN": str(self.data / "run"),
+                    "PORTMAP_PG_PORT": str(self.ports["pg"]), "PORTMAP_MQTT_PORT": str(self.ports["mqtt"]),
+                    "PORTMAP_APP_PORT": str(self.ports["app"]), "PORTMAP_WEBHOOK_TOKEN": WEBHOOK_TOKEN}
+        self.inbox = self.data / "inbox"
+        self.base = f"http://127.0.0.1:{self.ports['app']}"
+
+    def sh(self, *args: str) -> None:
+        subprocess.run(["bash", *args], cwd=ROOT, env=self.env, check=True, capture_output=True, timeout=120)
+
+    def py(self, *args: str) -> None:
+        subprocess.run([sys.executable, *args], cwd=ROOT, env=self.env, check=True, capture_output=True,
+                       timeout=300)
+
+    def daemon(self, name: str, *cmd: str) -> None:
+        self.sh("scripts/daemon.sh", "restart", name, sys.executable, *cmd)
+
+    WORKERS = ("ais", "camera", "inbox", "alerts", "app")
+
+    def start(self) -> None:
+        self.sh("scripts/services.sh", "start")
+        self.py("-m", "sql.migrate")
+        self.py("-m", "ingest", "port", "assets/ports/weifang")
+        with psycopg.connect(self.url, autocommit=True) as conn:       # the camera Frigate's real payloads name
+            conn.execute("""INSERT INTO camera (port_id, camera_id, name_en, name_zh, source_name, bearing_deg,
+                                fov_deg, range_m, zone_ids, geom, fov)
+                            SELECT port_id, 'CAM-FD', 'Front door', '前门', 'front_door', bearing_deg, fov_deg,
+                                   range_m, zone_ids, geom, fov FROM camera WHERE camera_id = 'CAM01'""")
+        p = self.ports
+        self.daemon("ais", "-m", "ingest", "ais", "--udp", f"127.0.0.1:{p['udp']}", "--station", "faults",
+                    "--spool", str(self.data / "spool" / "ais"), "--metrics", f"127.0.0.1:{p['metrics']}")
+        self.daemon("camera", "-m", "ingest", "camera", "--mqtt", f"127.0.0.1:{p['mqtt']}",
+                    "--webhook", f"127.0.0.1:{p['webhook']}", "--client-id", "faults-camera")
+        self.daemon("inbox", "-m", "ingest", "inbox", str(self.inbox))
+        self.daemon("alerts", "-m", "ingest", "alerts", "--port-id", "weifang")
+        self.daemon("app", "-m", "app")
+        self.sh("scripts/daemon.sh", "wait-http", f"{self.base}/healthz", "60")
+        self.sh("scripts/daemon.sh", "wait-http", f"http://127.0.0.1:{p['metrics']}/metrics", "60")
+
+    def stop(self) -> None:
+        subprocess.run(["bash", "scripts/daemon.sh", "stop", *self.WORKERS], cwd=ROOT, env=self.env,
+                       capture_output=True, check=False, timeout=120)
+        subprocess.run(["bash", "scripts/services.sh", "stop"], cwd=ROOT, env=self.env, capture_output=True,
+                       check=False, timeout=120)
+        shutil.rmtree(os.path.realpath(self.data / "pg"), ignore_errors=True)
+        shutil.rmtree(self.data, ignore_errors=True)
+
+    def log(self, name: str) -> str:
+        path = self.data / "run" / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def worker(self, name: str) -> int:
+        """The pid of the supervised process (not the supervisor, not its backoff sleep)."""
+        supervisor = int((self.data / "run" / f"{name}.pid").read_text())
+        out = subprocess.run(["pgrep", "-P", str(supervisor), "-f", sys.executable], capture_output=True,
+                             text=True).stdout.split()
+        return int(out[0]) if out else 0
+
+    def kill9(self, name: str) -> int:
+        """kill -9 the worker and everything it started (the AIS writer process too); wait for its successor."""
+        pid = self.worker(name)
+        assert pid, f"{name} is not running"
+        family = [pid, *map(int, subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                text=True).stdout.split())]
+        for p in family:
+            os.kill(p, signal.SIGKILL)
+        wait_for(f"the supervisor to restart {name}", lambda: self.worker(name) not in (0, pid), 30)
+        return self.worker(name)
+
+    def query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.url, connect_timeout=3) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def up(self, url: str) -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                return bool(r.status == 200)
+        except (OSError, urllib.error.HTTPError):
+            return False
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    s = Stack()
+    try:
+        s.start()
+        yield s
+    finally:
+        s.stop()
+
+
+# --- traffic --------------------------------------------------------------------------------------
+def send_ais(stack: Stack, lines: list[str], rate: int, during: Callable[[int], None] | None = None) -> None:
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    started = time.monotonic()
+    for i, line in enumerate(lines):
+        sender.sendto(line.encode() + b"\r\n", ("127.0.0.1", stack.ports["udp"]))
+        if during is not None:
+            during(i)
+        pause = started + (i + 1) / rate - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+    sender.close()
+
+
+def ais_lines(seconds: int, rate: int, station: str, minutes_ago: int) -> list[str]:
+    start = int(time.time()) - minutes_ago * 60
+    return list(messages(rate * seconds, vessels=2_000, per_second=rate, station=station, start=start,
+                         seed=minutes_ago))
+
+
+def missing_positions(stack: Stack, lines: list[str]) -> set[tuple[int, Any]]:
+    want = expected_positions(lines)
+    first, last = min(w[1] for w in want), max(w[1] for w in want)
+    got = set(stack.query("SELECT mmsi, observed_at FROM vessel_position WHERE observed_at BETWEEN %s AND %s",
+                          (first, last)))
+    return want - got
+
+
+def frigate_events(prefix: str, n: int) -> list[bytes]:
+    out = []
+    for i in range(n):
+        doc = json.loads(json.dumps(FRIGATE[0]))
+        doc["after"]["id"] = doc["before"]["id"] = f"{prefix}-{i}"
+        out.append(json.dumps(doc).encode())
+    return out
+
+
+def stored_events(stack: Stack, prefix: str) -> int:
+    return int(stack.query("SELECT count(*) FROM camera_event WHERE event_id LIKE %s", (f"{prefix}-%",))[0][0])
+
+
+class Publisher:
+    """A Frigate-like publisher: QoS 1 with a persistent session, reconnecting; paho queues what is published
+    while the broker is away (the call then says "not connected") and sends it on reconnect."""
+
+    def __init__(self, port: int) -> None:
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:6]}",
+                                  clean_session=False)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=2)
+        self.acked: set[int] = set()
+        self.client.on_publish = lambda _c, _u, mid, _rc, _p: self.acked.add(mid)
+        self.client.connect("127.0.0.1", port, keepalive=5)
+        self.client.loop_start()
+        self.infos: list[mqtt.MQTTMessageInfo] = []
+
+    def publish(self, payload: bytes) -> None:
+        self.infos.append(self.client.publish("frigate/events", payload, qos=1))
+
+    def close(self) -> None:
+        wait_for("the broker to take every message", lambda: {i.mid for i in self.infos} <= self.acked, 60)
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+# --- the faults -------------------------------------------------------------------------------------
+def test_postgres_restart_under_traffic_loses_nothing_and_every_process_recovers(stack: Stack) -> None:
+    pids = {name: stack.worker(name) for name in Stack.WORKERS}
+    lines = ais_lines(12, 2_000, "pgfault", minutes_ago=40)
+    events = frigate_events("pgfault", 40)
+    publisher = Publisher(stack.ports["mqtt"])
+    outage: list[float] = []
+
+    def during(i: int) -> None:
+        if i % 600 == 0 and i // 600 < len(events):
+            publisher.publish(events[i // 600])
+        if i == 6_000:
+            stack.sh("scripts/services.sh", "pg-stop")
+            outage.append(time.monotonic())
+        if i == 16_000:
+            stack.sh("scripts/services.sh", "pg-start")
+            outage.append(time.monotonic())
+
+    send_ais(stack, lines, 2_000, during)
+    for event in events[len(lines) // 600 + 1:]:
+        publisher.publish(event)
+    publisher.close()
+    assert outage[1] - outage[0] >= 4
+    wait_for("every AIS position", lambda: not missing_positions(stack, lines), 90, 1)
+    wait_for("every camera event", lambda: stored_events(stack, "pgfault") == len(events), 60, 0.5)
+    wait_for("the app to answer again", lambda: stack.up(f"{stack.base}/healthz"), 30)
+    # Nothing had to be restarted: each process saw the outage and waited it out (the alert engine's next
+    # raise, after the outage, is in the test below).
+    assert {name: stack.worker(name) for name in Stack.WORKERS} == pids
+    for name in ("ais", "camera", "alerts"):
+        assert "database unavailable" in stack.log(name), name
+
+
+def test_broker_restart_loses_no_camera_event(stack: Stack) -> None:
+    events = frigate_events("brokerfault", 30)
+    publisher = Publisher(stack.ports["mqtt"])
+    for i, event in enumerate(events):
+        publisher.publish(event)
+        if i == 10:
+            stack.sh("scripts/services.sh", "mqtt-stop")
+        if i == 20:
+            stack.sh("scripts/services.sh", "mqtt-start")
+        time.sleep(0.1)
+    publisher.close()
+    wait_for("every camera event", lambda: stored_events(stack, "brokerfault") == len(events), 60, 0.5)
+
+
+def test_kill_9_of_the_ais_worker_loses_nothing_it_had_accepted(stack: Stack) -> None:
+    lines = ais_lines(2, 2_000, "aiskill", minutes_ago=30)
+    journal = stack.data / "spool" / "ais" / "journal"
+    with psycopg.connect(stack.url) as blocker:           # hold the writer's merge: nothing commits meanwhile
+        blocker.execute("LOCK TABLE vessel_latest IN ACCESS EXCLUSIVE MODE")
+
+        def journaled() -> int:
+            return sum(sum(1 for ln in p.read_bytes().splitlines() if ln.startswith(b"\\"))
+                       for p in journal.glob("*.nmea"))
+        before = journaled()
+        send_ais(stack, lines, 2_000)
+        wait_for("the listener to accept every datagram", lambda: journaled() - before >= len(lines), 20)
+        assert missing_positions(stack, lines), "nothing should have been committed before the kill"
+        stack.kill9("ais")
+        blocker.rollback()
+    wait_for("the restarted worker to store what the dead one had accepted",
+             lambda: not missing_positions(stack, lines), 60, 0.5)
+    assert stack.query("SELECT count(*) - count(DISTINCT (mmsi, observed_at)) FROM vessel_position") == [(0,)]
+    assert "exited with status" in stack.log("ais")
+
+
+def test_kill_9_of_the_camera_worker_loses_no_event(stack: Stack) -> None:
+    events = frigate_events("camkill", 40)
+    publisher = Publisher(stack.ports["mqtt"])
+    for i, event in enumerate(events):
+        publisher.publish(event)
+        if i == 15:
+            stack.kill9("camera")
+        time.sleep(0.05)
+    publisher.close()
+    wait_for("every camera event", lambda: stored_events(stack, "camkill") == len(events), 60, 0.5)
+    assert stack.query("SELECT count(*) FROM camera_event WHERE event_id LIKE 'camkill-%'") == [(len(events),)]
+
+
+def test_kill_9_of_the_inbox_midway_through_a_file_imports_it_once(stack: Stack) -> None:
+    stack.inbox.mkdir(parents=True, exist_ok=True)
+    body = coarri(5_000)
+    (stack.inbox / ".coarri-kill.tmp").write_text(body)
+    (stack.inbox / ".coarri-kill.tmp").rename(stack.inbox / "coarri-kill.edi")
+
+    def moves() -> int:
+        return int(stack.query("SELECT count(*) FROM container_move WHERE vessel_voyage LIKE '%101N%'")[0][0])
+
+    def importing() -> bool:          # the file's one transaction is open and writing
+        return bool(stack.query("SELECT count(*) FROM pg_stat_activity WHERE datname = 'portmap' AND "
+                                "backend_xid IS NOT NULL AND query ILIKE '%container%'")[0][0])
+    wait_for("the import to start", importing, 30, 0.02)
+    stack.kill9("inbox")
+    assert not (stack.inbox / "done" / "coarri-kill.edi").exists(), "the import was not caught midway"
+    wait_for("the dead import's transaction to roll back", lambda: not importing(), 30, 0.1)
+    wait_for("the file to be imported after the restart", lambda: (stack.inbox / "done" / "coarri-kill.edi").exists(),
+             90, 0.5)
+    assert moves() == 5_000
+
+
+def _keep_in_restricted_water(stack: Stack, mmsi: int, stop: threading.Event) -> None:
+    with psycopg.connect(stack.url, autocommit=True) as conn:
+        lon, lat = conn.execute("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) c FROM zone "
+                                "WHERE zone_id = 'chem-safety-water') z").fetchone()  # type: ignore[misc]
+        conn.execute("INSERT INTO vessel (mmsi, name, ship_type) VALUES (%s, 'HAI OU', 37) ON CONFLICT DO NOTHING",
+                     (mmsi,))
+        while not stop.is_set():
+            now = datetime.now(UTC)
+            conn.execute("""INSERT INTO vessel_latest (mmsi, observed_at, received_at, source, msg_type, geom, sog_kn,
+                                cog_deg, heading_deg, nav_status)
+                            VALUES (%s, %s, %s, 'ais:udp:faults-0', 1, ST_SetSRID(ST_MakePoint(%s, %s), 4326), 4, 90,
+                                    90, 0)
+                            ON CONFLICT (mmsi) DO UPDATE SET observed_at = EXCLUDED.observed_at,
+                                received_at = EXCLUDED.received_at""", (mmsi, now, now, lon, lat))
+            conn.execute("""INSERT INTO feed_status (source, kind, last_message_at, state)
+                            VALUES ('ais:udp:faults-0', 'ais', %s, 'ok') ON CONFLICT (source)
+                            DO UPDATE SET last_message_at = EXCLUDED.last_message_at""", (now,))
+            stop.wait(1)
+
+
+def test_kill_9_of_the_alert_engine_raises_no_duplicate(stack: Stack) -> None:
+    mmsi = 413_777_001
+    stop = threading.Event()
+    keeper = threading.Thread(target=_keep_in_restricted_water, args=(stack, mmsi, stop), daemon=True)
+    keeper.start()
+    try:
+        def live() -> list[tuple[Any, ...]]:
+            return stack.query("SELECT alert_id, state FROM alert WHERE rule = 'restricted_entry' AND subject_id = %s",
+                               (str(mmsi),))
+        wait_for("the engine to raise the alert", lambda: bool(live()), 30, 0.5)
+        first = live()
+        stack.kill9("alerts")
+        time.sleep(2)
+        stack.kill9("alerts")                       # twice, in quick succession
+        wait_for("the restarted engine to cycle", lambda: stack.query(
+            "SELECT count(*) FROM alert WHERE alert_id = %s AND last_seen_at > now() - interval '2 seconds'",
+            (first[0][0],))[0][0] == 1, 30, 0.5)
+        assert live() == first, "the condition held throughout: the same alert, still open"
+        raises = stack.query("""SELECT count(*) FROM alert_action a JOIN alert USING (alert_id)
+                                WHERE rule = 'restricted_entry' AND subject_id = %s AND a.action = 'raise'""",
+                             (str(mmsi),))
+        assert raises == [(1,)]
+    finally:
+        stop.set()
+        keeper.join(timeout=5)
+        stack.query("DELETE FROM vessel_latest WHERE mmsi = %s RETURNING mmsi", (mmsi,))
+
+
+def test_kill_9_of_the_app_keeps_the_officers_signed_in(stack: Stack) -> None:
+    from app.auth import add_user, login
+    with psycopg.connect(stack.url, autocommit=True) as conn:
+        add_user(conn, "nightduty", "Night Duty", "officer", "port", PASSWORD)
+        signed = login(conn, "nightduty", PASSWORD)
+    assert signed is not None
+
+    def layer() -> int:
+        request = urllib.request.Request(f"{stack.base}/api/v1/layers/berths?format=geojson",
+                                         headers={"Cookie": f"portmap_session={signed[0]}"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as r:
+                return len(json.load(r)["features"])
+        except (OSError, urllib.error.HTTPError):
+            return -1
+    assert layer() > 0
+    stack.kill9("app")
+    wait_for("the app to come back", lambda: stack.up(f"{stack.base}/healthz"), 60)
+    assert layer() > 0, "the session survives the app's restart"
+
+
+def position_lines(count: int, rate: int, start: int) -> list[str]:
+    """Single-sentence class A positions, each a distinct (MMSI, second)."""
+    out = []
+    for n in range(count):
+        unix = start + n // rate
+        tag = _tag("budget", unix)
+        data = {"type": 1, "mmsi": 414_000_000 + n % rate, "lon": 119.2 + (n % rate) * 1e-5, "lat": 37.25,
+                "speed": 5.0, "course": 90.0, "heading": 90, "second": unix % 60, "status": 0}
+        out.append(tag + encode_dict(data, talker_id="AI", radio_channel="A")[0])
+    return out
+
+
+def test_a_used_up_spool_budget_refuses_with_a_count_and_loses_nothing_accepted(stack: Stack, tmp_path: Path) -> None:
+    udp, metrics = _free_port(), _free_port()
+    spool = tmp_path / "spool"
+    env = {**stack.env, "DATABASE_URL": stack.url}
+    worker = subprocess.Popen([sys.executable, "-m", "ingest", "ais", "--udp", f"127.0.0.1:{udp}", "--station",
+                               "budget", "--spool", str(spool), "--spool-max-mb", "1", "--metrics",
+                               f"127.0.0.1:{metrics}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    try:
+        wait_for("the budget worker", lambda: stack.up(f"http://127.0.0.1:{metrics}/metrics"), 30)
+        start = int(time.time()) - 20 * 60
+        lines = position_lines(30_000, 3_000, start)
+        stack.sh("scripts/services.sh", "pg-stop")
+        try:
+            sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            began = time.monotonic()
+            for i, line in enumerate(lines):
+                sender.sendto(line.encode() + b"\r\n", ("127.0.0.1", udp))
+                pause = began + (i + 1) / 3_000 - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+            time.sleep(1)
+            used = sum(p.stat().st_size for p in spool.rglob("*") if p.is_file())
+            assert used <= 1 << 20, f"the spool holds {used} bytes, over its 1 MB budget"
+        finally:
+            stack.sh("scripts/services.sh", "pg-start")
+        window = (datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(start, UTC) + timedelta(seconds=20))
+
+        def accounted() -> tuple[int, int]:
+            stored = stack.query("SELECT count(*) FROM vessel_position WHERE mmsi BETWEEN 414000000 AND 414002999 "
+                                 "AND observed_at BETWEEN %s AND %s", window)[0][0]
+            refused = stack.query("SELECT coalesce(sum(count), 0) FROM ingest_reject_count "
+                                  "WHERE source = 'ais:udp:budget-0' AND reason = 'spool_full'")[0][0]
+            return int(stored), int(refused)
+        try:
+            wait_for("every line stored or counted refused", lambda: sum(accounted()) == len(lines), 60, 0.5)
+        finally:
+            stored, refused = accounted()
+            print(f"spool budget: {len(lines)} sent, {stored} stored, {refused} refused")
+        assert stored > 10_000 and refused > 5_000, (stored, refused)
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics}/metrics", timeout=5) as r:
+            text = r.read().decode()
+        assert f'reason="spool_full",source="ais:udp:budget-0"}} {float(refused)}' in text
+        # With the database back, committed journal segments are pruned and the listener accepts again.
+        later = position_lines(3_000, 3_000, start + 600)
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for line in later:
+            sender.sendto(line.encode() + b"\r\n", ("127.0.0.1", udp))
+            time.sleep(1 / 3_000)
+        wait_for("lines sent after the recovery", lambda: stack.query(
+            "SELECT count(*) FROM vessel_position WHERE mmsi BETWEEN 414000000 AND 414002999 AND observed_at = %s",
+            (datetime.fromtimestamp(start + 600, UTC),))[0][0] == 3_000, 30, 0.5)
+        assert accounted()[1] == refused
+    finally:
+        worker.terminate()
+        _, err = worker.communicate(timeout=30)
+    assert b"disk budget" in err and b"refusing new lines" in err
