@@ -25,6 +25,13 @@ def alert_rows(conn: psycopg.Connection[Any], port_id: str, at: datetime | None 
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+def shown(rows: list[dict[str, Any]], lang: str, titles: bool = True) -> list[tuple[Any, ...]]:
+    """What the list shows of each alert (not its evidence time, which the engine moves every cycle); without
+    `titles`, only what matters at once: which alerts, how severe, in what state, acted on by whom."""
+    return [(r["alert_id"], r["severity"], r["state"], (r["title_zh"] if lang == "zh" else r["title_en"]) if titles
+             else "", r["raised_at"], r["actor"]) for r in rows]
+
+
 def _ago(at: datetime | None, lang: str, now: datetime) -> str:
     if at is None:
         return ""

@@ -119,6 +119,35 @@ def session_user(conn: psycopg.Connection[Any], token: str | None) -> User | Non
     return User(*rows[0]) if rows else None
 
 
+class RecentSessions:
+    """Sessions checked in the last `recheck_s` seconds. An officer's page makes a few requests a second; each
+    would otherwise write to the database (the sliding expiry). A session is checked, and its expiry slid, at most
+    that often; a logout here forgets it at once, a disabled user or a session ended elsewhere (another app
+    process, `python -m app.users`) within `recheck_s`."""
+
+    def __init__(self, recheck_s: float = 10.0, size: int = 4096) -> None:
+        self.recheck_s, self.size = recheck_s, size
+        self._items: dict[str, tuple[float, User]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str | None) -> User | None:
+        if not token:
+            return None
+        with self._lock:
+            hit = self._items.get(token)
+        return hit[1] if hit and time.monotonic() - hit[0] < self.recheck_s else None
+
+    def put(self, token: str, user: User) -> None:
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[token] = (time.monotonic(), user)
+
+    def forget(self, token: str | None) -> None:
+        with self._lock:
+            self._items.pop(token or "", None)
+
+
 def logout(conn: psycopg.Connection[Any], token: str) -> None:
     query(conn, "session_delete", {"session_hash": _token_hash(token)})
 

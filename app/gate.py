@@ -47,6 +47,18 @@ def current_user() -> auth.User | None:
     return getattr(flask.g, "user", None) if flask.has_request_context() else None
 
 
+recent_sessions = auth.RecentSessions()
+
+
+def _who(conn: psycopg.Connection[Any], bearer: str | None, kind: str | None, cookie: str | None) -> auth.User | None:
+    if bearer is not None and kind is not None:
+        user = auth.token_user(conn, bearer, kind)
+        if user is None and kind == "wall":         # an officer may open the wall too
+            user = auth.session_user(conn, cookie)
+        return user
+    return auth.session_user(conn, cookie)
+
+
 def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool], script_hashes: Sequence[str]) -> None:
     limiter = auth.RateLimit()
     csp = CSP.format(hashes="".join(f" {h}" for h in script_hashes))
@@ -66,14 +78,16 @@ def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool], script_h
         if bearer is not None and (posting or kind is None):
             log.warning("bearer token refused for %s %s", flask.request.method, path)
             return flask.Response("a token reads; it cannot do this", status=403)
+        cookie = flask.request.cookies.get(auth.SESSION_COOKIE)
+        recent = recent_sessions.get(cookie) if bearer is None else None
         try:
-            with pool_of().connection(timeout=5) as conn:
-                if bearer is not None and kind is not None:
-                    flask.g.user = auth.token_user(conn, bearer, kind)
-                    if flask.g.user is None and kind == "wall":         # an officer may open the wall too
-                        flask.g.user = auth.session_user(conn, flask.request.cookies.get(auth.SESSION_COOKIE))
-                else:
-                    flask.g.user = auth.session_user(conn, flask.request.cookies.get(auth.SESSION_COOKIE))
+            if recent is not None:
+                flask.g.user = recent
+            else:
+                with pool_of().connection(timeout=5) as conn:
+                    flask.g.user = _who(conn, bearer, kind, cookie)
+                if bearer is None and flask.g.user is not None and cookie:
+                    recent_sessions.put(cookie, flask.g.user)
         except (psycopg.Error, TimeoutError) as err:
             log.warning("session check failed: %s", err)
             return flask.Response("database unavailable", status=503)
@@ -137,6 +151,7 @@ def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool], script_h
         with pool_of().connection(timeout=5) as conn:
             auth.logout(conn, flask.request.cookies.get(auth.SESSION_COOKIE) or "")
             auth.audit(conn, user, "logout", client_addr=flask.request.remote_addr)
+        recent_sessions.forget(flask.request.cookies.get(auth.SESSION_COOKIE))
         resp = flask.redirect("/login")
         resp.delete_cookie(auth.SESSION_COOKIE)
         resp.delete_cookie(CSRF_COOKIE)

@@ -123,9 +123,10 @@ class Client:
         self.slots, self.lon, self.lat, self.angle, self.symbols, self.texts = slots, lon, lat, angle, symbols, texts
         return True
 
-    def send_if_changed(self, patch: Patch, index: int, trace: dict[str, Any]) -> bool:
-        """Assign a whole small trace when it differs from what was last sent to this client."""
-        h = digest(trace)
+    def send_if_changed(self, patch: Patch, index: int, trace: dict[str, Any], known: str | None = None) -> bool:
+        """Assign a whole small trace when it differs from what was last sent to this client; `known` is its
+        digest when the caller has one (traces shared by clients are hashed once, not once per client)."""
+        h = known or digest(trace)
         if self.hashes.get(index) == h:
             return False
         patch["data"][index] = trace
@@ -162,20 +163,33 @@ class TtlCache:
     def __init__(self, ttl_s: float) -> None:
         self._ttl = ttl_s
         self._items: dict[Any, tuple[float, Any]] = {}
+        self._building: dict[Any, threading.Event] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Any, make: Callable[[], Any]) -> Any:
-        now = time.monotonic()
-        with self._lock:
-            hit = self._items.get(key)
-            if hit and now - hit[0] < self._ttl:
-                return hit[1]
-        value = make()
-        with self._lock:
-            self._items[key] = (now, value)
-            if len(self._items) > 512:
-                for k in [k for k, (t, _) in self._items.items() if now - t >= self._ttl]:
-                    del self._items[k]
+        """The cached value, or `make()`'s; when many clients miss at once, one makes it and the rest wait
+        for it (fifty officers' ticks run one query, not fifty)."""
+        while True:
+            now = time.monotonic()
+            with self._lock:
+                hit = self._items.get(key)
+                if hit and now - hit[0] < self._ttl:
+                    return hit[1]
+                building = self._building.get(key)
+                if building is None:
+                    self._building[key] = threading.Event()
+                    break
+            building.wait(10)
+        try:
+            value = make()
+            with self._lock:
+                self._items[key] = (now, value)
+                if len(self._items) > 512:
+                    for k in [k for k, (t, _) in self._items.items() if now - t >= self._ttl]:
+                        del self._items[k]
+        finally:
+            with self._lock:
+                self._building.pop(key).set()
         return value
 
 
@@ -184,6 +198,8 @@ class TtlCache:
 PICTURE_TTL_S = 5.0                     # an unchanged picture is still re-read this often (vessels ageing out)
 pictures = TtlCache(PICTURE_TTL_S)      # the vessels of the port by version, shared by every client
 layer_traces = TtlCache(0.9)            # the small live layers' traces, shared likewise
+vessel_traces = TtlCache(0.9)           # the vessels' hulls and labels for one view, likewise
+slow_traces: dict[float, TtlCache] = {}  # those of layers that refresh less often (Layer.refresh_s)
 versioned_traces = TtlCache(600)        # those of layers that say when they change (Layer.version)
 
 
@@ -226,10 +242,12 @@ def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: s
             client.hashes = hashes
             patch["data"][icon_slot] = {**pic.icon_trace(vessels.title_in(lang)), "visible": "vessels" in visible,
                                         "meta": {"layer": "vessels"}}
-        small = [*pic.hull_traces(view.zoom), pic.label_trace(view.zoom)]
-        for index, trace in zip([*hull_slots, label_slot], small, strict=True):
-            client.send_if_changed(patch, index, {**trace, "visible": "vessels" in visible,
-                                                  "meta": {"layer": "vessels"}})
+        shown = "vessels" in visible
+        small = vessel_traces.get((port.port_id, lang, at, version, view.bounds, view.zoom), lambda: [
+            (t, digest(t)) for t in [*pic.hull_traces(view.zoom), pic.label_trace(view.zoom)]])
+        for index, (trace, known) in zip([*hull_slots, label_slot], small, strict=True):
+            client.send_if_changed(patch, index, {**trace, "visible": shown, "meta": {"layer": "vessels"}},
+                                   f"{known}{shown:d}")
     elif client is None:
         client = Client.fresh(Picture.from_frame(Picture.empty_frame(), lang))
     for name, layer in LAYERS.items():
@@ -240,10 +258,17 @@ def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: s
             layer_view = replace(layer_view, bbox=_outward(view.bounds))
         key = (name, port.port_id, lang, at, tuple(layer_view.filters.items()), round(view.zoom), layer_view.bbox)
         version = layer.version(conn, layer_view)
-        cache = layer_traces if version is None else versioned_traces
+        if version is not None:
+            cache = versioned_traces
+        elif layer.refresh_s > 1:
+            cache = slow_traces.setdefault(layer.refresh_s, TtlCache(layer.refresh_s))
+        else:
+            cache = layer_traces
         traces = cache.get((*key, version), partial(_layer_traces, conn, layer, layer_view, style))
-        for index, trace in zip([i for i, o in enumerate(owners) if o == name], traces, strict=False):
-            client.send_if_changed(patch, index, {**trace, "visible": name in visible, "meta": {"layer": name}})
+        shown = name in visible
+        for index, (trace, known) in zip([i for i, o in enumerate(owners) if o == name], traces, strict=False):
+            client.send_if_changed(patch, index, {**trace, "visible": shown, "meta": {"layer": name}},
+                                   f"{known}{shown:d}")
     return patch, client, len(patch.to_plotly_json()["operations"])
 
 
@@ -264,5 +289,7 @@ def apply_whole_traces(figure: dict[str, Any], patch: Patch) -> None:
         figure["data"][location[1]] = op["params"]["value"]
 
 
-def _layer_traces(conn: Any, layer: Layer, view: View, style: Style) -> list[dict[str, Any]]:
-    return [t.to_plotly_json() for t in layer.traces(layer.query(conn, view), style)]
+def _layer_traces(conn: Any, layer: Layer, view: View, style: Style) -> list[tuple[dict[str, Any], str]]:
+    """A layer's traces as the browser gets them, each with its digest (computed once for every client)."""
+    return [(trace, digest(trace)) for trace in (t.to_plotly_json() for t in layer.traces(layer.query(conn, view),
+                                                                                          style))]

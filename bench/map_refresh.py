@@ -44,6 +44,8 @@ def one_tick(conn: psycopg.Connection[Any], port: Any, client: live.Client | Non
              view: live.MapView) -> tuple[float, int, live.Client]:
     live.pictures = live.TtlCache(0)          # no sharing between ticks: each tick queries
     live.layer_traces = live.TtlCache(0)
+    live.vessel_traces = live.TtlCache(0)
+    live.slow_traces.clear()                  # the tracks' 5 s cache too
     live.versioned_traces = live.TtlCache(600) if client is None else live.versioned_traces
     started = time.perf_counter()
     patch, client, n_ops = live.tick(conn, port, client, owners, "en", set(LAYERS), view)

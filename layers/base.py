@@ -59,6 +59,8 @@ class Layer:
     in_style: ClassVar[bool] = False
     # live layers too dense for the whole port: from this zoom the live tick reads only what is in view
     view_zoom: ClassVar[float | None] = None
+    # how often the live tick redraws the layer at most (seconds); history-like layers can wait longer
+    refresh_s: ClassVar[float] = 0.9
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, view.params())

@@ -1,4 +1,8 @@
-"""Tracks: every vessel's last 15 minutes as a thin line, and the selected vessel's last 24 hours in bold."""
+"""Tracks: every vessel's last 15 minutes as a thin line, and the selected vessel's last 24 hours in bold.
+
+On the live map only the tracks in view are read (from any zoom), simplified to about half a pixel at the
+map's zoom, and redrawn every 5 s: a busy coast has thousands of tracks of hundreds of points each.
+"""
 
 from __future__ import annotations
 
@@ -22,14 +26,17 @@ class Tracks(Layer):
     sql = "ais_tracks"
     age_sources = ("feed:ais",)
     live = True
+    view_zoom = 0.0
+    refresh_s = 5.0
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         at = view.at or datetime.now(UTC)
-        recent = read_frame(conn, self.sql, {"at": at, "minutes": RECENT_MIN, "mmsi": None})
+        area = {**view.params(), "tolerance": 0.5 * 360 / (256 * 2 ** view.zoom)}   # half a pixel, in degrees
+        recent = read_frame(conn, self.sql, {**area, "at": at, "minutes": RECENT_MIN, "mmsi": None})
         recent["selected"] = False
         selected = view.filters.get("mmsi")
         if selected:
-            mine = read_frame(conn, self.sql, {"at": at, "minutes": SELECTED_MIN, "mmsi": int(selected)})
+            mine = read_frame(conn, self.sql, {**area, "at": at, "minutes": SELECTED_MIN, "mmsi": int(selected)})
             mine["selected"] = True
             recent = gpd.GeoDataFrame(pd.concat([recent, mine], ignore_index=True), crs="EPSG:4326")
         return recent

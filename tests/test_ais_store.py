@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 import pytest
+import shapely
 
 from ingest.ais.decoder import StreamDecoder
 from ingest.ais.writer import AisWriter, Batch
@@ -37,10 +38,15 @@ def test_tracks_are_linestrings_of_the_last_minutes(databases: Any) -> None:
     rows += [_position(412000002, NOW - timedelta(minutes=1), 119.3, 37.3)]          # one point: no track
     _write(url, rows)
     with psycopg.connect(url) as conn:
-        tracks = query(conn, "ais_tracks", {"at": NOW, "minutes": 30, "mmsi": None})
-        one = query(conn, "ais_tracks", {"at": NOW, "minutes": 30, "mmsi": 412000001})
+        area = {"xmin": 119.0, "ymin": 37.0, "xmax": 119.5, "ymax": 37.5, "tolerance": 0.0}
+        tracks = query(conn, "ais_tracks", {**area, "at": NOW, "minutes": 30, "mmsi": None})
+        one = query(conn, "ais_tracks", {**area, "at": NOW, "minutes": 30, "mmsi": 412000001})
+        west = query(conn, "ais_tracks", {**area, "xmax": 119.212, "at": NOW, "minutes": 30, "mmsi": None})
+        straight = query(conn, "ais_tracks", {**area, "tolerance": 0.0001, "at": NOW, "minutes": 30, "mmsi": None})
     assert [(t[0], t[1]) for t in tracks] == [(412000001, 6)]      # 0, 5, …, 25 minutes ago
     assert one[0][1] == 6 and one[0][3] == NOW
+    assert west[0][1] == 3                                          # only the points in view: 0, 5, 10 minutes ago
+    assert shapely.from_wkb(straight[0][4]).coords[:] == [(pytest.approx(119.225), 37.2), (119.2, 37.2)]  # 2 ends
 
 
 def test_the_live_picture_only_moves_forward(databases: Any) -> None:

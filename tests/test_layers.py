@@ -183,7 +183,7 @@ def add_track(conn: psycopg.Connection[Any], mmsi: int, points: list[tuple[float
 
 def test_tracks_show_the_last_minutes_of_all_and_a_day_of_the_selected_vessel(conn: psycopg.Connection[Any]) -> None:
     add_track(conn, 412000011, [(119.25, 37.40), (119.26, 37.41)], minutes_ago=[10, 2])
-    add_track(conn, 412000012, [(119.30, 37.45), (119.31, 37.46), (119.32, 37.47)], minutes_ago=[600, 300, 3])
+    add_track(conn, 412000012, [(119.30, 37.45), (119.31, 37.47), (119.32, 37.47)], minutes_ago=[600, 300, 3])
     layer = LAYERS["tracks"]
     bbox = (118.70, 36.95, 119.75, 37.65)
     plain = layer.query(conn, View(port_id="weifang", bbox=bbox))
