@@ -31,6 +31,7 @@ from psycopg.types.json import Jsonb
 from pyproj import Transformer
 from shapely import wkt as shapely_wkt
 
+from ingest import stats
 from ingest.alerts.cases import open_case
 from ingest.alerts.model import Finding, Snapshot, Zone
 from ingest.alerts.rules import RULES, Rule
@@ -214,10 +215,16 @@ class AlertEngine:
         query(self.conn, "alert_notify", {"payload": json.dumps({"alert_id": alert_id, "action": action})})
 
     # --- the worker -------------------------------------------------------------------------
-    def run(self, interval_s: float = 1.0, stop: Any = None) -> None:
+    def run(self, interval_s: float = 1.0, stop: Any = None, stats_every_s: float = 60.0) -> None:
+        """Cycle every `interval_s` until `stop()`; every `stats_every_s` also bring the port's hourly
+        statistics up to date (ingest/stats.py), which this process owns too."""
+        stats_due = 0.0
         while stop is None or not stop():
             started = time.monotonic()
             try:
+                if started >= stats_due:
+                    stats_due = started + stats_every_s
+                    stats.refresh(self.conn, self.port_id)
                 report = self.cycle()
                 if report.raised or report.cleared:
                     log.info("cycle %.0f ms: raised %s, cleared %s", report.timings_ms["cycle"], report.raised,
