@@ -16,7 +16,7 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, dcc,
 from dash.exceptions import PreventUpdate
 from psycopg_pool import ConnectionPool
 
-from app import alert_panel, audit, auth, export, gate, ids, live, replay, report, wall
+from app import alert_panel, audit, auth, export, gate, ids, live, replay, report, stats, wall
 from app.ages import layer_ages, say_age
 from app.cards import camera_card, container_card, silent_banner, vessel_card
 from app.figure import build_figure, parse_view, port_info
@@ -249,6 +249,13 @@ def layout() -> html.Div:
             html.H3(t(lang, "panel.layers"), id=ids.LAYERS_HEADING), *toggles,
             html.Div(t(lang, "status.loading"), id=ids.STATUS, className="status"),
             html.Div(id=ids.CARD),
+            html.Details(id=ids.STATS_BOX, className="stats-box", open=False, children=[
+                html.Summary(t(lang, "stats.heading"), id=ids.STATS_HEADING),
+                dcc.RadioItems(id=ids.STATS_GRAIN, value="day", inline=True, className="stats-grain",
+                               options=[{"label": t(lang, f"stats.{g}"), "value": g} for g in stats.GRAINS]),
+                dcc.Graph(id=ids.STATS_GRAPH, config={"displayModeBar": False, "responsive": True},
+                          className="stats-graph"),
+            ]),
         ]),
         html.Main(className="mapwrap", children=[
             html.Div(id=ids.KPIS, className="kpis"),
@@ -267,6 +274,7 @@ def layout() -> html.Div:
         dcc.Store(id=ids.REPLAY, data={}),
         dcc.Store(id=ids.LIVE_SEEN),
         dcc.Store(id=ids.STYLE_TOGGLED),
+        dcc.Store(id=ids.STATS_SIG),
         dcc.Interval(id=ids.TICK, interval=TICK_MS),
         dcc.Interval(id=ids.PANEL_TICK, interval=PANEL_TICK_MS),
         dcc.Interval(id=ids.ALERT_TICK, interval=ALERT_TICK_MS),
@@ -462,6 +470,35 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         except (psycopg.Error, TimeoutError) as err:
             log.warning("card failed: %s", err)
         raise PreventUpdate
+
+    stats_figures = live.TtlCache(60)        # the port statistics change by the hour: shared for a minute
+
+    @app.callback(
+        Output(ids.STATS_GRAPH, "figure"), Output(ids.STATS_HEADING, "children"),
+        Output(ids.STATS_GRAIN, "options"), Output(ids.STATS_SIG, "data"),
+        Input(ids.STATS_BOX, "open"), Input(ids.STATS_GRAIN, "value"), Input(ids.PANEL_TICK, "n_intervals"),
+        Input(ids.LANG, "value"), State(ids.STATS_SIG, "data"),
+    )
+    def port_statistics(opened: bool | None, grain: str | None, _n: int | None, lang: str,
+                        shown: str | None) -> tuple[Any, ...]:
+        """The port's statistics beside the map (computed from the hourly roll-up), only while unfolded."""
+        lang = lang if lang in LANGUAGES else "en"
+        grain = grain if grain in stats.GRAINS else "day"
+        options = [{"label": t(lang, f"stats.{g}"), "value": g} for g in stats.GRAINS]
+        if not opened:
+            return dash.no_update, t(lang, "stats.heading"), options, dash.no_update
+
+        def make() -> tuple[str, Any]:
+            with _open(pool).connection(timeout=2) as conn:
+                frame = stats.port_stats(conn, settings.port_id, grain, *stats.window(grain))
+            fig = stats.figure(frame, grain, lang)
+            return live.digest({"f": fig.to_plotly_json()}), fig
+        try:
+            sig, fig = stats_figures.get((settings.port_id, grain, lang), make)
+        except (psycopg.Error, TimeoutError) as err:
+            log.warning("port statistics failed: %s", err)
+            raise PreventUpdate from err
+        return (dash.no_update if sig == shown else fig), t(lang, "stats.heading"), options, sig
 
     @app.callback(
         Output(ids.ALERT_LIST, "children"), Output(ids.ALERT_TRAIL, "children"), Output(ids.ALERT_SIG, "data"),

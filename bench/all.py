@@ -32,6 +32,8 @@ BENCHES: list[tuple[str, str, list[str], list[str], str]] = [
     ("Officer map refresh", "bench.map_refresh", [], ["--ticks", "10"],
      "first render <= 3 s; tick p95 <= 100 ms; payload <= 200 KB at 10 % moved (issue 7)"),
     ("Situation report", "bench.report", [], [], "<= 5 s with the demo running (issue 9)"),
+    ("Port statistics", "bench.port_stats", [], ["--days", "7", "--vessels", "20"],
+     "statistics queries <= 200 ms on 30 days of history (issue 12)"),
     ("Officers under load", "bench.load", ["--sessions", "50", "--seconds", "120"],
      ["--sessions", "5", "--seconds", "15", "--ais-rate", "1000"],
      "50 officer sessions at the page's intervals while AIS arrives at 5,000 sentences/s: callback p95 <= 300 ms, "
