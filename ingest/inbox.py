@@ -2,11 +2,11 @@
 
 Files are taken in name order (exporters name them by time). By name: `*.tos.csv` is a yard snapshot,
 `*.edi` an EDIFACT COARRI/CODECO/BAPLIE, `*.hazmat.csv|json` dangerous-goods declarations,
-`*.gate.csv|json` gate transactions. A file being written is invisible as long as its name starts with
-a dot or ends in `.tmp` (write, then rename). A file that has been imported moves to `done/`, with its
-bad rows counted and kept by the importer; one that cannot be read at all moves to `failed/` with a
-`.reason` file beside it. When the database is away a file stays where it is and is tried again:
-every import is idempotent, so a retry writes nothing twice.
+`*.gate.csv|json` gate transactions, `*.berthplan.csv|json` the berth plan. A file being written is
+invisible as long as its name starts with a dot or ends in `.tmp` (write, then rename). A file that has
+been imported moves to `done/`, with its bad rows counted and kept by the importer; one that cannot be
+read at all moves to `failed/` with a `.reason` file beside it. When the database is away a file stays
+where it is and is tried again: every import is idempotent, so a retry writes nothing twice.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r".+\.(edi|edifact)$", re.I), "edifact"),
     (re.compile(r".+\.hazmat\.(csv|json)$", re.I), "declarations"),
     (re.compile(r".+\.gate\.(csv|json)$", re.I), "gate"),
+    (re.compile(r".+\.berthplan\.(csv|json)$", re.I), "berthplan"),
 )
 
 
@@ -60,6 +61,12 @@ def import_one(conn: psycopg.Connection[Any], path: Path, kind: str, port_id: st
         log.info("%s: %s, %d moves (%d new), rejected %s", path.name, dict(edi.messages), edi.moves, edi.new_moves,
                  dict(edi.rejects))
         return sum(edi.rejects.values())
+    if kind == "berthplan":
+        from ingest.ops.berth_plan import import_file as import_plan
+        plan = import_plan(conn, path, port_id)
+        log.info("%s: %d of %d planned calls stored, rejected %s", path.name, plan.stored, plan.rows,
+                 dict(plan.rejects))
+        return sum(plan.rejects.values())
     from ingest.hazmat.declarations import import_file as import_hazmat
     haz = import_hazmat(conn, path, port_id, kind)
     log.info("%s: %d of %d stored, rejected %s", path.name, haz.stored, haz.rows, dict(haz.rejects))

@@ -1,0 +1,73 @@
+"""Port operations beside the map: the anchorage watch and the berth plan against what AIS shows (issue 12)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from dash import html
+
+from app.i18n import t
+from sql import query
+
+GRACE_MIN = 30          # a planned arrival counts as late this long after its time
+WATCH_KEYS = ("mmsi", "name", "zone_id", "zone_en", "zone_zh", "nav_status", "sog_kn", "waiting_since", "waiting_h",
+              "max_stay_h", "planned_berth", "planned_arrival", "voyage")
+PLAN_KEYS = ("plan_id", "berth_id", "mmsi", "name", "voyage", "planned_arrival", "planned_departure", "at_berth",
+             "at_anchorage", "seen_at", "status", "late_min", "occupied_by", "overlaps")
+ATTENTION = {"late", "wrong_berth", "missed"}
+
+
+def anchorage_watch(conn: psycopg.Connection[Any], port_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    rows = query(conn, "ops_anchorage_watch", {"port_id": port_id, "now": now or datetime.now(UTC)})
+    return [dict(zip(WATCH_KEYS, r, strict=True)) for r in rows]
+
+
+def berth_plan(conn: psycopg.Connection[Any], port_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    rows = query(conn, "ops_berth_plan", {"port_id": port_id, "now": now or datetime.now(UTC),
+                                          "grace_min": GRACE_MIN})
+    return [dict(zip(PLAN_KEYS, r, strict=True)) for r in rows]
+
+
+def _hm(at: datetime | None) -> str:
+    return f"{at.astimezone(UTC):%d %H:%M}" if at else "–"
+
+
+def watch_table(rows: list[dict[str, Any]], lang: str) -> Any:
+    if not rows:
+        return html.Div(t(lang, "ops.no_anchored"), className="ops-none")
+    head = html.Tr([html.Th(t(lang, k)) for k in ("ops.vessel", "ops.anchorage", "ops.waiting", "ops.next_berth")])
+    body = []
+    for r in rows:
+        over = r["max_stay_h"] is not None and r["waiting_h"] is not None and r["waiting_h"] > r["max_stay_h"]
+        berth = (f"{r['planned_berth']} · {_hm(r['planned_arrival'])}" if r["planned_berth"]
+                 else t(lang, "ops.unplanned"))
+        body.append(html.Tr([html.Td(r["name"]), html.Td(r["zone_zh"] if lang == "zh" else r["zone_en"]),
+                             html.Td(f"{r['waiting_h']:.1f} h", className="ops-over" if over else None),
+                             html.Td(berth)], **{"data-mmsi": str(r["mmsi"])}))
+    return html.Table([html.Thead(head), html.Tbody(body)], className="ops-table")
+
+
+def plan_table(rows: list[dict[str, Any]], lang: str) -> Any:
+    if not rows:
+        return html.Div(t(lang, "ops.no_plan"), className="ops-none")
+    head = html.Tr([html.Th(t(lang, k)) for k in ("ops.berth", "ops.vessel", "ops.planned", "ops.status")])
+    body = []
+    for r in rows:
+        status = t(lang, f"ops.status_{r['status']}")
+        notes = []
+        if r["status"] == "wrong_berth":
+            notes.append(t(lang, "ops.at_berth", berth=r["at_berth"]))
+        if r["status"] in ("late", "missed") and r["late_min"] is not None:
+            notes.append(t(lang, "ops.late_by", minutes=r["late_min"]))
+        if r["occupied_by"]:
+            notes.append(t(lang, "ops.occupied_by", names=r["occupied_by"]))
+        if r["overlaps"]:
+            notes.append(t(lang, "ops.overlaps", plans=r["overlaps"]))
+        cls = "ops-attention" if r["status"] in ATTENTION or r["occupied_by"] or r["overlaps"] else None
+        body.append(html.Tr([html.Td(r["berth_id"]), html.Td(r["name"]),
+                             html.Td(f"{_hm(r['planned_arrival'])} – {_hm(r['planned_departure'])}"),
+                             html.Td([status, *([html.Br(), html.Small("; ".join(notes))] if notes else [])])],
+                            className=cls, **{"data-status": r["status"]}))
+    return html.Table([html.Thead(head), html.Tbody(body)], className="ops-table")
