@@ -45,7 +45,7 @@ def watch_table(rows: list[dict[str, Any]], lang: str) -> Any:
                  else t(lang, "ops.unplanned"))
         body.append(html.Tr([html.Td(r["name"]), html.Td(r["zone_zh"] if lang == "zh" else r["zone_en"]),
                              html.Td(f"{r['waiting_h']:.1f} h", className="ops-over" if over else None),
-                             html.Td(berth)], **{"data-mmsi": str(r["mmsi"])}))
+                             html.Td(berth)], className="ops-row"))
     return html.Table([html.Thead(head), html.Tbody(body)], className="ops-table")
 
 

@@ -16,7 +16,7 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, dcc,
 from dash.exceptions import PreventUpdate
 from psycopg_pool import ConnectionPool
 
-from app import alert_panel, audit, auth, export, gate, ids, live, replay, report, stats, wall
+from app import alert_panel, audit, auth, export, gate, ids, live, ops, replay, report, stats, wall
 from app.ages import layer_ages, say_age
 from app.cards import camera_card, container_card, silent_banner, vessel_card
 from app.figure import build_figure, parse_view, port_info
@@ -249,6 +249,10 @@ def layout() -> html.Div:
             html.H3(t(lang, "panel.layers"), id=ids.LAYERS_HEADING), *toggles,
             html.Div(t(lang, "status.loading"), id=ids.STATUS, className="status"),
             html.Div(id=ids.CARD),
+            html.Details(id=ids.OPS_WATCH_BOX, className="stats-box ops-box", open=False, children=[
+                html.Summary(t(lang, "ops.watch_heading"), id=ids.OPS_WATCH_HEADING), html.Div(id=ids.OPS_WATCH)]),
+            html.Details(id=ids.OPS_PLAN_BOX, className="stats-box ops-box", open=False, children=[
+                html.Summary(t(lang, "ops.plan_heading"), id=ids.OPS_PLAN_HEADING), html.Div(id=ids.OPS_PLAN)]),
             html.Details(id=ids.STATS_BOX, className="stats-box", open=False, children=[
                 html.Summary(t(lang, "stats.heading"), id=ids.STATS_HEADING),
                 dcc.RadioItems(id=ids.STATS_GRAIN, value="day", inline=True, className="stats-grain",
@@ -472,6 +476,31 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         raise PreventUpdate
 
     stats_figures = live.TtlCache(60)        # the port statistics change by the hour: shared for a minute
+    ops_rows = live.TtlCache(4)              # the anchorage watch and the berth plan, shared by every officer
+
+    @app.callback(
+        Output(ids.OPS_WATCH, "children"), Output(ids.OPS_WATCH_HEADING, "children"),
+        Output(ids.OPS_PLAN, "children"), Output(ids.OPS_PLAN_HEADING, "children"),
+        Input(ids.OPS_WATCH_BOX, "open"), Input(ids.OPS_PLAN_BOX, "open"), Input(ids.PANEL_TICK, "n_intervals"),
+        Input(ids.LANG, "value"),
+    )
+    def operations(watch_open: bool | None, plan_open: bool | None, _n: int | None,
+                   lang: str) -> tuple[Any, ...]:
+        """The anchorage watch and the berth plan against AIS, refreshed with the KPIs while unfolded."""
+        lang = lang if lang in LANGUAGES else "en"
+        watch: Any = dash.no_update
+        plan: Any = dash.no_update
+        try:
+            with _open(pool).connection(timeout=2) as conn:
+                if watch_open:
+                    watch = ops.watch_table(ops_rows.get(("watch", settings.port_id), lambda: ops.anchorage_watch(
+                        conn, settings.port_id)), lang)
+                if plan_open:
+                    plan = ops.plan_table(ops_rows.get(("plan", settings.port_id), lambda: ops.berth_plan(
+                        conn, settings.port_id)), lang)
+        except (psycopg.Error, TimeoutError) as err:
+            log.warning("port operations failed: %s", err)
+        return watch, t(lang, "ops.watch_heading"), plan, t(lang, "ops.plan_heading")
 
     @app.callback(
         Output(ids.STATS_GRAPH, "figure"), Output(ids.STATS_HEADING, "children"),

@@ -372,3 +372,25 @@ def test_changes_are_announced_with_notify(weifang_db: str) -> None:
         AlertEngine(conn, "weifang").cycle()
         got = [json.loads(n.payload) for n in listener.notifies(timeout=2, stop_after=1)]
     assert got and got[0]["action"] == "raise"
+
+
+# --- anchorage watch (issue 12) ---------------------------------------------------------------
+def test_a_ship_drifting_out_of_her_anchorage_and_not_one_leaving_under_way(conn: Any, engine: Any) -> None:
+    spot = centroid(conn, "anchorage-1")
+    east = conn.execute("SELECT ST_XMax(geom) FROM zone WHERE zone_id = 'anchorage-1'").fetchone()[0]  # type: ignore[index]
+    outside = (east + 0.004, spot[1])                     # some 350 m east of the anchorage's edge
+    for mmsi in (412000090, 412000091):
+        vessel(conn, mmsi, moved(*spot, 90, 200 * (mmsi % 10)), sog=0.3, status=1)
+    engine.cycle()
+    vessel(conn, 412000090, outside, sog=1.2, status=1)                    # still at anchor, drifting
+    vessel(conn, 412000091, moved(*outside, 0, 800), sog=10.0, status=0)   # weighed anchor and under way
+    engine.cycle()
+    ripe(engine)
+    engine.cycle()
+    found = [a for a in alerts(conn, "anchorage_drift") if a["state"] != "resolved"]
+    assert [a["subject_id"] for a in found] == ["412000090"]
+    assert found[0]["severity"] == "critical" and found[0]["details"]["zone_id"] == "anchorage-1"
+    assert 250 < found[0]["details"]["outside_m"] < 450
+    vessel(conn, 412000090, spot, sog=0.2, status=1)                       # back in her anchorage
+    engine.cycle()
+    assert [a["state"] for a in alerts(conn, "anchorage_drift")] == ["resolved"]

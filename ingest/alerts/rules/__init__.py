@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ingest.alerts.rules import (
     anchor_drag,
+    anchorage_drift,
     anchorage_overstay,
     collision_risk,
     dark_vessel,
@@ -25,6 +26,7 @@ RULES: dict[str, Rule] = {
     "unauthorised_anchoring": unauthorised_anchoring.RULE,
     "anchor_drag": anchor_drag.RULE,
     "anchorage_overstay": anchorage_overstay.RULE,
+    "anchorage_drift": anchorage_drift.RULE,
     "collision_risk": collision_risk.RULE,
     "feed_health": feed_health.RULE,
     "dark_vessel": dark_vessel.RULE,
