@@ -58,3 +58,4 @@ OPS_WATCH = "ops-watch"
 OPS_PLAN_BOX = "ops-plan-box"      # html.Details: the berth plan against AIS
 OPS_PLAN_HEADING = "ops-plan-heading"
 OPS_PLAN = "ops-plan"
+SIDE_WIDTH = "side-width"          # store: when a fold-out last changed the side panel's width

@@ -279,6 +279,7 @@ def layout() -> html.Div:
         dcc.Store(id=ids.LIVE_SEEN),
         dcc.Store(id=ids.STYLE_TOGGLED),
         dcc.Store(id=ids.STATS_SIG),
+        dcc.Store(id=ids.SIDE_WIDTH),
         dcc.Interval(id=ids.TICK, interval=TICK_MS),
         dcc.Interval(id=ids.PANEL_TICK, interval=PANEL_TICK_MS),
         dcc.Interval(id=ids.ALERT_TICK, interval=ALERT_TICK_MS),
@@ -354,6 +355,9 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
 
     app.clientside_callback(ClientsideFunction("portmap", "view"), Output(ids.VIEW, "data"),
                             Input(ids.TICK, "n_intervals"))
+    app.clientside_callback(ClientsideFunction("portmap", "refit"), Output(ids.SIDE_WIDTH, "data"),
+                            Input(ids.STATS_HEADING, "n_clicks"), Input(ids.OPS_WATCH_HEADING, "n_clicks"),
+                            Input(ids.OPS_PLAN_HEADING, "n_clicks"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("portmap", "seen"), Output(ids.LIVE_SEEN, "data"),
                             Input(ids.LIVE, "data"))
     app.clientside_callback(ClientsideFunction("portmap", "styleToggle"), Output(ids.STYLE_TOGGLED, "data"),
@@ -481,13 +485,16 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
     @app.callback(
         Output(ids.OPS_WATCH, "children"), Output(ids.OPS_WATCH_HEADING, "children"),
         Output(ids.OPS_PLAN, "children"), Output(ids.OPS_PLAN_HEADING, "children"),
-        Input(ids.OPS_WATCH_BOX, "open"), Input(ids.OPS_PLAN_BOX, "open"), Input(ids.PANEL_TICK, "n_intervals"),
-        Input(ids.LANG, "value"),
+        Input(ids.OPS_WATCH_HEADING, "n_clicks"), Input(ids.OPS_PLAN_HEADING, "n_clicks"),
+        Input(ids.PANEL_TICK, "n_intervals"), Input(ids.LANG, "value"),
     )
-    def operations(watch_open: bool | None, plan_open: bool | None, _n: int | None,
+    def operations(watch_clicks: int | None, plan_clicks: int | None, _n: int | None,
                    lang: str) -> tuple[Any, ...]:
-        """The anchorage watch and the berth plan against AIS, refreshed with the KPIs while unfolded."""
+        """The anchorage watch and the berth plan against AIS, refreshed with the KPIs while unfolded (html.Details
+        does not tell the server whether it is open; a click on its summary folds or unfolds it, so an odd count of
+        clicks is open)."""
         lang = lang if lang in LANGUAGES else "en"
+        watch_open, plan_open = bool((watch_clicks or 0) % 2), bool((plan_clicks or 0) % 2)
         watch: Any = dash.no_update
         plan: Any = dash.no_update
         try:
@@ -505,12 +512,14 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
     @app.callback(
         Output(ids.STATS_GRAPH, "figure"), Output(ids.STATS_HEADING, "children"),
         Output(ids.STATS_GRAIN, "options"), Output(ids.STATS_SIG, "data"),
-        Input(ids.STATS_BOX, "open"), Input(ids.STATS_GRAIN, "value"), Input(ids.PANEL_TICK, "n_intervals"),
+        Input(ids.STATS_HEADING, "n_clicks"), Input(ids.STATS_GRAIN, "value"), Input(ids.PANEL_TICK, "n_intervals"),
         Input(ids.LANG, "value"), State(ids.STATS_SIG, "data"),
     )
-    def port_statistics(opened: bool | None, grain: str | None, _n: int | None, lang: str,
+    def port_statistics(clicks: int | None, grain: str | None, _n: int | None, lang: str,
                         shown: str | None) -> tuple[Any, ...]:
-        """The port's statistics beside the map (computed from the hourly roll-up), only while unfolded."""
+        """The port's statistics beside the map (computed from the hourly roll-up), only while unfolded (an odd
+        count of clicks on its summary; see operations)."""
+        opened = bool((clicks or 0) % 2)
         lang = lang if lang in LANGUAGES else "en"
         grain = grain if grain in stats.GRAINS else "day"
         options = [{"label": t(lang, f"stats.{g}"), "value": g} for g in stats.GRAINS]

@@ -9,6 +9,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var b = sub.map.getBounds();
       return {n: n, b: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], z: sub.map.getZoom()};
     },
+    // a fold-out beside the map opened or closed: the side panel changed width, so the map must refit
+    refit: function () {
+      setTimeout(function () { window.dispatchEvent(new Event("resize")); }, 60);
+      return Date.now();
+    },
     // only a real answer counts: the page's own first draw can take seconds on a slow machine
     seen: function (live) {
       if (!(live && live.at)) { return window.dash_clientside.no_update; }
