@@ -66,6 +66,8 @@ class DemoFeed:
         self.next_work: dict[int, float] = {}
         self.gate_rows: list[tuple[object, ...]] = []
         self.next_gate_file = 300.0
+        self.next_plan_wall = 0.0
+        self.planned: dict[int, tuple[str, int]] = {}     # mmsi -> (berth, voyage) the planner gave her
 
     # --- start ------------------------------------------------------------------------------
     def start(self, wall: float) -> None:
@@ -123,11 +125,55 @@ class DemoFeed:
         self.ais.tick(self.fleet.vessels, self.sim_t, wall)
         self.ais.atons(self.sim_t, wall)
         self.cameras.tick(dt, wall)
+        if wall >= self.next_plan_wall:
+            self.next_plan_wall = wall + 120
+            self._berth_plan(wall)
         self._cargo(wall)
         self._gates(wall)
         if self.sim_t >= self.next_snapshot:
             self.next_snapshot = self.sim_t + self.snapshot_every
             self.yard.write_snapshot(datetime.fromtimestamp(wall, UTC))
+
+    # --- the berth planner -----------------------------------------------------------------
+    def _berth_plan(self, wall: float) -> None:
+        """The terminal's berth plan, re-sent every two minutes (a JSON file to the inbox): each calling ship
+        alongside keeps her berth until her planned departure; each ship waiting at anchor or coming in is given a
+        berth of her cargo and a time when her wait should end. The planner is right most of the time; where the
+        fleet then takes another free berth, or waits longer, the map shows the difference."""
+        now = datetime.fromtimestamp(wall, UTC)
+        calls = []
+        for v in self.fleet.vessels:
+            if v.kind not in CALL_KINDS or v.phase not in ("berthed", "anchored", "inbound", "arriving"):
+                continue
+            left_s = max(0.0, (v.until - self.fleet.t) / self.speed)
+            if not math.isfinite(left_s):            # a phase without an end: plan a day ahead
+                left_s = 24 * 3600 / self.speed
+            berth: str | None = None
+            if v.phase in ("berthed", "inbound") and v.berth:
+                berth = v.berth
+                arrival = now - timedelta(hours=2) if v.phase == "berthed" else now + timedelta(minutes=20)
+                departure = now + timedelta(seconds=left_s if v.phase == "berthed" else 4 * 3600 / self.speed)
+            else:
+                known = self.planned.get(v.mmsi)
+                berth = known[0] if known and known[1] == v.voyage else self._plan_berth(v)
+                if berth is None:
+                    continue
+                wait_s = left_s if v.phase == "anchored" else 3600 / self.speed
+                arrival = now + timedelta(seconds=wait_s + 1800 / self.speed)
+                departure = arrival + timedelta(hours=3)
+            self.planned[v.mmsi] = (berth, v.voyage)
+            calls.append({"plan_id": f"{v.mmsi}-{self.voyage_of(v)}", "berth_id": berth, "mmsi": v.mmsi,
+                          "imo": v.imo, "vessel_name": v.name, "voyage": self.voyage_of(v),
+                          "planned_arrival": arrival.isoformat(timespec="seconds"),
+                          "planned_departure": max(departure, arrival + timedelta(minutes=30)).isoformat(
+                              timespec="seconds")})
+        if calls:
+            self.yard.write_plan(calls, now)
+
+    def _plan_berth(self, v: Vessel) -> str | None:
+        cargos = CALL_KINDS.get(v.kind, ())
+        berths = [b for b, berth in self.world.berths.items() if berth.cargo in cargos]
+        return self.rng.choice(berths) if berths else None
 
     # --- the yard at work -------------------------------------------------------------------
     def _cargo(self, wall: float) -> None:

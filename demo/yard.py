@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import random
 from dataclasses import dataclass
 from datetime import datetime
@@ -158,6 +159,10 @@ class Yard:
         tmp.rename(final)
         self.files_written += 1
         return final
+
+    def write_plan(self, calls: list[dict[str, object]], when: datetime) -> Path:
+        """The berth plan as the planning system exports it (ingest/ops/berth_plan.py reads it)."""
+        return self._write("berth-plan.berthplan.json", json.dumps({"calls": calls}, indent=1), when)
 
     def write_snapshot(self, when: datetime) -> Path:
         out = io.StringIO()

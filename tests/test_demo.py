@@ -25,6 +25,8 @@ from demo.world import World, load_world
 from ingest.ais.decoder import StreamDecoder
 from ingest.camera.frigate import parse_event
 from ingest.hazmat.declarations import declaration, gate_transaction, read_rows
+from ingest.ops.berth_plan import parse_row
+from ingest.ops.berth_plan import read_rows as plan_rows
 from ingest.yard.edifact import EdifactReport, parse
 from ingest.yard.tos_csv import validate_row
 
@@ -158,7 +160,7 @@ def test_yard_files_pass_the_ingest_validators(world: World, tmp_path: Path) -> 
     files = sorted(tmp_path.iterdir())
     kinds = {f.name.split("-", 2)[2] for f in files}
     assert {"yard.tos.csv", "declarations.hazmat.csv", "discharge.edi", "load.edi", "gate_in.edi", "gate_out.edi",
-            "transactions.gate.csv"} <= kinds
+            "transactions.gate.csv", "berth-plan.berthplan.json"} <= kinds
     snapshot = next(f for f in files if f.name.endswith(".tos.csv"))
     rows = read_rows(snapshot)
     assert len(rows) >= 3000
@@ -178,6 +180,12 @@ def test_yard_files_pass_the_ingest_validators(world: World, tmp_path: Path) -> 
         elif f.name.endswith(".gate.csv"):
             for row in read_rows(f):
                 gate_transaction(row, "weifang", set(world.gates), "test")
+        elif f.name.endswith(".berthplan.json"):
+            calls = plan_rows(f)
+            assert calls, f.name
+            for row in calls:                      # raises Invalid on a bad call
+                plan = parse_row(row, set(world.berths))
+                assert world.berths[plan["berth_id"]].cargo != "service"
 
 
 def test_camera_events_are_frigate_events_from_cameras_that_see_them(world: World) -> None:
