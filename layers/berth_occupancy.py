@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
+import pandas as pd
 import plotly.graph_objects as go
 
+from app.berth_work import Work
 from layers.base import Layer, Style, label_trace, line_trace, name_in
 
 
@@ -17,9 +21,41 @@ class BerthOccupancy(Layer):
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         zh = style.lang == "zh"
-        hover = [f"<b>{name_in(r, style.lang)}</b><br>{'占用' if zh else 'occupied by'} {r['vessel'] or r['mmsi']}"
-                 for _, r in gdf.iterrows()]
+        hover, bars = [], []
+        for _, r in gdf.iterrows():
+            who = r["vessel"] or r["mmsi"]
+            lines = [f"<b>{name_in(r, style.lang)}</b>", f"{'占用' if zh else 'occupied by'} {who}"]
+            work = work_of(r)
+            if work is not None:
+                lines.append(work_line(work, zh))
+            bars.append(progress_bar(work.share) if work is not None and work.share is not None else "")
+            hover.append("<br>".join(lines))
         return [line_trace(list(gdf.geometry), name=self.title_in(style.lang), color="#be123c", width=4,
                            legendgroup=self.name),
-                label_trace(gdf, name=self.title_in(style.lang), text=[""] * len(gdf), hover=hover,
-                            legendgroup=self.name, mode="markers", marker_size=10)]
+                label_trace(gdf, name=self.title_in(style.lang), text=bars, hover=hover, legendgroup=self.name,
+                            mode="markers+text", marker_size=10, color="#7f1d1d", size=12)]
+
+
+def work_of(r: Any) -> Work | None:
+    """The berth work of the ship alongside, from the layer's row (None: no cargo work known)."""
+    if not isinstance(r.get("voyage"), str):
+        return None
+    last = r["last_move"]
+    return Work(r["voyage"], int(r["planned_discharge"]), int(r["discharged"]), int(r["loaded"]),
+                None if pd.isna(last) else last.to_pydatetime(), int(r["moves_last_hour"]))
+
+
+def progress_bar(share: float, cells: int = 8) -> str:
+    """A progress bar as text on the map: ▰▰▰▰▱▱▱▱ 50 %."""
+    done = round(share * cells)
+    return "▰" * done + "▱" * (cells - done) + f" {share:.0%}"
+
+
+def work_line(w: Work, zh: bool) -> str:
+    finish = f"{w.finish:%H:%M} UTC" if w.finish else ("—" if w.share is None or w.share < 1 else
+                                                       ("完成" if zh else "done"))
+    if zh:
+        return (f"装卸进度 {w.voyage}：卸 {w.discharged}/{w.planned_discharge}，装 {w.loaded}，"
+                f"近1小时 {w.moves_last_hour} 箱，预计完成 {finish}")
+    return (f"cargo work {w.voyage}: discharged {w.discharged}/{w.planned_discharge}, loaded {w.loaded}, "
+            f"{w.moves_last_hour} moves in the last hour, expected finish {finish}")

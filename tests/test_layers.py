@@ -208,6 +208,26 @@ def test_berth_occupancy_marks_the_berth_a_stopped_ship_lies_at_and_not_one_pass
     assert "占用" in hover and "AT B09" in hover
 
 
+def test_the_berth_shows_the_cargo_work_of_the_ship_alongside_as_a_progress_bar(conn: psycopg.Connection[Any]) -> None:
+    spot = conn.execute("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(area) c FROM berth "
+                        "WHERE berth_id = 'B09') b").fetchone()
+    add_vessel(conn, 412000023, "WORK TRADER", 71, tuple(spot), age_s=30)          # type: ignore[arg-type]
+    conn.execute("UPDATE vessel_latest SET sog_kn = 0 WHERE mmsi = 412000023")
+    moves = [("expected_discharge", 300)] * 4 + [("discharge", 40), ("discharge", 20), ("load", 10)]
+    for i, (kind, minutes_ago) in enumerate(moves):
+        conn.execute("INSERT INTO container_move (move_id, container_no, kind, moved_at, vessel_voyage, source) "
+                     "VALUES (%s, %s, %s, now() - make_interval(mins => %s), 'WORK TRADER/7W', 'test')",
+                     (f"w{i}", f"WRKU{1000000 + (i if i < 4 else i - 4):07d}", kind, minutes_ago))
+    layer = LAYERS["berth_occupancy"]
+    gdf = layer.query(conn, View(port_id="weifang", bbox=(118.70, 36.95, 119.75, 37.65)))
+    row = gdf[gdf["mmsi"] == 412000023].iloc[0]
+    assert (row["planned_discharge"], row["discharged"], row["loaded"], row["moves_last_hour"]) == (4, 2, 1, 3)
+    labels = layer.traces(gdf, Style())[1]
+    i = list(gdf["mmsi"]).index(412000023)
+    assert labels.text[i] == "▰▰▰▰▱▱▱▱ 50%"
+    assert "discharged 2/4, loaded 1, 3 moves in the last hour" in labels.hovertext[i]
+
+
 def test_reference_layers_become_style_features_with_their_colours_and_keep_their_labels(
         conn: psycopg.Connection[Any]) -> None:
     from app.mapstyle import offline_style, style_features
