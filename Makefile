@@ -60,7 +60,7 @@ lint: bootstrap
 	@.venv/bin/mypy
 
 bench: db             ## every benchmark; writes BENCHMARKS.md (run make demo first for the report's data)
-	@$(PY) -m bench.all
+	@$(PY) -m bench.all $(BENCH_ARGS)
 
 stop:
 	@bash scripts/daemon.sh stop feed app camera ais inbox alerts reports

@@ -210,6 +210,8 @@ def situation_html(conn: psycopg.Connection[Any], port_id: str, at: datetime | N
     parts.append(_table(lang, "report.ships", ["report.where", "report.place", "report.vessel", "report.destination",
                                                "report.eta", "report.seen"], rows, note=t(lang, "report.etd")))
 
+    parts.append(statistics_section(conn, port_id, win.start, win.end, lang))
+
     cams = query(conn, "report_cameras", params)
     rows = "".join(f"<tr><td>{esc(cam)}</td><td>{esc(label)}</td><td>{n}</td><td>{first:%H:%M}–{last:%H:%M}</td></tr>"
                    for cam, label, n, first, last in cams)
@@ -228,6 +230,58 @@ def situation_html(conn: psycopg.Connection[Any], port_id: str, at: datetime | N
 
 
 INCIDENT_RADIUS_M = 300.0
+
+
+def bars_svg(values: list[float], labels: list[str], colour: str, title: str, width: int = 480,
+             height: int = 150) -> str:
+    """A small bar chart drawn here as SVG (a PDF has no JavaScript for Plotly), one bar per period."""
+    esc = html.escape
+    top = max(values, default=0) or 1
+    n = max(len(values), 1)
+    step = (width - 40) / n
+    bars = []
+    for i, (v, label) in enumerate(zip(values, labels, strict=True)):
+        h = (height - 40) * v / top
+        x = 34 + i * step
+        bars.append(f"<rect x='{x + step * 0.12:.1f}' y='{height - 20 - h:.1f}' width='{step * 0.76:.1f}' "
+                    f"height='{h:.1f}' fill='{colour}'><title>{esc(label)}: {v:g}</title></rect>")
+        if n <= 12 or i % max(1, n // 8) == 0:
+            bars.append(f"<text x='{x + step / 2:.1f}' y='{height - 6}' font-size='9' text-anchor='middle'>"
+                        f"{esc(label)}</text>")
+    return (f"<svg viewBox='0 0 {width} {height}' width='{width}' height='{height}' "
+            f"xmlns='http://www.w3.org/2000/svg' role='img'><text x='0' y='12' font-size='11' font-weight='600'>"
+            f"{esc(title)}</text><text x='30' y='26' font-size='9' text-anchor='end'>{top:g}</text>"
+            f"<line x1='32' y1='{height - 20}' x2='{width}' y2='{height - 20}' stroke='#94a3b8'/>{''.join(bars)}</svg>")
+
+
+def statistics_section(conn: psycopg.Connection[Any], port_id: str, start: datetime, end: datetime,
+                       lang: str) -> str:
+    """The port's statistics over the report's window: hourly bars of calls and TEU, and the window's totals."""
+    from app.stats import port_stats
+
+    frame = port_stats(conn, port_id, "hour", start.replace(minute=0, second=0, microsecond=0), end)
+    esc = html.escape
+    head = f"<h2>{esc(t(lang, 'stats.heading'))}</h2>"
+    if not len(frame):
+        return head + f"<div class='meta'>{esc(t(lang, 'stats.none'))}</div>"
+    labels = [f"{p:%H}" for p in frame["period"]]
+    charts = "".join(bars_svg([float(v) for v in frame[col]], labels, colour, t(lang, key)) for col, key, colour in (
+        ("calls", "stats.calls", "#1d4ed8"), ("teu", "stats.teu", "#0f766e"),
+        ("gate_in", "stats.gate_in", "#a16207"), ("dg_boxes", "stats.dg_boxes", "#b91c1c")))
+    total = frame.sum(numeric_only=True)
+
+    def avg(hours_col: str) -> str:
+        values = frame[hours_col].dropna()
+        return f"{values.mean():.1f} h" if len(values) else "—"
+    cells = [("stats.calls", f"{int(total['calls'])}"), ("stats.departures", f"{int(total['departures'])}"),
+             ("stats.teu", f"{total['teu']:,.0f}"), ("stats.tonnes", f"{total['tonnes']:,.0f} t"),
+             ("stats.gate_in", f"{int(total['gate_in'])}"), ("stats.gate_out", f"{int(total['gate_out'])}"),
+             ("stats.dg_boxes", f"{int(total['dg_boxes'])}"), ("stats.dg_gate", f"{int(total['dg_gate'])}"),
+             ("stats.avg_berth", avg("avg_berth_h")), ("stats.avg_anchorage", avg("avg_anchorage_h"))]
+    table = ("<table><tbody>" + "".join(f"<tr><td>{esc(t(lang, k))}</td><td>{esc(v)}</td></tr>" for k, v in cells)
+             + "</tbody></table>")
+    return (head + f"<div class='meta'>{esc(t(lang, 'stats.report_note'))}</div>"
+            f"<div class='maps'>{charts}</div>{table}")
 
 
 def incident_html(conn: psycopg.Connection[Any], port_id: str, alert_id: int, lang: str = "en",

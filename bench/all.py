@@ -57,6 +57,7 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="smaller runs (a check that each benchmark works)")
     p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     p.add_argument("--only", help="comma-separated module names")
+    p.add_argument("--soak", action="store_true", help="also the hour-long soak of the running demo")
     a = p.parse_args()
     lines = ["# Benchmarks", "", "Produced by `make bench` (`python -m bench.all"
              + (" --quick" if a.quick else "") + "`); each figure as its benchmark printed it.", "", *machine(), ""]
@@ -78,6 +79,16 @@ def main() -> None:
                   *(output[-12:] or ["(no output)"]), *(run.stderr.strip().splitlines()[-5:] if run.returncode else []),
                   "```", ""]
         failed += run.returncode != 0
+    soak = ROOT / "docs" / "soak.txt"
+    if a.soak and not a.quick:
+        print("== Soak: python -m bench.soak --minutes 70 --warmup 10", flush=True)
+        failed += subprocess.run([sys.executable, "-m", "bench.soak", "--minutes", "70", "--warmup", "10"],
+                                 cwd=ROOT).returncode != 0
+    if soak.exists():
+        lines += ["## Soak of the accelerated demo", "", "Target: each process's memory flat within 10 % over an hour "
+                  "(issue 11)", "", "`python -m bench.soak --minutes 70 --warmup 10` (an hour and more: run by "
+                  "`make bench` only with `--soak`, e.g. `make bench BENCH_ARGS=--soak`; otherwise its last "
+                  "result, docs/soak.txt, is copied here)", "", "```", *soak.read_text().splitlines(), "```", ""]
     Path(a.out).write_text("\n".join(lines) + "\n")
     print(f"wrote {a.out}; {failed} failed")
     sys.exit(1 if failed else 0)

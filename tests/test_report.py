@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +105,16 @@ def test_scheduled_reports_fall_at_the_ports_shift_changes(conn: psycopg.Connect
     path = write_scheduled(conn, "weifang", tmp_path / "reports", now, 8, "en")
     assert path.name == f"situation-weifang-{now:%Y%m%dT%H%MZ}.pdf" and not list(path.parent.glob("*.part"))
     assert "UN1993" in _pdftotext(path)                      # (at an instant: the yard from its history)
+
+
+def test_the_report_carries_the_port_statistics_of_its_window(conn: psycopg.Connection[Any]) -> None:
+    end = datetime(2026, 11, 20, 16, tzinfo=UTC)
+    for h, (calls, teu, gate_in) in enumerate([(1, 40, 12), (0, 0, 9), (2, 86, 15)]):
+        conn.execute("INSERT INTO port_stats_hour (port_id, hour, berth_arrivals, berth_vessel_hours, teu_moved, "
+                     "tonnes_moved, gate_in, dg_boxes_moved) VALUES ('weifang', %s, %s, %s, %s, %s, %s, 1)",
+                     (end - timedelta(hours=3 - h), calls, calls * 3, teu, teu * 11, gate_in))
+    document = situation_html(conn, "weifang", at=end, hours=8, lang="en")
+    section = document[document.index("<h2>Port statistics</h2>"):]
+    assert section.count("<svg") == 4 and "<title>23: 86</title>" in section      # 15:00 UTC is 23:00 in Weifang
+    assert "<td>Vessel calls</td><td>3</td>" in section and "(loaded and discharged)</td><td>126</td>" in section
+    assert "<td>at berth</td><td>3.0 h</td>" in section
