@@ -3,6 +3,8 @@
     .venv/bin/python scripts/screenshot.py http://127.0.0.1:8050/ docs/map.png [--lang zh] [--size 1600x1000]
 
 It signs in as the demo's duty officer (`python -m app.users demo`), or as --user with --password.
+`--open stats` (or `ops-watch`, `ops-plan`; repeatable) unfolds a panel beside the map first, and
+`--grain hour|day|month` picks the statistics' period.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ def main() -> None:
     p.add_argument("--center", help="lon,lat to centre on")
     p.add_argument("--user", default="duty")
     p.add_argument("--password", default="portmap-demo")
+    p.add_argument("--open", action="append", default=[], help="unfold a side panel: stats, ops-watch, ops-plan")
+    p.add_argument("--grain", help="the statistics' period: hour, day or month")
     a = p.parse_args()
     width, height = (int(v) for v in a.size.split("x"))
     with sync_playwright() as pw:
@@ -45,7 +49,11 @@ def main() -> None:
         page.wait_for_selector("body[data-map-loaded=true]", timeout=60_000)
         if a.lang != "en":
             page.get_by_label("中文").check()
-            page.wait_for_function("document.querySelector('#title').textContent.includes('港')")
+            page.wait_for_function("() => document.querySelector('#title').textContent.includes('港')")
+        for panel in a.open:
+            page.click(f"#{panel}-heading")
+        if a.grain:
+            page.check(f"#stats-grain input[value={a.grain}]")
         page.wait_for_timeout(500)
         page.wait_for_selector("body[data-map-loaded=true]", timeout=60_000)
         page.wait_for_timeout(3000)

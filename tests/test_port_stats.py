@@ -50,6 +50,7 @@ def test_calls_stays_moves_and_gates_hour_by_hour_and_summed_by_day(conn: psycop
                      "passed_at, declared_un, source) VALUES (%s, 'weifang', 'G1', %s, 'LU-B1234', %s, %s, 'test')",
                      (f"g{i}", direction, H0 + timedelta(minutes=20 * i), un))
 
+    conn.execute("DELETE FROM port_stats_hour")          # as if never rolled up (rolled back after the test)
     written = stats.refresh(conn, "weifang", now=H0 + timedelta(hours=4))
     assert written >= 4
     hours = {r[0]: r[1:] for r in conn.execute(
