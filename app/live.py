@@ -184,9 +184,13 @@ class TtlCache:
             value = make()
             with self._lock:
                 self._items[key] = (now, value)
-                if len(self._items) > 512:
+                # Keys that carry a data version are new every tick: drop what expired as we go, so the
+                # cache holds a tick's worth of entries rather than hundreds (the app's memory stays flat).
+                if len(self._items) > 16:
                     for k in [k for k, (t, _) in self._items.items() if now - t >= self._ttl]:
                         del self._items[k]
+                while len(self._items) > 512:
+                    del self._items[next(iter(self._items))]
         finally:
             with self._lock:
                 self._building.pop(key).set()

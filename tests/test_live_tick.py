@@ -134,3 +134,17 @@ def test_hulls_are_drawn_only_when_zoomed_in_and_have_the_ships_true_size(zoom: 
         length = Geod(ellps="WGS84").inv(
             (xs[0] + xs[1]) / 2, (ys[0] + ys[1]) / 2, xs[3], ys[3])[2]     # stern middle to the bow tip
         assert length == pytest.approx(180.0, abs=1.0)                   # A 150 + B 30
+
+
+@pytest.mark.unit
+def test_a_cache_keyed_by_ever_new_versions_stays_small() -> None:
+    import time as _time
+
+    from app.live import TtlCache
+    cache = TtlCache(0.05)
+    for version in range(200):
+        assert cache.get(("vessels", version), lambda v=version: v * 2) == version * 2
+        if version % 50 == 49:
+            _time.sleep(0.06)
+    assert len(cache._items) <= 60          # not 200: what expired went as new keys came
+    assert cache.get("fresh", lambda: 1) == 1 and cache.get("fresh", lambda: -1) == 1    # a live entry is shared
