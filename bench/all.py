@@ -52,6 +52,23 @@ def machine() -> list[str]:
             f"- Python {platform.python_version()}; commit `{commit}`; run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"]
 
 
+def merge(old: list[str], new: list[str]) -> list[str]:
+    """The old document with the sections (## …) of the new one replacing theirs, and its header."""
+    def sections(lines: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+        head: list[str] = []
+        found: dict[str, list[str]] = {}
+        current: list[str] | None = None
+        for line in lines:
+            if line.startswith("## "):
+                current = found.setdefault(line, [])
+            (current if current is not None else head).append(line)
+        return head, found
+    _, old_sections = sections(old)
+    new_head, new_sections = sections(new)
+    merged = {**old_sections, **new_sections}
+    return [*new_head, *(line for body in merged.values() for line in [body[0], *body[1:]])]
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="smaller runs (a check that each benchmark works)")
@@ -84,7 +101,9 @@ def main() -> None:
         print("== Soak: python -m bench.soak --minutes 70 --warmup 10", flush=True)
         failed += subprocess.run([sys.executable, "-m", "bench.soak", "--minutes", "70", "--warmup", "10"],
                                  cwd=ROOT).returncode != 0
-    if soak.exists():
+    if a.only and Path(a.out).exists():     # keep the other benchmarks' last figures, replace these
+        lines = merge(Path(a.out).read_text().splitlines(), lines)
+    elif soak.exists():
         lines += ["## Soak of the accelerated demo", "", "Target: each process's memory flat within 10 % over an hour "
                   "(issue 11)", "", "`python -m bench.soak --minutes 70 --warmup 10` (an hour and more: run by "
                   "`make bench` only with `--soak`, e.g. `make bench BENCH_ARGS=--soak`; otherwise its last "
