@@ -398,6 +398,9 @@ def run_schedule(port_id: str, times: list[str], folder: Path, hours: float, lan
 
     from sql.db import connect
     log = logging.getLogger("app.report")
+    # Load WeasyPrint, pango and the CJK fonts now rather than at the first shift change: the process reaches its
+    # working size at start and stays there (bench/soak.py watches it).
+    to_pdf(f"<html><body><p>Port One-Map 潍坊港</p><style>{CSS}</style></body></html>")
     while True:
         with connect(autocommit=True) as conn:
             timezone = query(conn, "wall_port", {"port_id": port_id})[0][0]
