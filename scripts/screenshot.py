@@ -54,6 +54,9 @@ def main() -> None:
             page.click(f"#{panel}-heading")
         if a.grain:
             page.check(f"#stats-grain input[value={a.grain}]")
+        if a.open:                    # the last unfolded panel in view
+            page.wait_for_timeout(2500)
+            page.eval_on_selector(f"#{a.open[-1]}-heading", "e => e.scrollIntoView()")
         page.wait_for_timeout(500)
         page.wait_for_selector("body[data-map-loaded=true]", timeout=60_000)
         page.wait_for_timeout(3000)
