@@ -72,5 +72,4 @@ screenshots: demo
 	@$(PY) scripts/screenshot.py http://127.0.0.1:$(APP_PORT)/ docs/map-central-port.png --zoom 14.3 --center 119.1935,37.2045
 	@$(PY) scripts/screenshot.py http://127.0.0.1:$(APP_PORT)/ docs/map-zh.png --lang zh --zoom 12.6 --center 119.199,37.222
 	@$(PY) scripts/screenshot.py http://127.0.0.1:$(APP_PORT)/ docs/ops-anchorage-plan.png --open ops-watch --open ops-plan
-	@$(PY) scripts/screenshot.py http://127.0.0.1:$(APP_PORT)/ docs/ops-berth-work.png --zoom 15.2 --center 119.1935,37.2045
 	@$(PY) scripts/screenshot.py http://127.0.0.1:$(APP_PORT)/ docs/ops-statistics.png --open stats --grain hour
