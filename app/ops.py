@@ -34,10 +34,14 @@ def _hm(at: datetime | None) -> str:
     return f"{at.astimezone(UTC):%d %H:%M}" if at else "–"
 
 
+def _table(lang: str, heads: tuple[str, ...], body: list[Any], empty: str) -> Any:
+    if not body:
+        return html.Div(t(lang, empty), className="ops-none")
+    head = html.Tr([html.Th(t(lang, k)) for k in heads])
+    return html.Table([html.Thead(head), html.Tbody(body)], className="ops-table")
+
+
 def watch_table(rows: list[dict[str, Any]], lang: str) -> Any:
-    if not rows:
-        return html.Div(t(lang, "ops.no_anchored"), className="ops-none")
-    head = html.Tr([html.Th(t(lang, k)) for k in ("ops.vessel", "ops.anchorage", "ops.waiting", "ops.next_berth")])
     body = []
     for r in rows:
         over = r["max_stay_h"] is not None and r["waiting_h"] is not None and r["waiting_h"] > r["max_stay_h"]
@@ -46,13 +50,10 @@ def watch_table(rows: list[dict[str, Any]], lang: str) -> Any:
         body.append(html.Tr([html.Td(r["name"]), html.Td(r["zone_zh"] if lang == "zh" else r["zone_en"]),
                              html.Td(f"{r['waiting_h']:.1f} h", className="ops-over" if over else None),
                              html.Td(berth)], className="ops-row"))
-    return html.Table([html.Thead(head), html.Tbody(body)], className="ops-table")
+    return _table(lang, ("ops.vessel", "ops.anchorage", "ops.waiting", "ops.next_berth"), body, "ops.no_anchored")
 
 
 def plan_table(rows: list[dict[str, Any]], lang: str) -> Any:
-    if not rows:
-        return html.Div(t(lang, "ops.no_plan"), className="ops-none")
-    head = html.Tr([html.Th(t(lang, k)) for k in ("ops.berth", "ops.vessel", "ops.planned", "ops.status")])
     body = []
     for r in rows:
         status = t(lang, f"ops.status_{r['status']}")
@@ -70,4 +71,4 @@ def plan_table(rows: list[dict[str, Any]], lang: str) -> Any:
                              html.Td(f"{_hm(r['planned_arrival'])} – {_hm(r['planned_departure'])}"),
                              html.Td([status, *([html.Br(), html.Small("; ".join(notes))] if notes else [])])],
                             className=cls, **{"data-status": r["status"]}))
-    return html.Table([html.Thead(head), html.Tbody(body)], className="ops-table")
+    return _table(lang, ("ops.berth", "ops.vessel", "ops.planned", "ops.status"), body, "ops.no_plan")
