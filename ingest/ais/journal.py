@@ -73,20 +73,27 @@ def identity_of(path: Path) -> str:
         return fh.readline().decode("ascii", "replace").strip()
 
 
+def segments_of(folder: Path, prefix: str) -> list[Path]:
+    """A source's journal segments, oldest first."""
+    found = []
+    for p in folder.glob(f"{prefix}.*.nmea"):
+        with contextlib.suppress(ValueError):
+            found.append((segment_seq(p), p))
+    return [p for _, p in sorted(found)]
+
+
 def prune(segment: str) -> int:
     """Remove the segments of the same source older than `segment` (its checkpoint is past them)."""
     path = Path(segment)
     if not path.name.endswith(".nmea"):
         return 0
-    prefix, seq = path.name.rsplit(".", 2)[0], segment_seq(path)
+    seq = segment_seq(path)
     removed = 0
-    for old in path.parent.glob(f"{prefix}.*.nmea"):
-        try:
-            if segment_seq(old) < seq:
-                old.unlink()
-                removed += 1
-        except (ValueError, FileNotFoundError):
-            continue
+    for old in segments_of(path.parent, path.name.rsplit(".", 2)[0]):
+        if segment_seq(old) >= seq:
+            break
+        old.unlink(missing_ok=True)
+        removed += 1
     return removed
 
 
@@ -108,13 +115,7 @@ class Journal:
         folder.mkdir(parents=True, exist_ok=True)
 
     def segments(self) -> list[Path]:
-        found = []
-        for p in self.folder.glob(f"{self.prefix}.*.nmea"):
-            try:
-                found.append((segment_seq(p), p))
-            except ValueError:
-                continue
-        return [p for _, p in sorted(found)]
+        return segments_of(self.folder, self.prefix)
 
     def _open_next(self) -> None:
         if self._fd is not None:
@@ -126,13 +127,18 @@ class Journal:
         header = f"#journal {self.source} {self.seq} {uuid.uuid4().hex}\n".encode()
         os.write(self._fd, header)
         self._size = len(header)
+        if self.budget is not None:
+            self.budget.grew(len(header))
 
     def append(self, lines: list[bytes], at: datetime) -> bool:
         """One receive, on disk in one write; False (and counted) when the budget is used up."""
         if not lines:
             return True
         data = b"#t %.6f\n" % at.timestamp() + b"\n".join(line.rstrip(b"\r\n") for line in lines) + b"\n"
-        if self.budget is not None and self.budget.full(len(data)):
+        opening = self._fd is None or self._size >= self.segment_bytes
+        # a new segment starts with its header line (#journal <source> <seq> <uuid>): at most this long
+        header = 64 + len(self.source.encode()) if opening else 0
+        if self.budget is not None and self.budget.full(len(data) + header):
             self.refused += len(lines)
             self._size = self.segment_bytes     # start a new segment next time: this one can then be pruned
             if time.monotonic() - self._last_refusal_log > 10:
@@ -141,7 +147,7 @@ class Journal:
                           "(%d so far) until the database takes the backlog", self.source, self.budget.max_bytes,
                           self.budget.root, self.refused)
             return False
-        if self._fd is None or self._size >= self.segment_bytes:
+        if opening:
             self._open_next()
         assert self._fd is not None
         os.write(self._fd, data)

@@ -368,7 +368,8 @@ class Spooler:
         self.memory.append(batch)
         self.memory_rows += len(batch)
         while self.memory_rows > self.options.memory_rows and len(self.memory) > 1:
-            if self.budget.full():
+            blob = pickle.dumps(self.memory[0], protocol=pickle.HIGHEST_PROTOCOL)
+            if self.budget.full(len(blob)):
                 log.error("database away and the spool's disk budget (%s bytes) used up: holding %d rows in "
                           "memory and taking no more", self.options.spool_max_bytes, self.memory_rows)
                 return
@@ -376,9 +377,9 @@ class Spooler:
             self.memory_rows -= len(oldest)
             self.seq += 1
             path = self.spool / f"{self.seq:012d}.batch"
-            path.with_suffix(".tmp").write_bytes(pickle.dumps(oldest, protocol=pickle.HIGHEST_PROTOCOL))
+            path.with_suffix(".tmp").write_bytes(blob)
             path.with_suffix(".tmp").rename(path)
-            self.budget.grew(path.stat().st_size)
+            self.budget.grew(len(blob))
             log.warning("database away: spilled %d rows to %s", len(oldest), path)
             self._tell(0, None)
 
@@ -426,7 +427,7 @@ class Spooler:
 
     def _tell(self, rows: int, seconds: float | None) -> None:
         if self.reports is not None:
-            self.reports.put((rows, seconds, self.memory_rows, journal.spool_bytes(self.spool)))
+            self.reports.put((rows, seconds, self.memory_rows, self.budget.used()))
 
     def _close(self) -> None:
         if self.writer is not None:
