@@ -146,11 +146,12 @@ def stack() -> Iterator[Stack]:
 
 
 # --- traffic --------------------------------------------------------------------------------------
-def send_ais(stack: Stack, lines: list[str], rate: int, during: Callable[[int], None] | None = None) -> None:
+def send_ais(port: int, lines: list[str], rate: int, during: Callable[[int], None] | None = None) -> None:
+    """One datagram per line to udp://127.0.0.1:port, paced at `rate` a second; `during(i)` after line i."""
     sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     started = time.monotonic()
     for i, line in enumerate(lines):
-        sender.sendto(line.encode() + b"\r\n", ("127.0.0.1", stack.ports["udp"]))
+        sender.sendto(line.encode() + b"\r\n", ("127.0.0.1", port))
         if during is not None:
             during(i)
         pause = started + (i + 1) / rate - time.monotonic()
@@ -227,7 +228,7 @@ def test_postgres_restart_under_traffic_loses_nothing_and_every_process_recovers
             stack.sh("scripts/services.sh", "pg-start")
             outage.append(time.monotonic())
 
-    send_ais(stack, lines, 2_000, during)
+    send_ais(stack.ports["udp"], lines, 2_000, during)
     for event in events[len(lines) // 600 + 1:]:
         publisher.publish(event)
     publisher.close()
@@ -242,17 +243,21 @@ def test_postgres_restart_under_traffic_loses_nothing_and_every_process_recovers
         assert "database unavailable" in stack.log(name), name
 
 
-def test_broker_restart_loses_no_camera_event(stack: Stack) -> None:
-    events = frigate_events("brokerfault", 30)
+def publish_events(stack: Stack, events: list[bytes], pause: float, after: dict[int, Callable[[], Any]]) -> None:
+    """Publish like Frigate, one every `pause` seconds, running `after[i]()` once event i is published."""
     publisher = Publisher(stack.ports["mqtt"])
     for i, event in enumerate(events):
         publisher.publish(event)
-        if i == 10:
-            stack.sh("scripts/services.sh", "mqtt-stop")
-        if i == 20:
-            stack.sh("scripts/services.sh", "mqtt-start")
-        time.sleep(0.1)
+        if i in after:
+            after[i]()
+        time.sleep(pause)
     publisher.close()
+
+
+def test_broker_restart_loses_no_camera_event(stack: Stack) -> None:
+    events = frigate_events("brokerfault", 30)
+    publish_events(stack, events, 0.1, {10: lambda: stack.sh("scripts/services.sh", "mqtt-stop"),
+                                        20: lambda: stack.sh("scripts/services.sh", "mqtt-start")})
     wait_for("every camera event", lambda: stored_events(stack, "brokerfault") == len(events), 60, 0.5)
 
 
@@ -266,7 +271,7 @@ def test_kill_9_of_the_ais_worker_loses_nothing_it_had_accepted(stack: Stack) ->
             return sum(sum(1 for ln in p.read_bytes().splitlines() if ln.startswith(b"\\"))
                        for p in journal.glob("*.nmea"))
         before = journaled()
-        send_ais(stack, lines, 2_000)
+        send_ais(stack.ports["udp"], lines, 2_000)
         wait_for("the listener to accept every datagram", lambda: journaled() - before >= len(lines), 20)
         assert missing_positions(stack, lines), "nothing should have been committed before the kill"
         stack.kill9("ais")
@@ -279,13 +284,7 @@ def test_kill_9_of_the_ais_worker_loses_nothing_it_had_accepted(stack: Stack) ->
 
 def test_kill_9_of_the_camera_worker_loses_no_event(stack: Stack) -> None:
     events = frigate_events("camkill", 40)
-    publisher = Publisher(stack.ports["mqtt"])
-    for i, event in enumerate(events):
-        publisher.publish(event)
-        if i == 15:
-            stack.kill9("camera")
-        time.sleep(0.05)
-    publisher.close()
+    publish_events(stack, events, 0.05, {15: lambda: stack.kill9("camera")})
     wait_for("every camera event", lambda: stored_events(stack, "camkill") == len(events), 60, 0.5)
     assert stack.query("SELECT count(*) FROM camera_event WHERE event_id LIKE 'camkill-%'") == [(len(events),)]
 
@@ -406,13 +405,7 @@ def test_a_used_up_spool_budget_refuses_with_a_count_and_loses_nothing_accepted(
         lines = position_lines(30_000, 3_000, start)
         stack.sh("scripts/services.sh", "pg-stop")
         try:
-            sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            began = time.monotonic()
-            for i, line in enumerate(lines):
-                sender.sendto(line.encode() + b"\r\n", ("127.0.0.1", udp))
-                pause = began + (i + 1) / 3_000 - time.monotonic()
-                if pause > 0:
-                    time.sleep(pause)
+            send_ais(udp, lines, 3_000)
             time.sleep(1)
             used = sum(p.stat().st_size for p in spool.rglob("*") if p.is_file())
             assert used <= 1 << 20, f"the spool holds {used} bytes, over its 1 MB budget"
@@ -436,11 +429,7 @@ def test_a_used_up_spool_budget_refuses_with_a_count_and_loses_nothing_accepted(
             text = r.read().decode()
         assert f'reason="spool_full",source="ais:udp:budget-0"}} {float(refused)}' in text
         # With the database back, committed journal segments are pruned and the listener accepts again.
-        later = position_lines(3_000, 3_000, start + 600)
-        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for line in later:
-            sender.sendto(line.encode() + b"\r\n", ("127.0.0.1", udp))
-            time.sleep(1 / 3_000)
+        send_ais(udp, position_lines(3_000, 3_000, start + 600), 3_000)
         wait_for("lines sent after the recovery", lambda: stack.query(
             "SELECT count(*) FROM vessel_position WHERE mmsi BETWEEN 414000000 AND 414002999 AND observed_at = %s",
             (datetime.fromtimestamp(start + 600, UTC),))[0][0] == 3_000, 30, 0.5)
