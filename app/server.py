@@ -573,7 +573,7 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         if len(was) == 3 and was[0] == structure and (was[1] == titles or was[2] == bucket):
             raise PreventUpdate
         sig = f"{structure}|{titles}|{bucket}"
-        listed = alert_lists.get((settings.port_id, lang, selected, minute, live.digest({"r": rows})),
+        listed = alert_lists.get((settings.port_id, lang, selected, minute, titles),    # titles: all the list shows
                                  lambda: alert_panel.alert_list(rows, lang, selected, at or now))
         return listed, lines, sig
 
