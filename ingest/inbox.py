@@ -118,7 +118,8 @@ class Inbox:
                 break
             kind = kind_of(path.name)
             if kind is None:
-                self._fail(path, "unknown file kind: expected *.tos.csv, *.edi, *.hazmat.csv|json, *.gate.csv|json")
+                self._fail(path, "unknown file kind: expected *.tos.csv, *.edi, *.hazmat.csv|json, *.gate.csv|json, "
+                                 "*.berthplan.csv|json")
                 handled += 1
                 continue
             conn = self._connection()
