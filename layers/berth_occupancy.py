@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
 
-from app.berth_work import Work
 from layers.base import Layer, Style, label_trace, line_trace, name_in
 
 
@@ -34,6 +35,29 @@ class BerthOccupancy(Layer):
                            legendgroup=self.name),
                 label_trace(gdf, name=self.title_in(style.lang), text=bars, hover=hover, legendgroup=self.name,
                             mode="markers+text", marker_size=10, color="#7f1d1d", size=12)]
+
+
+@dataclass(frozen=True)
+class Work:
+    voyage: str
+    planned_discharge: int
+    discharged: int
+    loaded: int
+    last_move: datetime | None
+    moves_last_hour: int
+
+    @property
+    def share(self) -> float | None:
+        """Discharged over planned (None when nothing was planned)."""
+        return min(1.0, self.discharged / self.planned_discharge) if self.planned_discharge else None
+
+    @property
+    def finish(self) -> datetime | None:
+        """When the planned discharges are done at the last hour's rate (None: unknown or done)."""
+        left = self.planned_discharge - self.discharged
+        if left <= 0 or not self.moves_last_hour or self.last_move is None:
+            return None
+        return self.last_move + timedelta(hours=left / self.moves_last_hour)
 
 
 def work_of(r: Any) -> Work | None:
