@@ -28,6 +28,7 @@ import shapely
 from app.figure import PortInfo, port_info
 from app.i18n import t
 from app.kpi import port_kpis, tiles
+from app.stats import port_stats
 from layers import LAYERS, View
 from layers.vessels import Vessels
 from layers.yard_use import band_colour
@@ -257,8 +258,6 @@ def bars_svg(values: list[float], labels: list[str], colour: str, title: str, wi
 def statistics_section(conn: psycopg.Connection[Any], port_id: str, start: datetime, end: datetime,
                        lang: str) -> str:
     """The port's statistics over the report's window: hourly bars of calls and TEU, and the window's totals."""
-    from app.stats import port_stats
-
     frame = port_stats(conn, port_id, "hour", start.replace(minute=0, second=0, microsecond=0), end)
     esc = html.escape
     head = f"<h2>{esc(t(lang, 'stats.heading'))}</h2>"
