@@ -38,14 +38,21 @@ def vessel_card(conn: psycopg.Connection[Any], mmsi: int, lang: str) -> html.Div
         (t(lang, "card.track"), t(lang, "card.reports", n=reports)),
     ]
     works = berth_work(conn, vessel=name) if name else []
-    if works:            # her voyages' cargo work (BAPLIE planned, COARRI done), the newest call first
+    if works:            # her voyages' cargo work (BAPLIE and load list planned, COARRI done), the newest first
         planned, discharged = sum(w.planned_discharge for w in works), sum(w.discharged for w in works)
         finish = next((w.finish for w in works if w.finish), None)
-        lines.append((t(lang, "card.work"), t(lang, "card.work_done", discharged=discharged,
-                                                 planned=planned or "—", loaded=sum(w.loaded for w in works))
+        loaded, planned_load = sum(w.loaded for w in works), sum(w.planned_load for w in works)
+        lines.append((t(lang, "card.work"), t(lang, "card.work_done", discharged=discharged, planned=planned or "—",
+                                                 loaded=f"{loaded}/{planned_load}" if planned_load else loaded)
                       + (f" · {t(lang, 'card.finish')} {finish:%H:%M} UTC" if finish else "")))
+    bar: list[Any] = []
+    current = next((w for w in works if w.share is not None), None)
+    if current is not None:       # the newest call with a plan: its progress as a bar
+        bar = [html.Div([html.Progress(value=str(current.done), max=str(current.planned), className="work-progress"),
+                         html.Span(f"{current.share:.0%} · {current.done}/{current.planned}", className="work-share")],
+                        className="work-bar", id=f"work-bar-{mmsi}")]
     return html.Div([html.H4(name or str(mmsi)),
-                     *[html.Div([html.Span(k, className="card-key"), html.Span(v)]) for k, v in lines]],
+                     *[html.Div([html.Span(k, className="card-key"), html.Span(v)]) for k, v in lines], *bar],
                     className="card", id=f"card-vessel-{mmsi}")
 
 

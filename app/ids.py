@@ -58,4 +58,7 @@ OPS_WATCH = "ops-watch"
 OPS_PLAN_BOX = "ops-plan-box"      # html.Details: the berth plan against AIS
 OPS_PLAN_HEADING = "ops-plan-heading"
 OPS_PLAN = "ops-plan"
+OPS_DIRECT_BOX = "ops-direct-box"    # html.Details: direct delivery (直提/直装)
+OPS_DIRECT_HEADING = "ops-direct-heading"
+OPS_DIRECT = "ops-direct"
 SIDE_WIDTH = "side-width"          # store: when a fold-out last changed the side panel's width

@@ -1,4 +1,5 @@
-"""Port operations beside the map: the anchorage watch and the berth plan against what AIS shows (issue 12)."""
+"""Port operations beside the map: the anchorage watch, the berth plan against what AIS shows and direct delivery
+(直提/直装: containers moved straight between ship and truck) (issue 12)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ WATCH_KEYS = ("mmsi", "name", "zone_id", "zone_en", "zone_zh", "nav_status", "so
 PLAN_KEYS = ("plan_id", "berth_id", "mmsi", "name", "voyage", "planned_arrival", "planned_departure", "at_berth",
              "at_anchorage", "seen_at", "status", "late_min", "occupied_by", "overlaps")
 ATTENTION = {"late", "wrong_berth", "missed"}
+DIRECT_KEYS = ("plan_id", "container_no", "direction", "voyage", "berth_id", "truck_plate", "planned_at", "state",
+               "since", "started_at", "done_at", "minutes", "limit_min", "overstay", "late", "lon", "lat")
+DIRECT_STATES = ("waiting", "on_truck", "at_gate", "done")
+DONE_KEEP_H = 6          # a finished direct delivery stays in the list this long
 
 
 def anchorage_watch(conn: psycopg.Connection[Any], port_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -28,6 +33,16 @@ def berth_plan(conn: psycopg.Connection[Any], port_id: str, now: datetime | None
     rows = query(conn, "ops_berth_plan", {"port_id": port_id, "now": now or datetime.now(UTC),
                                           "grace_min": GRACE_MIN})
     return [dict(zip(PLAN_KEYS, r, strict=True)) for r in rows]
+
+
+def direct_delivery(conn: psycopg.Connection[Any], port_id: str, now: datetime | None = None,
+                    done_keep_h: int = DONE_KEEP_H) -> list[dict[str, Any]]:
+    """Every planned direct delivery of the last three days and the next two, with where it stands (waiting, on
+    the truck, at the gate, done), how long it has been in the terminal and whether it overstays; overstaying
+    ones first."""
+    rows = query(conn, "ops_direct_delivery", {"port_id": port_id, "now": now or datetime.now(UTC),
+                                               "done_keep_h": done_keep_h})
+    return [dict(zip(DIRECT_KEYS, r, strict=True)) for r in rows]
 
 
 def _hm(at: datetime | None) -> str:
@@ -72,3 +87,33 @@ def plan_table(rows: list[dict[str, Any]], lang: str) -> Any:
                              html.Td([status, *([html.Br(), html.Small("; ".join(notes))] if notes else [])])],
                             className=cls, **{"data-status": r["status"]}))
     return _table(lang, ("ops.berth", "ops.vessel", "ops.planned", "ops.status"), body, "ops.no_plan")
+
+
+def direct_table(rows: list[dict[str, Any]], lang: str) -> Any:
+    """A count per state, then one line per container: overstaying and late ones first."""
+    counts = {k: sum(r["state"] == k for r in rows) for k in DIRECT_STATES}
+    over = sum(r["overstay"] is not None and r["state"] != "done" for r in rows)
+    summary = html.Div([*(html.Span([html.Span(t(lang, f"ops.dd_{k}"), className=f"dd-state dd-{k}"), f" {n}"],
+                                     id=f"dd-count-{k}") for k, n in counts.items()),
+                        html.Span(t(lang, "ops.dd_overstaying", n=over), id="dd-count-overstay",
+                                  className="ops-over" if over else None)], className="dd-summary")
+    body = []
+    for r in rows:
+        notes = []
+        if r["overstay"]:
+            notes.append(t(lang, f"ops.dd_{r['overstay']}", minutes=r["minutes"], limit=r["limit_min"]))
+        if r["late"]:
+            notes.append(t(lang, "ops.dd_late", at=_hm(r["planned_at"])))
+        where = " · ".join(x for x in (r["berth_id"], r["truck_plate"]) if x)
+        since = _hm(r["since"]) if r["since"] else t(lang, "ops.dd_planned", at=_hm(r["planned_at"]))
+        if r["minutes"] is not None and r["state"] != "waiting":
+            since += f" · {r['minutes']} min"
+        state = html.Span(t(lang, f"ops.dd_{r['state']}"), className=f"dd-state dd-{r['state']}")
+        body.append(html.Tr([html.Td(r["container_no"]), html.Td(t(lang, f"ops.dd_{r['direction']}")),
+                             html.Td([state, *([html.Br(), html.Small("; ".join(notes))] if notes else [])]),
+                             html.Td(since), html.Td(where or "–")],
+                            className="ops-attention" if r["overstay"] or r["late"] else None,
+                            **{"data-state": r["state"], "data-overstay": r["overstay"] or ""}))
+    table = _table(lang, ("ops.container", "ops.dd_direction", "ops.status", "ops.dd_since", "ops.dd_where"),
+                   body, "ops.dd_none")
+    return html.Div([summary, table])

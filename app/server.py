@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -253,6 +254,8 @@ def layout() -> html.Div:
                 html.Summary(t(lang, "ops.watch_heading"), id=ids.OPS_WATCH_HEADING), html.Div(id=ids.OPS_WATCH)]),
             html.Details(id=ids.OPS_PLAN_BOX, className="stats-box ops-box", open=False, children=[
                 html.Summary(t(lang, "ops.plan_heading"), id=ids.OPS_PLAN_HEADING), html.Div(id=ids.OPS_PLAN)]),
+            html.Details(id=ids.OPS_DIRECT_BOX, className="stats-box ops-box", open=False, children=[
+                html.Summary(t(lang, "ops.direct_heading"), id=ids.OPS_DIRECT_HEADING), html.Div(id=ids.OPS_DIRECT)]),
             html.Details(id=ids.STATS_BOX, className="stats-box", open=False, children=[
                 html.Summary(t(lang, "stats.heading"), id=ids.STATS_HEADING),
                 dcc.RadioItems(id=ids.STATS_GRAIN, value="day", inline=True, className="stats-grain",
@@ -480,34 +483,37 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         raise PreventUpdate
 
     stats_figures = live.TtlCache(60)        # the port statistics change by the hour: shared for a minute
-    ops_rows = live.TtlCache(4)              # the anchorage watch and the berth plan, shared by every officer
+    ops_rows = live.TtlCache(4)              # the port operations' rows, shared by every officer
 
     @app.callback(
         Output(ids.OPS_WATCH, "children"), Output(ids.OPS_WATCH_HEADING, "children"),
         Output(ids.OPS_PLAN, "children"), Output(ids.OPS_PLAN_HEADING, "children"),
+        Output(ids.OPS_DIRECT, "children"), Output(ids.OPS_DIRECT_HEADING, "children"),
         Input(ids.OPS_WATCH_HEADING, "n_clicks"), Input(ids.OPS_PLAN_HEADING, "n_clicks"),
-        Input(ids.PANEL_TICK, "n_intervals"), Input(ids.LANG, "value"),
+        Input(ids.OPS_DIRECT_HEADING, "n_clicks"), Input(ids.PANEL_TICK, "n_intervals"), Input(ids.LANG, "value"),
     )
-    def operations(watch_clicks: int | None, plan_clicks: int | None, _n: int | None,
+    def operations(watch_clicks: int | None, plan_clicks: int | None, direct_clicks: int | None, _n: int | None,
                    lang: str) -> tuple[Any, ...]:
-        """The anchorage watch and the berth plan against AIS, refreshed with the KPIs while unfolded (html.Details
-        does not tell the server whether it is open; a click on its summary folds or unfolds it, so an odd count of
-        clicks is open)."""
+        """The anchorage watch, the berth plan against AIS and direct delivery, refreshed with the KPIs while
+        unfolded (html.Details does not tell the server whether it is open; a click on its summary folds or unfolds
+        it, so an odd count of clicks is open)."""
         lang = lang if lang in LANGUAGES else "en"
-        watch_open, plan_open = bool((watch_clicks or 0) % 2), bool((plan_clicks or 0) % 2)
-        watch: Any = dash.no_update
-        plan: Any = dash.no_update
+        views = {"watch": (watch_clicks, ops.anchorage_watch, ops.watch_table),
+                 "plan": (plan_clicks, ops.berth_plan, ops.plan_table),
+                 "direct": (direct_clicks, ops.direct_delivery, ops.direct_table)}
+        shown: dict[str, Any] = {}
         try:
             with _open(pool).connection(timeout=2) as conn:
-                if watch_open:
-                    watch = ops.watch_table(ops_rows.get(("watch", settings.port_id), lambda: ops.anchorage_watch(
-                        conn, settings.port_id)), lang)
-                if plan_open:
-                    plan = ops.plan_table(ops_rows.get(("plan", settings.port_id), lambda: ops.berth_plan(
-                        conn, settings.port_id)), lang)
+                for name, (clicks, rows_of, table) in views.items():
+                    if (clicks or 0) % 2:
+                        rows = ops_rows.get((name, settings.port_id), functools.partial(rows_of, conn,
+                                                                                         settings.port_id))
+                        shown[name] = table(rows, lang)
         except (psycopg.Error, TimeoutError) as err:
             log.warning("port operations failed: %s", err)
-        return watch, t(lang, "ops.watch_heading"), plan, t(lang, "ops.plan_heading")
+        return (shown.get("watch", dash.no_update), t(lang, "ops.watch_heading"),
+                shown.get("plan", dash.no_update), t(lang, "ops.plan_heading"),
+                shown.get("direct", dash.no_update), t(lang, "ops.direct_heading"))
 
     @app.callback(
         Output(ids.STATS_GRAPH, "figure"), Output(ids.STATS_HEADING, "children"),

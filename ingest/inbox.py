@@ -2,7 +2,8 @@
 
 Files are taken in name order (exporters name them by time). By name: `*.tos.csv` is a yard snapshot,
 `*.edi` an EDIFACT COARRI/CODECO/BAPLIE, `*.hazmat.csv|json` dangerous-goods declarations,
-`*.gate.csv|json` gate transactions, `*.berthplan.csv|json` the berth plan. A file being written is
+`*.gate.csv|json` gate transactions, `*.berthplan.csv|json` the berth plan, `*.direct.csv|json` the direct
+delivery plan (直提/直装). A file being written is
 invisible as long as its name starts with a dot or ends in `.tmp` (write, then rename). A file that has
 been imported moves to `done/`, with its bad rows counted and kept by the importer; one that cannot be
 read at all moves to `failed/` with a `.reason` file beside it. When the database is away a file stays
@@ -32,6 +33,7 @@ KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r".+\.hazmat\.(csv|json)$", re.I), "declarations"),
     (re.compile(r".+\.gate\.(csv|json)$", re.I), "gate"),
     (re.compile(r".+\.berthplan\.(csv|json)$", re.I), "berthplan"),
+    (re.compile(r".+\.direct\.(csv|json)$", re.I), "direct"),
 )
 
 
@@ -67,6 +69,12 @@ def import_one(conn: psycopg.Connection[Any], path: Path, kind: str, port_id: st
         log.info("%s: %d of %d planned calls stored, rejected %s", path.name, plan.stored, plan.rows,
                  dict(plan.rejects))
         return sum(plan.rejects.values())
+    if kind == "direct":
+        from ingest.ops.direct_delivery import import_file as import_direct
+        direct = import_direct(conn, path, port_id)
+        log.info("%s: %d of %d direct deliveries stored, rejected %s", path.name, direct.stored, direct.rows,
+                 dict(direct.rejects))
+        return sum(direct.rejects.values())
     from ingest.hazmat.declarations import import_file as import_hazmat
     haz = import_hazmat(conn, path, port_id, kind)
     log.info("%s: %d of %d stored, rejected %s", path.name, haz.stored, haz.rows, dict(haz.rejects))
@@ -119,7 +127,7 @@ class Inbox:
             kind = kind_of(path.name)
             if kind is None:
                 self._fail(path, "unknown file kind: expected *.tos.csv, *.edi, *.hazmat.csv|json, *.gate.csv|json, "
-                                 "*.berthplan.csv|json")
+                                 "*.berthplan.csv|json, *.direct.csv|json")
                 handled += 1
                 continue
             conn = self._connection()

@@ -40,21 +40,33 @@ class BerthOccupancy(Layer):
 @dataclass(frozen=True)
 class Work:
     voyage: str
-    planned_discharge: int
+    planned_discharge: int          # from the BAPLIE
     discharged: int
     loaded: int
     last_move: datetime | None
     moves_last_hour: int
+    planned_load: int = 0           # from the load list (COPRAR loading order)
+
+    @property
+    def planned(self) -> int:
+        return self.planned_discharge + self.planned_load
+
+    @property
+    def done(self) -> int:
+        """Moves done of those planned: discharges count against the BAPLIE, loads against the load list (a load
+        with no load list is not counted as progress; nothing says how many there will be)."""
+        return (min(self.discharged, self.planned_discharge)
+                + (min(self.loaded, self.planned_load) if self.planned_load else 0))
 
     @property
     def share(self) -> float | None:
-        """Discharged over planned (None when nothing was planned)."""
-        return min(1.0, self.discharged / self.planned_discharge) if self.planned_discharge else None
+        """Planned moves done (None when nothing was planned)."""
+        return min(1.0, self.done / self.planned) if self.planned else None
 
     @property
     def finish(self) -> datetime | None:
-        """When the planned discharges are done at the last hour's rate (None: unknown or done)."""
-        left = self.planned_discharge - self.discharged
+        """When the planned moves are done at the last hour's rate (None: unknown or done)."""
+        left = self.planned - self.done
         if left <= 0 or not self.moves_last_hour or self.last_move is None:
             return None
         return self.last_move + timedelta(hours=left / self.moves_last_hour)
@@ -66,7 +78,8 @@ def work_of(r: Any) -> Work | None:
         return None
     last = r["last_move"]
     return Work(r["voyage"], int(r["planned_discharge"]), int(r["discharged"]), int(r["loaded"]),
-                None if pd.isna(last) else last.to_pydatetime(), int(r["moves_last_hour"]))
+                None if pd.isna(last) else last.to_pydatetime(), int(r["moves_last_hour"]),
+                int(r.get("planned_load") or 0))
 
 
 def progress_bar(share: float, cells: int = 8) -> str:
@@ -79,7 +92,9 @@ def work_line(w: Work, zh: bool) -> str:
     finish = f"{w.finish:%H:%M} UTC" if w.finish else ("—" if w.share is None or w.share < 1 else
                                                        ("完成" if zh else "done"))
     if zh:
-        return (f"装卸进度 {w.voyage}：卸 {w.discharged}/{w.planned_discharge}，装 {w.loaded}，"
+        return (f"装卸进度 {w.voyage}：卸 {w.discharged}/{w.planned_discharge}，装 {w.loaded}"
+                + (f"/{w.planned_load}" if w.planned_load else "") + "，"
                 f"近1小时 {w.moves_last_hour} 箱，预计完成 {finish}")
-    return (f"cargo work {w.voyage}: discharged {w.discharged}/{w.planned_discharge}, loaded {w.loaded}, "
+    return (f"cargo work {w.voyage}: discharged {w.discharged}/{w.planned_discharge}, loaded {w.loaded}"
+            + (f"/{w.planned_load}" if w.planned_load else "") + ", "
             f"{w.moves_last_hour} moves in the last hour, expected finish {finish}")

@@ -94,3 +94,39 @@ def test_berth_work_counts_planned_and_done_moves_for_each_vessel_from_real_edif
                         VALUES (477123400, now(), now(), 'test', 1, ST_SetSRID(ST_MakePoint(119.2, 37.2), 4326), 0)""")
         card = _text(vessel_card(conn, 477123400, "en"))
     assert "Cargo work" in card and "discharged 2/—, loaded 19" in card
+
+
+def coprar(voyage: str, vessel: str, numbers: list[str]) -> str:
+    """A COPRAR D.95B loading order (BGM 45): the load list of a voyage, one EQD group per box."""
+    segs = ["UNB+UNOC:3+LINEAGENT+WFTOS+261127:0800+LL1", "UNH+1+COPRAR:D:95B:UN:ITG14", "BGM+45+LL1+9",
+            "DTM+137:202611270800:203", "RFF+XXX:1", f"TDT+20+{voyage}+1++COS:172:20+++VRXX:103::{vessel}",
+            "LOC+9+CNWEF:139:6"]
+    for n in numbers:
+        segs += [f"EQD+CN+{n}+45G1:102:5++2+5", "LOC+11+ESBCN:139:6", "MEA+AAE+G+KGM:18000"]
+    segs += [f"CNT+16:{len(numbers)}", f"UNT+{len(segs)}+1", "UNZ+1+LL1"]
+    return "'".join(segs) + "'"
+
+
+def test_the_load_list_gives_the_planned_loads_and_the_vessel_card_a_progress_bar(weifang_db: str,
+                                                                                  tmp_path: Path) -> None:
+    from app.berth_work import berth_work
+    from app.cards import vessel_card
+    from tests.test_port_activity import _text
+    with psycopg.connect(weifang_db, autocommit=True) as conn:
+        import_file(conn, EDIFACT / "D95BCOARRI.edi", "weifang")       # 19 loads done on COSCO AFRICA/032E
+        loaded = [r[0] for r in conn.execute("SELECT DISTINCT container_no FROM container_move WHERE kind = 'load' "
+                                             "AND vessel_voyage = 'COSCO AFRICA/032E' ORDER BY 1").fetchall()]
+        listed = tmp_path / "loadlist.edi"
+        listed.write_text(coprar("032E", "COSCO AFRICA", [*loaded, "CSQU3054383"]), encoding="latin-1")
+        report = import_file(conn, listed, "weifang")
+        assert (report.messages["COPRAR"], report.new_moves, dict(report.rejects)) == (1, 20, {})
+        work = {w.voyage: w for w in berth_work(conn, vessel="COSCO AFRICA")}["COSCO AFRICA/032E"]
+        assert (work.planned_load, work.loaded, work.planned, work.done) == (20, 19, 20, 19)
+        assert work.share == pytest.approx(0.95) and work.finish is not None     # one left at the last hour's rate
+        state = conn.execute("SELECT state FROM container WHERE container_no = 'CSQU3054383'").fetchone()
+        assert state == ("expected",)                                           # listed, not yet here
+        conn.execute("INSERT INTO vessel (mmsi, name) VALUES (477123401, 'COSCO AFRICA')")
+        conn.execute("""INSERT INTO vessel_latest (mmsi, observed_at, received_at, source, msg_type, geom, sog_kn)
+                        VALUES (477123401, now(), now(), 'test', 1, ST_SetSRID(ST_MakePoint(119.2, 37.2), 4326), 0)""")
+        card = _text(vessel_card(conn, 477123401, "en"))
+    assert "loaded 19/20" in card and "95% · 19/20" in card

@@ -4,65 +4,29 @@ rest are stored; a re-sent plan (same plan_id) replaces the earlier one."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from ingest.ops.rows import FeedReport, Invalid, parse_int, parse_time
+from ingest.ops.rows import read_rows as rows_of
 from sql import query
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class PlanReport:
-    rows: int = 0
-    stored: int = 0
-    rejects: Counter[str] = field(default_factory=Counter)
-
-
-class Invalid(ValueError):
-    """A row that cannot be stored; its message is the reason counted."""
-
-
-def _time(value: Any, name: str) -> datetime:
-    try:
-        at = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except ValueError as err:
-        raise Invalid(f"bad_{name}") from err
-    if at.tzinfo is None:
-        raise Invalid(f"{name}_without_time_zone")
-    return at
-
-
-def _int(value: Any, name: str, low: int, high: int) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        n = int(str(value).strip())
-    except ValueError as err:
-        raise Invalid(f"bad_{name}") from err
-    if not low <= n <= high:
-        raise Invalid(f"bad_{name}")
-    return n
 
 
 def parse_row(row: dict[str, Any], berths: set[str]) -> dict[str, Any]:
     berth = str(row.get("berth_id") or "").strip()
     if berth not in berths:
         raise Invalid("unknown_berth")
-    mmsi = _int(row.get("mmsi"), "mmsi", 100_000_000, 999_999_999)
-    imo = _int(row.get("imo"), "imo", 1_000_000, 9_999_999)
+    mmsi = parse_int(row.get("mmsi"), "mmsi", 100_000_000, 999_999_999)
+    imo = parse_int(row.get("imo"), "imo", 1_000_000, 9_999_999)
     if mmsi is None and imo is None:
         raise Invalid("no_vessel_id")
-    arrival, departure = _time(row.get("planned_arrival"), "arrival"), _time(row.get("planned_departure"), "departure")
+    arrival = parse_time(row.get("planned_arrival"), "arrival")
+    departure = parse_time(row.get("planned_departure"), "departure")
     if departure <= arrival:
         raise Invalid("departure_before_arrival")
     plan_id = str(row.get("plan_id") or "").strip() or f"{mmsi or imo}:{berth}:{arrival.isoformat()}"
@@ -73,18 +37,11 @@ def parse_row(row: dict[str, Any], berths: set[str]) -> dict[str, Any]:
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".json":
-        doc = json.loads(text)
-        rows = doc.get("calls", doc) if isinstance(doc, dict) else doc
-        if not isinstance(rows, list):
-            raise Invalid("json_not_a_list")
-        return [r if isinstance(r, dict) else {} for r in rows]
-    return list(csv.DictReader(io.StringIO(text)))
+    return rows_of(path, "calls")
 
 
-def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str) -> PlanReport:
-    report = PlanReport()
+def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str) -> FeedReport:
+    report = FeedReport()
     berths = {r[0] for r in conn.execute("SELECT berth_id FROM berth WHERE port_id = %s", (port_id,)).fetchall()}
     rows = read_rows(path)
     with conn.transaction():

@@ -1,4 +1,5 @@
-"""EDIFACT container messages with pydifact: COARRI (discharge/load), CODECO (gate in/out), BAPLIE (stowage).
+"""EDIFACT container messages with pydifact: COARRI (discharge/load), CODECO (gate in/out), BAPLIE (stowage: the
+discharges planned) and COPRAR loading orders (the load list: the loads planned).
 
 Each container of a message is one `container_move`, keyed by interchange, message and container, so a
 file imported twice writes nothing twice; a move that is new updates the inventory. A container number
@@ -26,8 +27,9 @@ from sql import query
 log = logging.getLogger(__name__)
 # BGM document codes (SMDG/ITG): what one report means for each container in it.
 KINDS = {("COARRI", "44"): "discharge", ("COARRI", "46"): "load", ("COARRI", "45"): "shift",
-         ("CODECO", "34"): "gate_in", ("CODECO", "36"): "gate_out", ("BAPLIE", "*"): "expected_discharge"}
-GROUP_START = {"COARRI": "EQD", "CODECO": "EQD", "BAPLIE": "LOC147"}
+         ("CODECO", "34"): "gate_in", ("CODECO", "36"): "gate_out", ("BAPLIE", "*"): "expected_discharge",
+         ("COPRAR", "45"): "expected_load"}
+GROUP_START = {"COARRI": "EQD", "CODECO": "EQD", "BAPLIE": "LOC147", "COPRAR": "EQD"}
 
 
 @dataclass

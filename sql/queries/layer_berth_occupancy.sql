@@ -10,17 +10,20 @@ WITH b AS (
 )
 SELECT DISTINCT ON (b.berth_id) b.berth_id, b.name_en, b.name_zh, b.cargo, s.mmsi, v.name AS vessel,
        s.observed_at, w.voyage, w.planned_discharge, w.discharged, w.loaded, w.last_move, w.moves_last_hour,
+       w.planned_load,
        ST_AsBinary(b.geom) AS geom
 FROM b
 JOIN stopped s ON ST_Intersects(b.area, s.geom)
 LEFT JOIN vessel v ON v.mmsi = s.mmsi
 -- her cargo work (app/berth_work.py): the voyage of hers (EDIFACT names it "VESSEL NAME/VOYAGE") with the
--- latest move in the last day; planned discharges from the BAPLIE, discharges and loads done from COARRI
+-- latest move in the last day; planned discharges from the BAPLIE, planned loads from the load list (COPRAR),
+-- discharges and loads done from COARRI
 LEFT JOIN LATERAL (
     SELECT m.vessel_voyage AS voyage,
            count(DISTINCT m.container_no) FILTER (WHERE m.kind = 'expected_discharge') AS planned_discharge,
            count(DISTINCT m.container_no) FILTER (WHERE m.kind = 'discharge') AS discharged,
            count(DISTINCT m.container_no) FILTER (WHERE m.kind = 'load') AS loaded,
+           count(DISTINCT m.container_no) FILTER (WHERE m.kind = 'expected_load') AS planned_load,
            max(m.moved_at) FILTER (WHERE m.kind IN ('discharge', 'load')) AS last_move,
            count(*) FILTER (WHERE m.kind IN ('discharge', 'load')
                               AND m.moved_at > coalesce(%(at)s, now()) - interval '1 hour') AS moves_last_hour

@@ -8,7 +8,7 @@ VALUES (%(container_no)s, %(iso_type)s,
         CASE WHEN %(kind)s IN ('load', 'gate_out') THEN %(moved_at)s::timestamptz END, now())
 ON CONFLICT (container_no) DO UPDATE SET
     iso_type = coalesce(EXCLUDED.iso_type, c.iso_type),
-    state = CASE WHEN %(kind)s IN ('expected_discharge', 'shift') THEN c.state ELSE EXCLUDED.state END,
+    state = CASE WHEN %(kind)s IN ('expected_discharge', 'expected_load', 'shift') THEN c.state ELSE EXCLUDED.state END,
     vessel_voyage = coalesce(EXCLUDED.vessel_voyage, c.vessel_voyage),
     arrived_at = coalesce(EXCLUDED.arrived_at, c.arrived_at),
     departed_at = CASE WHEN %(kind)s IN ('discharge', 'gate_in') THEN NULL
