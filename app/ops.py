@@ -11,6 +11,7 @@ from dash import html
 
 from app.i18n import t
 from sql import query
+from sql.direct_delivery import direct_rows
 
 GRACE_MIN = 30          # a planned arrival counts as late this long after its time
 WATCH_KEYS = ("mmsi", "name", "zone_id", "zone_en", "zone_zh", "nav_status", "sog_kn", "waiting_since", "waiting_h",
@@ -18,8 +19,6 @@ WATCH_KEYS = ("mmsi", "name", "zone_id", "zone_en", "zone_zh", "nav_status", "so
 PLAN_KEYS = ("plan_id", "berth_id", "mmsi", "name", "voyage", "planned_arrival", "planned_departure", "at_berth",
              "at_anchorage", "seen_at", "status", "late_min", "occupied_by", "overlaps")
 ATTENTION = {"late", "wrong_berth", "missed"}
-DIRECT_KEYS = ("plan_id", "container_no", "direction", "voyage", "berth_id", "truck_plate", "planned_at", "state",
-               "since", "started_at", "done_at", "minutes", "limit_min", "overstay", "late", "lon", "lat")
 DIRECT_STATES = ("waiting", "on_truck", "at_gate", "done")
 DONE_KEEP_H = 6          # a finished direct delivery stays in the list this long
 
@@ -39,10 +38,8 @@ def direct_delivery(conn: psycopg.Connection[Any], port_id: str, now: datetime |
                     done_keep_h: int = DONE_KEEP_H) -> list[dict[str, Any]]:
     """Every planned direct delivery of the last three days and the next two, with where it stands (waiting, on
     the truck, at the gate, done), how long it has been in the terminal and whether it overstays; overstaying
-    ones first."""
-    rows = query(conn, "ops_direct_delivery", {"port_id": port_id, "now": now or datetime.now(UTC),
-                                               "done_keep_h": done_keep_h})
-    return [dict(zip(DIRECT_KEYS, r, strict=True)) for r in rows]
+    ones first. Those done stay `done_keep_h` hours."""
+    return direct_rows(conn, port_id, now, done_keep_h)
 
 
 def _hm(at: datetime | None) -> str:

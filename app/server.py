@@ -471,7 +471,8 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                 if layer == "vessels" and isinstance(ref, int) and 1 <= ref <= 999_999_999:
                     return vessel_card(conn, ref, lang), ref
                 customs = alert_actions.allowed(gate.current_user(), "customs_details")
-                if layer == "dg_containers" and isinstance(ref, str) and CONTAINER_RE.match(ref):
+                boxes = ("dg_containers", "direct_delivery")
+                if layer in boxes and isinstance(ref, str) and CONTAINER_RE.match(ref):
                     return container_card(conn, settings.port_id, lang, container_no=ref, customs=customs), None
                 if isinstance(ref, str) and (m := STACK_RE.match(ref)):
                     stack = (m[1], int(m[2]), int(m[3]))

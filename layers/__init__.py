@@ -10,6 +10,7 @@ from layers.berth_occupancy import BerthOccupancy
 from layers.berths import Berths
 from layers.cameras import Cameras
 from layers.dg_containers import DgContainers
+from layers.direct_delivery import DirectDelivery
 from layers.port_activity import Anchorages, CameraEvents, Gates
 from layers.structures import Structures
 from layers.tracks import Tracks
@@ -29,6 +30,7 @@ LAYERS: dict[str, Layer] = {
     "aton": Aton(),
     "cameras": Cameras(),
     "gates": Gates(),
+    "direct_delivery": DirectDelivery(),
     "yard_use": YardUse(),
     "dg_containers": DgContainers(),
     "camera_events": CameraEvents(),

@@ -394,3 +394,30 @@ def test_a_ship_drifting_out_of_her_anchorage_and_not_one_leaving_under_way(conn
     vessel(conn, 412000090, spot, sog=0.2, status=1)                       # back in her anchorage
     engine.cycle()
     assert [a["state"] for a in alerts(conn, "anchorage_drift")] == ["resolved"]
+
+
+# --- direct delivery (issue 12) ---------------------------------------------------------------
+def test_a_direct_pickup_that_overstays_raises_an_alert_where_the_truck_is_and_clears_when_it_leaves(
+        conn: Any, engine: Any) -> None:
+    conn.execute("INSERT INTO direct_delivery (plan_id, port_id, container_no, direction, berth_id, truck_plate, "
+                 "planned_at, source) VALUES ('DD-1', 'weifang', 'CSQU3054383', 'discharge', 'B09', 'LUA12345', "
+                 "now() - interval '3 hours', 'test'), ('DD-2', 'weifang', 'MSKU0000009', 'discharge', 'B09', "
+                 "NULL, now() - interval '1 hour', 'test')")
+    for box, minutes in (("CSQU3054383", 150), ("MSKU0000009", 20)):          # one long on the truck, one not
+        conn.execute("INSERT INTO container_move (move_id, container_no, kind, moved_at, source) "
+                     "VALUES (%s, %s, 'discharge', now() - make_interval(mins => %s), 'test')",
+                     (f"dd-{box}", box, minutes))
+    engine.cycle()
+    found = [a for a in alerts(conn, "direct_delivery") if a["state"] != "resolved"]
+    assert [a["subject_id"] for a in found] == ["CSQU3054383"]
+    assert found[0]["details"]["overstay"] == "over_time" and found[0]["details"]["minutes"] == 150
+    assert "overstays: 150 min in the terminal, 90 allowed, truck LUA12345" in found[0]["title_en"]
+    on_road = conn.execute("SELECT ST_X(geom), ST_Y(geom) FROM alert WHERE alert_id = %s",
+                           (found[0]["alert_id"],)).fetchone()
+    berth = conn.execute("SELECT ST_X(p) FROM (SELECT ST_PointOnSurface(geom) p FROM berth "
+                         "WHERE berth_id = 'B09') b").fetchone()
+    assert on_road is not None and berth is not None and on_road[0] != pytest.approx(berth[0])   # left the berth
+    conn.execute("INSERT INTO container_move (move_id, container_no, kind, moved_at, source) "
+                 "VALUES ('dd-out', 'CSQU3054383', 'gate_out', now(), 'test')")          # out of the gate
+    engine.cycle()
+    assert [a["state"] for a in alerts(conn, "direct_delivery")] == ["resolved"]

@@ -16,6 +16,7 @@ from ingest.hazmat.declarations import import_file as import_gate
 from ingest.inbox import kind_of
 from ingest.ops.direct_delivery import import_file
 from ingest.yard.edifact import import_file as import_edifact
+from layers import LAYERS, Style, View
 
 pytestmark = pytest.mark.db
 
@@ -126,6 +127,14 @@ def test_direct_delivery_plan_and_where_each_container_stands(conn: psycopg.Conn
     assert "grounded in the yard" in table
     zh = str(ops.direct_table(list(rows.values()), "zh"))
     assert "直提（船→车）" in zh and "超时 4" in zh
+    # on the map: the boxes in the terminal where they stand, overstaying ones red and labelled
+    layer = LAYERS["direct_delivery"]
+    gdf = layer.query(conn, View(port_id="weifang", at=now))
+    assert sorted(gdf["plan_id"]) == ["DB", "DC", "DD", "DF", "DG", "DH"]
+    trace = layer.traces(gdf, Style(lang="zh"))[0]
+    marks = dict(zip(gdf["plan_id"], zip(trace.marker.color, trace.text, strict=True), strict=True))
+    assert marks["DC"] == ("#dc2626", "闸口滞留") and marks["DD"] == ("#2563eb", "")
+    assert marks["DH"] == ("#64748b", "") and marks["DF"][1] == "已落场"
     # a finished one leaves the list after the hours it is kept
     later = {r["plan_id"] for r in ops.direct_delivery(conn, "weifang", now + timedelta(hours=7))}
     assert "DA" not in later and "DB" in later

@@ -61,6 +61,9 @@ def test_each_layer_draws_weifang(conn: psycopg.Connection[Any], name: str, lang
         add_dg_container(conn, "CSQU3054383", "D01", 3, 2, "3", 1993)
     if name == "alerts":
         add_alert(conn, "speeding:412000001", "warning", (119.25, 37.40))
+    if name == "direct_delivery":          # a direct pickup planned: waiting on board at her berth
+        conn.execute("INSERT INTO direct_delivery (plan_id, port_id, container_no, direction, berth_id, planned_at, "
+                     "source) VALUES ('L1', 'weifang', 'CSQU3054383', 'discharge', 'B09', now(), 'test')")
     if name == "camera_events":
         from tests.test_alerts import camera_event
         camera_event(conn, "ev-layer", "CAM04", "person", ["dg-storage"])

@@ -9,6 +9,7 @@ from ingest.alerts.rules import (
     collision_risk,
     dark_vessel,
     dg_segregation,
+    direct_delivery,
     feed_health,
     fire_near_dg,
     gate_case,
@@ -33,6 +34,7 @@ RULES: dict[str, Rule] = {
     "dg_segregation": dg_segregation.RULE,
     "fire_near_dg": fire_near_dg.RULE,
     "gate_case": gate_case.RULE,
+    "direct_delivery": direct_delivery.RULE,
 }
 
 __all__ = ["RULES", "Rule"]
