@@ -15,10 +15,11 @@ from pathlib import Path
 
 from demo.ais import AisEmitter
 from demo.cameras import CameraFeed
+from demo.cargo import CargoWork
 from demo.fleet import ANCHORED, CALL_KINDS, Fleet, Vessel
 from demo.incidents import Incidents, schedule
 from demo.world import World
-from demo.yard import Box, Yard
+from demo.yard import Yard
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class DemoFeed:
         self.snapshot_every = float(conf.get("snapshot_every_min", 5)) * 60
         self.next_snapshot = self.snapshot_every
         self.next_gate = 0.0
-        self.next_work: dict[int, float] = {}
+        self.cargo = CargoWork(self.yard, self.rng, self._truck_seen, options.speed)
         self.gate_rows: list[tuple[object, ...]] = []
         self.next_gate_file = 300.0
         self.next_plan_wall = 0.0
@@ -177,29 +178,15 @@ class DemoFeed:
 
     # --- the yard at work -------------------------------------------------------------------
     def _cargo(self, wall: float) -> None:
-        """Container ships at berths 8-10: about 50 moves an hour each, reported every two minutes."""
-        now = datetime.fromtimestamp(wall, UTC)
+        """Container ships at berths 8-10: their call's BAPLIE, load list and direct delivery plan, then a crane
+        report every two minutes; the trucks of the direct boxes through the gate (demo/cargo.py)."""
         self.fleet.events.clear()
-        for v in self.fleet.vessels:
-            if v.kind != "container" or v.phase != "berthed":
-                continue
-            due = self.next_work.setdefault(v.mmsi, self.sim_t + self.rng.uniform(0, 120))
-            if self.sim_t < due:
-                continue
-            self.next_work[v.mmsi] = self.sim_t + 120
-            voyage = self.voyage_of(v)
-            landed: list[Box] = []
-            for _ in range(self.rng.randint(1, 3)):
-                dg = self.rng.choice(self.yard.dg_stock) if self.rng.random() < 0.05 else None
-                box = self.yard.make_box(voyage, now, "dangerous_goods" if dg else "container", dg)
-                if box:
-                    landed.append(box)
-            if landed:
-                self.yard.write_coarri("discharge", landed, v.name, voyage, v.callsign, now)
-                self.yard.write_declarations([b for b in landed if b.un], now)
-            loaded = [b for b in (self.yard.take() for _ in range(self.rng.randint(1, 3))) if b]
-            if loaded:
-                self.yard.write_coarri("load", loaded, v.name, voyage, v.callsign, now)
+        self.cargo.work(self.fleet.vessels, self.sim_t, self.fleet.t, datetime.fromtimestamp(wall, UTC), self.voyage_of)
+        self.cargo.trucks_tick(self.sim_t, wall)
+
+    def _truck_seen(self, plate: str, wall: float) -> None:
+        """The gate camera sees a truck and reads its plate."""
+        self.cameras.spawn("ctn_gate", "truck", wall, 30 / self.speed, zones=["gate-container"], sub_label=plate)
 
     def _gates(self, wall: float) -> None:
         """Trucks through the container gate, about one a minute: a CODECO each, gate transactions in files."""

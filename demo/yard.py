@@ -50,6 +50,7 @@ class Box:
     un: int | None = None
     imdg: str | None = None
     shipping_name: str | None = None
+    kind: str = "container"           # the yard block kind it belongs in: container, reefer, empty, dangerous_goods
 
 
 class Yard:
@@ -101,21 +102,48 @@ class Yard:
         return not any(b.imdg and (code_for(cls, b.imdg) or "0") >= "2"
                        for r in (row - 1, row + 1) for b in self.stacks.get((block, bay, r), []))
 
-    def make_box(self, voyage: str, when: datetime, kind: str = "container", dg: tuple[str, int, str] | None = None
-                 ) -> Box | None:
-        kinds = {"container": ("container",), "reefer": ("reefer",), "empty": ("empty",),
-                 "dangerous_goods": ("dangerous_goods",)}[kind]
-        where = self.free_ground(kinds, dg[0] if dg else None)
-        if where is None:
-            return None
+    def new_box(self, voyage: str, when: datetime, kind: str = "container",
+                dg: tuple[str, int, str] | None = None) -> Box:
+        """A box that is not in the yard yet (on a ship coming in, or on a truck): no slot."""
         iso = {"reefer": "45R1", "dangerous_goods": "22T6" if dg and dg[0] in ("3", "8") else "22G1"}.get(
             kind, self.rng.choice(["22G1", "42G1", "45G1", "45G1", "22G1"]))
         full = kind != "empty"
-        box = Box(self.new_number(), iso, full, self.rng.randint(8000, 28000) if full else 2200, *where, 0, voyage,
-                  when, self.rng.choices(["released", "pending", "hold", "inspection"], [70, 24, 3, 3])[0])
+        box = Box(self.new_number(), iso, full, self.rng.randint(8000, 28000) if full else 2200, "", 0, 0, 0, voyage,
+                  when, self.rng.choices(["released", "pending", "hold", "inspection"], [70, 24, 3, 3])[0],
+                  kind=kind)
         if dg:
             box.imdg, box.un, box.shipping_name = dg
-        return box if self.place(box) else None
+        return box
+
+    def ground(self, box: Box, when: datetime) -> bool:
+        """Put a box down in a free stack of a block of its kind (segregated, for dangerous goods)."""
+        where = self.free_ground((box.kind,), box.imdg)
+        if where is None:
+            return False
+        box.block, box.bay, box.row = where
+        box.arrived = when
+        return self.place(box)
+
+    def make_box(self, voyage: str, when: datetime, kind: str = "container", dg: tuple[str, int, str] | None = None
+                 ) -> Box | None:
+        box = self.new_box(voyage, when, kind, dg)
+        return box if self.ground(box, when) else None
+
+    def remove(self, box: Box) -> bool:
+        """Lift this box out of the yard (the boxes above it come down a tier, as the crane restows them)."""
+        stack = self.stacks.get((box.block, box.bay, box.row))
+        if box.number not in self.boxes or stack is None or box not in stack:
+            return False
+        stack.remove(box)
+        for tier, b in enumerate(stack, start=1):
+            b.tier = tier
+        del self.boxes[box.number]
+        return True
+
+    def tops(self, n: int, kinds: tuple[str, ...] = ("container",)) -> list[Box]:
+        """Up to n different boxes of these kinds, each on top of its stack (a load list picks them)."""
+        keys = [k for k, stack in self.stacks.items() if stack and self.world.blocks[k[0]].kind in kinds]
+        return [self.stacks[k][-1] for k in self.rng.sample(keys, min(n, len(keys)))]
 
     def fill(self, fraction: float, when: datetime, voyages: list[str]) -> int:
         capacity = sum(b.bays * b.rows * b.tiers for b in self.world.blocks.values() if b.kind != "inspection")
@@ -214,6 +242,42 @@ class Yard:
         n = len(segs) - 1
         segs += [f"CNT+16:{len(boxes)}", f"UNT+{n + 1}+{ref}", f"UNZ+1+{ref}"]
         return self._write(f"{kind}.edi", "'".join(segs) + "'", when)
+
+    def write_baplie(self, boxes: list[Box], vessel_name: str, voyage: str, callsign: str, last_port: str,
+                     when: datetime) -> Path:
+        """BAPLIE D.95B (SMDG 2.0) from the last port: the boxes on board for Weifang, each at its stowage cell
+        (LOC+147 bay-row-tier), the discharges the terminal plans for (ingest reads them as expected_discharge)."""
+        ref = f"{when:%y%m%d%H%M%S}{next(self._files):04d}"
+        segs = [f"UNB+UNOC:3+CARRIER+WFTOS+{when:%y%m%d:%H%M}+{ref}", f"UNH+{ref}+BAPLIE:D:95B:UN:SMDG20",
+                f"BGM++{ref}+9", f"DTM+137:{when:%Y%m%d%H%M}:203",
+                f"TDT+20+{voyage}+++WFT:172:20+++{callsign}:103::{vessel_name}", f"LOC+5+{last_port}:139:6",
+                "LOC+61+CNWEF:139:6", f"DTM+132:{when:%Y%m%d%H%M}:203"]
+        for i, b in enumerate(boxes):
+            bay, row, tier = 2 * (i // 40) + 1, (i // 4) % 10 + 1, 82 + 2 * (i % 4)
+            segs += [f"LOC+147+{bay:03d}{row:02d}{tier:02d}::5", f"MEA+WT++KGM:{b.gross}", f"LOC+9+{last_port}:139:6",
+                     "LOC+11+CNWEF:139:6", "RFF+BM:1", f"EQD+CN+{b.number}+{b.iso}+++{'5' if b.full else '4'}"]
+            if b.un:
+                segs.append(f"DGS+IMD+{b.imdg}+{b.un}")
+        segs += [f"UNT+{len(segs)}+{ref}", f"UNZ+1+{ref}"]
+        return self._write("stowage.edi", "'".join(segs) + "'", when)
+
+    def write_coprar(self, boxes: list[Box], vessel_name: str, voyage: str, callsign: str, when: datetime) -> Path:
+        """COPRAR D.95B loading order (BGM 45) from the line's agent: the voyage's load list."""
+        ref = f"{when:%y%m%d%H%M%S}{next(self._files):04d}"
+        segs = [f"UNB+UNOC:3+LINEAGENT+WFTOS+{when:%y%m%d:%H%M}+{ref}", f"UNH+{ref}+COPRAR:D:95B:UN:ITG14",
+                f"BGM+45+{ref}+9", f"DTM+137:{when:%Y%m%d%H%M}:203", f"RFF+XXX:{ref}",
+                f"TDT+20+{voyage}+1++WFT:172:20+++{callsign}:103::{vessel_name}", "LOC+9+CNWEF:139:6"]
+        for b in boxes:
+            segs += [f"EQD+CN+{b.number}+{b.iso}:102:5++2+{'5' if b.full else '4'}", "LOC+11+KRPUS:139:6",
+                     f"MEA+AAE+G+KGM:{b.gross}"]
+            if b.un:
+                segs.append(f"DGS+IMD+{b.imdg}+{b.un}")
+        segs += [f"CNT+16:{len(boxes)}", f"UNT+{len(segs)}+{ref}", f"UNZ+1+{ref}"]
+        return self._write("loadlist.edi", "'".join(segs) + "'", when)
+
+    def write_direct(self, rows: list[dict[str, object]], when: datetime) -> Path:
+        """The direct delivery plan (直提/直装) as the TOS exports it (ingest/ops/direct_delivery.py reads it)."""
+        return self._write("plan.direct.json", json.dumps({"containers": rows}, indent=1), when)
 
     def write_codeco(self, kind: str, box: Box, plate: str, when: datetime) -> Path:
         """CODECO D.95B: BGM 34 = gate-in report, 36 = gate-out report; the truck in TDT+1."""

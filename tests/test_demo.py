@@ -27,6 +27,8 @@ from ingest.camera.frigate import parse_event
 from ingest.hazmat.declarations import declaration, gate_transaction, read_rows
 from ingest.ops.berth_plan import parse_row
 from ingest.ops.berth_plan import read_rows as plan_rows
+from ingest.ops.direct_delivery import parse_row as direct_row
+from ingest.ops.rows import read_rows as direct_rows
 from ingest.yard.edifact import EdifactReport, parse
 from ingest.yard.tos_csv import validate_row
 
@@ -160,7 +162,8 @@ def test_yard_files_pass_the_ingest_validators(world: World, tmp_path: Path) -> 
     files = sorted(tmp_path.iterdir())
     kinds = {f.name.split("-", 2)[2] for f in files}
     assert {"yard.tos.csv", "declarations.hazmat.csv", "discharge.edi", "load.edi", "gate_in.edi", "gate_out.edi",
-            "transactions.gate.csv", "berth-plan.berthplan.json"} <= kinds
+            "transactions.gate.csv", "berth-plan.berthplan.json", "stowage.edi", "loadlist.edi",
+            "plan.direct.json"} <= kinds
     snapshot = next(f for f in files if f.name.endswith(".tos.csv"))
     rows = read_rows(snapshot)
     assert len(rows) >= 3000
@@ -169,11 +172,19 @@ def test_yard_files_pass_the_ingest_validators(world: World, tmp_path: Path) -> 
         validate_row(row, blocks)                  # raises Invalid on a bad row
     slots = [(r["block"], r["bay"], r["row"], r["tier"]) for r in rows]
     assert len(slots) == len(set(slots))           # one box per slot
+    planned: dict[str, set[str]] = {"expected_discharge": set(), "expected_load": set()}
     for f in files:
         if f.suffix == ".edi":
             report = EdifactReport()
             moves = parse(f.read_text(encoding="latin-1"), report)
             assert moves and not report.rejects and not report.warnings, f.name
+            for m in moves:
+                planned.get(m.kind, set()).add(m.container_no)
+        elif f.name.endswith(".direct.json"):         # each direct box is on its ship's BAPLIE or load list
+            for row in direct_rows(f, "containers"):
+                plan = direct_row(row, set(world.berths), set(world.gates))
+                kind = "expected_discharge" if plan["direction"] == "discharge" else "expected_load"
+                assert plan["container_no"] in planned[kind], plan
         elif f.name.endswith(".hazmat.csv"):
             for row in read_rows(f):
                 declaration(row, "test")
