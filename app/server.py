@@ -45,7 +45,9 @@ def create_app(settings: AppSettings) -> dash.Dash:
     pool = ConnectionPool(db.url, min_size=2, max_size=16, open=False, kwargs={
         "options": f"-c statement_timeout={db.statement_timeout_ms} -c timezone=UTC",
         "application_name": db.application_name})
-    app = dash.Dash(__name__, assets_folder=str(ASSETS), assets_ignore=r"^(ports|i18n|glyphs|wall)/",
+    # The wall display's page, the port packages, translations and glyphs live under assets/ too but are not
+    # part of the officers' page (Dash matches assets_ignore against file names only, folders need their own).
+    app = dash.Dash(__name__, assets_folder=str(ASSETS), assets_path_ignore=["^(ports|i18n|glyphs|wall)$"],
                     title="Port One-Map", update_title=None, serve_locally=True)  # type: ignore[arg-type]
     app.layout = layout
     gate.install(app.server, lambda: _open(pool), app.csp_hashes())

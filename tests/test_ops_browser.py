@@ -1,4 +1,5 @@
-"""The operations fold-outs beside the map in a real Chromium: anchorage watch, berth plan against AIS, statistics."""
+"""The operations fold-outs beside the map in a real Chromium: anchorage watch, berth plan against AIS, direct
+delivery, statistics."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ MMSI = 413300001
 
 @pytest.fixture()
 def port_at_work(db_url: str) -> Iterator[None]:
-    """A ship waiting in anchorage-1 for berth plan P-OPS-1, and an hour of statistics."""
+    """A ship waiting in anchorage-1 for berth plan P-OPS-1, a direct pickup on its truck for two hours, and an
+    hour of statistics."""
     now = datetime.now(UTC)
     with psycopg.connect(db_url, autocommit=True) as conn:
         lon, lat = conn.execute("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) c FROM zone "
@@ -39,12 +41,20 @@ def port_at_work(db_url: str) -> Iterator[None]:
         conn.execute("INSERT INTO berth_plan (plan_id, port_id, berth_id, mmsi, planned_arrival, planned_departure, "
                      "source) VALUES ('P-OPS-1', 'weifang', %s, %s, %s, %s, 'test') ON CONFLICT DO NOTHING",
                      (berth, MMSI, now + timedelta(hours=3), now + timedelta(hours=20)))
+        conn.execute("INSERT INTO direct_delivery (plan_id, port_id, container_no, direction, berth_id, truck_plate, "
+                     "planned_at, source) VALUES ('DD-OPS-1', 'weifang', 'CSQU3054383', 'discharge', 'B09', "
+                     "'鲁V12345', %s, 'test') ON CONFLICT DO NOTHING", (now - timedelta(hours=2),))
+        conn.execute("INSERT INTO container_move (move_id, container_no, kind, moved_at, source) VALUES "
+                     "('dd-ops-1', 'CSQU3054383', 'discharge', %s, 'test') ON CONFLICT DO NOTHING",
+                     (now - timedelta(minutes=115),))
         stats.refresh(conn, "weifang", now)
     try:
         yield
     finally:
         with psycopg.connect(db_url, autocommit=True) as conn:
             conn.execute("DELETE FROM berth_plan WHERE plan_id = 'P-OPS-1'")
+            conn.execute("DELETE FROM direct_delivery WHERE plan_id = 'DD-OPS-1'")
+            conn.execute("DELETE FROM container_move WHERE move_id = 'dd-ops-1'")
             conn.execute("DELETE FROM vessel_latest WHERE mmsi = %s", (MMSI,))
             conn.execute("DELETE FROM vessel_position WHERE mmsi = %s", (MMSI,))
 
@@ -59,6 +69,8 @@ def test_the_fold_outs_show_the_anchorage_the_plan_and_the_statistics(browser: A
         sign_in(pg, app_url, "duty")
         pg.wait_for_selector("body[data-map-loaded=true]", timeout=60_000)
         wait_idle(pg)
+        # the wall display's own script and style are not part of this page
+        assert pg.query_selector("script[src*='/assets/wall/'], link[href*='/assets/wall/']") is None
         narrow = pg.eval_on_selector(".side", "e => e.getBoundingClientRect().width")
         pg.click("#ops-watch-heading")
         pg.wait_for_function("() => document.querySelector('#ops-watch').textContent.includes('PATIENT STAR')",
@@ -69,6 +81,12 @@ def test_the_fold_outs_show_the_anchorage_the_plan_and_the_statistics(browser: A
         pg.click("#ops-plan-heading")
         pg.wait_for_function("() => document.querySelector('#ops-plan').textContent.includes('waiting at anchor')",
                              timeout=15_000)
+        pg.click("#ops-direct-heading")
+        pg.wait_for_function("() => document.querySelector('#ops-direct').textContent.includes('CSQU3054383')",
+                             timeout=15_000)
+        line = pg.text_content("#ops-direct tbody tr[data-overstay=over_time]") or ""
+        assert "on the truck" in line and "115 min in the terminal (allowed 90)" in line and "鲁V12345" in line
+        assert "overstaying 1" in (pg.text_content("#dd-count-overstay") or "")
         pg.click("#stats-heading")
         pg.wait_for_function("() => document.querySelector('#stats-graph') && "
                              "document.querySelector('#stats-graph').textContent.includes('Vessel calls')",
