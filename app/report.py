@@ -33,6 +33,7 @@ from layers import LAYERS, View
 from layers.vessels import Vessels
 from layers.yard_use import band_colour
 from sql import query
+from sql.direct_delivery import direct_rows
 
 SEVERITY_COLOUR = {"critical": "#dc2626", "warning": "#f59e0b", "info": "#2563eb"}
 CSS = """
@@ -212,6 +213,7 @@ def situation_html(conn: psycopg.Connection[Any], port_id: str, at: datetime | N
                                                "report.eta", "report.seen"], rows, note=t(lang, "report.etd")))
 
     parts.append(statistics_section(conn, port_id, win.start, win.end, lang))
+    parts.append(direct_section(conn, port_id, win, lang))
 
     cams = query(conn, "report_cameras", params)
     rows = "".join(f"<tr><td>{esc(cam)}</td><td>{esc(label)}</td><td>{n}</td><td>{first:%H:%M}–{last:%H:%M}</td></tr>"
@@ -228,6 +230,30 @@ def situation_html(conn: psycopg.Connection[Any], port_id: str, at: datetime | N
     return (f"<!doctype html><html lang='{'zh-Hans' if zh else 'en'}'><head><meta charset='utf-8'>"
             f"<title>{esc(t(lang, 'report.title'))} · {esc(port.name(lang))}</title><style>{CSS}</style></head>"
             f"<body>{''.join(parts)}</body></html>")
+
+
+def direct_section(conn: psycopg.Connection[Any], port_id: str, win: Window, lang: str) -> str:
+    """Direct delivery (直提/直装) at the end of the window: a count per state, and the boxes that overstay or are
+    late, with why."""
+    esc = html.escape
+    keep_h = max(1, round((win.end - win.start).total_seconds() / 3600))
+    rows = direct_rows(conn, port_id, win.end, done_keep_h=keep_h)
+    counts = ", ".join(f"{t(lang, 'ops.dd_' + k)} {sum(r['state'] == k for r in rows)}"
+                       for k in ("done", "on_truck", "at_gate", "waiting"))
+
+    def why(r: dict[str, Any]) -> str:
+        if r["overstay"]:
+            return t(lang, "ops.dd_" + r["overstay"], minutes=r["minutes"], limit=r["limit_min"])
+        return t(lang, "ops.dd_late", at=f"{r['planned_at']:%H:%M}")
+
+    body = "".join(
+        f"<tr><td>{esc(r['container_no'])}</td><td>{esc(t(lang, 'ops.dd_' + r['direction']))}</td>"
+        f"<td>{esc(t(lang, 'ops.dd_' + r['state']))}</td>"
+        f"<td>{r['minutes'] if r['minutes'] is not None else '—'} / {r['limit_min']}</td><td>{esc(why(r))}</td>"
+        f"<td>{esc(' · '.join(x for x in (r['berth_id'], r['truck_plate']) if x) or '—')}</td></tr>"
+        for r in rows if r["overstay"] or r["late"])
+    return _table(lang, "ops.direct_heading", ["ops.container", "ops.dd_direction", "ops.status", "report.minutes",
+                                               "report.why", "ops.dd_where"], body, note=counts)
 
 
 INCIDENT_RADIUS_M = 300.0

@@ -118,3 +118,25 @@ def test_the_report_carries_the_port_statistics_of_its_window(conn: psycopg.Conn
     assert section.count("<svg") == 4 and "<title>23: 86</title>" in section      # 15:00 UTC is 23:00 in Weifang
     assert "<td>Vessel calls</td><td>3</td>" in section and "(loaded and discharged)</td><td>126</td>" in section
     assert "<td>at berth</td><td>3.0 h</td>" in section
+
+
+def test_the_report_lists_direct_deliveries_that_overstay_or_are_late(conn: psycopg.Connection[Any]) -> None:
+    end = datetime(2026, 11, 20, 16, tzinfo=UTC)
+    conn.execute("INSERT INTO direct_delivery (plan_id, port_id, container_no, direction, berth_id, truck_plate, "
+                 "planned_at, source) VALUES "
+                 "('R1', 'weifang', 'CSQU3054383', 'discharge', 'B09', 'LUA12345', %(t)s - interval '3 hours', 't'), "
+                 "('R2', 'weifang', 'MSKU0000009', 'load', 'B09', NULL, %(t)s - interval '2 hours', 't'), "
+                 "('R3', 'weifang', 'TGHU0000001', 'discharge', 'B09', NULL, %(t)s - interval '1 hour', 't')",
+                 {"t": end})
+    for move, box, kind, minutes in (("r1", "CSQU3054383", "discharge", 130), ("r3", "TGHU0000001", "discharge", 50),
+                                     ("r3o", "TGHU0000001", "gate_out", 20)):
+        conn.execute("INSERT INTO container_move (move_id, container_no, kind, moved_at, source) "
+                     "VALUES (%s, %s, %s, %s::timestamptz - make_interval(mins => %s), 't')",
+                     (move, box, kind, end, minutes))
+    document = situation_html(conn, "weifang", at=end, hours=8, lang="en")
+    section = document[document.index("<h2>Direct delivery"):]
+    section = section[:section.index("</table>")]
+    assert "done 1, on the truck 1, at the gate 0, waiting 1" in section
+    assert "CSQU3054383" in section and "130 / 90" in section and "overstay: 130 min in the terminal" in section
+    assert "MSKU0000009" in section and "not moved since its planned time 14:00" in section
+    assert "TGHU0000001" not in section                                  # out of the gate in 30 min: fine
