@@ -205,6 +205,8 @@ layer_traces = TtlCache(0.9)            # the small live layers' traces, shared 
 vessel_traces = TtlCache(0.9)           # the vessels' hulls and labels for one view, likewise
 slow_traces: dict[float, TtlCache] = {}  # those of layers that refresh less often (Layer.refresh_s)
 versioned_traces = TtlCache(600)        # those of layers that say when they change (Layer.version)
+versions = TtlCache(0.5)                # the data versions themselves: one query a half second, not one a client
+in_view = TtlCache(0.9)                 # the vessels of a picture inside one view (officers share views)
 
 
 @dataclass(frozen=True)
@@ -235,10 +237,11 @@ def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: s
     patch = Patch()
     slots = [i for i, o in enumerate(owners) if o == "vessels"]
     if slots:
-        version = tuple(query(conn, "live_vessels_version", {})[0]) if at is None else None
-        whole: Picture = pictures.get(("vessels", port.port_id, lang, at, version),
-                                      lambda: vessels.live_picture(conn, base))
-        pic = whole.in_bounds(view.bounds)
+        version = versions.get("vessels", lambda: tuple(query(conn, "live_vessels_version", {})[0])) \
+            if at is None else None
+        picture_key = ("vessels", port.port_id, lang, at, version)
+        whole: Picture = pictures.get(picture_key, lambda: vessels.live_picture(conn, base))
+        pic = in_view.get((picture_key, view.bounds), partial(whole.in_bounds, view.bounds))
         *hull_slots, icon_slot, label_slot = slots
         if client is None or not client.update(pic, patch, icon_slot):
             hashes = client.hashes if client is not None and client.lang == lang else {}
@@ -261,7 +264,7 @@ def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: s
         if layer.view_zoom is not None and view.zoom >= layer.view_zoom and view.bounds:
             layer_view = replace(layer_view, bbox=_outward(view.bounds))
         key = (name, port.port_id, lang, at, tuple(layer_view.filters.items()), round(view.zoom), layer_view.bbox)
-        version = layer.version(conn, layer_view)
+        version = versions.get(key, partial(layer.version, conn, layer_view))
         if version is not None:
             cache = versioned_traces
         elif layer.refresh_s > 1:

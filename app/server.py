@@ -369,7 +369,15 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
                             Input({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
                             State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "id"), prevent_initial_call=True)
     ages_cache = live.TtlCache(0.9)
-    alert_rows_cache = live.TtlCache(0.5)     # the alert list's rows, shared by every officer
+    ports = live.TtlCache(5)                  # the port's name, box and zoom: read once for every officer's tick
+    alert_rows_cache = live.TtlCache(0.5)     # the alert list's rows and their digests, shared by every officer
+
+    def _alert_rows(conn: Any, port_id: str, at: datetime | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The rows, with the digests of what the list shows of them in each language: without the titles
+        (which alerts, how severe, in what state) and with them."""
+        rows = alert_panel.alert_rows(conn, port_id, at)
+        return rows, {lang: (live.digest({"r": alert_panel.shown(rows, lang, titles=False)}),
+                             live.digest({"t": alert_panel.shown(rows, lang)})) for lang in LANGUAGES}
     alert_lists = live.TtlCache(5)            # the rendered list by what it shows
 
     @app.callback(
@@ -417,7 +425,7 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         at = replay.instant(replaying, now)
         try:
             with _open(pool).connection(timeout=2) as conn:
-                port = port_info(conn, settings.port_id)
+                port = ports.get(settings.port_id, lambda: port_info(conn, settings.port_id))
                 if port is None:
                     raise PreventUpdate
                 client = clients.get(state.get("gen"))
@@ -560,8 +568,8 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         at = replay.instant(replaying, datetime.now(UTC))
         try:
             with _open(pool).connection(timeout=2) as conn:
-                rows = alert_rows_cache.get((settings.port_id, at),
-                                            lambda: alert_panel.alert_rows(conn, settings.port_id, at))
+                rows, digests = alert_rows_cache.get((settings.port_id, at),
+                                                     lambda: _alert_rows(conn, settings.port_id, at))
                 lines: list[Any] = alert_panel.trail(conn, selected, lang) if selected else []
                 if selected:
                     lines = [html.A(t(lang, "report.incident_link"), href=f"/report/incident/{selected}?format=pdf"
@@ -574,9 +582,9 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
         minute = (at or now).strftime("%Y%m%d%H:%M")
         # A new, escalated, acknowledged or resolved alert shows at the next poll; the live figures in titles
         # (a collision risk's CPA, say) refresh every 10 s, not every second for every officer.
-        structure = live.digest({"rows": alert_panel.shown(rows, lang, titles=False), "lines": [str(x) for x in lines],
+        which, titles = digests[lang]          # of the rows: computed once for every officer
+        structure = live.digest({"rows": which, "lines": [str(x) for x in lines] if selected else [],
                                  "sel": selected, "lang": lang, "minute": minute})
-        titles = live.digest({"t": alert_panel.shown(rows, lang)})
         bucket = str(int((at or now).timestamp() // 10))
         was = (shown or "").split("|")
         if len(was) == 3 and was[0] == structure and (was[1] == titles or was[2] == bucket):

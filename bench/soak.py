@@ -5,8 +5,10 @@
 
 Every 30 s it reads the resident memory (RSS, with the processes each one started, like the AIS writer) of
 each process that scripts/daemon.sh supervises (.data/run/*.pid), and of the broker and the database
-server. Meanwhile `--sessions` officers keep the map open (bench/load.py's sessions: the page's requests at
-its intervals), so the app works as it does in a control room. After the warm-up, a process's growth is its
+server (for the server: the proportional set size of its own processes and of the demo database's backends,
+since RSS counts the shared buffers once per backend and the cluster may serve other databases meanwhile).
+Meanwhile `--sessions` officers keep the map open (bench/load.py's sessions: the page's requests at its
+intervals), so the app works as it does in a control room. After the warm-up, a process's growth is its
 mean over the last five samples against its mean over the first five; the target is within 10 %. A process
 that restarted during the soak (its pid changed) fails it.
 """
@@ -21,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from app.auth import add_user, login
 from bench.load import INTERVALS, PASSWORD, Session, drive, record
@@ -76,6 +79,38 @@ def tree_rss_mb(pid: int) -> float:
     return sum(rss_kb(p) for p in [pid, *children(pid)]) / 1024
 
 
+def pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages (the database's buffers) divided among the processes sharing them."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def database_of(pid: int) -> str | None:
+    """The database a PostgreSQL backend serves, from its process title ("postgres: user db host(port) …");
+    None for the server's own processes (checkpointer, WAL writer, autovacuum launcher, …)."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return None
+    words = title.removeprefix("postgres:").split()
+    if words[:2] == ["autovacuum", "worker"]:
+        return words[2] if len(words) > 2 else None
+    return words[1] if len(words) >= 3 and "(" in words[2] else None
+
+
+def postgres_mb(postmaster: int, dbname: str) -> float:
+    """The database server as the demo uses it: PSS of the postmaster, its own processes and the backends of
+    the demo's database (backends of other databases on the same cluster — a test run, a load rig — and the
+    buffers each backend maps are not counted against it)."""
+    kids = [c for c in children(postmaster) if database_of(c) in (None, dbname)]
+    return sum(pss_kb(p) for p in [postmaster, *kids]) / 1024
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--minutes", type=float, default=60)
@@ -86,6 +121,7 @@ def main() -> None:
     p.add_argument("--out", default=str(ROOT / "docs" / "soak.txt"))
     a = p.parse_args()
     pids = processes()
+    dbname = str(conninfo_to_dict(DbSettings().url).get("dbname", "portmap"))
     if "app" not in pids:
         raise SystemExit("no running demo: start it with make demo DEMO_SPEED=10")
     sessions = []
@@ -119,7 +155,7 @@ def main() -> None:
             if now.get(name) != pid:
                 restarted.add(name)
                 continue
-            samples[name].append((minute, tree_rss_mb(pid)))
+            samples[name].append((minute, postgres_mb(pid, dbname) if name == "postgres" else tree_rss_mb(pid)))
         line = " ".join(f"{n} {s[-1][1]:.0f}" for n, s in samples.items() if s)
         print(f"{minute:5.1f} min  RSS MB: {line}", flush=True)
         time.sleep(max(0.0, min(a.every, until - time.monotonic())))
@@ -127,7 +163,8 @@ def main() -> None:
         t.join(timeout=30)
     lines = [f"Soak of the accelerated demo (`python -m bench.soak --minutes {a.minutes:g} --warmup {a.warmup:g} "
              f"--sessions {a.sessions}`), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; RSS of each process with its "
-             f"children, sampled every {a.every:g} s; growth = mean of the last 5 samples against the first 5 "
+             f"children (PostgreSQL: PSS of the server and the demo database's backends), sampled every "
+             f"{a.every:g} s; growth = mean of the last 5 samples against the first 5 "
              "after the warm-up (target: within 10 %).", "",
              f"{'process':<10} {'start MB':>9} {'end MB':>8} {'min MB':>8} {'max MB':>8} {'growth':>8}  verdict"]
     failed = 0
