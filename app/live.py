@@ -17,6 +17,7 @@ browser that missed a patch heals by itself.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 import uuid
@@ -37,6 +38,12 @@ from sql import query
 MAX_CLIENTS = 256
 FULL_EVERY = 300            # ticks between forced whole re-sends of the icon trace
 CHURN = 0.3                 # more than this share of slots changing hands: re-send whole
+
+
+def plain(components: Any) -> Any:
+    """Dash components as the plain JSON data they are sent as: a list rendered once and sent to many officers
+    is then encoded by the json module's C encoder, not walked component by component for each of them."""
+    return json.loads(to_json_plotly(components))
 
 
 def digest(trace: dict[str, Any]) -> str:

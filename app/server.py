@@ -596,7 +596,7 @@ def _callbacks(app: dash.Dash, settings: AppSettings, pool: ConnectionPool) -> N
             raise PreventUpdate
         sig = f"{structure}|{titles}|{bucket}"
         listed = alert_lists.get((settings.port_id, lang, selected, minute, titles),    # titles: all the list shows
-                                 lambda: alert_panel.alert_list(rows, lang, selected, at or now))
+                                 lambda: live.plain(alert_panel.alert_list(rows, lang, selected, at or now)))
         return listed, lines, sig
 
     @app.callback(
