@@ -204,6 +204,39 @@ class TtlCache:
         return value
 
 
+    def latest(self, family: Any, version: Any, make: Callable[[], Any]) -> tuple[Any, Any]:
+        """(version, value) of `family` for `version` (a data version, or None for "whatever is current"): when
+        it is missing or expired, one caller makes it while the others get the family's previous value at once
+        rather than queueing behind the one making it (under load every officer's tick would otherwise wait for
+        the same rebuild). The previous value is a refresh old at most; a family's first value is waited for."""
+        while True:
+            now = time.monotonic()
+            with self._lock:
+                hit = self._items.get(family)
+                if hit and hit[1][0] == version and now - hit[0] < self._ttl:
+                    return cast(tuple[Any, Any], hit[1])
+                building = self._building.get(family)
+                if building is None:
+                    self._building[family] = threading.Event()
+                    break
+                if hit is not None:
+                    return cast(tuple[Any, Any], hit[1])
+            building.wait(10)
+        try:
+            value = (version, make())
+            with self._lock:
+                self._items[family] = (now, value)
+                if len(self._items) > 16:
+                    for k in [k for k, (t, _) in self._items.items() if now - t >= max(self._ttl, 60.0)]:
+                        del self._items[k]
+                while len(self._items) > 512:
+                    del self._items[next(iter(self._items))]
+        finally:
+            with self._lock:
+                self._building.pop(family).set()
+        return value
+
+
 # --- the tick --------------------------------------------------------------------------------------------
 
 PICTURE_TTL_S = 5.0                     # an unchanged picture is still re-read this often (vessels ageing out)
@@ -246,9 +279,9 @@ def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: s
     if slots:
         version = versions.get("vessels", lambda: tuple(query(conn, "live_vessels_version", {})[0])) \
             if at is None else None
-        picture_key = ("vessels", port.port_id, lang, at, version)
-        whole: Picture = pictures.get(picture_key, lambda: vessels.live_picture(conn, base))
-        pic = in_view.get((picture_key, view.bounds), partial(whole.in_bounds, view.bounds))
+        family = ("vessels", port.port_id, lang, at)
+        version, whole = pictures.latest(family, version, lambda: vessels.live_picture(conn, base))
+        pic: Picture = in_view.latest((*family, view.bounds), version, partial(whole.in_bounds, view.bounds))[1]
         *hull_slots, icon_slot, label_slot = slots
         if client is None or not client.update(pic, patch, icon_slot):
             hashes = client.hashes if client is not None and client.lang == lang else {}
@@ -257,8 +290,8 @@ def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: s
             patch["data"][icon_slot] = {**pic.icon_trace(vessels.title_in(lang)), "visible": "vessels" in visible,
                                         "meta": {"layer": "vessels"}}
         shown = "vessels" in visible
-        small = vessel_traces.get((port.port_id, lang, at, version, view.bounds, view.zoom), lambda: [
-            (t, digest(t)) for t in [*pic.hull_traces(view.zoom), pic.label_trace(view.zoom)]])
+        small = vessel_traces.latest((*family, view.bounds, view.zoom), version, lambda: [
+            (t, digest(t)) for t in [*pic.hull_traces(view.zoom), pic.label_trace(view.zoom)]])[1]
         for index, (trace, known) in zip([*hull_slots, label_slot], small, strict=True):
             client.send_if_changed(patch, index, {**trace, "visible": shown, "meta": {"layer": "vessels"}},
                                    f"{known}{shown:d}")
@@ -278,7 +311,7 @@ def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: s
             cache = slow_traces.setdefault(layer.refresh_s, TtlCache(layer.refresh_s))
         else:
             cache = layer_traces
-        traces = cache.get((*key, version), partial(_layer_traces, conn, layer, layer_view, style))
+        traces = cache.latest(key, version, partial(_layer_traces, conn, layer, layer_view, style))[1]
         shown = name in visible
         for index, (trace, known) in zip([i for i, o in enumerate(owners) if o == name], traces, strict=False):
             client.send_if_changed(patch, index, {**trace, "visible": shown, "meta": {"layer": name}},
