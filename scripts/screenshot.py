@@ -3,7 +3,7 @@
     .venv/bin/python scripts/screenshot.py http://127.0.0.1:8050/ docs/map.png [--lang zh] [--size 1600x1000]
 
 It signs in as the demo's duty officer (`python -m app.users demo`), or as --user with --password.
-`--open stats` (or `ops-watch`, `ops-plan`; repeatable) unfolds a panel beside the map first, and
+`--open stats` (or `ops-watch`, `ops-plan`, `ops-direct`; repeatable) unfolds a panel beside the map first, and
 `--grain hour|day|month` picks the statistics' period.
 """
 
@@ -28,7 +28,7 @@ def main() -> None:
     p.add_argument("--center", help="lon,lat to centre on")
     p.add_argument("--user", default="duty")
     p.add_argument("--password", default="portmap-demo")
-    p.add_argument("--open", action="append", default=[], help="unfold a side panel: stats, ops-watch, ops-plan")
+    p.add_argument("--open", action="append", default=[], help="unfold a side panel: stats, ops-watch, ops-plan, ops-direct")
     p.add_argument("--grain", help="the statistics' period: hour, day or month")
     a = p.parse_args()
     width, height = (int(v) for v in a.size.split("x"))

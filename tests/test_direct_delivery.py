@@ -93,8 +93,11 @@ def test_direct_delivery_plan_and_where_each_container_stands(conn: psycopg.Conn
                     f"GT-D,gate-container,in,LUD45678,{boxes['D']},{ago(5).isoformat()}\n")
     assert import_gate(conn, gate, "weifang", "gate").stored == 2
     # F was grounded: the next TOS snapshot has it in a yard slot
-    conn.execute("UPDATE container SET state = 'in_yard', block_id = (SELECT block_id FROM yard_block LIMIT 1) "
-                 "WHERE container_no = %s", (boxes["F"],))
+    slot = conn.execute("SELECT block_id, ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM yard_slot "
+                        "ORDER BY block_id, bay, row_ LIMIT 1").fetchone()
+    assert slot is not None
+    conn.execute("UPDATE container SET state = 'in_yard', block_id = %s, geom = ST_SetSRID(ST_MakePoint(%s, %s), 4326) "
+                 "WHERE container_no = %s", (*slot, boxes["F"]))
 
     rows = {r["plan_id"]: r for r in ops.direct_delivery(conn, "weifang", now)}
     seen = {k: (r["state"], r["overstay"], r["late"]) for k, r in rows.items()}
@@ -114,13 +117,15 @@ def test_direct_delivery_plan_and_where_each_container_stands(conn: psycopg.Conn
     assert list(rows) == ["DC", "DB", "DG", "DF", "DE", "DD", "DH", "DA"]
     # where each stands on the map: waiting discharges at the berth, trucks between berth and gate, at the gate
     berth_pt, gate_pt = (conn.execute(q).fetchone() for q in (
-        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM berth WHERE berth_id = 'B09') b",
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_LineInterpolatePoint(geom, 0.5) p FROM berth "
+        "WHERE berth_id = 'B09') b",
         "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM zone WHERE zone_id = 'gate-container') z"))
     assert (rows["DH"]["lon"], rows["DH"]["lat"]) == pytest.approx(berth_pt)
     assert (rows["DC"]["lon"], rows["DC"]["lat"]) == pytest.approx(gate_pt)
     assert rows["DA"]["lon"] is None and rows["DE"]["lon"] is None          # done / not in the port yet
-    on_road = rows["DD"]
-    assert min(gate_pt[0], berth_pt[0]) < on_road["lon"] < max(gate_pt[0], berth_pt[0])  # type: ignore[index]
+    assert (rows["DF"]["lon"], rows["DF"]["lat"]) == pytest.approx(slot[1:])  # grounded: in its yard slot
+    for on_road in (rows["DD"], rows["DB"]):      # DB names no gate: the one nearest its berth (the container gate)
+        assert min(gate_pt[0], berth_pt[0]) < on_road["lon"] < max(gate_pt[0], berth_pt[0])  # type: ignore[index]
 
     table = str(ops.direct_table(list(rows.values()), "en"))
     assert "overstay: 120 min in the terminal (allowed 90)" in table and "held at the gate" in table

@@ -8,7 +8,8 @@
 -- the terminal after its allowance (`max_minutes`, else the port's), when it waits at the gate longer than
 -- `gate_max_min`, or when it was grounded in the yard (a TOS snapshot gives it a slot: no longer direct).
 -- The allowances are the port's (port.toml [rules.direct_delivery]: max_minutes, gate_max_min, grace_min).
--- `lon`/`lat`: where it stands on the map (at the ship's berth, on the road between berth and gate, at the gate).
+-- `lon`/`lat`: where it stands on the map (at the ship's berth, on the road between berth and gate, at the gate,
+-- in its yard slot when grounded).
 WITH conf AS (
     SELECT coalesce((c ->> 'max_minutes')::int, 90) AS max_minutes,
            coalesce((c ->> 'gate_max_min')::int, 20) AS gate_max_min,
@@ -22,7 +23,7 @@ WITH conf AS (
 ), x AS (
     SELECT d.*, ship.moved_at AS ship_at, codeco.moved_at AS codeco_at, lane.passed_at AS lane_at,
            lane.gate_id AS lane_gate, lane.truck_plate AS lane_plate,
-           (c.state = 'in_yard' AND c.block_id IS NOT NULL) AS in_slot,
+           (c.state = 'in_yard' AND c.block_id IS NOT NULL) AS in_slot, c.geom AS slot_pt,
            coalesce(d.berth_id, (SELECT p.berth_id FROM berth_plan p WHERE p.port_id = d.port_id
                                  AND p.voyage = d.voyage ORDER BY p.planned_arrival DESC LIMIT 1)) AS at_berth
     FROM d
@@ -72,15 +73,21 @@ WITH conf AS (
                     THEN 'gate_hold'
            END AS overstay,
            (t.state = 'waiting' AND %(now)s::timestamptz > t.planned_at + make_interval(mins => t.grace_min)) AS late,
-           (SELECT ST_PointOnSurface(b.geom) FROM berth b
-            WHERE b.port_id = t.port_id AND b.berth_id = t.at_berth) AS berth_pt,
+           b.pt AS berth_pt,
+           -- the gate it passed (or was planned for), else the gate nearest its berth
            (SELECT ST_PointOnSurface(z.geom) FROM zone z
             WHERE z.port_id = t.port_id AND z.kind = 'gate'
-            ORDER BY z.zone_id = coalesce(t.lane_gate, t.gate_id) DESC, z.zone_id LIMIT 1) AS gate_pt
+            ORDER BY z.zone_id = coalesce(t.lane_gate, t.gate_id) DESC NULLS LAST,
+                     ST_Distance(z.geom, coalesce(b.pt, z.geom)), z.zone_id LIMIT 1) AS gate_pt
     FROM t
+    LEFT JOIN LATERAL (   -- the middle of the berth's quay face
+        SELECT CASE WHEN GeometryType(g.geom) = 'LINESTRING' THEN ST_LineInterpolatePoint(g.geom, 0.5)
+                    ELSE ST_PointOnSurface(g.geom) END AS pt
+        FROM berth g WHERE g.port_id = t.port_id AND g.berth_id = t.at_berth) b ON true
 ), placed AS (
     SELECT r.*,
            CASE WHEN r.state = 'done' THEN NULL
+                WHEN r.overstay = 'grounded' THEN coalesce(r.slot_pt, r.berth_pt)     -- in its yard slot
                 WHEN r.state = 'at_gate' THEN r.gate_pt
                 WHEN r.state = 'waiting' AND r.direction = 'discharge' THEN r.berth_pt
                 WHEN r.state = 'waiting' THEN NULL                    -- not in the port yet
