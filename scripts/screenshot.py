@@ -28,7 +28,8 @@ def main() -> None:
     p.add_argument("--center", help="lon,lat to centre on")
     p.add_argument("--user", default="duty")
     p.add_argument("--password", default="portmap-demo")
-    p.add_argument("--open", action="append", default=[], help="unfold a side panel: stats, ops-watch, ops-plan, ops-direct")
+    p.add_argument("--open", action="append", default=[],
+                   help="unfold a side panel: stats, ops-watch, ops-plan, ops-direct")
     p.add_argument("--grain", help="the statistics' period: hour, day or month")
     a = p.parse_args()
     width, height = (int(v) for v in a.size.split("x"))
