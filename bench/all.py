@@ -101,13 +101,13 @@ def main() -> None:
         print("== Soak: python -m bench.soak --minutes 70 --warmup 10", flush=True)
         failed += subprocess.run([sys.executable, "-m", "bench.soak", "--minutes", "70", "--warmup", "10"],
                                  cwd=ROOT).returncode != 0
-    if a.only and Path(a.out).exists():     # keep the other benchmarks' last figures, replace these
-        lines = merge(Path(a.out).read_text().splitlines(), lines)
-    elif soak.exists():
+    if soak.exists():           # the soak's last result, whether this run made it or not
         lines += ["## Soak of the accelerated demo", "", "Target: each process's memory flat within 10 % over an hour "
                   "(issue 11)", "", "`python -m bench.soak --minutes 70 --warmup 10` (an hour and more: run by "
                   "`make bench` only with `--soak`, e.g. `make bench BENCH_ARGS=--soak`; otherwise its last "
                   "result, docs/soak.txt, is copied here)", "", "```", *soak.read_text().splitlines(), "```", ""]
+    if a.only and Path(a.out).exists():     # keep the other benchmarks' last figures, replace these
+        lines = merge(Path(a.out).read_text().splitlines(), lines)
     Path(a.out).write_text("\n".join(lines) + "\n")
     print(f"wrote {a.out}; {failed} failed")
     sys.exit(1 if failed else 0)
