@@ -4,7 +4,8 @@
 
 It signs in as the demo's duty officer (`python -m app.users demo`), or as --user with --password.
 `--open stats` (or `ops-watch`, `ops-plan`, `ops-direct`; repeatable) unfolds a panel beside the map first, and
-`--grain hour|day|month` picks the statistics' period.
+`--grain hour|day|month` picks the statistics' period. `--click lon,lat` clicks the map there (a vessel, a
+container or a camera opens its card) before the shot.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def main() -> None:
     p.add_argument("--open", action="append", default=[],
                    help="unfold a side panel: stats, ops-watch, ops-plan, ops-direct")
     p.add_argument("--grain", help="the statistics' period: hour, day or month")
+    p.add_argument("--click", help="lon,lat on the map to click (opens the card of what is there)")
     a = p.parse_args()
     width, height = (int(v) for v in a.size.split("x"))
     with sync_playwright() as pw:
@@ -58,6 +60,15 @@ def main() -> None:
         if a.open:                    # the last unfolded panel in view
             page.wait_for_timeout(2500)
             page.eval_on_selector(f"#{a.open[-1]}-heading", "e => e.scrollIntoView()")
+        if a.click:                   # where MapLibre draws that point, then a click there
+            lon, lat = (float(v) for v in a.click.split(","))
+            spot = page.evaluate("([lon, lat]) => { const gd = document.querySelector('#map .js-plotly-plot'); "
+                                 "const m = gd._fullLayout.map._subplot.map; const p = m.project([lon, lat]); "
+                                 "const r = m.getCanvas().getBoundingClientRect(); "
+                                 "return [r.left + p.x, r.top + p.y]; }", [lon, lat])
+            page.mouse.click(spot[0], spot[1])
+            page.wait_for_selector(".card h4", timeout=15_000)
+            page.eval_on_selector(".card", "e => e.scrollIntoView()")
         page.wait_for_timeout(500)
         page.wait_for_selector("body[data-map-loaded=true]", timeout=60_000)
         page.wait_for_timeout(3000)
