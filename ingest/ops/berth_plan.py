@@ -4,17 +4,13 @@ rest are stored; a re-sent plan (same plan_id) replaces the earlier one."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from ingest.ops.rows import FeedReport, Invalid, parse_int, parse_time
+from ingest.ops.rows import FeedReport, Invalid, parse_int, parse_time, store_rows
 from ingest.ops.rows import read_rows as rows_of
-from sql import query
-
-log = logging.getLogger(__name__)
 
 
 def parse_row(row: dict[str, Any], berths: set[str]) -> dict[str, Any]:
@@ -41,18 +37,6 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str) -> FeedReport:
-    report = FeedReport()
     berths = {r[0] for r in conn.execute("SELECT berth_id FROM berth WHERE port_id = %s", (port_id,)).fetchall()}
-    rows = read_rows(path)
-    with conn.transaction():
-        for i, row in enumerate(rows, start=2 if path.suffix.lower() == ".csv" else 1):
-            report.rows += 1
-            try:
-                plan = parse_row(row, berths)
-            except Invalid as err:
-                report.rejects[str(err)] += 1
-                log.warning("%s row %d rejected: %s", path.name, i, err)
-                continue
-            query(conn, "berth_plan_upsert", {**plan, "port_id": port_id, "source": f"berthplan:{path.name}"})
-            report.stored += 1
-    return report
+    return store_rows(conn, path, read_rows(path), lambda row: parse_row(row, berths), "berth_plan_upsert", port_id,
+                      "berthplan")

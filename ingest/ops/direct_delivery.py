@@ -9,18 +9,15 @@ each container stands is not in the plan: the map derives it from the moves and 
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from ingest.ops.rows import FeedReport, Invalid, parse_int, parse_time, read_rows, text
+from ingest.ops.rows import FeedReport, Invalid, parse_int, parse_time, read_rows, store_rows, text
 from ingest.yard.iso6346 import Invalid as BadNumber
 from ingest.yard.iso6346 import container_number
 from sql import query
-
-log = logging.getLogger(__name__)
 
 DIRECTIONS = {"discharge": "discharge", "pickup": "discharge", "import": "discharge", "直提": "discharge",
               "load": "load", "loading": "load", "export": "load", "直装": "load"}
@@ -48,19 +45,7 @@ def parse_row(row: dict[str, Any], berths: set[str], gates: set[str]) -> dict[st
 
 
 def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str) -> FeedReport:
-    report = FeedReport()
     berths = {r[0] for r in conn.execute("SELECT berth_id FROM berth WHERE port_id = %s", (port_id,)).fetchall()}
     gates = {r[0] for r in query(conn, "gate_exists", {"port_id": port_id})}
-    rows = read_rows(path, "containers")
-    with conn.transaction():
-        for i, row in enumerate(rows, start=2 if path.suffix.lower() == ".csv" else 1):
-            report.rows += 1
-            try:
-                plan = parse_row(row, berths, gates)
-            except Invalid as err:
-                report.rejects[str(err)] += 1
-                log.warning("%s row %d rejected: %s", path.name, i, err)
-                continue
-            query(conn, "direct_delivery_upsert", {**plan, "port_id": port_id, "source": f"direct:{path.name}"})
-            report.stored += 1
-    return report
+    return store_rows(conn, path, read_rows(path, "containers"), lambda row: parse_row(row, berths, gates),
+                      "direct_delivery_upsert", port_id, "direct")

@@ -6,11 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import psycopg
+
+from sql import query
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,3 +70,23 @@ def read_rows(path: Path, key: str) -> list[dict[str, Any]]:
             raise Invalid("json_not_a_list")
         return [r if isinstance(r, dict) else {} for r in rows]
     return list(csv.DictReader(io.StringIO(content)))
+
+
+def store_rows(conn: psycopg.Connection[Any], path: Path, rows: list[dict[str, Any]],
+               parse: Callable[[dict[str, Any]], dict[str, Any]], upsert: str, port_id: str,
+               source: str) -> FeedReport:
+    """Parse each row and upsert the good ones (named query `upsert`) in one transaction; a bad row is counted
+    and logged with its line (CSV: its line in the file) and reason, and the rows around it are still stored."""
+    report = FeedReport()
+    with conn.transaction():
+        for i, row in enumerate(rows, start=2 if path.suffix.lower() == ".csv" else 1):
+            report.rows += 1
+            try:
+                parsed = parse(row)
+            except Invalid as err:
+                report.rejects[str(err)] += 1
+                log.warning("%s row %d rejected: %s", path.name, i, err)
+                continue
+            query(conn, upsert, {**parsed, "port_id": port_id, "source": f"{source}:{path.name}"})
+            report.stored += 1
+    return report
