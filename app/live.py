@@ -189,20 +189,23 @@ class TtlCache:
             building.wait(10)
         try:
             value = make()
-            with self._lock:
-                self._items[key] = (now, value)
-                # Keys that carry a data version are new every tick: drop what expired as we go, so the
-                # cache holds a tick's worth of entries rather than hundreds (the app's memory stays flat).
-                if len(self._items) > 16:
-                    for k in [k for k, (t, _) in self._items.items() if now - t >= self._ttl]:
-                        del self._items[k]
-                while len(self._items) > 512:
-                    del self._items[next(iter(self._items))]
+            self._keep(key, now, value, self._ttl)
         finally:
             with self._lock:
                 self._building.pop(key).set()
         return value
 
+    def _keep(self, key: Any, now: float, value: Any, keep_s: float) -> None:
+        """Store a value made at `now`. Keys that carry a data version are new every tick: what is older than
+        `keep_s` is dropped as we go, so the cache holds a tick's worth of entries rather than hundreds (the
+        app's memory stays flat)."""
+        with self._lock:
+            self._items[key] = (now, value)
+            if len(self._items) > 16:
+                for k in [k for k, (t, _) in self._items.items() if now - t >= keep_s]:
+                    del self._items[k]
+            while len(self._items) > 512:
+                del self._items[next(iter(self._items))]
 
     def latest(self, family: Any, version: Any, make: Callable[[], Any]) -> tuple[Any, Any]:
         """(version, value) of `family` for `version` (a data version, or None for "whatever is current"): when
@@ -224,13 +227,7 @@ class TtlCache:
             building.wait(10)
         try:
             value = (version, make())
-            with self._lock:
-                self._items[family] = (now, value)
-                if len(self._items) > 16:
-                    for k in [k for k, (t, _) in self._items.items() if now - t >= max(self._ttl, 60.0)]:
-                        del self._items[k]
-                while len(self._items) > 512:
-                    del self._items[next(iter(self._items))]
+            self._keep(family, now, value, max(self._ttl, 60.0))     # a family's last value serves while stale
         finally:
             with self._lock:
                 self._building.pop(family).set()

@@ -20,7 +20,6 @@ PLAN_KEYS = ("plan_id", "berth_id", "mmsi", "name", "voyage", "planned_arrival",
              "at_anchorage", "seen_at", "status", "late_min", "occupied_by", "overlaps")
 ATTENTION = {"late", "wrong_berth", "missed"}
 DIRECT_STATES = ("waiting", "on_truck", "at_gate", "done")
-DONE_KEEP_H = 6          # a finished direct delivery stays in the list this long
 
 
 def anchorage_watch(conn: psycopg.Connection[Any], port_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -34,12 +33,9 @@ def berth_plan(conn: psycopg.Connection[Any], port_id: str, now: datetime | None
     return [dict(zip(PLAN_KEYS, r, strict=True)) for r in rows]
 
 
-def direct_delivery(conn: psycopg.Connection[Any], port_id: str, now: datetime | None = None,
-                    done_keep_h: int = DONE_KEEP_H) -> list[dict[str, Any]]:
-    """Every planned direct delivery of the last three days and the next two, with where it stands (waiting, on
-    the truck, at the gate, done), how long it has been in the terminal and whether it overstays; overstaying
-    ones first. Those done stay `done_keep_h` hours."""
-    return direct_rows(conn, port_id, now, done_keep_h)
+# Every planned direct delivery with where it stands; sql/direct_delivery.py serves the map layer and the alert rule
+# the same rows.
+direct_delivery = direct_rows
 
 
 def _hm(at: datetime | None) -> str:

@@ -93,6 +93,7 @@ class CargoWork:
         self.yard.write_coprar(load_list, v.name, voyage, v.callsign, now - timedelta(hours=3))
         if history:
             plan += self._past(call, v, sim_t, now)
+            plan = list({r["plan_id"]: r for r in plan}.values())     # the past's late truck replaces its row
         if plan:
             self.yard.write_direct(plan, now)
         return call
@@ -119,7 +120,6 @@ class CargoWork:
             for t in self.trucks:
                 if t.box is late:
                     t.lane_at = sim_t + self.wall_min(10, 20)
-            plan = [r for r in plan if r["container_no"] != late.number]
             plan.append(self._row(late, "load", call.voyage, v.berth, call.plates[late.number],
                                   now - timedelta(minutes=75)))
         return plan

@@ -54,7 +54,7 @@ class DirectDelivery(Layer):
         for _, r in gdf.iterrows():
             over = r["overstay"] if isinstance(r["overstay"], str) else None
             lines = [f"<b>{r['container_no']}</b> · {words[r['direction']]}", words[r["state"]]]
-            if r["minutes"] is not None and not pd.isna(r["minutes"]) and r["state"] != "waiting":
+            if not pd.isna(r["minutes"]) and r["state"] != "waiting":
                 lines.append(f"{int(r['minutes'])} / {int(r['limit_min'])} {words['min']}")
             lines += [x for x in (r["berth_id"], r["truck_plate"]) if isinstance(x, str)]
             if over:

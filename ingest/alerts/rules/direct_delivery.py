@@ -35,7 +35,7 @@ def evaluate(snap: Snapshot) -> list[Finding]:
              "state": r["state"], "overstay": r["overstay"], "minutes": r["minutes"], "limit_min": r["limit_min"],
              "truck_plate": r["truck_plate"], "berth_id": r["berth_id"]},
             [severity_factor(severity),
-             Factor("delay", round(min(25.0, 5 + over_by / 6), 1), f"{en.format(**args)}")]))
+             Factor("delay", round(min(25.0, 5 + over_by / 6), 1), en.format(**args))]))
     return out
 
 
