@@ -12,13 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import psycopg
-
-from ingest.errors import PortPackageError
-from ingest.port_load import load_package
-from ingest.port_package import read_package
-from sql import DbSettings, connect
-
+# Each command imports what it needs: multiprocessing (spawn) imports this module again in every
+# worker process, and a decoder should not carry psycopg, shapely and pyproj it never uses.
 T = TypeVar("T")
 
 
@@ -34,6 +29,13 @@ def _serve(run: Callable[[], T], stop: Callable[[], None]) -> T | None:
 
 def cmd_port(args: argparse.Namespace) -> int:
     """Validate and load a port package; refused features are listed and make the exit code 1."""
+    import psycopg
+
+    from ingest.errors import PortPackageError
+    from ingest.port_load import load_package
+    from ingest.port_package import read_package
+    from sql import DbSettings, connect
+
     try:
         package = read_package(Path(args.path))
     except PortPackageError as err:
@@ -62,6 +64,7 @@ def cmd_ais(args: argparse.Namespace) -> int:
     from ingest.ais.sources import FileSource, TcpSource, UdpSource, parse_address
     from ingest.ais.worker import AisIngest, Options
     from ingest.metrics import IngestMetrics
+    from sql import DbSettings
 
     sources: list[object] = []
     for i, path in enumerate(args.file or []):
@@ -98,6 +101,7 @@ def cmd_camera(args: argparse.Namespace) -> int:
     """Frigate events from MQTT into camera_event until SIGTERM."""
     from ingest.ais.sources import parse_address
     from ingest.camera.mqtt import FrigateSubscriber
+    from sql import DbSettings
 
     if args.webhook:
         from ingest.camera.webhook import WebhookServer
@@ -127,6 +131,7 @@ def cmd_yard(args: argparse.Namespace) -> int:
 
     from ingest.yard.edifact import import_file
     from ingest.yard.tos_csv import import_snapshot
+    from sql import DbSettings, connect
 
     at = datetime.fromisoformat(args.at) if args.at else None
     rejected = 0
@@ -148,6 +153,7 @@ def cmd_yard(args: argparse.Namespace) -> int:
 def cmd_hazmat(args: argparse.Namespace) -> int:
     """Dangerous-goods declarations and gate transactions from CSV or JSON files."""
     from ingest.hazmat.declarations import import_file
+    from sql import DbSettings, connect
 
     rejected = 0
     with connect(DbSettings()) as conn:
@@ -162,6 +168,7 @@ def cmd_hazmat(args: argparse.Namespace) -> int:
 def cmd_inbox(args: argparse.Namespace) -> int:
     """Watch a drop folder for TOS snapshots, EDIFACT, declarations and gate transactions."""
     from ingest.inbox import Inbox
+    from sql import DbSettings
 
     inbox = Inbox(Path(args.folder), DbSettings(), args.port_id, poll_s=args.poll)
     stats = _serve(lambda: inbox.run(until_empty=args.once), inbox.stop)
@@ -178,6 +185,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     import psycopg
 
     from ingest.alerts.engine import AlertEngine
+    from sql import DbSettings, connect
 
     stopping = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))

@@ -112,3 +112,38 @@ def test_each_receiving_station_named_in_tag_blocks_is_a_feed_of_its_own() -> No
     assert out.stations == {"test/rx-outer": 2, "test/rx-harbour": 1}
     assert out.messages == 4
     assert set(out.station_last) == {"test/rx-outer", "test/rx-harbour"}
+
+
+def test_a_repeated_static_report_is_decoded_once_and_reads_the_same() -> None:
+    d = StreamDecoder("test", now=lambda: NOW)
+    unix = int(NOW.timestamp())
+    voyage = {"type": 5, "mmsi": 412000200, "shipname": "ECHO", "callsign": "BECH", "ship_type": 70, "to_bow": 90,
+              "to_stern": 20, "to_port": 8, "to_starboard": 9, "destination": "WEIFANG", "month": 1, "day": 2,
+              "hour": 3, "minute": 4}
+    first = [tagged("rx", unix - 400, s) for s in encode_dict(voyage, talker_id="AI", sentence_type="VDM", seq_id=1)]
+    again = [tagged("rx", unix, s) for s in encode_dict(voyage, talker_id="AI", sentence_type="VDM", seq_id=2)]
+    changed = [tagged("rx", unix, s) for s in encode_dict({**voyage, "destination": "QINGDAO"},
+                                                           talker_id="AI", sentence_type="VDM", seq_id=3)]
+    outs = []
+    for lines in (first, again, changed):
+        for i, line in enumerate(lines):
+            d.feed(line, i)
+        outs.append(d.take().statics[412000200])
+    assert len(d.memo.statics) == 2                    # the repeat came from the memo; the change did not
+    assert outs[0]["static_at"] < outs[1]["static_at"]
+    assert {k: v for k, v in outs[1].items() if k != "static_at"} == \
+        {k: v for k, v in outs[0].items() if k != "static_at"}
+    assert outs[1]["name"] == "ECHO" and outs[1]["eta"] == datetime(2027, 1, 2, 3, 4, tzinfo=UTC)
+    assert outs[2]["destination"] == "QINGDAO"
+
+
+def test_a_position_asks_for_its_vessel_row_once_not_in_every_batch() -> None:
+    d = StreamDecoder("test", now=lambda: NOW)
+    line = encode_dict({"type": 1, "mmsi": 412000300, "lon": 119.2, "lat": 37.2, "second": 10})[0]
+    unix = int(NOW.timestamp())
+    d.feed(tagged("rx", unix, line), 0)
+    first = d.take()
+    d.feed(tagged("rx", unix + 5, line), 1)
+    second = d.take()
+    assert first.statics == {412000300: {"kind": "vessel", "flag": "CN"}}
+    assert second.statics == {} and len(second.positions) == 1

@@ -9,8 +9,9 @@ import psycopg
 import pytest
 import shapely
 
+from ingest.ais.batch import Batch
 from ingest.ais.decoder import StreamDecoder
-from ingest.ais.writer import AisWriter, Batch
+from ingest.ais.writer import AisWriter
 from sql import query
 
 pytestmark = pytest.mark.db

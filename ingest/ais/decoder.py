@@ -7,6 +7,7 @@ rejects, kept with its raw text); the good sentences around it are never lost.
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,9 @@ IGNORED = frozenset({"blank", "comment", "not_ais", "tag_block_ignored"})   # co
 FUTURE = timedelta(minutes=5)
 MAX_PENDING = 1024          # fragments waiting for their siblings, across stations
 MAX_PENDING_LINES = 200     # a fragment whose siblings have not come within this many lines is dropped
+MEMO_TYPES = frozenset({5, 24})   # static reports repeat word for word (no position, no time in them)
+MEMO_SIZE = 32_768
+ANNOUNCE_EVERY_S = 600.0
 
 
 @dataclass
@@ -64,11 +68,53 @@ class _Pending:
     real_clock: bool
 
 
+class Memo:
+    """What a decoder process keeps across its streams and chunks, all of it derived from the input alone.
+
+    - `statics`: a static report (types 5 and 24) decoded and validated, by its payload. A vessel sends the
+      same one every few minutes, and its decoding is the dearest of all; an identical payload decodes to the
+      same fields, so the next one is taken from here.
+    - `flags`: the flag state of an MMSI's MID.
+    - `announced`: MMSIs whose `vessel` row a position report has already asked for. A position adds
+      nothing to a vessel already known, so it is asked for once per ANNOUNCE_EVERY_S, not once per batch.
+    """
+
+    def __init__(self) -> None:
+        self.statics: dict[tuple[bytes, int], tuple[int, dict[str, Any], Any]] = {}
+        self.flags: dict[int, str | None] = {}
+        self.announced: set[int] = set()
+        self.announced_until = time.monotonic() + ANNOUNCE_EVERY_S
+
+    def flag(self, mmsi: int) -> str | None:
+        try:
+            return self.flags[mmsi]
+        except KeyError:
+            if len(self.flags) > 100_000:
+                self.flags.clear()
+            flag = self.flags[mmsi] = records.flag_of(mmsi)
+            return flag
+
+    def announce(self, mmsi: int) -> bool:
+        """True when a position report of this MMSI should carry a `vessel` row (first time in a while)."""
+        if mmsi in self.announced:
+            return False
+        if len(self.announced) > 200_000 or time.monotonic() > self.announced_until:
+            self.announced.clear()
+            self.announced_until = time.monotonic() + ANNOUNCE_EVERY_S
+        self.announced.add(mmsi)
+        return True
+
+    def keep_static(self, key: tuple[bytes, int], value: tuple[int, dict[str, Any], Any]) -> None:
+        if len(self.statics) >= MEMO_SIZE:
+            del self.statics[next(iter(self.statics))]      # the oldest first
+        self.statics[key] = value
+
+
 class StreamDecoder:
     """Stateful per input stream: its clock (tag blocks, $PGHP, $xxRMC) and its pending fragments."""
 
     def __init__(self, source: str, *, synthetic_start: datetime | None = None,
-                 now: Any = None) -> None:
+                 now: Any = None, memo: Memo | None = None) -> None:
         self.source = source
         self.out = Output()
         self.synthetic = clock.SyntheticClock(synthetic_start) if synthetic_start else None
@@ -81,7 +127,7 @@ class StreamDecoder:
         self._tags: dict[bytes, tuple[bool, str | None, Any, datetime | None]] = {}
         self._observed_ref: datetime | None = None
         self._observed_cache: dict[int | None, datetime] = {}
-        self._flags: dict[int, str | None] = {}
+        self.memo = memo or Memo()
         self._horizon = self._now() + FUTURE
         self.clock_at: datetime | None = None     # the input's own clock at the last line that had one
 
@@ -240,18 +286,24 @@ class StreamDecoder:
     # --- messages ----------------------------------------------------------------------------
     def _decode(self, s: AISSentence, raw: bytes, reference: datetime, received: datetime, real: bool,
                 station: str) -> None:
-        try:
-            msg = s.decode()
-        except MissingPayloadException:
-            self._reject("empty_payload", "no payload", raw)
-            return
-        except UnknownMessageException:
-            self._reject("unsupported_type", f"message type {s.ais_id}", raw)
-            return
-        except (AISBaseException, ValueError, TypeError, IndexError) as err:
-            self._reject("decode_error", f"{type(err).__name__}: {err}"[:120], raw)
-            return
-        t = msg.msg_type
+        t = s.ais_id
+        key = known = msg = None
+        if t in MEMO_TYPES:
+            key = (s.payload, len(s.bv))
+            known = self.memo.statics.get(key)
+        if known is None:
+            try:
+                msg = s.decode()
+            except MissingPayloadException:
+                self._reject("empty_payload", "no payload", raw)
+                return
+            except UnknownMessageException:
+                self._reject("unsupported_type", f"message type {s.ais_id}", raw)
+                return
+            except (AISBaseException, ValueError, TypeError, IndexError) as err:
+                self._reject("decode_error", f"{type(err).__name__}: {err}"[:120], raw)
+                return
+            t = msg.msg_type
         second = getattr(msg, "second", None) if real else None
         observed = self._observed(reference, second if isinstance(second, int) else None)
         if observed > self._horizon:
@@ -261,7 +313,10 @@ class StreamDecoder:
                 return
         source = self.source if station is self.source else self._station_source(station)
         try:
-            self._store(msg, t, observed, received, raw, s.bv, source)
+            if known is not None:
+                self._static(known, observed)
+            else:
+                self._store(msg, t, observed, received, raw, s.bv, source, key)
         except records.Invalid as bad:
             self._reject(bad.args[0], bad.args[1], raw)
             return
@@ -292,18 +347,24 @@ class StreamDecoder:
         return hit
 
     def _store(self, msg: Any, t: int, observed: datetime, received: datetime, raw: bytes, bits: Any,
-               source: str) -> None:
+               source: str, key: tuple[bytes, int] | None = None) -> None:
         out = self.out
         if t in records.POSITION_TYPES:
             out.positions.append(records.position_row(msg, observed, received, source))
-        if t in records.STATIC_TYPES or t in records.POSITION_TYPES:
+            mmsi = msg.mmsi           # checked by position_row
+            if t == 9:
+                records.merge_static(out.statics, mmsi, {"kind": "sar_aircraft", "flag": self.memo.flag(mmsi)})
+            elif self.memo.announce(mmsi) and mmsi not in out.statics:
+                out.statics[mmsi] = {"kind": "vessel", "flag": self.memo.flag(mmsi)}
+            if t != 19:
+                return
+        if t in records.STATIC_TYPES:
             mmsi = records.check_mmsi(msg.mmsi)
-            if t not in records.STATIC_TYPES and t != 9 and mmsi in out.statics:
-                return              # a position adds nothing to what this batch already knows of the vessel
-            fields: dict[str, Any] = {"kind": "sar_aircraft" if t == 9 else "vessel", "flag": self._flag(mmsi)}
-            if t in records.STATIC_TYPES:
-                fields.update(records.static_fields(msg, observed, bits), static_at=observed)
-            records.merge_static(out.statics, mmsi, fields)
+            fields, eta_parts = records.static_parts(msg, bits)
+            known = (mmsi, fields, eta_parts)
+            if key is not None:
+                self.memo.keep_static(key, known)
+            self._static(known, observed)
         elif t == 21:
             row = records.aton_row(msg, observed, source)
             if row[0] not in out.atons or out.atons[row[0]][11] < observed:   # ties: the first report wins
@@ -316,14 +377,12 @@ class StreamDecoder:
             sender = msg.mmsi if isinstance(msg.mmsi, int) and 0 < msg.mmsi <= 999_999_999 else None
             out.others.append((source, received, t, sender, raw.decode("ascii", "replace")))
 
-    def _flag(self, mmsi: int) -> str | None:
-        try:
-            return self._flags[mmsi]
-        except KeyError:
-            if len(self._flags) > 100_000:
-                self._flags.clear()
-            flag = self._flags[mmsi] = records.flag_of(mmsi)
-            return flag
+    def _static(self, known: tuple[int, dict[str, Any], Any], observed: datetime) -> None:
+        mmsi, fixed, eta_parts = known
+        fields = {"kind": "vessel", "flag": self.memo.flag(mmsi), **fixed, "static_at": observed}
+        if eta_parts is not None:
+            fields["eta"] = records.eta(*eta_parts, observed)
+        records.merge_static(self.out.statics, mmsi, fields)
 
     def _reject(self, reason: str, detail: str, raw: bytes) -> None:
         self.out.reasons[reason] += 1

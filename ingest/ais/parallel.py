@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ingest.ais.decoder import StreamDecoder
+from ingest.ais.batch import Batch, Checkpoint
+from ingest.ais.decoder import Memo, StreamDecoder
 from ingest.ais.sources import FileSource, _count_lines
-from ingest.ais.writer import Batch, Checkpoint
 
 log = logging.getLogger(__name__)
 FRAGMENT_RE = re.compile(rb"VD[MO],(\d),(\d),")
@@ -81,6 +81,7 @@ def tasks(source: FileSource, start_offset: int, stop: Callable[[], bool],
 def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, identity: str,
                  synthetic_start: datetime | None) -> None:
     """A decoder process: chunks in, (seq, batch) out to the writer, (lines, messages) to the parent."""
+    memo = Memo()       # what one chunk learnt (flags, static reports, vessels announced) serves the next
     with open(path, "rb") as fh:
         while True:
             task: Task | None = todo.get()
@@ -89,7 +90,7 @@ def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, i
                 return
             fh.seek(task.start)
             lines = fh.read(task.end - task.start).splitlines(keepends=True)
-            decoder = StreamDecoder(source, synthetic_start=synthetic_start)
+            decoder = StreamDecoder(source, synthetic_start=synthetic_start, memo=memo)
             for line in task.context:
                 decoder.feed(line, task.first_line_no)
             decoder.take()                   # the context sets the clock; its counts belong to an earlier chunk

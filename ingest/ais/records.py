@@ -146,16 +146,24 @@ def raw_ship_type(bits: Any, msg_type: int) -> int | None:
 
 def static_fields(msg: Any, observed: datetime, bits: Any = None) -> dict[str, Any]:
     """The static/voyage fields a message carries (only those; a 24A has a name and nothing else)."""
+    fields, eta_parts = static_parts(msg, bits)
+    if eta_parts is not None:
+        fields["eta"] = eta(*eta_parts, observed)
+    return fields
+
+
+def static_parts(msg: Any, bits: Any = None) -> tuple[dict[str, Any], tuple[Any, Any, Any, Any] | None]:
+    """static_fields without the ETA, which needs the observation's year: (fields, (month, day, hour, minute)
+    or None). A pure function of the payload, so a decoder may keep it for the next identical report."""
     t = msg.msg_type
-    out: dict[str, Any] = {}
     if t == 5:
-        out.update(ais_class="A", imo=msg.imo if isinstance(msg.imo, int) and 1_000_000 <= msg.imo <= 9_999_999
-                   else None, call_sign=text(msg.callsign), name=text(msg.shipname),
-                   ship_type=raw_ship_type(bits, 5),
-                   draught_m=float(msg.draught) if msg.draught else None, destination=text(msg.destination),
-                   eta=eta(msg.month, msg.day, msg.hour, msg.minute, observed))
-        out.update(_dims(msg))
-    elif t == 24:
+        return {"ais_class": "A",
+                "imo": msg.imo if isinstance(msg.imo, int) and 1_000_000 <= msg.imo <= 9_999_999 else None,
+                "call_sign": text(msg.callsign), "name": text(msg.shipname), "ship_type": raw_ship_type(bits, 5),
+                "draught_m": float(msg.draught) if msg.draught else None, "destination": text(msg.destination),
+                **_dims(msg)}, (msg.month, msg.day, msg.hour, msg.minute)
+    out: dict[str, Any] = {}
+    if t == 24:
         out["ais_class"] = "B"
         if msg.partno == 0:
             out["name"] = text(msg.shipname)
@@ -166,7 +174,7 @@ def static_fields(msg: Any, observed: datetime, bits: Any = None) -> dict[str, A
     elif t == 19:
         out.update(ais_class="B", name=text(msg.shipname), ship_type=raw_ship_type(bits, 19))
         out.update(_dims(msg))
-    return out
+    return out, None
 
 
 def _dims(msg: Any) -> dict[str, Any]:

@@ -22,9 +22,10 @@ from typing import Any, Protocol
 import psycopg
 
 from ingest.ais import journal, parallel
+from ingest.ais.batch import Batch, Checkpoint
 from ingest.ais.decoder import StreamDecoder
 from ingest.ais.sources import Chunk, FileSource
-from ingest.ais.writer import AisWriter, Batch, Checkpoint
+from ingest.ais.writer import AisWriter
 from ingest.metrics import IngestMetrics
 from sql import DbSettings, connect, query
 
