@@ -381,7 +381,8 @@ class StreamDecoder:
         mmsi, fixed, eta_parts = known
         fields = {"kind": "vessel", "flag": self.memo.flag(mmsi), **fixed, "static_at": observed}
         if eta_parts is not None:
-            fields["eta"] = records.eta(*eta_parts, observed)
+            month, day, hour, minute = eta_parts
+            fields["eta"] = records.eta(month, day, hour, minute, observed)
         records.merge_static(self.out.statics, mmsi, fields)
 
     def _reject(self, reason: str, detail: str, raw: bytes) -> None:
