@@ -61,7 +61,7 @@ class Output:
 @dataclass
 class _Pending:
     parts: list[AISSentence]
-    raws: list[str]
+    raws: list[bytes]
     reference: datetime
     received: datetime
     line_no: int
@@ -173,7 +173,7 @@ class StreamDecoder:
         for key in list(self._pending):
             pend = self._pending.pop(key)
             self._reject("incomplete_multipart", f"{len(pend.parts)} of {pend.parts[0].frag_cnt} fragments",
-                         b"\n".join(r.encode() for r in pend.raws))
+                         b"\n".join(pend.raws))
 
     def _unit(self, tag: bytes, body: bytes, line_no: int, received: datetime | None,
               appended: datetime | None, raw: bytes) -> None:
@@ -226,7 +226,7 @@ class StreamDecoder:
         if sentence.frag_cnt == 1:
             self._decode(sentence, raw, reference, received, real, station)
         else:
-            self._fragment(sentence, raw.decode("ascii", "replace"), station, reference, received, real, line_no)
+            self._fragment(sentence, raw, station, reference, received, real, line_no)
 
     def _tag_block(self, tag: bytes) -> tuple[bool, str | None, Any, datetime | None]:
         """Parsed tag blocks, cached: a receiver repeats the same one for every sentence of a second."""
@@ -250,7 +250,7 @@ class StreamDecoder:
         self.out.reasons["not_ais"] += 1
 
     # --- fragments ---------------------------------------------------------------------------
-    def _fragment(self, s: AISSentence, raw: str, station: str, reference: datetime, received: datetime,
+    def _fragment(self, s: AISSentence, raw: bytes, station: str, reference: datetime, received: datetime,
                   real: bool, line_no: int) -> None:
         key = (station, s.channel, s.seq_id, s.frag_cnt)
         pend = self._pending.get(key)
@@ -258,38 +258,44 @@ class StreamDecoder:
             if pend is not None:
                 self._pending.pop(key)
                 self._reject("incomplete_multipart", "a new message began before this one ended",
-                             "\n".join(pend.raws).encode())
+                             b"\n".join(pend.raws))
             self._pending[key] = _Pending([s], [raw], reference, received, line_no, real)
             if len(self._pending) > MAX_PENDING:
                 _, old = self._pending.popitem(last=False)
                 self._reject("incomplete_multipart", "evicted: too many open messages",
-                             "\n".join(old.raws).encode())
+                             b"\n".join(old.raws))
             return
         if pend is None or pend.parts[-1].frag_num != s.frag_num - 1:
             self._reject("orphan_fragment", f"fragment {s.frag_num} of {s.frag_cnt} without its predecessor",
-                         raw.encode())
+                         raw)
             return
         pend.parts.append(s)
         pend.raws.append(raw)
         if s.frag_num == s.frag_cnt:
             del self._pending[key]
-            whole = AISSentence.assemble_from_iterable(pend.parts)
+            parts = pend.parts
+            memo_key = None
+            if parts[0].ais_id in MEMO_TYPES:       # a static report seen before needs no assembling either
+                memo_key = (b"".join(p.payload for p in parts), s.fill_bits)
+            whole = parts[0] if memo_key in self.memo.statics else AISSentence.assemble_from_iterable(parts)
             # A message is observed when it is complete (its last fragment), as other decoders order them.
-            self._decode(whole, "\n".join(pend.raws).encode(), reference, received, real and pend.real_clock,
-                         station)
+            self._decode(whole, b"\n".join(pend.raws), reference, received, real and pend.real_clock,
+                         station, memo_key)
 
     def _expire(self, line_no: int) -> None:
         for key in [k for k, p in self._pending.items() if line_no - p.line_no > MAX_PENDING_LINES]:
             pend = self._pending.pop(key)
-            self._reject("incomplete_multipart", "siblings never came", "\n".join(pend.raws).encode())
+            self._reject("incomplete_multipart", "siblings never came", b"\n".join(pend.raws))
 
     # --- messages ----------------------------------------------------------------------------
     def _decode(self, s: AISSentence, raw: bytes, reference: datetime, received: datetime, real: bool,
-                station: str) -> None:
+                station: str, key: tuple[bytes, int] | None = None) -> None:
+        """`key`: a static report's payload and fill bits (given for an assembled one: its last fragment's)."""
         t = s.ais_id
-        key = known = msg = None
-        if t in MEMO_TYPES:
-            key = (s.payload, len(s.bv))
+        known = msg = None
+        if key is None and t in MEMO_TYPES:
+            key = (s.payload, s.fill_bits)
+        if key is not None:
             known = self.memo.statics.get(key)
         if known is None:
             try:
