@@ -71,7 +71,7 @@ def tasks(source: FileSource, start_offset: int, stop: Callable[[], bool],
                 continue
             chunk, carry = block[:cut], block[cut:]
             yield Task(seq, line_no, offset, offset + cut, [rmc] if rmc else [])
-            found = RMC_LINE_RE.findall(chunk)
+            found = RMC_LINE_RE.findall(chunk) if b"RMC," in chunk else None   # find() is 15× the regex
             rmc = found[-1] if found else rmc
             seq, offset, line_no = seq + 1, offset + cut, line_no + chunk.count(b"\n")
             if not data and not carry:
