@@ -9,7 +9,7 @@ from pyais.encode import encode_dict
 from pyais.messages import TagBlock
 
 from ingest.ais.clock import observed_at
-from ingest.ais.decoder import StreamDecoder
+from ingest.ais.decoder import MEMO_SIZE, Memo, StreamDecoder
 from ingest.ais.records import flag_of
 
 pytestmark = pytest.mark.unit
@@ -147,3 +147,12 @@ def test_a_position_asks_for_its_vessel_row_once_not_in_every_batch() -> None:
     second = d.take()
     assert first.statics == {412000300: {"kind": "vessel", "flag": "CN"}}
     assert second.statics == {} and len(second.positions) == 1
+
+
+def test_the_static_memo_is_bounded_and_forgets_the_oldest_first() -> None:
+    memo = Memo()
+    for i in range(MEMO_SIZE + 10):
+        memo.keep_static((i.to_bytes(4, "big"), 0), (412000000 + i, {"name": f"V{i}"}, None))
+    assert len(memo.statics) == MEMO_SIZE
+    assert ((0).to_bytes(4, "big"), 0) not in memo.statics
+    assert memo.statics[((MEMO_SIZE + 9).to_bytes(4, "big"), 0)][0] == 412000000 + MEMO_SIZE + 9

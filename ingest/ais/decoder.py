@@ -80,7 +80,7 @@ class Memo:
     """
 
     def __init__(self) -> None:
-        self.statics: dict[tuple[bytes, int], tuple[int, dict[str, Any], Any]] = {}
+        self.statics: OrderedDict[tuple[bytes, int], tuple[int, dict[str, Any], Any]] = OrderedDict()
         self.flags: dict[int, str | None] = {}
         self.announced: set[int] = set()
         self.announced_until = time.monotonic() + ANNOUNCE_EVERY_S
@@ -106,7 +106,7 @@ class Memo:
 
     def keep_static(self, key: tuple[bytes, int], value: tuple[int, dict[str, Any], Any]) -> None:
         if len(self.statics) >= MEMO_SIZE:
-            del self.statics[next(iter(self.statics))]      # the oldest first
+            self.statics.popitem(last=False)     # the oldest first (O(1), unlike a plain dict's first key)
         self.statics[key] = value
 
 
