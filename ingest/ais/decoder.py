@@ -366,6 +366,7 @@ class StreamDecoder:
             mmsi = msg.mmsi           # checked by position_row
             if t == 9:
                 records.merge_static(out.statics, mmsi, {"kind": "sar_aircraft", "flag": self.memo.flag(mmsi)})
+            # (the set is tried here first: announce() is a call per position report otherwise)
             elif mmsi not in self.memo.announced and self.memo.announce(mmsi) and mmsi not in out.statics:
                 out.statics[mmsi] = {"kind": "vessel", "flag": self.memo.flag(mmsi)}
             if t != 19:

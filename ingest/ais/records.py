@@ -144,17 +144,10 @@ def raw_ship_type(bits: Any, msg_type: int) -> int | None:
     return ship_type(bits.get(start, 8))
 
 
-def static_fields(msg: Any, observed: datetime, bits: Any = None) -> dict[str, Any]:
-    """The static/voyage fields a message carries (only those; a 24A has a name and nothing else)."""
-    fields, eta_parts = static_parts(msg, bits)
-    if eta_parts is not None:
-        fields["eta"] = eta(*eta_parts, observed)
-    return fields
-
-
 def static_parts(msg: Any, bits: Any = None) -> tuple[dict[str, Any], tuple[Any, Any, Any, Any] | None]:
-    """static_fields without the ETA, which needs the observation's year: (fields, (month, day, hour, minute)
-    or None). A pure function of the payload, so a decoder may keep it for the next identical report."""
+    """The static/voyage fields a message carries (only those; a 24A has a name and nothing else), and for a
+    type 5 its ETA as (month, day, hour, minute): the ETA's year needs the observation (see eta()). A pure
+    function of the payload, so a decoder may keep it for the next identical report."""
     t = msg.msg_type
     if t == 5:
         return {"ais_class": "A",
