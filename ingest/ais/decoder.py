@@ -196,7 +196,7 @@ class StreamDecoder:
         station, reference = self.source, appended
         group = None
         if tag:
-            valid, tag_station, group, stamp = self._tags.get(tag) or self._tag_block(tag)
+            valid, tag_station, group, stamp = self._tag_block(tag)
             if not valid:
                 # The sentence has its own valid checksum; only the tag block's metadata is untrusted.
                 self.out.reasons["tag_block_ignored"] += 1
@@ -311,19 +311,13 @@ class StreamDecoder:
                 return
             t = msg.msg_type
         second = getattr(msg, "second", None) if real else None
-        if second.__class__ is not int:
-            second = None
-        # References repeat (one per tag-block second): the cache of _observed() is tried here first.
-        observed = self._observed_cache.get(second) if reference is self._observed_ref else None
-        if observed is None:
-            observed = self._observed(reference, second)
+        observed = self._observed(reference, second if isinstance(second, int) else None)
         if observed > self._horizon:
             self._horizon = self._now() + FUTURE
             if observed > self._horizon:
                 self._reject("future_timestamp", f"observed at {observed.isoformat()}", raw)
                 return
-        source = self.source if station is self.source else (self._station_names.get(station)
-                                                             or self._station_source(station))
+        source = self.source if station is self.source else self._station_source(station)
         try:
             if known is not None:
                 self._static(known, observed)
@@ -366,8 +360,7 @@ class StreamDecoder:
             mmsi = msg.mmsi           # checked by position_row
             if t == 9:
                 records.merge_static(out.statics, mmsi, {"kind": "sar_aircraft", "flag": self.memo.flag(mmsi)})
-            # (the set is tried here first: announce() is a call per position report otherwise)
-            elif mmsi not in self.memo.announced and self.memo.announce(mmsi) and mmsi not in out.statics:
+            elif self.memo.announce(mmsi) and mmsi not in out.statics:
                 out.statics[mmsi] = {"kind": "vessel", "flag": self.memo.flag(mmsi)}
             if t != 19:
                 return

@@ -21,6 +21,8 @@ POSITION_TYPES = ["int4", "timestamptz", "timestamptz", "text", "int2", "float8"
 VESSEL_TYPES = ["int4", "text", "text", "int4", "text", "text", "int2", "int2", "int2", "int2", "int2", "float4",
                 "text", "timestamptz", "text", "timestamptz"]
 REJECT_CAP = 10_000
+# Batch and Checkpoint lived here before ingest/ais/batch.py: batches spooled or quarantined by that version
+# were pickled under this module's name, and still load through these names.
 __all__ = ["POSITION_TYPES", "VESSEL_TYPES", "AisWriter", "Batch", "Checkpoint"]
 
 
