@@ -63,6 +63,31 @@ def test_the_live_picture_only_moves_forward(databases: Any) -> None:
     assert history == (3, 2)
 
 
+def test_reports_already_stored_are_skipped_and_the_new_ones_around_them_kept(databases: Any) -> None:
+    """History goes in with a plain insert until one conflicts (a replay, a retry after a lost commit, the same
+    report from two receivers); then the batch is inserted again with ON CONFLICT, nothing new is lost, and
+    later batches go in the careful way for a while."""
+    url = databases.create()
+    first = [_position(412000004, NOW - timedelta(seconds=s), 119.2, 37.2) for s in (30, 20)]
+    writer = _write(url, first)
+    assert (writer.conflicts, writer.careful_until) == (0, 0.0)
+    replay = [*first, _position(412000004, NOW - timedelta(seconds=10), 119.21, 37.2),
+              _position(412000004, NOW - timedelta(seconds=10), 119.21, 37.2),        # twice in one batch
+              _position(412000005, NOW, 119.3, 37.3)]
+    out = StreamDecoder("test").take()
+    out.positions.extend(replay)
+    batch = Batch()
+    batch.add(out, "test")
+    stored = writer.write(batch)
+    assert stored == {"positions": 2, "latest": 2}         # the 10 s report once, and 412000005
+    assert writer.conflicts == 1 and writer.careful_until > 0
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT mmsi, count(*) FROM vessel_position GROUP BY mmsi ORDER BY mmsi").fetchall()
+        latest = conn.execute("SELECT mmsi, observed_at FROM vessel_latest ORDER BY mmsi").fetchall()
+    assert rows == [(412000004, 3), (412000005, 1)]
+    assert latest == [(412000004, NOW - timedelta(seconds=10)), (412000005, NOW)]
+
+
 def test_retention_drops_old_days_and_keeps_recent_ones(databases: Any) -> None:
     url = databases.create()
     old = NOW - timedelta(days=40)
