@@ -45,6 +45,8 @@ def one_tick(conn: psycopg.Connection[Any], port: Any, client: live.Client | Non
     live.pictures = live.TtlCache(0)          # no sharing between ticks: each tick queries
     live.layer_traces = live.TtlCache(0)
     live.vessel_traces = live.TtlCache(0)
+    live.versions = live.TtlCache(0)          # the data versions: re-read, so the tick sees this moment's moves
+    live.in_view = live.TtlCache(0)
     live.slow_traces.clear()                  # the tracks' 5 s cache too
     live.versioned_traces = live.TtlCache(600) if client is None else live.versioned_traces
     started = time.perf_counter()
@@ -102,6 +104,8 @@ def main() -> None:
     print(f"tick with nothing moved: median {statistics.median(quiet_times):.0f} ms, p95 {p95(quiet_times):.0f} ms; "
           f"payload max {max(quiet_sizes) / 1024:.1f} KB")
     print(f"KPI strip and banner (their own 5 s callback): median {statistics.median(panel_times):.0f} ms")
+    if min(sizes) == 0:
+        raise SystemExit("a tick sent nothing although vessels had moved before it")
 
 
 if __name__ == "__main__":

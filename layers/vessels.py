@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
@@ -79,46 +81,55 @@ class Picture:
             self.symbols, self.labels = self._symbols_and_labels()
 
     def _symbols_and_labels(self) -> tuple[np.ndarray, np.ndarray]:
-        """Icon names and hover texts for all at once (pandas string ops: ~10 ms for 10,000)."""
-        if not len(self.mmsi):
-            return np.empty(0, object), np.empty(0, object)
-        cats = pd.Series(self.cats, dtype=object)
-        symbols = "vessel-" + cats + np.where(self.still, "-still", "")
-        mmsi = pd.Series(self.mmsi).astype(str)
-        names = pd.Series(self.names, dtype=object)
-        names = names.where(names != "", mmsi)
-        kind = cats.map({c: v[2 if self.lang == "zh" else 1] for c, v in CATEGORIES.items()})
+        """Icon names and hover texts for all at once (list comprehensions: half the time pandas string ops took)."""
+        kinds = {c: v[2 if self.lang == "zh" else 1] for c, v in CATEGORIES.items()}
         length = np.nansum(self.dims[:, :2], axis=1)
         known = ~np.isnan(self.dims[:, :2]).all(axis=1) & (length > 0)
-        size = pd.Series(np.where(known, " · " + pd.Series(length.round().astype("i8")).astype(str) + " m", ""))
-        labels = "<b>" + names + "</b><br>" + kind + size + "<br>MMSI " + mmsi
-        return symbols.to_numpy(object), labels.to_numpy(object)
+        cats = self.cats.tolist()
+        symbols = [f"vessel-{cat}-still" if still else f"vessel-{cat}" for cat, still in
+                   zip(cats, self.still.tolist(), strict=True)]
+        labels = [f"<b>{name or mmsi}</b><br>{kinds[cat]}{f' · {int(metres)} m' if has_size else ''}<br>MMSI {mmsi}"
+                  for mmsi, cat, name, metres, has_size in zip(self.mmsi.tolist(), cats, self.names.tolist(),
+                                                               length.round().tolist(), known.tolist(), strict=True)]
+        return np.array(symbols, dtype=object), np.array(labels, dtype=object)
 
     @classmethod
     def from_frame(cls, gdf: pd.DataFrame, lang: str) -> Picture:
         """From a layer query's GeoDataFrame, or any frame with lon and lat columns."""
         n = len(gdf)
-        heading = _col(gdf, "heading_deg")
-        cog = _col(gdf, "cog_deg")
-        sog = _col(gdf, "sog_kn")
-        status = _col(gdf, "nav_status")
-        heading = np.where((heading >= 0) & (heading < 360), heading, np.nan)
-        angle = np.where(np.isnan(heading), np.where(np.isnan(cog), 0.0, cog), heading)
-        still = np.isin(status, STILL_STATUS) | (sog < STILL_KN) | (np.isnan(heading) & np.isnan(cog))
-        dims = np.column_stack([_col(gdf, c) for c in ("dim_a_m", "dim_b_m", "dim_c_m", "dim_d_m")]) if n \
-            else np.empty((0, 4))
-        return cls(
+        return cls._from_columns(
+            partial(_col, gdf), lang,
             mmsi=gdf["mmsi"].to_numpy(dtype="i8") if n else np.empty(0, "i8"),
             lon=_col(gdf, "lon") if "lon" in gdf else (gdf.geometry.x.to_numpy() if n else np.empty(0)),
             lat=_col(gdf, "lat") if "lat" in gdf else (gdf.geometry.y.to_numpy() if n else np.empty(0)),
-            angle=angle, cats=categories(_col(gdf, "ship_type")), still=still,
-            names=gdf["name"].fillna("").astype(str).str.strip().to_numpy(object) if n else np.empty(0, object),
-            dims=dims, lang=lang)
+            names=gdf["name"].fillna("").astype(str).str.strip().to_numpy(object) if n else np.empty(0, object))
 
     @classmethod
     def from_rows(cls, columns: list[str], rows: list[tuple[Any, ...]], lang: str) -> Picture:
-        """From the rows of sql/queries/live_vessels.sql (no geometry parsing: lon and lat come as numbers)."""
-        return cls.from_frame(pd.DataFrame(rows, columns=columns), lang)
+        """From the rows of sql/queries/live_vessels.sql, straight into arrays (no data frame: this runs for
+        every new picture; None reads as NaN)."""
+        values: dict[str, tuple[Any, ...]] = {c: () for c in columns}
+        if rows:
+            values.update(zip(columns, zip(*rows, strict=True), strict=True))
+
+        def number(name: str) -> np.ndarray:
+            return np.array(values[name], dtype="f8")
+        return cls._from_columns(number, lang, mmsi=np.array(values["mmsi"], dtype="i8"), lon=number("lon"),
+                                 lat=number("lat"),
+                                 names=np.array([(x or "").strip() for x in values["name"]], dtype=object))
+
+    @classmethod
+    def _from_columns(cls, number: Callable[[str], np.ndarray], lang: str, *, mmsi: np.ndarray, lon: np.ndarray,
+                      lat: np.ndarray, names: np.ndarray) -> Picture:
+        """`number(column)`: a numeric column as float64, NaN where unknown."""
+        heading, cog, sog, status = (number(c) for c in ("heading_deg", "cog_deg", "sog_kn", "nav_status"))
+        heading = np.where((heading >= 0) & (heading < 360), heading, np.nan)
+        angle = np.where(np.isnan(heading), np.where(np.isnan(cog), 0.0, cog), heading)
+        still = np.isin(status, STILL_STATUS) | (sog < STILL_KN) | (np.isnan(heading) & np.isnan(cog))
+        dims = np.column_stack([number(c) for c in ("dim_a_m", "dim_b_m", "dim_c_m", "dim_d_m")]) if len(mmsi) \
+            else np.empty((0, 4))
+        return cls(mmsi=mmsi, lon=lon, lat=lat, angle=angle, cats=categories(number("ship_type")), still=still,
+                   names=names, dims=dims, lang=lang)
 
     @staticmethod
     def empty_frame() -> gpd.GeoDataFrame:
