@@ -151,7 +151,7 @@ def load_config(path: Path) -> PortConfig:
     toml_path = path / "port.toml"
     try:
         raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise PortPackageError(f"{toml_path}: {err}") from err
     try:
         return PortConfig.model_validate(raw)
@@ -219,7 +219,7 @@ def validate_feature(raw: Any, spec: FileSpec, frame: BaseGeometry) -> Feature:
     kind = None
     if spec.kind_field:
         kind = props.get(spec.kind_field)
-        if kind not in spec.kinds:
+        if not isinstance(kind, str) or kind not in spec.kinds:
             raise PortPackageError(
                 f"unknown {spec.kind_field} {kind!r} (expected one of {', '.join(sorted(spec.kinds))})")
     for prop in spec.required:
@@ -230,7 +230,8 @@ def validate_feature(raw: Any, spec: FileSpec, frame: BaseGeometry) -> Feature:
         if value is not None and not (isinstance(value, (int, float)) and not isinstance(value, bool)
                                       and math.isfinite(value) and low <= value <= high):
             raise PortPackageError(f"property {prop!r} = {value!r} is not a number in [{low}, {high}]")
-    if "water_side" in spec.required and props["water_side"] not in ("left", "right"):
+    if "water_side" in spec.required and not (isinstance(props["water_side"], str)
+                                              and props["water_side"] in ("left", "right")):
         raise PortPackageError(f"water_side {props['water_side']!r} must be 'left' or 'right'")
     geom = _geometry(raw.get("geometry"), spec, frame)
     return Feature(fid, kind, props, geom)
@@ -239,7 +240,7 @@ def validate_feature(raw: Any, spec: FileSpec, frame: BaseGeometry) -> Feature:
 def _geometry(gj: Any, spec: FileSpec, frame: BaseGeometry) -> BaseGeometry:
     if not isinstance(gj, dict) or "type" not in gj or "coordinates" not in gj:
         raise PortPackageError("no geometry")
-    if gj["type"] not in spec.geom_types:
+    if not isinstance(gj["type"], str) or gj["type"] not in spec.geom_types:
         raise PortPackageError(f"geometry is {gj['type']}, expected {' or '.join(spec.geom_types)}")
     points = list(_positions(gj["coordinates"]))
     if not points:
@@ -249,6 +250,8 @@ def _geometry(gj: Any, spec: FileSpec, frame: BaseGeometry) -> BaseGeometry:
             raise PortPackageError(
                 f"coordinate ({x}, {y}) is not longitude/latitude in degrees: the file must be EPSG:4326")
     for ring_no, ring in enumerate(_rings(gj), start=1):
+        if not all(isinstance(position, list) for position in ring):
+            raise PortPackageError(f"ring {ring_no} is not a list of positions")
         if len(ring) < 4:
             raise PortPackageError(f"ring {ring_no} has {len(ring)} positions; a closed ring needs at least 4")
         if list(ring[0][:2]) != list(ring[-1][:2]):
@@ -256,8 +259,8 @@ def _geometry(gj: Any, spec: FileSpec, frame: BaseGeometry) -> BaseGeometry:
                                    f"and ends at {ring[-1][:2]}")
     try:
         geom = shape(gj)
-    except (ValueError, TypeError, shapely.errors.GEOSException) as err:
-        raise PortPackageError(f"unreadable geometry: {err}") from err
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, shapely.errors.GEOSException) as err:
+        raise PortPackageError(f"unreadable geometry: {type(err).__name__}: {err}") from err
     if geom.is_empty:
         raise PortPackageError("empty geometry")
     if not geom.is_valid:
@@ -289,18 +292,24 @@ def _positions(coords: Any) -> Any:
 
 
 def _rings(gj: dict[str, Any]) -> list[list[Any]]:
-    if gj["type"] == "Polygon":
-        return list(gj["coordinates"])
-    if gj["type"] == "MultiPolygon":
-        return [ring for poly in gj["coordinates"] for ring in poly]
-    return []
+    """The rings of a (Multi)Polygon, each a list (of what, the caller checks); _positions has already
+    checked that coordinates are nested lists of numbers."""
+    polygons = [gj["coordinates"]] if gj["type"] == "Polygon" else gj["coordinates"] if gj["type"] == "MultiPolygon" \
+        else []
+    rings = []
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not all(isinstance(ring, list) for ring in polygon):
+            raise PortPackageError("a polygon's coordinates must be a list of rings")
+        rings += polygon
+    return rings
 
 
 def _crs_problem(crs: Any) -> str | None:
     if crs is None:
         return None
-    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
-    if name in WGS84_NAMES:
+    props = crs.get("properties") if isinstance(crs, dict) else None
+    name = props.get("name") if isinstance(props, dict) else None
+    if isinstance(name, str) and name in WGS84_NAMES:
         return None
     declared = name if isinstance(name, str) else repr(crs)
     return f"the file declares CRS {declared}; port packages are in EPSG:4326 (longitude, latitude)"

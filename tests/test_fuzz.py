@@ -1,21 +1,35 @@
-"""Fuzzing the parsers with hypothesis: NMEA, Frigate JSON, ONVIF XML, EDIFACT, TOS CSV rows and dangerous-goods
-declarations. Whatever comes in, nothing crashes: each input is either taken or refused with a named reason,
-and good input around bad input is never lost. (`make test` runs a modest number of examples per parser;
+"""Fuzzing the parsers with hypothesis: NMEA, Frigate JSON, ONVIF XML, EDIFACT, TOS CSV rows, dangerous-goods
+declarations and gate transactions, the planning feeds' CSV and JSON files (berth plan, direct delivery), and the
+port package loader (port.toml, each GeoJSON file, and what the loader derives from the features it keeps).
+Whatever comes in, nothing crashes: each input is either taken or refused with a named reason, and good input
+around bad input is never lost. (`make test` runs a modest number of examples per parser;
 `HYPOTHESIS_PROFILE=long` runs many more.)"""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shapely.geometry import box
 
 from ingest.ais.decoder import StreamDecoder
 from ingest.camera import frigate, onvif
-from ingest.hazmat.declarations import declaration
+from ingest.errors import PortPackageError
+from ingest.hazmat.declarations import declaration, gate_transaction
+from ingest.ops import berth_plan, direct_delivery
+from ingest.ops.rows import Invalid as RowInvalid
+from ingest.ops.rows import read_rows
+from ingest.port_geometry import LocalCrs
+from ingest.port_load import WRITERS, _slot_rows
+from ingest.port_package import FILE_SPECS, load_config, read_file
 from ingest.yard import edifact, tos_csv
 from ingest.yard.iso6346 import Invalid as YardInvalid
 from tests.conftest import ROOT
@@ -82,7 +96,7 @@ def test_nmea_never_crashes_and_keeps_every_good_report_between_bad_lines(lines:
 json_values = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers() | st.text(max_size=20),
                            lambda children: st.lists(children, max_size=4)
                            | st.dictionaries(st.text(max_size=12), children, max_size=5), max_leaves=25)
-frigate_docs = st.fixed_dictionaries({"type": st.sampled_from(["new", "update", "end", "x"]),
+frigate_docs = st.fixed_dictionaries({"type": st.one_of(st.sampled_from(["new", "update", "end", "x"]), json_values),
                                       "before": json_values,
                                       "after": st.dictionaries(st.sampled_from(
                                           ["id", "camera", "label", "start_time", "end_time", "score", "top_score",
@@ -166,6 +180,153 @@ def test_declarations_are_taken_or_refused_with_a_reason(row: dict[str, Any]) ->
         assert err.args[0]
     else:
         assert 1 <= rec["un_number"] <= 3600 and rec["subject_id"]
+
+
+@given(st.dictionaries(st.sampled_from(["transaction_id", "gate_id", "direction", "truck_plate", "container_no",
+                                        "passed_at", "declared_un", "declared_class", "observed_un",
+                                        "observed_class"]),
+                       st.one_of(json_values, st.sampled_from(["G1", "in", "out", "鲁V12345", "CSQU3054383",
+                                                               "2026-11-27T10:00:00+08:00", "1993", "3", "5.1"])),
+                       max_size=10))
+def test_gate_transactions_are_taken_or_refused_with_a_reason(row: dict[str, Any]) -> None:
+    try:
+        rec = gate_transaction(row, "weifang", {"G1"}, "fuzz")
+    except YardInvalid as err:
+        assert err.args[0]
+    else:
+        assert rec["gate_id"] == "G1" and rec["direction"] in ("in", "out") and rec["transaction_id"]
+
+
+# --- planning feeds (berth plan, direct delivery): whole files ------------------------------------------
+
+PLAN_ROWS = {
+    "berth": [{"plan_id": "P1", "berth_id": "B1", "mmsi": "412000001", "imo": "", "vessel_name": "ZHONG",
+               "voyage": "V1", "planned_arrival": "2026-11-27T10:00:00+08:00",
+               "planned_departure": "2026-11-28T10:00:00+08:00"},
+              {"plan_id": "", "berth_id": "B1", "mmsi": "", "imo": "9123456", "vessel_name": "",
+               "voyage": "", "planned_arrival": "2026-11-29T10:00:00Z", "planned_departure": "2026-11-30T10:00:00Z"}],
+    "direct": [{"plan_id": "D1", "container_no": "CSQU3054383", "direction": "直提", "voyage": "V1", "berth_id": "B1",
+                "gate_id": "G1", "truck_plate": "鲁V12345", "planned_at": "2026-11-27T10:00:00+08:00",
+                "max_minutes": "90"},
+               {"plan_id": "", "container_no": "MSCU1234565", "direction": "load", "voyage": "", "berth_id": "",
+                "gate_id": "", "truck_plate": "", "planned_at": "2026-11-27T12:00:00Z", "max_minutes": ""}],
+}
+PLAN_KEYS = {"berth": "calls", "direct": "containers"}
+
+
+def _plan_file(which: str, suffix: str) -> bytes:
+    rows = PLAN_ROWS[which]
+    if suffix == ".json":
+        return json.dumps({PLAN_KEYS[which]: rows}, ensure_ascii=False).encode()
+    header = ",".join(rows[0])
+    return "\n".join([header, *(",".join(r.values()) for r in rows)]).encode() + b"\n"
+
+
+@given(data=st.data())
+def test_planning_feed_files_are_read_or_refused_with_a_reason(data: Any) -> None:
+    """A mutated berth-plan or direct-delivery file: the inbox refuses a file it cannot read (the exception's
+    message is its reason), and of one it can read, each row is stored or refused with a reason."""
+    which, suffix = data.draw(st.sampled_from(["berth", "direct"])), data.draw(st.sampled_from([".csv", ".json"]))
+    raw = data.draw(st.one_of(st.just(_plan_file(which, suffix)), mutated(_plan_file(which, suffix))))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"plan{suffix}"
+        path.write_bytes(raw)
+        try:
+            rows = read_rows(path, PLAN_KEYS[which])
+        except (UnicodeDecodeError, ValueError) as err:          # the inbox's refusal of the whole file
+            assert str(err)
+            return
+    for row in rows:
+        try:
+            rec = (berth_plan.parse_row(row, {"B1"}) if which == "berth"
+                   else direct_delivery.parse_row(row, {"B1"}, {"G1"}))
+        except RowInvalid as err:
+            assert str(err)
+        else:
+            assert rec["plan_id"]
+            if which == "berth":
+                assert rec["berth_id"] == "B1" and rec["planned_departure"] > rec["planned_arrival"]
+            else:
+                assert rec["direction"] in ("discharge", "load") and len(rec["container_no"]) == 11
+
+
+# --- the port package loader ----------------------------------------------------------------------------
+
+PACKAGE = FIXTURES / "ports" / "tinyport"
+PACKAGE_CONFIG = load_config(PACKAGE)
+PACKAGE_FEATURES = {kind: json.loads((PACKAGE / PACKAGE_CONFIG.file_for(kind)).read_text())["features"]
+                    for kind in FILE_SPECS}
+PACKAGE_CRS = LocalCrs.of(PACKAGE_CONFIG.crs)
+replacements = st.one_of(json_values, st.floats(-200, 200), st.integers(-10, 10_000),
+                         st.sampled_from(["Polygon", "LineString", "Point", "MultiPolygon", "left", "right",
+                                          "anchorage", "container", "quay"]))
+
+
+def _paths(doc: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every place in a JSON document: dict keys and list indices, depth first."""
+    if at:
+        yield at
+    children = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
+    for k, v in children:
+        yield from _paths(v, (*at, k))
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_port_package_features_are_kept_or_refused_with_a_reason(data: Any) -> None:
+    """Real features with values replaced or deleted anywhere (properties, ids, geometry types, coordinates, so
+    rings that no longer close), duplicated, or the file's bytes mangled: each feature is kept or refused with a
+    reason, and what the loader derives from a kept one (berth water areas, camera cones, yard slots) builds."""
+    kind = data.draw(st.sampled_from(sorted(FILE_SPECS)))
+    features = copy.deepcopy(PACKAGE_FEATURES[kind])
+    for _ in range(data.draw(st.integers(0, 4))):
+        feature = features[data.draw(st.integers(0, len(features) - 1))]
+        path = data.draw(st.sampled_from(list(_paths(feature))))
+        parent = feature
+        for step in path[:-1]:
+            parent = parent[step]
+        if data.draw(st.booleans()):
+            parent[path[-1]] = data.draw(replacements)
+        elif isinstance(parent, dict) or len(parent) > 1:
+            del parent[path[-1]]
+    if data.draw(st.integers(0, 5)) == 0:
+        features.append(copy.deepcopy(features[0]))            # a duplicate id
+    raw = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode()
+    if data.draw(st.integers(0, 4)) == 0:
+        raw = data.draw(mutated(raw))
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / f"{kind}.geojson"
+        file.write_bytes(raw)
+        frame = box(*PACKAGE_CONFIG.bbox).buffer(1e-9)
+        good, bad = read_file(file, file.name, FILE_SPECS[kind], frame)
+    assert all(r.reason for r in bad)
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        doc = None
+    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection" and isinstance(doc.get("features"), list):
+        assert len(good) + len(bad) == len(doc["features"])
+    else:
+        assert not good and len(bad) == 1
+    for feature in good:
+        assert feature.geom.is_valid and frame.covers(feature.geom)
+        WRITERS[kind][1]("tinyport", feature, PACKAGE_CRS)
+        if kind == "yard_blocks":
+            assert len(list(_slot_rows("tinyport", feature, PACKAGE_CRS))) == \
+                feature.props["bays"] * feature.props["rows"]
+
+
+@given(mutated((PACKAGE / "port.toml").read_bytes()))
+def test_port_config_is_read_or_refused_with_a_reason(raw: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "port.toml").write_bytes(raw)
+        try:
+            config = load_config(Path(tmp))
+        except PortPackageError as err:
+            assert "port.toml" in str(err)
+            return
+    assert config.bbox[0] < config.bbox[2] and config.bbox[1] < config.bbox[3]
+    LocalCrs.of(config.crs)                  # the loader's metric CRS can be built
 
 
 def test_the_fuzzers_found_both_kinds_of_input() -> None:

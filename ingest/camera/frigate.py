@@ -55,7 +55,8 @@ def _envelope(payload: bytes, wrong_shape: str, required: tuple[str, ...]) -> tu
         doc = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise Invalid("bad_json", str(err)[:120]) from err
-    if not isinstance(doc, dict) or doc.get("type") not in TYPES or not isinstance(doc.get("after"), dict):
+    if not isinstance(doc, dict) or not isinstance(doc.get("type"), str) or doc["type"] not in TYPES \
+            or not isinstance(doc.get("after"), dict):
         raise Invalid(wrong_shape, "expected {type: new|update|end, before, after}")
     missing = [k for k in required if not doc["after"].get(k)]
     if missing:
@@ -66,7 +67,10 @@ def _envelope(payload: bytes, wrong_shape: str, required: tuple[str, ...]) -> tu
 def _time(value: Any, name: str) -> datetime:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
         raise Invalid("bad_value", f"{name} {value!r} is not a UNIX time")
-    return datetime.fromtimestamp(value, tz=UTC)
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError) as err:        # beyond the year 9999, or the platform's range
+        raise Invalid("bad_value", f"{name} {value!r} is not a UNIX time") from err
 
 
 def _score(value: Any) -> float | None:
