@@ -35,6 +35,7 @@ MAX_PENDING = 1024          # fragments waiting for their siblings, across stati
 MAX_PENDING_LINES = 200     # a fragment whose siblings have not come within this many lines is dropped
 MEMO_TYPES = frozenset({5, 24})   # static reports repeat word for word (no position, no time in them)
 MEMO_SIZE = 32_768
+AIS_TAGS = frozenset({b"VDM", b"VDO"})
 ANNOUNCE_EVERY_S = 600.0
 
 
@@ -178,7 +179,8 @@ class StreamDecoder:
     def _unit(self, tag: bytes, body: bytes, line_no: int, received: datetime | None,
               appended: datetime | None, raw: bytes) -> None:
         try:
-            sentence = NMEASentenceFactory.produce(body)
+            fields = body.split(b",")             # !xxVDM/VDO: what produce() would make, without its dispatch
+            sentence = AISSentence(body, fields) if fields[0][3:] in AIS_TAGS else NMEASentenceFactory.produce(body)
         except UnknownMessageException:
             self._other_nmea(body, received)
             return
