@@ -174,6 +174,7 @@ class Session:
                             self.props[f"{cid}.{prop}"] = value
         return took, status, len(raw)
 
+
 def drive(session: Session, kind: str, until: float, results: dict[str, list[tuple[float, int, int]]],
           offset: float, measure_from: float = 0.0,
           warm: dict[str, list[tuple[float, int, int]]] | None = None) -> None:
@@ -209,6 +210,7 @@ def driver_main(sessions: list[tuple[int, Session]], total: int, began: float, w
     for t in threads:
         t.join()
     out.put((dict(results), dict(warm), time.process_time() - cpu))
+
 
 def send_ais(port: int, rate: int, seconds: int, vessels: int, out: Any, ready: Any) -> None:
     lines = [ln.encode() + b"\r\n" for ln in sea_traffic(rate * seconds, vessels=vessels, per_second=rate,

@@ -160,11 +160,16 @@ def load_config(path: Path) -> PortConfig:
         raise PortPackageError(f"{toml_path}: {problems}") from err
 
 
+def package_frame(config: PortConfig) -> BaseGeometry:
+    """The area every feature must lie in: the port's bbox (a hair wider, so features on its edge count)."""
+    return box(*config.bbox).buffer(1e-9)
+
+
 def read_package(path: Path | str) -> PortPackage:
     """Validate every feature of every file; good features are kept, bad ones refused with a reason."""
     path = Path(path)
     config = load_config(path)
-    frame = box(*config.bbox).buffer(1e-9)
+    frame = package_frame(config)
     package = PortPackage(path, config, {}, [])
     for kind, spec in FILE_SPECS.items():
         name = config.file_for(kind)

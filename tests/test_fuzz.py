@@ -18,7 +18,6 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shapely.geometry import box
 
 from ingest.ais.decoder import StreamDecoder
 from ingest.camera import frigate, onvif
@@ -29,7 +28,7 @@ from ingest.ops.rows import Invalid as RowInvalid
 from ingest.ops.rows import read_rows
 from ingest.port_geometry import LocalCrs
 from ingest.port_load import WRITERS, _slot_rows
-from ingest.port_package import FILE_SPECS, load_config, read_file
+from ingest.port_package import FILE_SPECS, load_config, package_frame, read_file
 from ingest.yard import edifact, tos_csv
 from ingest.yard.iso6346 import Invalid as YardInvalid
 from tests.conftest import ROOT
@@ -257,6 +256,7 @@ PACKAGE_CONFIG = load_config(PACKAGE)
 PACKAGE_FEATURES = {kind: json.loads((PACKAGE / PACKAGE_CONFIG.file_for(kind)).read_text())["features"]
                     for kind in FILE_SPECS}
 PACKAGE_CRS = LocalCrs.of(PACKAGE_CONFIG.crs)
+PACKAGE_FRAME = package_frame(PACKAGE_CONFIG)
 replacements = st.one_of(json_values, st.floats(-200, 200), st.integers(-10, 10_000),
                          st.sampled_from(["Polygon", "LineString", "Point", "MultiPolygon", "left", "right",
                                           "anchorage", "container", "quay"]))
@@ -297,8 +297,7 @@ def test_port_package_features_are_kept_or_refused_with_a_reason(data: Any) -> N
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(tmp) / f"{kind}.geojson"
         file.write_bytes(raw)
-        frame = box(*PACKAGE_CONFIG.bbox).buffer(1e-9)
-        good, bad = read_file(file, file.name, FILE_SPECS[kind], frame)
+        good, bad = read_file(file, file.name, FILE_SPECS[kind], PACKAGE_FRAME)
     assert all(r.reason for r in bad)
     try:
         doc = json.loads(raw.decode("utf-8"))
@@ -309,7 +308,7 @@ def test_port_package_features_are_kept_or_refused_with_a_reason(data: Any) -> N
     else:
         assert not good and len(bad) == 1
     for feature in good:
-        assert feature.geom.is_valid and frame.covers(feature.geom)
+        assert feature.geom.is_valid and PACKAGE_FRAME.covers(feature.geom)
         WRITERS[kind][1]("tinyport", feature, PACKAGE_CRS)
         if kind == "yard_blocks":
             assert len(list(_slot_rows("tinyport", feature, PACKAGE_CRS))) == \
