@@ -64,7 +64,6 @@ def cmd_ais(args: argparse.Namespace) -> int:
     from ingest.ais.sources import FileSource, TcpSource, UdpSource, parse_address
     from ingest.ais.worker import AisIngest, Options
     from ingest.metrics import IngestMetrics
-    from sql import DbSettings
 
     sources: list[object] = []
     for i, path in enumerate(args.file or []):
@@ -89,7 +88,7 @@ def cmd_ais(args: argparse.Namespace) -> int:
     if args.metrics:
         host, port = parse_address(args.metrics)
         metrics.serve(host, port)
-    worker = AisIngest(sources, DbSettings(), options, metrics)
+    worker = AisIngest(sources, None, options, metrics)    # None: each process reads DATABASE_URL itself
     stats = _serve(worker.run, worker.stop)
     if stats is None:
         return 130

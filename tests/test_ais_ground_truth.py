@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from ingest.ais.records import merge_static
+from ingest.ais.batch import merge_static
 from ingest.ais.sources import FileSource
 from ingest.ais.worker import AisIngest, Options
 from sql import DbSettings

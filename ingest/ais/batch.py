@@ -1,6 +1,7 @@
 """What the decoders hand to the writer: rows of any number of streams, their counts and checkpoints.
 
-Kept apart from the writer so that a decoder process needs neither psycopg nor the database code.
+Kept apart from both ends: a decoder process needs neither psycopg nor the database code, and the writer
+process needs no pyais (it starts faster, and holds less).
 """
 
 from __future__ import annotations
@@ -8,9 +9,46 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from ingest.ais.decoder import Output
-from ingest.ais.records import merge_static
+# Static fields in the order of the vessel staging table (after mmsi).
+STATIC_FIELDS = ("kind", "ais_class", "imo", "call_sign", "name", "ship_type", "dim_a_m", "dim_b_m", "dim_c_m",
+                 "dim_d_m", "draught_m", "destination", "eta", "flag", "static_at")
+
+
+@dataclass
+class Output:
+    """What a stream produced since the last take(): rows per table, rejects and counts by reason."""
+
+    positions: list[tuple[Any, ...]] = field(default_factory=list)
+    statics: dict[int, dict[str, Any]] = field(default_factory=dict)
+    atons: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    bases: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    others: list[tuple[Any, ...]] = field(default_factory=list)
+    rejects: list[tuple[str, str, str, str]] = field(default_factory=list)   # source, reason, detail, raw
+    reasons: Counter[str] = field(default_factory=Counter)
+    messages: int = 0
+    # Messages heard through a receiving station named in tag blocks (`s:`), which is its own feed.
+    stations: Counter[str] = field(default_factory=Counter)
+    station_last: dict[str, datetime] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.positions) + len(self.statics) + len(self.atons) + len(self.bases) + len(self.others)
+
+
+def merge_static(into: dict[int, dict[str, Any]], mmsi: int, fields: dict[str, Any]) -> None:
+    """Fold static fields per MMSI: a later observation wins where it has a value; SAR aircraft stay so."""
+    current = into.get(mmsi)
+    if current is None:
+        into[mmsi] = dict(fields)
+        return
+    newer = fields.get("static_at") is not None and (
+        current.get("static_at") is None or fields["static_at"] >= current["static_at"])
+    for key, value in fields.items():
+        if value is not None and (newer or current.get(key) is None):
+            current[key] = value
+    if fields.get("kind") == "sar_aircraft":
+        current["kind"] = "sar_aircraft"
 
 
 @dataclass

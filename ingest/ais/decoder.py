@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,10 @@ from pyais.exceptions import (
 )
 from pyais.messages import AISSentence, GatehouseSentence, NMEASentenceFactory, TagBlock
 
+# Output lives in batch.py (the writer needs it without pyais); it is imported here by name too, because
+# batches spooled by earlier versions were pickled as ingest.ais.decoder.Output.
 from ingest.ais import clock, records
+from ingest.ais.batch import Output, merge_static
 
 # A sentence is an optional tag block, then ! or $, up to its *hh checksum; AIS armouring never
 # uses \ ! or $, so several sentences on one line split cleanly, and junk after *hh is dropped.
@@ -37,26 +40,6 @@ MEMO_TYPES = frozenset({5, 24})   # static reports repeat word for word (no posi
 MEMO_SIZE = 32_768
 AIS_TAGS = frozenset({b"VDM", b"VDO"})
 ANNOUNCE_EVERY_S = 600.0
-
-
-@dataclass
-class Output:
-    """What a stream produced since the last take(): rows per table, rejects and counts by reason."""
-
-    positions: list[tuple[Any, ...]] = field(default_factory=list)
-    statics: dict[int, dict[str, Any]] = field(default_factory=dict)
-    atons: dict[int, tuple[Any, ...]] = field(default_factory=dict)
-    bases: dict[int, tuple[Any, ...]] = field(default_factory=dict)
-    others: list[tuple[Any, ...]] = field(default_factory=list)
-    rejects: list[tuple[str, str, str, str]] = field(default_factory=list)   # source, reason, detail, raw
-    reasons: Counter[str] = field(default_factory=Counter)
-    messages: int = 0
-    # Messages heard through a receiving station named in tag blocks (`s:`), which is its own feed.
-    stations: Counter[str] = field(default_factory=Counter)
-    station_last: dict[str, datetime] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.positions) + len(self.statics) + len(self.atons) + len(self.bases) + len(self.others)
 
 
 @dataclass
@@ -361,7 +344,7 @@ class StreamDecoder:
             out.positions.append(records.position_row(msg, observed, received, source))
             mmsi = msg.mmsi           # checked by position_row
             if t == 9:
-                records.merge_static(out.statics, mmsi, {"kind": "sar_aircraft", "flag": self.memo.flag(mmsi)})
+                merge_static(out.statics, mmsi, {"kind": "sar_aircraft", "flag": self.memo.flag(mmsi)})
             elif self.memo.announce(mmsi) and mmsi not in out.statics:
                 out.statics[mmsi] = {"kind": "vessel", "flag": self.memo.flag(mmsi)}
             if t != 19:
@@ -391,7 +374,7 @@ class StreamDecoder:
         if eta_parts is not None:
             month, day, hour, minute = eta_parts
             fields["eta"] = records.eta(month, day, hour, minute, observed)
-        records.merge_static(self.out.statics, mmsi, fields)
+        merge_static(self.out.statics, mmsi, fields)
 
     def _reject(self, reason: str, detail: str, raw: bytes) -> None:
         self.out.reasons[reason] += 1

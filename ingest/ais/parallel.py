@@ -16,13 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from ingest.ais.batch import Batch, Checkpoint
-from ingest.ais.decoder import Memo, StreamDecoder
+from ingest.ais.options import CHUNK_BYTES
 from ingest.ais.sources import FileSource, _count_lines
 
 log = logging.getLogger(__name__)
 FRAGMENT_RE = re.compile(rb"VD[MO],(\d),(\d),")
 RMC_LINE_RE = re.compile(rb"^[ \t]*\$[A-Z]{2}RMC,[^\n]*\n?", re.MULTILINE)
-CHUNK_BYTES = 400_000       # about 5,000 lines
 
 
 @dataclass
@@ -81,6 +80,8 @@ def tasks(source: FileSource, start_offset: int, stop: Callable[[], bool],
 def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, identity: str,
                  synthetic_start: datetime | None) -> None:
     """A decoder process: chunks in, (seq, batch) out to the writer, (lines, messages) to the parent."""
+    from ingest.ais.decoder import Memo, StreamDecoder  # pyais: here, not in the parent that cuts chunks
+
     memo = Memo()       # what one chunk learnt (flags, static reports, vessels announced) serves the next
     with open(path, "rb") as fh:
         while True:

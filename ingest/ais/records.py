@@ -128,11 +128,6 @@ def position_row(msg: Any, observed: datetime, received: datetime, source: str) 
             None if head is None or not 0 <= head <= 359 else int(head), turn, status, bool(msg.accuracy), None)
 
 
-# Static fields in the order of the vessel staging table (after mmsi).
-STATIC_FIELDS = ("kind", "ais_class", "imo", "call_sign", "name", "ship_type", "dim_a_m", "dim_b_m", "dim_c_m",
-                 "dim_d_m", "draught_m", "destination", "eta", "flag", "static_at")
-
-
 # pyais folds reserved ship types into one enum member (66 reads as 65): read the 8 bits themselves.
 SHIP_TYPE_BIT = {5: 232, 19: 263, 24: 40}
 
@@ -194,18 +189,3 @@ def base_station_row(msg: Any, observed: datetime, source: str) -> tuple[Any, ..
     except (TypeError, ValueError):
         station_time = None
     return (check_mmsi(msg.mmsi), lon, lat, station_time, observed, source)
-
-
-def merge_static(into: dict[int, dict[str, Any]], mmsi: int, fields: dict[str, Any]) -> None:
-    """Fold static fields per MMSI: a later observation wins where it has a value; SAR aircraft stay so."""
-    current = into.get(mmsi)
-    if current is None:
-        into[mmsi] = dict(fields)
-        return
-    newer = fields.get("static_at") is not None and (
-        current.get("static_at") is None or fields["static_at"] >= current["static_at"])
-    for key, value in fields.items():
-        if value is not None and (newer or current.get(key) is None):
-            current[key] = value
-    if fields.get("kind") == "sar_aircraft":
-        current["kind"] = "sar_aircraft"

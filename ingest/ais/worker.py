@@ -1,8 +1,11 @@
 """The AIS worker: sources → decode (this process) → batches → writer (its own process) → PostGIS.
 
-Decoding and writing overlap, so both cores work. The writer keeps every batch it was handed until
-it is committed: on a database outage it holds them in memory up to a bound, spills the rest to
-disk under the spool directory, reconnects with capped backoff and writes them all, in order.
+Decoding and writing overlap, so both cores work. The writer (ingest.ais.spooler) keeps every batch it
+was handed until it is committed, through a database outage too. One log file replayed as fast as
+possible is decoded by several processes instead (ingest.ais.parallel).
+
+This module is light to import (no pyais, no psycopg until they are needed): the processes are started
+first, and do their own imports while this one does its own.
 """
 
 from __future__ import annotations
@@ -10,24 +13,23 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing as mp
-import pickle
 import queue
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import psycopg
-
-from ingest.ais import journal, parallel
+from ingest.ais import parallel
 from ingest.ais.batch import Batch, Checkpoint
-from ingest.ais.decoder import StreamDecoder
+from ingest.ais.options import Options
 from ingest.ais.sources import Chunk, FileSource
-from ingest.ais.writer import AisWriter
-from ingest.metrics import IngestMetrics
-from sql import DbSettings, connect, query
+
+if TYPE_CHECKING:
+    from ingest.ais.decoder import StreamDecoder
+    from ingest.metrics import IngestMetrics
+    from sql import DbSettings
+
+__all__ = ["AisIngest", "Options", "Stats"]
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +41,6 @@ class Source(Protocol):
 
 
 @dataclass
-class Options:
-    batch_rows: int = 20_000
-    batch_ms: int = 250
-    memory_rows: int = 2_000_000          # held in memory while the database is away, then spilled
-    spool_dir: Path = Path(".data/spool")
-    spool_max_bytes: int | None = 1 << 30    # disk the spool (spilled batches, live journals) may use
-    checkpoints: bool = True              # file sources resume where they stopped
-    coalesce_rows: int = 100_000          # the most one write transaction takes from the queue
-    retention_days: int | None = None     # days of position history kept (the CLI says 30); None: all
-    speed: float | None = None            # replay files at this multiple of their recorded pace
-    decoders: int = 1                     # decoder processes for a single log file (CLI: one per core)
-    chunk_bytes: int = parallel.CHUNK_BYTES   # what one decoder process takes at a time
-
-
-@dataclass
 class Stats:
     lines: int = 0
     messages: int = 0
@@ -62,8 +49,9 @@ class Stats:
 
 
 class AisIngest:
-    def __init__(self, sources: list[Any], db: DbSettings, options: Options | None = None,
+    def __init__(self, sources: list[Any], db: DbSettings | None = None, options: Options | None = None,
                  metrics: IngestMetrics | None = None) -> None:
+        """`db` None: the database the environment names (DATABASE_URL…), read by each process itself."""
         self.sources = sources
         self.db = db
         self.options = options or Options()
@@ -85,6 +73,9 @@ class AisIngest:
         self.reports: Any = ctx.Queue()
         writer = ctx.Process(target=writer_main, args=(batches, self.db, self.options, self.reports), daemon=False)
         writer.start()
+        # pyais, imported while the writer starts
+        from ingest.ais.decoder import StreamDecoder
+
         chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=32)
         decoders: dict[str, StreamDecoder] = {}
         starts = self._start_offsets()
@@ -260,6 +251,9 @@ class AisIngest:
     def _start_offsets(self) -> dict[str, int]:
         if not self.options.checkpoints:
             return {}
+        # psycopg, imported once the processes have started (they do their own imports meanwhile)
+        from sql import connect, query
+
         starts = {}
         with connect(self.db) as conn:
             for source in self.sources:
@@ -277,162 +271,10 @@ class AisIngest:
         return starts
 
 
-# --- write side (its own process) ----------------------------------------------------------------
-def writer_main(batches: Any, db: DbSettings, options: Options, reports: Any = None, producers: int = 1) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s writer: %(message)s")
-    Spooler(db, options, reports).run(batches, producers)
+def writer_main(batches: Any, db: DbSettings | None, options: Options, reports: Any = None,
+                producers: int = 1) -> None:
+    """The writer process's entry point; here so that starting it imports only this light module, then
+    ingest.ais.spooler (psycopg and the database code) in the new process."""
+    from ingest.ais.spooler import run_writer
 
-
-class Spooler:
-    """Commits batches in order; keeps them (memory, then disk) while the database is unreachable."""
-
-    def __init__(self, db: DbSettings, options: Options, reports: Any = None) -> None:
-        self.db = db
-        self.reports = reports
-        self.options = options
-        self.memory: deque[Batch] = deque()
-        self.memory_rows = 0
-        self.spool = options.spool_dir
-        self.spool.mkdir(parents=True, exist_ok=True)
-        self.seq = max((int(p.stem) for p in self.spool.glob("*.batch")), default=0)
-        self.budget = journal.SpoolBudget(self.spool, options.spool_max_bytes)
-        self.writer: AisWriter | None = None
-        self.reorder: dict[int, Batch] = {}     # batches that arrived ahead of their turn
-        self.waiting_since: float | None = None
-        self.next_seq = 0
-        self.backoff = 0.2
-        self.retry_at = 0.0
-
-    def run(self, batches: Any, producers: int = 1) -> None:
-        """Take (seq, batch) items until each producer has sent None; commit them in seq order."""
-        finished = 0
-        parent = mp.parent_process()
-        while finished < producers or self.reorder or self.memory or self._spooled():
-            if finished < producers and parent is not None and not parent.is_alive() and batches.empty():
-                log.warning("the decoder is gone: writing what was handed over, then stopping")
-                finished = producers
-            if finished < producers and not self._stalled():
-                finished += self._receive(batches)
-            elif finished < producers:
-                time.sleep(0.2)             # memory and disk budget full: the decoder waits (files) or the
-                                            # journal refuses (live sources) until the database is back
-            self._release(everything=finished >= producers)
-            self._drain()
-            if finished >= producers and (self.memory or self._spooled()) and time.monotonic() < self.retry_at:
-                time.sleep(min(0.2, self.retry_at - time.monotonic()))
-
-    def _receive(self, batches: Any) -> int:
-        """Everything queued now (waiting briefly for the first); returns how many producers finished."""
-        finished = 0
-        timeout = 0.05 if (self.memory or self._spooled() or self.reorder) else 0.5
-        try:
-            item = batches.get(timeout=timeout)
-            while True:
-                if item is None:
-                    finished += 1
-                else:
-                    self.reorder[item[0]] = item[1]
-                item = batches.get_nowait()
-        except queue.Empty:
-            return finished
-
-    def _release(self, everything: bool = False) -> None:
-        """Move batches that are next in sequence into one transaction of at least `batch_rows` rows or
-        `batch_ms` of waiting; under load the writer falls behind and its transactions grow, so the live
-        picture is updated once per vessel per transaction."""
-        if not self.reorder:
-            self.waiting_since = None
-            return
-        now = time.monotonic()
-        self.waiting_since = self.waiting_since or now
-        ready, seq = 0, self.next_seq
-        while seq in self.reorder:
-            ready += len(self.reorder[seq])
-            seq += 1
-        young = now - self.waiting_since < self.options.batch_ms / 1000
-        if not everything and ready < self.options.batch_rows and young:
-            return
-        self.waiting_since = None
-        while self.reorder and (self.next_seq in self.reorder or everything):
-            seq = self.next_seq if self.next_seq in self.reorder else min(self.reorder)
-            merged = self.reorder.pop(seq)
-            self.next_seq = seq + 1
-            while self.next_seq in self.reorder and len(merged) < self.options.coalesce_rows:
-                merged.merge(self.reorder.pop(self.next_seq))
-                self.next_seq += 1
-            self._hold(merged)
-
-    def _stalled(self) -> bool:
-        return self.memory_rows > self.options.memory_rows and self.budget.full()
-
-    def _hold(self, batch: Batch) -> None:
-        self.memory.append(batch)
-        self.memory_rows += len(batch)
-        while self.memory_rows > self.options.memory_rows and len(self.memory) > 1:
-            blob = pickle.dumps(self.memory[0], protocol=pickle.HIGHEST_PROTOCOL)
-            if self.budget.full(len(blob)):
-                log.error("database away and the spool's disk budget (%s bytes) used up: holding %d rows in "
-                          "memory and taking no more", self.options.spool_max_bytes, self.memory_rows)
-                return
-            oldest = self.memory.popleft()
-            self.memory_rows -= len(oldest)
-            self.seq += 1
-            path = self.spool / f"{self.seq:012d}.batch"
-            path.with_suffix(".tmp").write_bytes(blob)
-            path.with_suffix(".tmp").rename(path)
-            self.budget.grew(len(blob))
-            log.warning("database away: spilled %d rows to %s", len(oldest), path)
-            self._tell(0, None)
-
-    def _spooled(self) -> list[Path]:
-        return sorted(self.spool.glob("*.batch"))
-
-    def _drain(self) -> None:
-        if time.monotonic() < self.retry_at:
-            return
-        try:
-            for path in self._spooled():          # the oldest batches are on disk
-                self._write(pickle.loads(path.read_bytes()))
-                path.unlink()
-            while self.memory:
-                self._write(self.memory[0])
-                self.memory_rows -= len(self.memory.popleft())
-            self.backoff = 0.2
-        except psycopg.OperationalError as err:
-            log.warning("database unavailable (%s); retrying in %.1f s", str(err).strip()[:120], self.backoff)
-            self._close()
-            self.retry_at = time.monotonic() + self.backoff
-            self.backoff = min(self.backoff * 2, 5.0)
-
-    def _write(self, batch: Batch) -> None:
-        if self.writer is None:
-            self.writer = AisWriter(connect(self.db), self.options.retention_days)
-        started = time.perf_counter()
-        try:
-            self.writer.write(batch)
-        except psycopg.OperationalError:
-            raise
-        except psycopg.Error as err:
-            # Not the connection but the data: keep the batch for inspection and go on with the next.
-            quarantine = self.spool / "refused"
-            quarantine.mkdir(exist_ok=True)
-            path = quarantine / f"{time.time_ns()}.batch"
-            path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
-            log.error("batch of %d rows refused by the database (%s); kept in %s", len(batch), err, path)
-            self._close()
-            return
-        self._tell(len(batch), time.perf_counter() - started)
-        for cp in batch.checkpoints.values():
-            if cp.journal:
-                journal.prune(cp.journal)
-
-    def _tell(self, rows: int, seconds: float | None) -> None:
-        if self.reports is not None:
-            self.reports.put((rows, seconds, self.memory_rows, self.budget.used()))
-
-    def _close(self) -> None:
-        if self.writer is not None:
-            with contextlib.suppress(psycopg.Error):
-                self.writer.conn.close()
-        self.writer = None
-
+    run_writer(batches, db, options, reports, producers)

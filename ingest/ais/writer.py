@@ -9,9 +9,7 @@ from typing import Any
 
 import psycopg
 
-from ingest.ais.batch import Batch, Checkpoint
-from ingest.ais.decoder import Output
-from ingest.ais.records import STATIC_FIELDS
+from ingest.ais.batch import STATIC_FIELDS, Batch, Checkpoint, Output
 from sql import query, query_text
 
 log = logging.getLogger(__name__)
