@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pyais.encode import encode_dict
-from pyais.messages import TagBlock
+from pyais.exceptions import AISBaseException
+from pyais.messages import AISSentence, TagBlock
+from pyais.util import compute_checksum
 
 from ingest.ais.clock import observed_at
-from ingest.ais.decoder import MEMO_SIZE, Memo, StreamDecoder
+from ingest.ais.decoder import MEMO_SIZE, UNIT_RE, Memo, StreamDecoder, Whole, nmea_checksum
 from ingest.ais.records import flag_of
 
 pytestmark = pytest.mark.unit
+GPSD = Path(__file__).parent / "fixtures" / "ais" / "ais-nmea-gpsd"
 NOW = datetime(2026, 11, 27, 9, 0, 30, tzinfo=UTC)
 
 
@@ -156,3 +162,71 @@ def test_the_static_memo_is_bounded_and_forgets_the_oldest_first() -> None:
     assert len(memo.statics) == MEMO_SIZE
     assert ((0).to_bytes(4, "big"), 0) not in memo.statics
     assert memo.statics[((MEMO_SIZE + 9).to_bytes(4, "big"), 0)][0] == 412000000 + MEMO_SIZE + 9
+
+
+@given(st.binary(max_size=300))
+def test_the_folded_checksum_is_the_xor_of_every_byte(data: bytes) -> None:
+    expected = 0
+    for byte in data:
+        expected ^= byte
+    assert nmea_checksum(data) == expected
+
+
+def test_a_sentence_with_one_character_changed_fails_its_checksum() -> None:
+    good = encode_dict({"type": 5, "mmsi": 412000300, "shipname": "CHECKSUM", "destination": "WEIFANG"},
+                       talker_id="AI", sentence_type="VDM", seq_id=1)
+    for sentence in good:
+        body = sentence.encode()
+        assert nmea_checksum(body[1:-3]) == compute_checksum(body) == int(body[-2:], 16)
+    bad = good[0][:20] + ("A" if good[0][20] != "A" else "B") + good[0][21:]
+    out = decode([bad.encode(), good[1].encode()]).take()
+    assert out.reasons["bad_checksum"] == 1 and out.messages == 0
+    assert [r[1] for r in out.rejects] == ["bad_checksum", "orphan_fragment"]
+
+
+def test_a_whole_sentence_read_lean_decodes_as_pyais_decodes_it() -> None:
+    """Every single-sentence message of the GPSD captures: the same type, payload, bits and decoded fields
+    as through pyais's AISSentence; every other sentence is left to AISSentence."""
+    whole = left = 0
+    for path in sorted(GPSD.glob("*.log")):
+        for line in path.read_bytes().splitlines():
+            for _, body, _ in UNIT_RE.findall(line):
+                fields = body.split(b",")
+                if fields[0][3:] not in (b"VDM", b"VDO"):
+                    continue
+                lean = Whole.parse(body, fields)
+                try:
+                    full = AISSentence(body, fields)
+                except (AISBaseException, ValueError, IndexError):    # pyais refuses the envelope: so must we
+                    assert lean is None or not lean.is_valid
+                    continue
+                if full.frag_cnt != 1:
+                    assert lean is None
+                    left += 1
+                    continue
+                if lean is None:
+                    left += 1
+                    continue
+                whole += 1
+                assert (lean.ais_id, lean.payload, lean.fill_bits, lean.checksum, lean.is_valid) == \
+                    (full.ais_id, full.payload, full.fill_bits, full.checksum, full.is_valid)
+                try:
+                    expected = full.decode().asdict()
+                except (AISBaseException, ValueError, IndexError, TypeError) as err:
+                    with pytest.raises(type(err)):
+                        lean.decode()
+                    continue
+                assert lean.decode().asdict() == expected
+    assert whole > 1000 and left > 100
+
+
+@pytest.mark.parametrize("body", [
+    b"!AIVDM,2,1,3,B,55P5TL01VIaAL@7WKO@mBplU@<PDhh000000001S;AJ::4A80?4i@E53,0*3E",   # a fragment
+    b"!AIVDM,1,1,,B,15M67FC000G?ufbE`FepT@3n00Sa,6*5B",       # fill bits out of range
+    b"!AIVDM,1,1,,B,15M67FC000G?ufbE`FepT@3n00Sa*5B",         # no fill bits
+    b"!AIVDM,1,1,,B,15M67FC000G?ufbE`FepT@3n00Sa,0,x*5B",     # a field too many
+    "!AIVDM,1,1,,B,15M67FC000G?ufbE`FepT@3n00Sä,0*5B".encode(),   # not ASCII
+])
+def test_an_unusual_envelope_is_left_to_pyais(body: bytes) -> None:
+    assert Whole.parse(body, body.split(b",")) is None
+

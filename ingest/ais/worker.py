@@ -128,7 +128,9 @@ class AisIngest:
         """One log file decoded by several processes (see ingest.ais.parallel)."""
         ctx = mp.get_context("spawn")
         n = self.options.decoders
-        results: Any = ctx.Queue(maxsize=2 * n)
+        # Decoded chunks waiting for the writer: room for what the decoders make during one long write
+        # transaction (about 0.2 s: 3-4 chunks), so that they do not stop and leave a core idle (~1.5 MB each).
+        results: Any = ctx.Queue(maxsize=8 * n)
         todo: Any = ctx.Queue(maxsize=n)
         counts: Any = ctx.Queue()
         self.reports = ctx.Queue()

@@ -61,7 +61,7 @@ class AisWriter:
                 with self.conn.cursor() as cur, cur.copy("COPY stg_vessel FROM STDIN (FORMAT BINARY)") as copy:
                     copy.set_types(VESSEL_TYPES)
                     for mmsi, f in statics:
-                        copy.write_row((mmsi, *(f.get(k) for k in STATIC_FIELDS)))
+                        copy.write_row((mmsi, *map(f.get, STATIC_FIELDS)))
                 query(self.conn, "ais_merge_vessels")
             self._small_tables(out)
             self._rejects_and_feeds(batch)
