@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -97,3 +98,22 @@ def test_retention_drops_old_days_and_keeps_recent_ones(databases: Any) -> None:
     assert dropped == [f"vessel_position_{old:%Y%m%d}"]
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*) FROM vessel_position").fetchone() == (1,)
+
+
+def test_a_batch_spooled_by_the_previous_version_still_loads_and_is_written(databases: Any) -> None:
+    """Batches spilled to disk during an outage are pickles; the version before this one named their rows'
+    class ingest.ais.decoder.Output (it now lives in batch.py). After an upgrade they must still be written."""
+    out = StreamDecoder("test").take()
+    out.positions.append(_position(412000006, NOW, 119.4, 37.4))
+    out.statics[412000006] = {"kind": "vessel", "name": "OLD SPOOL", "static_at": NOW}
+    batch = Batch()
+    batch.add(out, "test")
+    blob = pickle.dumps(batch, protocol=2)              # protocol 2 names classes as plain text
+    assert b"cingest.ais.batch\nOutput\n" in blob
+    old = blob.replace(b"cingest.ais.batch\nOutput\n", b"cingest.ais.decoder\nOutput\n")
+    loaded = pickle.loads(old)
+    url = databases.create()
+    AisWriter(psycopg.connect(url)).write(loaded)
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT name FROM vessel WHERE mmsi = 412000006").fetchone() == ("OLD SPOOL",)
+        assert conn.execute("SELECT count(*) FROM vessel_position WHERE mmsi = 412000006").fetchone() == (1,)
