@@ -63,7 +63,6 @@ def cmd_ais(args: argparse.Namespace) -> int:
     from ingest.ais.journal import Journal, Journaled, SpoolBudget
     from ingest.ais.sources import FileSource, TcpSource, UdpSource, parse_address
     from ingest.ais.worker import AisIngest, Options
-    from ingest.metrics import IngestMetrics
 
     sources: list[object] = []
     for i, path in enumerate(args.file or []):
@@ -84,10 +83,12 @@ def cmd_ais(args: argparse.Namespace) -> int:
         return 2
     options = Options(checkpoints=not args.no_checkpoint, spool_dir=spool, spool_max_bytes=budget.max_bytes,
                       retention_days=args.retention_days or None, speed=args.speed, decoders=args.decoders)
-    metrics = IngestMetrics()
+    metrics = None          # counted only where someone can read them (as for cameras)
     if args.metrics:
-        host, port = parse_address(args.metrics)
-        metrics.serve(host, port)
+        from ingest.metrics import IngestMetrics
+
+        metrics = IngestMetrics()
+        metrics.serve(*parse_address(args.metrics))
     worker = AisIngest(sources, None, options, metrics)    # None: each process reads DATABASE_URL itself
     stats = _serve(worker.run, worker.stop)
     if stats is None:
