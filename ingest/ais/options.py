@@ -13,6 +13,8 @@ CHUNK_BYTES = 400_000       # what one decoder process takes at a time from a lo
 
 @dataclass
 class Options:
+    """The worker's settings; the CLI sets some (`python -m ingest ais --help`), the rest are these defaults."""
+
     batch_rows: int = 20_000
     batch_ms: int = 250
     memory_rows: int = 2_000_000          # held in memory while the database is away, then spilled
@@ -23,4 +25,4 @@ class Options:
     retention_days: int | None = None     # days of position history kept (the CLI says 30); None: all
     speed: float | None = None            # replay files at this multiple of their recorded pace
     decoders: int = 1                     # decoder processes for a single log file (CLI: one per core)
-    chunk_bytes: int = CHUNK_BYTES   # what one decoder process takes at a time
+    chunk_bytes: int = CHUNK_BYTES        # what one decoder process takes at a time
