@@ -7,12 +7,13 @@ Prints (1) the bare pyais decode loop, (2) a bare binary COPY of pre-decoded pos
 tables) with the peak RSS of its processes. Runs against a fresh database `portmap_bench` on the
 private cluster (or DATABASE_URL's server). Target on 2 cores: >= 80,000 sentences/s, RSS <= 300 MB.
 
-The default input is 2,000,000 messages (2.2 million sentences): 17 minutes of traffic from 20,000 MMSIs,
-each reporting every 5 s, which the pipeline takes about 25 s to store. That measures the sustained rate of
-the ingest worker, which runs for days. A shorter file weighs what happens once: the processes starting
-(about 0.3 s), the last transaction after the decoders are done (about 0.2 s), and the first sight of every
-vessel (its static reports decoded for the first time, its `vessel` and live rows inserted rather than
-updated). With --messages 500000 (7 s) the same code reads about 10 % lower, and varies more from run to run.
+The default input is 2,000,000 messages (2.2 million sentences): 17 minutes of traffic from 10,000
+vessels (20,000 MMSIs), each reporting every 5 s, which the pipeline stores in about 25 s. That measures
+the sustained rate of the ingest worker, which runs for days. A shorter file weighs what happens once: the
+processes starting (about 0.3 s), the last transaction after the decoders are done (about 0.2 s), and the
+first sight of every vessel (its static reports decoded for the first time, its `vessel` and live rows
+inserted rather than updated). With --messages 500000 (7 s) the same code reads about 10 % lower, and
+varies more from run to run.
 """
 
 from __future__ import annotations
