@@ -32,6 +32,7 @@ from app.figure import build_figure, port_info
 from app.kpi import port_kpis
 from bench.ais_ingest import fresh_port_database
 from bench.alerts_cycle import populate
+from ingest.runtime import settle_gc
 from layers import LAYERS
 
 
@@ -82,6 +83,7 @@ def main() -> None:
         first_ms = (time.perf_counter() - started) * 1000
         view = live.MapView(port.bbox, port.zoom)
         full_ms, full_bytes, client = one_tick(conn, port, None, owners, view)
+        settle_gc()                 # as the app does once it has started (python -m app)
         times, sizes, quiet_times, quiet_sizes = [], [], [], []
         moved = max(1, int(a.vessels * a.moved))
         for _ in range(a.ticks):

@@ -63,6 +63,7 @@ def cmd_ais(args: argparse.Namespace) -> int:
     from ingest.ais.journal import Journal, Journaled, SpoolBudget
     from ingest.ais.sources import FileSource, TcpSource, UdpSource, parse_address
     from ingest.ais.worker import AisIngest, Options
+    from ingest.runtime import settle_gc
 
     sources: list[object] = []
     for i, path in enumerate(args.file or []):
@@ -90,6 +91,7 @@ def cmd_ais(args: argparse.Namespace) -> int:
         metrics = IngestMetrics()
         metrics.serve(*parse_address(args.metrics))
     worker = AisIngest(sources, None, options, metrics)    # None: each process reads DATABASE_URL itself
+    settle_gc()
     stats = _serve(worker.run, worker.stop)
     if stats is None:
         return 130

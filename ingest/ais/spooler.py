@@ -23,6 +23,7 @@ from ingest.ais import journal
 from ingest.ais.batch import Batch
 from ingest.ais.options import Options
 from ingest.ais.writer import AisWriter
+from ingest.runtime import settle_gc
 from sql import DbSettings, connect
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,9 @@ def run_writer(batches: Any, db: DbSettings | None, options: Options, reports: A
                producers: int = 1) -> None:
     """Take (seq, batch) items from `batches` until each of `producers` has sent None; commit them all."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s writer: %(message)s")
-    Spooler(db, options, reports).run(batches, producers)
+    spooler = Spooler(db, options, reports)
+    settle_gc()
+    spooler.run(batches, producers)
 
 
 class Spooler:
