@@ -21,6 +21,7 @@ from stdnum import iso6346
 
 from bench.ais_ingest import fresh_port_database
 from ingest.alerts.engine import AlertEngine
+from ingest.runtime import settle_gc
 
 STOCK = [("3", 1993), ("3", 1263), ("8", 1830), ("6.1", 2810), ("9", 3082), ("5.1", 1479), ("2.1", 1075),
          ("4.1", 1325)]
@@ -114,6 +115,7 @@ def main() -> None:
     print(f"populated {a.vessels:,} vessels, {a.containers:,} containers ({a.dg:,} dangerous goods), 1,000 camera "
           f"events, 500 gate transactions in {time.perf_counter() - started:.1f} s")
     with psycopg.connect(url, autocommit=True) as conn:
+        settle_gc()                 # as python -m ingest alerts does before its engine starts
         engine = AlertEngine(conn, "weifang")
         reports = [engine.cycle() for _ in range(a.cycles + 1)]
         raised = len(reports[0].raised)

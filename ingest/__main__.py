@@ -187,11 +187,13 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     import psycopg
 
     from ingest.alerts.engine import AlertEngine
+    from ingest.runtime import settle_gc
     from sql import DbSettings, connect
 
     stopping = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
     backoff = 1.0
+    settle_gc()     # once: an engine dropped after an outage must stay collectable
     while not stopping["now"]:
         try:
             with connect(DbSettings(), autocommit=True) as conn:
