@@ -24,10 +24,8 @@ from pyais.exceptions import (
 )
 from pyais.messages import MAX_PAYLOAD_LEN, MSG_CLASS, AISSentence, GatehouseSentence, NMEASentenceFactory, TagBlock
 
-# Output lives in batch.py (the writer needs it without pyais); it is imported here by name too, because
-# batches spooled by earlier versions were pickled as ingest.ais.decoder.Output.
 from ingest.ais import clock, records
-from ingest.ais.batch import Output, merge_static
+from ingest.ais.batch import Output, merge_static  # batches spooled before Output moved name it from here
 
 # A sentence is an optional tag block, then ! or $, up to its *hh checksum; AIS armouring never
 # uses \ ! or $, so several sentences on one line split cleanly, and junk after *hh is dropped.
