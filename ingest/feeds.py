@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 
+from ingest.limits import safe_raw
 from sql import query, query_text
 
 
@@ -19,7 +20,8 @@ def record_batch(conn: psycopg.Connection[Any], source: str, kind: str, *, store
     unless the source knows better (a file's records arrive when it is imported)."""
     with conn.cursor() as cur:
         if rejects:
-            cur.executemany(query_text("ingest_rejects"), rejects)
+            rows = [(src, reason, safe_raw(detail or ""), safe_raw(raw)) for src, reason, detail, raw in rejects]
+            cur.executemany(query_text("ingest_rejects"), rows)
         if reasons:
             cur.executemany(query_text("ingest_reject_count"), [(source, r, n) for r, n in reasons.items()])
     query(conn, "feed_status_update", {

@@ -26,6 +26,7 @@ from pyais.messages import MAX_PAYLOAD_LEN, MSG_CLASS, AISSentence, GatehouseSen
 
 from ingest.ais import clock, records
 from ingest.ais.batch import Output, merge_static  # batches spooled before Output moved name it from here
+from ingest.limits import safe_raw
 
 # A sentence is an optional tag block, then ! or $, up to its *hh checksum; AIS armouring never
 # uses \ ! or $, so several sentences on one line split cleanly, and junk after *hh is dropped.
@@ -447,4 +448,4 @@ class StreamDecoder:
     def _reject(self, reason: str, detail: str, raw: bytes) -> None:
         self.out.reasons[reason] += 1
         if reason not in IGNORED:
-            self.out.rejects.append((self.source, reason, detail, raw.decode("ascii", "replace")[:2000]))
+            self.out.rejects.append((self.source, reason, detail, safe_raw(raw)))
