@@ -11,57 +11,18 @@ dredged approach channel across Laizhou Bay. Run it again only to change the lay
 
 from __future__ import annotations
 
-import json
 import sys
-import zipfile
 from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 
-import geopandas as gpd
-import shapely
-from pyproj import Transformer
+from portkit import Kit, rect  # type: ignore[import-not-found]
 from shapely import ops
-from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapping
-from shapely.geometry.base import BaseGeometry
+from shapely.geometry import LineString, Point, Polygon
 
-OUT = Path(__file__).resolve().parent.parent / "assets" / "ports" / "weifang"
 ORIGIN = (119.20, 37.163)          # on the Natural Earth coastline north of Binhai
 BBOX = (118.70, 36.95, 119.75, 37.65)
-TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True)
-TO_LL = Transformer.from_crs("EPSG:32650", "EPSG:4326", always_xy=True)
-X0, Y0 = TO_UTM.transform(*ORIGIN)
-
-
-def ll(geom: BaseGeometry) -> BaseGeometry:
-    """Local metres (x east, y north from ORIGIN) to lon/lat, rounded to 1e-6 degree (~0.1 m)."""
-    def fwd(x: Any, y: Any) -> Any:
-        lon, lat = TO_LL.transform(x + X0, y + Y0)
-        return lon.round(6), lat.round(6)
-    return shapely.transform(geom, fwd, interleaved=False)
-
-
-def ll_inverse(geom: BaseGeometry) -> BaseGeometry:
-    """lon/lat to local metres."""
-    def back(lon: Any, lat: Any) -> Any:
-        x, y = TO_UTM.transform(lon, lat)
-        return x - X0, y - Y0
-    return shapely.transform(geom, back, interleaved=False)
-
-
-def rect(x0: float, y0: float, x1: float, y1: float) -> Polygon:
-    return box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-
-
-def feature(fid: str, geom: BaseGeometry, **props: Any) -> dict[str, Any]:
-    return {"type": "Feature", "id": fid, "properties": {"id": fid, **props}, "geometry": mapping(ll(geom))}
-
-
-def write(name: str, features: list[dict[str, Any]]) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    doc = {"type": "FeatureCollection", "name": name, "features": features}
-    (OUT / f"{name}.geojson").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"{name}: {len(features)} features")
+KIT = Kit("weifang", ORIGIN, "EPSG:32650", BBOX)
+ll, feature, write = KIT.ll, KIT.feature, KIT.write
 
 
 # --- the port, in local metres ---------------------------------------------------------------
@@ -75,27 +36,9 @@ CHANNEL_AXIS = LineString([(50, 8300), (150, 11650), (2500, 22000), (4500, 34000
 
 
 def basemap(ne_zip: Path) -> list[dict[str, Any]]:
-    with TemporaryDirectory() as tmp:
-        zipfile.ZipFile(ne_zip).extractall(tmp)
-        shp = next(Path(tmp).glob("*.shp"))
-        countries = gpd.read_file(shp, bbox=BBOX)
-    frame = box(*BBOX)
-    ne_land = countries.union_all().intersection(frame)
-    land = ne_land.union(ll(PORT_LAND))
-    water = frame.difference(land)
-    as_multi = lambda g: g if isinstance(g, MultiPolygon) else MultiPolygon([g])  # noqa: E731
-    feats = [
-        {"type": "Feature", "id": "land-ne", "properties": {
-            "id": "land-ne", "kind": "land", "name_en": "Shandong coast", "name_zh": "山东海岸",
-            "source": "Natural Earth 1:10m (public domain)"},
-         "geometry": mapping(as_multi(ne_land.simplify(0.0002)))},
-        feature("land-port", PORT_LAND.difference(ll_inverse(ne_land)).buffer(0), kind="reclaimed",
-                name_en="Central port area (reclaimed)", name_zh="中港区（填海陆域）", source="drawn by hand"),
-        {"type": "Feature", "id": "sea", "properties": {
-            "id": "sea", "kind": "water", "name_en": "Laizhou Bay", "name_zh": "莱州湾"},
-         "geometry": mapping(as_multi(water.simplify(0.0002).buffer(0)))},
-    ]
-    return feats
+    return KIT.basemap(ne_zip, PORT_LAND, {"coast": ("Shandong coast", "山东海岸"),
+                                           "port": ("Central port area (reclaimed)", "中港区（填海陆域）"),
+                                           "sea": ("Laizhou Bay", "莱州湾")})
 
 
 def zones() -> list[dict[str, Any]]:
@@ -163,12 +106,8 @@ def structures() -> list[dict[str, Any]]:
 
 
 def berths() -> list[dict[str, Any]]:
-    out = []
-    def add(bid: str, a: tuple[float, float], b: tuple[float, float], side: str, cargo: str,
-            en: str, zh: str, terminal: str, depth: float, dwt: int) -> None:
-        line = LineString([a, b])
-        out.append(feature(bid, line, name_en=en, name_zh=zh, terminal_id=terminal, cargo=cargo,
-                           length_m=round(line.length), depth_m=depth, max_dwt_t=dwt, water_side=side))
+    out: list[dict[str, Any]] = []
+    add = KIT.berth_adder(out)
     for i, (y0, y1) in enumerate([(2650, 2920), (2940, 3210), (3230, 3500)], start=1):
         add(f"B{i:02d}", (-600, y0), (-600, y1), "right", "bulk", f"Berth {i} (bulk)", f"{i}号泊位（散货）",
             "t-bulk", 14.0, 50000)
@@ -197,11 +136,9 @@ def yard_blocks() -> list[dict[str, Any]]:
     out = []
     def add(bid: str, x_east: float, y0: float, y1: float, kind: str, bays: int, rows: int, tiers: int,
             en: str, zh: str, width: float = 23.5) -> None:
-        poly = rect(x_east - width, y0, x_east, y1)
-        a = ll(Point(x_east - width / 2, y0))
-        b = ll(Point(x_east - width / 2, y1))
-        out.append(feature(bid, poly, name_en=en, name_zh=zh, terminal_id="t-container", kind=kind,
-                           bays=bays, rows=rows, tiers=tiers, orientation_deg=round(bearing(a, b), 1)))
+        axis = ((x_east - width / 2, y0), (x_east - width / 2, y1))
+        out.append(KIT.yard_block(bid, rect(x_east - width, y0, x_east, y1), axis, name_en=en, name_zh=zh,
+                                  terminal_id="t-container", kind=kind, bays=bays, rows=rows, tiers=tiers))
     for i in range(6):
         x = -700 - 40 * i
         add(f"A{i + 1:02d}", x, 4710, 4970, "container", 40, 6, 5, f"Block A{i + 1:02d}", f"A{i + 1:02d}箱区")
@@ -244,17 +181,7 @@ def cameras() -> list[dict[str, Any]]:
         ("CAM15", (-640, 3530), 0, 60, 800, 30, False, "general_berths", "General cargo berths 4-7",
          "4-7号杂货泊位", ["t-general"]),
     ]
-    out = []
-    for cid, xy, brg, fov, rng, h, ptz, src, en, zh, zids in rows:
-        out.append(feature(cid, Point(*xy), name_en=en, name_zh=zh, source_name=src, bearing_deg=brg,
-                           fov_deg=fov, range_m=rng, height_m=h, ptz=ptz, zone_ids=zids))
-    return out
-
-
-def bearing(a: BaseGeometry, b: BaseGeometry) -> float:
-    from pyproj import Geod
-    az, _, _ = Geod(ellps="WGS84").inv(a.x, a.y, b.x, b.y)  # type: ignore[attr-defined]
-    return az % 360
+    return [KIT.camera(*row) for row in rows]
 
 
 def main(ne_zip: str) -> None:

@@ -201,3 +201,41 @@ def test_the_wall_section_is_read_and_an_unknown_view_refused(tmp_path: Path) ->
     toml.write_text(toml.read_text() + '\n[wall]\nrotate_s = 5\nviews = ["overview", "the_bar"]\n')
     with pytest.raises(PortPackageError, match="unknown wall views"):
         read_package(pkg)
+
+
+# --- the group's other ports: they load with no code change, and hold together as Weifang does ---------------
+GROUP_PORTS = ("dongying", "binzhou")
+
+
+def _local(port: str) -> dict[str, Any]:
+    package = read_package(WEIFANG.parent / port)
+    assert package.refusals == [], package.refusals
+    crs = LocalCrs.of(package.config.crs)
+    local = {kind: {feat.feature_id: (feat, crs.local(feat.geom)) for feat in feats}
+             for kind, feats in package.features.items()}
+    land = shapely.union_all([g for feat, g in local["basemap"].values() if feat.kind in ("land", "reclaimed")])
+    return {"f": local, "land": land, "crs": crs, "config": package.config}
+
+
+@pytest.mark.parametrize("port", GROUP_PORTS)
+def test_a_group_port_reads_with_no_refusal_and_holds_together(port: str) -> None:
+    p = _local(port)
+    f, land = p["f"], p["land"]
+    assert p["config"].id == port and p["config"].name.zh.endswith("港")
+    assert len(f["berths"]) >= 10 and len(f["cameras"]) >= 8 and len(f["yard_blocks"]) >= 5
+    from ingest.port_geometry import berth_area
+    jetties = shapely.union_all([g for feat, g in f["structures"].values() if feat.kind == "jetty"])
+    for berth_id, (feat, line) in f["berths"].items():
+        assert min(line.distance(land.boundary), line.distance(jetties)) < 5, f"{port} {berth_id} is not at a quay"
+        area = p["crs"].local(berth_area(feat.geom, feat.props["water_side"], 60, p["crs"]))
+        assert area.difference(land).area / area.area > 0.95, f"{port} {berth_id}: its water side is land"
+    zones = f["zones"]
+    channel = zones["channel"][1]
+    assert channel.intersects(zones["harbour"][1]) and channel.difference(land).area / channel.area > 0.99
+    for anchorage in ("anchorage-1", "anchorage-2"):
+        assert zones[anchorage][1].distance(channel) < 6000 and not zones[anchorage][1].intersects(land)
+    blocks = shapely.union_all([g for _, g in f["yard_blocks"].values()])
+    assert land.contains(blocks)
+    structures = shapely.union_all([g for _, g in f["structures"].values()])
+    for cam_id, (_, point) in f["cameras"].items():
+        assert point.distance(land) < 60 or point.distance(structures) < 60, f"{port} {cam_id}"
