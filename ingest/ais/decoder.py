@@ -27,6 +27,7 @@ from pyais.messages import MAX_PAYLOAD_LEN, MSG_CLASS, AISSentence, GatehouseSen
 from ingest.ais import clock, records
 from ingest.ais.batch import Output, merge_static  # batches spooled before Output moved name it from here
 from ingest.limits import safe_raw
+from ingest.lines import LINE_CAP
 
 # A sentence is an optional tag block, then ! or $, up to its *hh checksum; AIS armouring never
 # uses \ ! or $, so several sentences on one line split cleanly, and junk after *hh is dropped.
@@ -183,6 +184,9 @@ class StreamDecoder:
     # --- lines -------------------------------------------------------------------------------
     def feed(self, line: bytes, line_no: int, received: datetime | None = None) -> None:
         """One line as read (with or without its newline)."""
+        if len(line) > LINE_CAP and len(line.rstrip(b"\r\n")) > LINE_CAP:   # readers cut it at LINE_CAP + 1
+            self._reject("line_too_long", f"longer than the {LINE_CAP}-byte line limit", line[:200])
+            return
         stripped = line.strip()
         if not stripped:
             self.out.reasons["blank"] += 1

@@ -21,6 +21,7 @@ from ingest.ais.sources import FileSource, _count_lines
 
 log = logging.getLogger(__name__)
 FRAGMENT_RE = re.compile(rb"VD[MO],(\d),(\d),")
+CARRY_CHUNKS = 4       # a chunk is cut anyway after this many blocks without a message's end (memory bound)
 RMC_LINE_RE = re.compile(rb"^[ \t]*\$[A-Z]{2}RMC,[^\n]*\n?", re.MULTILINE)
 
 
@@ -65,9 +66,11 @@ def tasks(source: FileSource, start_offset: int, stop: Callable[[], bool],
             if not block:
                 return
             cut = _cut(block, at_eof=not data)
-            if cut == 0:                     # no message ends in this block: read on
+            if cut == 0 and len(block) < CARRY_CHUNKS * chunk_bytes:    # no message ends in this block: read on
                 carry = block
                 continue
+            if cut == 0:       # none in several blocks either (junk, a line of megabytes): cut at a line, or here
+                cut = block.rfind(b"\n") + 1 or len(block)
             chunk, carry = block[:cut], block[cut:]
             yield Task(seq, line_no, offset, offset + cut, [rmc] if rmc else [])
             found = RMC_LINE_RE.findall(chunk) if b"RMC," in chunk else None   # find() is 15× the regex

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ingest.lines import LineSplitter, capped_lines, split_datagram
+
 log = logging.getLogger(__name__)
 CHUNK_LINES = 2000
 
@@ -59,12 +61,12 @@ class FileSource:
             while not stop():
                 lines: list[bytes] = []
                 first = line_no
-                for line in fh:
-                    if not line.endswith(b"\n") and self.follow:
+                for line, size, whole in capped_lines(fh):     # a line over the cap is cut, not held
+                    if not whole and self.follow:
                         fh.seek(offset)          # a half-written line: wait for the rest
                         break
                     lines.append(line)
-                    offset += len(line)
+                    offset += size
                     line_no += 1
                     if len(lines) >= self.chunk_lines:
                         break
@@ -115,7 +117,7 @@ class UdpSource:
                     data = self.sock.recv(65535)
                 except TimeoutError:
                     break
-                lines.extend(data.splitlines())
+                lines.extend(split_datagram(data))
             if lines:
                 yield Chunk(self.name, lines, line_no, None, datetime.now(UTC))
                 line_no += len(lines)
@@ -141,7 +143,7 @@ class TcpSource:
                     conn.settimeout(0.2)
                     backoff = 0.5
                     log.info("connected to %s:%s", self.host, self.port)
-                    rest = b""
+                    splitter = LineSplitter()          # a line over the cap is cut, not held whole
                     while not stop():
                         try:
                             data = conn.recv(1 << 16)
@@ -149,7 +151,7 @@ class TcpSource:
                             continue
                         if not data:
                             raise ConnectionError("closed by peer")
-                        *lines, rest = (rest + data).split(b"\n")
+                        lines = splitter.feed(data)
                         if lines:
                             yield Chunk(self.name, lines, line_no, None, datetime.now(UTC))
                             line_no += len(lines)

@@ -19,10 +19,11 @@ from typing import Any
 
 import psycopg
 
-from ingest.ais import journal
+from ingest.ais import journal, sift
 from ingest.ais.batch import Batch
 from ingest.ais.options import Options
 from ingest.ais.writer import AisWriter
+from ingest.batchsplit import DATA_ERRORS, reason_of
 from ingest.runtime import settle_gc
 from sql import DbSettings, connect
 
@@ -165,25 +166,28 @@ class Spooler:
         started = time.perf_counter()
         try:
             self.writer.write(batch)
-        except psycopg.OperationalError:
-            raise
-        except psycopg.Error as err:
-            # Not the connection but the data: keep the batch for inspection and go on with the next.
-            quarantine = self.spool / "refused"
-            quarantine.mkdir(exist_ok=True)
-            path = quarantine / f"{time.time_ns()}.batch"
-            path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
-            log.error("batch of %d rows refused by the database (%s); kept in %s", len(batch), err, path)
-            self._close()
+        except DATA_ERRORS as err:
+            if self.writer.conn.broken or self.writer.conn.closed:
+                raise psycopg.OperationalError(str(err)) from err     # the connection, not the data: retry
+            # The data: the rows the database takes are written, the ones it refuses alone dead-lettered.
+            log.warning("batch of %d rows refused by the database (%s); writing it row by row where it must",
+                        len(batch), reason_of(err))
+            dead = sift.write_sifted(self.writer, batch)
+            self._tell(len(batch) - len(dead), time.perf_counter() - started, len(dead))
+            self._pruned(batch)
             return
         self._tell(len(batch), time.perf_counter() - started)
+        self._pruned(batch)
+
+    @staticmethod
+    def _pruned(batch: Batch) -> None:
         for cp in batch.checkpoints.values():
             if cp.journal:
                 journal.prune(cp.journal)
 
-    def _tell(self, rows: int, seconds: float | None) -> None:
+    def _tell(self, rows: int, seconds: float | None, dead: int = 0) -> None:
         if self.reports is not None:
-            self.reports.put((rows, seconds, self.memory_rows, self.budget.used()))
+            self.reports.put((rows, seconds, self.memory_rows, self.budget.used(), dead))
 
     def _close(self) -> None:
         if self.writer is not None:

@@ -194,9 +194,11 @@ class AisIngest:
             m.queue_depth.set(batches.qsize())
         while True:
             try:
-                rows, seconds, held, spooled = self.reports.get_nowait()
+                rows, seconds, held, spooled, dead = self.reports.get_nowait()
             except queue.Empty:
                 return
+            if dead:
+                m.dead_letters.inc(dead)
             if seconds is not None:
                 m.batch_seconds.observe(seconds)
                 m.batch_rows.inc(rows)
