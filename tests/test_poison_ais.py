@@ -191,3 +191,14 @@ def test_a_row_the_database_refuses_is_dead_lettered_alone(databases: Any, tmp_p
         stop_worker(worker)
     observed = worker.query("SELECT observed_at FROM vessel_position WHERE mmsi = 415100000")[0][0]
     assert observed == datetime.fromtimestamp(start, UTC)
+
+
+def test_a_line_the_decoder_raises_on_is_refused_alone_with_the_error() -> None:
+    from ingest.ais.decoder import StreamDecoder
+
+    decoder = StreamDecoder("ais:test")
+    decoder.refuse(b"!AIVDM\x00\xff", ZeroDivisionError("a bug"))
+    decoder.feed(good_line(0, int(time.time()) - 60).encode(), 1)
+    out = decoder.take()
+    assert out.reasons["decoder_error"] == 1 and len(out.positions) == 1
+    assert out.rejects == [("ais:test", "decoder_error", "ZeroDivisionError: a bug", "!AIVDM\\x00\\xff")]

@@ -101,7 +101,10 @@ def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, i
                 decoder.feed(line, task.first_line_no)
             decoder.take()                   # the context sets the clock; its counts belong to an earlier chunk
             for i, line in enumerate(lines):
-                decoder.feed(line, task.first_line_no + i)
+                try:
+                    decoder.feed(line, task.first_line_no + i)
+                except Exception as err:  # noqa: BLE001  (a line the decoder cannot classify: refused alone)
+                    decoder.refuse(line, err)
             decoder.finish()
             out = decoder.take()
             batch = Batch()

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -125,10 +126,12 @@ class UdpSource:
 
 
 class TcpSource:
-    """A TCP client to a receiver or aggregator, reconnecting with capped backoff."""
+    """A TCP client to a receiver or aggregator, reconnecting with capped backoff; a feed silent for `idle_s`
+    (a half-open connection: the peer vanished without a FIN) is dropped and dialled again."""
 
-    def __init__(self, host: str, port: int, station: str) -> None:
-        self.host, self.port, self.station = host, port, station
+    def __init__(self, host: str, port: int, station: str, idle_s: float = 60.0) -> None:
+        self.host, self.port, self.station, self.idle_s = host, port, station, idle_s
+        self.refusals: Counter[str] = Counter()
 
     @property
     def name(self) -> str:
@@ -141,14 +144,20 @@ class TcpSource:
             try:
                 with socket.create_connection((self.host, self.port), timeout=5) as conn:
                     conn.settimeout(0.2)
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
                     backoff = 0.5
                     log.info("connected to %s:%s", self.host, self.port)
                     splitter = LineSplitter()          # a line over the cap is cut, not held whole
+                    heard = time.monotonic()
                     while not stop():
                         try:
                             data = conn.recv(1 << 16)
                         except TimeoutError:
+                            if time.monotonic() - heard > self.idle_s:
+                                self.refusals["tcp_idle_timeout"] += 1
+                                raise ConnectionError(f"silent for {self.idle_s:.0f} s") from None
                             continue
+                        heard = time.monotonic()
                         if not data:
                             raise ConnectionError("closed by peer")
                         lines = splitter.feed(data)

@@ -59,7 +59,7 @@ class AisIngest:
         self.stop_event = threading.Event()
         self.stats = Stats()
         self._pace_origin: tuple[Any, float] | None = None
-        self._refused: dict[str, int] = {}
+        self._refused: dict[tuple[str, str], int] = {}
 
     # --- decode side -------------------------------------------------------------------------
     def run(self) -> Stats:
@@ -173,18 +173,20 @@ class AisIngest:
                     self.metrics.rejects.labels(source, reason).inc(k)
 
     def _refusals(self, batch: Batch) -> None:
-        """Lines a journaled source refused because the spool's disk budget was used up."""
+        """What sources refused before decoding: lines when the spool's disk budget was used up (a journaled
+        source), connections closed by a TCP source's limits (idle, evicted)."""
         for source in self.sources:
             journal = getattr(source, "journal", None)
-            if journal is None:
-                continue
-            seen = self._refused.get(source.name, 0)
-            if journal.refused > seen:
-                n = journal.refused - seen
-                self._refused[source.name] = journal.refused
-                batch.reasons[(source.name, "spool_full")] += n
-                if self.metrics is not None:
-                    self.metrics.rejects.labels(source.name, "spool_full").inc(n)
+            counts = dict(getattr(getattr(source, "source", source), "refusals", {}))
+            if journal is not None:
+                counts["spool_full"] = journal.refused
+            for reason, total in counts.items():
+                seen = self._refused.get((source.name, reason), 0)
+                if total > seen:
+                    self._refused[(source.name, reason)] = total
+                    batch.reasons[(source.name, reason)] += total - seen
+                    if self.metrics is not None:
+                        self.metrics.rejects.labels(source.name, reason).inc(total - seen)
 
     def _report(self, batches: Any) -> None:
         if self.metrics is None:
@@ -217,7 +219,10 @@ class AisIngest:
         line_no = chunk.first_line_no
         received = chunk.received_at
         for line in chunk.lines:
-            decoder.feed(line, line_no, received)
+            try:
+                decoder.feed(line, line_no, received)
+            except Exception as err:  # noqa: BLE001  (a line the decoder cannot classify: refused alone)
+                decoder.refuse(line, err)
             line_no += 1
             if self.options.speed and decoder.clock_at is not None:
                 self._pace(decoder.clock_at)
