@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,6 +88,8 @@ def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, i
     from ingest.runtime import settle_gc
 
     settle_gc()
+    for sig in (signal.SIGTERM, signal.SIGINT):     # the parent stops it (None), after the writer's last batch
+        signal.signal(sig, signal.SIG_IGN)
     memo = Memo()       # what one chunk learnt (flags, static reports, vessels announced) serves the next
     with open(path, "rb") as fh:
         while True:

@@ -122,7 +122,20 @@ class UdpSource:
             if lines:
                 yield Chunk(self.name, lines, line_no, None, datetime.now(UTC))
                 line_no += len(lines)
+        lines = self._drain()           # stopping: what is already in the socket's buffer is accepted
+        if lines:
+            yield Chunk(self.name, lines, line_no, None, datetime.now(UTC))
         self.sock.close()
+
+    def _drain(self, most: int = 20_000) -> list[bytes]:
+        self.sock.setblocking(False)
+        lines: list[bytes] = []
+        for _ in range(most):
+            try:
+                lines.extend(split_datagram(self.sock.recv(65535)))
+            except (BlockingIOError, InterruptedError):
+                break
+        return lines
 
 
 class TcpSource:

@@ -12,6 +12,7 @@ import logging
 import multiprocessing as mp
 import pickle
 import queue
+import signal
 import time
 from collections import deque
 from pathlib import Path
@@ -31,12 +32,17 @@ log = logging.getLogger(__name__)
 
 
 def run_writer(batches: Any, db: DbSettings | None, options: Options, reports: Any = None,
-               producers: int = 1) -> None:
-    """Take (seq, batch) items from `batches` until each of `producers` has sent None; commit them all."""
+               producers: int = 1, shutdown: Any = None) -> None:
+    """Take (seq, batch) items from `batches` until each of `producers` has sent None; commit them all.
+    Once `shutdown` (an Event) is set, by the parent or by a SIGTERM or SIGINT to this process, what is not
+    committed within Options.shutdown_s is spilled to the spool (or left to be re-read) and the process ends."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s writer: %(message)s")
+    if shutdown is not None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: shutdown.set())
     spooler = Spooler(db, options, reports)
     settle_gc()
-    spooler.run(batches, producers)
+    spooler.run(batches, producers, shutdown)
 
 
 class Spooler:
@@ -59,11 +65,17 @@ class Spooler:
         self.backoff = 0.2
         self.retry_at = 0.0
 
-    def run(self, batches: Any, producers: int = 1) -> None:
+    def run(self, batches: Any, producers: int = 1, shutdown: Any = None) -> None:
         """Take (seq, batch) items until each producer has sent None; commit them in seq order."""
         finished = 0
         parent = mp.parent_process()
+        deadline: float | None = None
         while finished < producers or self.reorder or self.memory or self._spooled():
+            if shutdown is not None and shutdown.is_set():
+                deadline = deadline or time.monotonic() + self.options.shutdown_s
+                if time.monotonic() >= deadline:
+                    self._stop_now(batches)
+                    return
             if finished < producers and parent is not None and not parent.is_alive() and batches.empty():
                 log.warning("the decoder is gone: writing what was handed over, then stopping")
                 finished = producers
@@ -76,6 +88,39 @@ class Spooler:
             self._drain()
             if finished >= producers and (self.memory or self._spooled()) and time.monotonic() < self.retry_at:
                 time.sleep(min(0.2, self.retry_at - time.monotonic()))
+
+    def _stop_now(self, batches: Any) -> None:
+        """Stopping with batches not committed (the database away or slow): take what is still queued, then
+        leave them to be re-read (every source has a checkpoint: a spilled copy would be written twice) or
+        spill them to the spool, to be written first at the next start."""
+        with contextlib.suppress(queue.Empty, OSError, EOFError):
+            while True:
+                item = batches.get(timeout=0.05)
+                if item is not None:
+                    self.reorder[item[0]] = item[1]
+        held = [self.reorder[seq] for seq in sorted(self.reorder)]
+        self.reorder.clear()
+        held[:0] = self.memory
+        self.memory.clear()
+        self.memory_rows = 0
+        rows = sum(len(b) for b in held)
+        if self.options.replayable:
+            log.warning("stopping with %d rows not committed: they are re-read from the checkpoints at the next "
+                        "start", rows)
+        else:
+            for batch in held:
+                self._spill(batch)
+            log.warning("stopping with %d rows not committed: spilled to %s, written first at the next start",
+                        rows, self.spool)
+        self._close()
+
+    def _spill(self, batch: Batch) -> None:
+        self.seq += 1
+        path = self.spool / f"{self.seq:012d}.batch"
+        blob = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+        path.with_suffix(".tmp").write_bytes(blob)
+        path.with_suffix(".tmp").rename(path)
+        self.budget.grew(len(blob))
 
     def _receive(self, batches: Any) -> int:
         """Everything queued now (waiting briefly for the first); returns how many producers finished."""
@@ -132,12 +177,8 @@ class Spooler:
                 return
             oldest = self.memory.popleft()
             self.memory_rows -= len(oldest)
-            self.seq += 1
-            path = self.spool / f"{self.seq:012d}.batch"
-            path.with_suffix(".tmp").write_bytes(blob)
-            path.with_suffix(".tmp").rename(path)
-            self.budget.grew(len(blob))
-            log.warning("database away: spilled %d rows to %s", len(oldest), path)
+            self._spill(oldest)
+            log.warning("database away: spilled %d rows to %s", len(oldest), self.spool)
             self._tell(0, None)
 
     def _spooled(self) -> list[Path]:

@@ -66,20 +66,46 @@ class TcpListenSource:
                 if lines:
                     yield Chunk(self.name, lines, line_no, None, datetime.now(UTC))
                     line_no += len(lines)
+            lines = self._drain(sel)
+            if lines:
+                yield Chunk(self.name, lines, line_no, None, datetime.now(UTC))
         finally:
             for client in list(self.clients.values()):
                 self._close(sel, client, None)
             sel.close()
             self.server.close()
 
-    def _accept(self, sel: selectors.BaseSelector) -> None:
+    def _drain(self, sel: selectors.BaseSelector) -> list[bytes]:
+        """Stopping: what the clients have already sent (in the kernel's buffers) is read, not reset away."""
+        for _ in range(self.max_connections):
+            if not self._accept(sel):
+                break
+        lines: list[bytes] = []
+        for client in list(self.clients.values()):
+            for _ in range(16):                       # at most 1 MB a client
+                got = self._read(sel, client)
+                if not got and (client.sock.fileno() not in self.clients or not self._readable(client)):
+                    break
+                lines += got
+        return lines
+
+    @staticmethod
+    def _readable(client: _Client) -> bool:
+        sel = selectors.DefaultSelector()
+        try:
+            sel.register(client.sock, selectors.EVENT_READ)
+            return bool(sel.select(timeout=0))
+        finally:
+            sel.close()
+
+    def _accept(self, sel: selectors.BaseSelector) -> bool:
         try:
             sock, peer = self.server.accept()
         except (BlockingIOError, InterruptedError):
-            return
+            return False
         except OSError as err:          # out of file descriptors, say: the clients already in go on
             log.warning("%s: accept failed: %s", self.name, err)
-            return
+            return False
         if len(self.clients) >= self.max_connections:
             quietest = min(self.clients.values(), key=lambda c: c.heard_at)
             self._close(sel, quietest, "tcp_evicted")
@@ -89,6 +115,7 @@ class TcpListenSource:
         self.clients[sock.fileno()] = client
         sel.register(sock, selectors.EVENT_READ)
         log.info("%s: %s connected (%d open)", self.name, client.peer, len(self.clients))
+        return True
 
     def _read(self, sel: selectors.BaseSelector, client: _Client) -> list[bytes]:
         try:
