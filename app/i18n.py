@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 from typing import Any
 
-I18N_DIR = Path(__file__).resolve().parent.parent / "assets" / "i18n"
+from portdomain.assets import ASSETS
+
+I18N_DIR = ASSETS / "i18n"
 LANGUAGES = {"en": "English", "zh": "中文"}
 
 

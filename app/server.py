@@ -7,7 +7,6 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import dash
@@ -27,10 +26,10 @@ from app.kpi import port_kpis, strip
 from app.search import search
 from app.settings import AppSettings
 from layers import LAYERS, View
+from portdomain.assets import ASSETS
 from sql import alerts as alert_actions
 
 log = logging.getLogger(__name__)
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 GLYPHS = ASSETS / "glyphs"
 RANGE_RE = re.compile(r"^(\d+)-(\d+)$")
 CONTAINER_RE = re.compile(r"^[A-Z]{3}[UJZR]\d{7}$")

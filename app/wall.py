@@ -36,11 +36,12 @@ from app.i18n import LANGUAGES, t
 from app.kpi import port_kpis, tiles
 from layers import LAYERS, Style, View
 from layers.vessels import Vessels
+from portdomain.assets import ASSETS
 from sql import query
 
 WALL_COOKIE = "portmap_wall"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-ASSETS = Path(__file__).resolve().parent.parent / "assets" / "wall"
+WALL_ASSETS = ASSETS / "wall"
 LIVE_ZOOM = 14.0           # the wall's live traces are drawn for views up to this close
 _TOKEN_IN_URL = re.compile(r"([?&]token=)[^&\s\"]+")
 
@@ -81,7 +82,7 @@ def install(server: flask.Flask, pool_of: Any, port_id: str) -> None:
             resp.set_cookie(WALL_COOKIE, token, max_age=400 * 86400, httponly=True, samesite="Strict",
                             secure=flask.request.is_secure, path="/wall")
             return resp
-        return flask.send_file(ASSETS / "wall.html", mimetype="text/html", max_age=0)
+        return flask.send_file(WALL_ASSETS / "wall.html", mimetype="text/html", max_age=0)
 
     @server.get("/wall/plotly.min.js")
     def wall_plotly() -> flask.Response:
