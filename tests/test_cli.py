@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -65,9 +66,11 @@ def test_python_m_app_help_does_not_start_the_server(tmp_path: Path) -> None:
 def test_pip_install_gives_working_entry_points(tmp_path: Path) -> None:
     """Build the wheel offline, install it in a fresh venv (no deps: they come from this venv through a .pth),
     then run the console scripts from outside the checkout; the assets come with the package."""
-    wheels = tmp_path / "wheels"
+    wheels, tree = tmp_path / "wheels", tmp_path / "tree"      # a copy: setuptools leaves build/ in what it builds
+    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(".git", ".venv", ".data", "build", "*.egg-info",
+                                                               "test-results", "__pycache__", ".*_cache"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(wheels), str(ROOT)], check=True, timeout=600, cwd=tmp_path)
+                    str(wheels), str(tree)], check=True, timeout=600, cwd=tmp_path)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     (wheel,) = wheels.glob("port_one_map-*.whl")
