@@ -101,7 +101,8 @@ frigate_docs = st.fixed_dictionaries({"type": st.one_of(st.sampled_from(["new", 
                                           ["id", "camera", "label", "start_time", "end_time", "score", "top_score",
                                            "sub_label", "current_zones", "entered_zones", "has_snapshot"]),
                                           json_values, max_size=11)})
-FRIGATE_REASONS = {"bad_json", "not_an_event", "missing_field", "bad_value"}
+FRIGATE_REASONS = {"bad_json", "not_an_event", "missing_field", "bad_value", "nul_byte", "bad_encoding", "too_large",
+                   "too_deep"}
 
 
 @given(st.one_of(st.binary(max_size=300), mutated(FRIGATE), frigate_docs.map(lambda d: json.dumps(d).encode())))

@@ -1,0 +1,205 @@
+"""Poison input through the real worker processes (issue 23's "Must show" for cameras and the drop folder): each
+hostile message, request or file is refused alone with its reason, the good one behind it is stored, and the
+worker is still the same process afterwards. `python -m ingest camera` and `python -m ingest inbox` run as
+subprocesses on a database of this module's own, with the test services' real broker."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from bench.stack import free_port, wait_for
+from ingest.port_load import load_package
+from ingest.port_package import read_package
+from tests.conftest import ROOT, WEIFANG, Databases
+from tests.test_camera_frigate import publish
+
+pytestmark = pytest.mark.db
+FRIGATE = json.loads((ROOT / "tests" / "fixtures" / "camera" / "frigate-events-front_door-person.json").read_text())
+TOKEN = "poison-webhook-token"
+MQTT_PORT = int(os.environ.get("PORTMAP_MQTT_PORT", "51883"))
+
+
+def event(event_id: str) -> bytes:
+    doc = json.loads(json.dumps(FRIGATE[0]))
+    doc["after"]["id"] = doc["before"]["id"] = event_id
+    return json.dumps(doc).encode()
+
+
+@dataclass
+class Worker:
+    """One `python -m ingest …` process with its log."""
+
+    cmd: list[str]
+    env: dict[str, str]
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "ingest", *self.cmd], cwd=ROOT, env=self.env,
+                                         stdout=out, stderr=subprocess.STDOUT)
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def terminate(self, timeout_s: float = 10) -> float:
+        """SIGTERM; returns the seconds it took to exit (fails the test beyond `timeout_s`)."""
+        assert self.proc is not None
+        started = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"ingest {self.cmd[0]} did not exit within {timeout_s} s of SIGTERM") from None
+        return time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def poison_db() -> Iterator[str]:
+    from sql import DbSettings
+    dbs = Databases(DbSettings().url)
+    url = dbs.create()
+    with psycopg.connect(url) as conn:
+        load_package(conn, read_package(WEIFANG))
+        conn.execute("""INSERT INTO camera (port_id, camera_id, name_en, name_zh, source_name, bearing_deg, fov_deg,
+                                            range_m, zone_ids, geom, fov)
+                        SELECT port_id, 'CAM-FD', 'Front door', '前门', 'front_door', bearing_deg, fov_deg, range_m,
+                               zone_ids, geom, fov FROM camera WHERE camera_id = 'CAM01'""")
+    try:
+        yield url
+    finally:
+        dbs.drop_all()
+
+
+def env_for(url: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": url, "PORTMAP_WEBHOOK_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
+
+
+@dataclass
+class Camera:
+    worker: Worker
+    topic: str
+    webhook: str
+    url: str
+
+
+@pytest.fixture(scope="module")
+def camera(poison_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Camera]:
+    name = f"poison-{uuid.uuid4().hex[:8]}"
+    port = free_port()
+    worker = Worker(["camera", "--mqtt", f"127.0.0.1:{MQTT_PORT}", "--client-id", name, "--topic", f"{name}/events",
+                     "--webhook", f"127.0.0.1:{port}"], env_for(poison_db),
+                    tmp_path_factory.mktemp("camera") / "camera.log")
+    worker.start()
+    wait_for("the camera worker to subscribe", lambda: "subscribing to" in worker.text(), 30, 0.1)
+    try:
+        yield Camera(worker, f"{name}/events", f"http://127.0.0.1:{port}/api/v1/camera-events", poison_db)
+    finally:
+        if worker.alive:
+            worker.terminate()
+
+
+def query(url: str, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def stored(url: str, event_id: str) -> bool:
+    return bool(query(url, "SELECT 1 FROM camera_event WHERE event_id = %s", (event_id,)))
+
+
+def dead(url: str, source: str) -> list[tuple[Any, ...]]:
+    return query(url, "SELECT reason, attempts, payload_bytes, length(payload), channel FROM dead_letter "
+                      "WHERE source = %s ORDER BY dead_letter_id", (source,))
+
+
+# --- MQTT ---------------------------------------------------------------------------------------------------
+HOSTILE_MQTT = [
+    (b"[" * 10_000 + b"]" * 10_000, "too_deep"),
+    (event("nul-1").replace(b'"person"', b'"per\x00son"'), "nul_byte"),
+    (event("nul-2").replace(b'"person"', b'"per\\u0000son"'), "nul_byte"),
+    (event("utf8-1").replace(b'"person"', b'"per\xff\xfeson"'), "bad_encoding"),
+    (b'{"type": "new", "after": {"id": "' + b"x" * (1 << 20) + b'"}}', "too_large"),
+]
+
+
+def test_mqtt_poison_messages_are_dead_lettered_and_the_good_event_behind_them_stored(camera: Camera) -> None:
+    source = f"camera:mqtt:{camera.topic.split('/')[0]}"
+    publish(MQTT_PORT, [p for p, _ in HOSTILE_MQTT] + [event("after-poison-1")], topic=camera.topic)
+    wait_for("the good event behind the poison", lambda: stored(camera.url, "after-poison-1"), 30, 0.2)
+    wait_for("every poison message dead-lettered", lambda: len(dead(camera.url, source)) >= len(HOSTILE_MQTT), 10)
+    rows = dead(camera.url, source)
+    assert Counter(r[0] for r in rows) == Counter(why for _, why in HOSTILE_MQTT)
+    big = next(r for r in rows if r[0] == "too_large")
+    assert big[2] > 1 << 20 and big[3] == 16 * 1024                     # the 1 MB one: its size, 16 KB of it kept
+    assert all(r[4] == camera.topic for r in rows)
+    assert query(camera.url, "SELECT payload FROM dead_letter WHERE reason = 'bad_encoding'")[0][0] \
+        == HOSTILE_MQTT[3][0]                                             # the raw bytes, exactly
+    reasons = dict(query(camera.url, "SELECT reason, count FROM ingest_reject_count WHERE source = %s", (source,)))
+    assert reasons == {"too_deep": 1, "nul_byte": 2, "bad_encoding": 1, "too_large": 1}
+    assert camera.worker.alive
+
+
+def test_a_message_the_database_refuses_is_dead_lettered_after_three_attempts_not_retried_for_ever(
+        camera: Camera) -> None:
+    source = f"camera:mqtt:{camera.topic.split('/')[0]}"
+    with psycopg.connect(camera.url, autocommit=True) as conn:          # the database refuses one event id
+        conn.execute("""CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN IF NEW.event_id = 'db-poison-1' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+                        RETURN NEW; END $$""")
+        conn.execute("CREATE TRIGGER refuse_poison BEFORE INSERT ON camera_event FOR EACH ROW "
+                     "EXECUTE FUNCTION refuse_poison()")
+    try:
+        before = len(dead(camera.url, source))
+        publish(MQTT_PORT, [event("db-poison-before"), event("db-poison-1"), event("db-poison-after")],
+                topic=camera.topic)
+        wait_for("the good events around it", lambda: stored(camera.url, "db-poison-before")
+                 and stored(camera.url, "db-poison-after"), 30, 0.2)
+        wait_for("the refused one dead-lettered", lambda: len(dead(camera.url, source)) > before, 10)
+        assert dead(camera.url, source)[before:] == [("failed_3_times", 3, len(event("db-poison-1")),
+                                                      len(event("db-poison-1")), camera.topic)]
+        assert not stored(camera.url, "db-poison-1")
+        assert "attempt 3 of 3" in camera.worker.text() and "dead-lettered after 3 attempts" in camera.worker.text()
+        assert camera.worker.alive
+    finally:
+        with psycopg.connect(camera.url, autocommit=True) as conn:
+            conn.execute("DROP TRIGGER refuse_poison ON camera_event")
+            conn.execute("DROP FUNCTION refuse_poison()")
+
+
+def test_dead_lettered_messages_were_acknowledged_so_a_restart_does_not_replay_them(camera: Camera) -> None:
+    source = f"camera:mqtt:{camera.topic.split('/')[0]}"
+    publish(MQTT_PORT, [b"[" * 10_000, event("before-restart")], topic=camera.topic)
+    wait_for("the event before the restart", lambda: stored(camera.url, "before-restart"), 30, 0.2)
+    count = len(dead(camera.url, source))
+    assert camera.worker.terminate() < 10
+    camera.worker.start()                      # the same client id: the broker's persistent session
+    wait_for("the restarted worker to subscribe", lambda: camera.worker.text().count("subscribing to") >= 2, 30)
+    publish(MQTT_PORT, [event("after-restart")], topic=camera.topic)
+    wait_for("the event after the restart", lambda: stored(camera.url, "after-restart"), 30, 0.2)
+    assert len(dead(camera.url, source)) == count, "a dead-lettered message was delivered again"
