@@ -115,7 +115,8 @@ def test_frigate_payloads_are_stored_or_refused_with_a_reason(payload: bytes) ->
         assert event.event_id and event.camera and frigate.LABEL.match(event.label)
 
 
-ONVIF_REASONS = {"too_large", "bad_xml", "unsupported_topic", "missing_field", "bad_value", "not_an_event"}
+ONVIF_REASONS = {"too_large", "too_deep", "xml_dtd", "bad_xml", "unsupported_topic", "missing_field", "bad_value",
+                 "not_an_event"}
 
 
 @given(st.one_of(st.sampled_from(ONVIF).flatmap(mutated), st.binary(max_size=200)))

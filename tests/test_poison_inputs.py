@@ -5,9 +5,11 @@ subprocesses on a database of this module's own, with the test services' real br
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import psycopg
 import pytest
@@ -203,3 +206,127 @@ def test_dead_lettered_messages_were_acknowledged_so_a_restart_does_not_replay_t
     publish(MQTT_PORT, [event("after-restart")], topic=camera.topic)
     wait_for("the event after the restart", lambda: stored(camera.url, "after-restart"), 30, 0.2)
     assert len(dead(camera.url, source)) == count, "a dead-lettered message was delivered again"
+
+
+# --- the webhook --------------------------------------------------------------------------------------------
+ONVIF = ROOT / "tests" / "fixtures" / "camera" / "onvif"
+
+
+def raw_http(address: str, data: bytes, timeout_s: float = 20) -> tuple[int, dict[str, Any]]:
+    """Send bytes as they are (no client library to tidy them) and read the answer: (status, JSON body)."""
+    host, port = urlparse(address).hostname, urlparse(address).port
+    with socket.create_connection((host, port), timeout=timeout_s) as s:
+        with contextlib.suppress(OSError):      # refused before it was all sent: the answer is still there to read
+            s.sendall(data)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body) if body else {}
+
+
+def post(path: str, body: bytes, kind: str = "application/json", length: str | None = None) -> bytes:
+    return (f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: {kind}\r\n"
+            f"Content-Length: {len(body) if length is None else length}\r\n\r\n").encode() + body
+
+
+def test_the_webhook_answers_every_bad_request_with_its_code_and_stores_the_good_one(camera: Camera) -> None:
+    path = urlparse(camera.webhook).path
+    start = (ONVIF / "VMD4_C1P1_CHANGE.xml").read_bytes()
+    cases = [
+        (post(path, event("wh-1"), length="twelve"), 400, "bad_length"),
+        (post(path, event("wh-2"), length="-5"), 400, "bad_length"),
+        (post(path, event("wh-3")).replace(b"Content-Length", b"X-Length"), 400, "bad_length"),
+        (post(path, event("wh-4").replace(b'"person"', b'"per\x00son"')), 400, "nul_byte"),
+        (post(path, b"[" * 10_000 + b"]" * 10_000), 400, "too_deep"),
+        (post(path, event("wh-5").replace(b'"person"', b'"\xff\xfe"')), 400, "bad_encoding"),
+        (post(path, b"{nope"), 400, "bad_json"),
+        (post(path, b"x" * (1 << 20)), 413, "too_large"),
+        (post(path, b"x" * 1000, length=str(50 << 20)), 413, "too_large"),
+        (post(f"{path}?camera=front_door", start.replace(b"2019-03-13T00:03:30.256685Z", b"0001-01-01T00:00:00Z"),
+              "application/xml"), 400, "bad_value"),
+        (post(f"{path}?camera=front_door", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM '
+              b'"file:///etc/passwd">]><x>&e;</x>', "application/xml"), 400, "xml_dtd"),
+        (post(f"{path}?camera=front_door", b"<a>" * 10_000, "application/xml"), 400, "too_deep"),
+        (post(f"{path}?camera=nowhere", start, "application/xml"), 422, "unknown_camera"),
+    ]
+    for request, status, reason in cases:
+        code, reply = raw_http(camera.webhook, request)
+        assert (code, reply.get("error")) == (status, reason), (request[:120], reply)
+    assert not query(camera.url, "SELECT event_id FROM camera_event WHERE event_id LIKE 'onvif:%' "
+                                 "OR event_id LIKE 'wh-%'")
+    assert raw_http(camera.webhook, post(path, event("wh-good"))) == (200, {"result": "stored"})
+    assert stored(camera.url, "wh-good")
+    assert raw_http(camera.webhook, post(f"{path}?camera=front_door", start, "application/xml")) == (
+        200, {"started": 1, "ended": 0, "state_only": 0})
+    refused = dict(query(camera.url, "SELECT reason, sum(count) FROM ingest_reject_count WHERE source IN "
+                                     "('webhook', 'onvif') GROUP BY reason"))
+    assert refused["too_deep"] == 2 and refused["nul_byte"] == 1 and refused["xml_dtd"] == 1
+    assert camera.worker.alive
+
+
+def test_a_body_trickled_slower_than_the_deadline_gets_408(camera: Camera) -> None:
+    path = urlparse(camera.webhook).path
+    body = event("wh-slow")
+    host, port = urlparse(camera.webhook).hostname, urlparse(camera.webhook).port
+    started = time.monotonic()
+    with socket.create_connection((host, port), timeout=30) as s:
+        s.sendall(post(path, body)[:-len(body)] + body[:10])
+        answer = b""
+        for byte in body[10:40]:           # a byte every 0.5 s: each read is quick, the whole is too slow
+            try:
+                s.sendall(bytes([byte]))
+            except OSError:
+                break
+            s.settimeout(0.5)
+            try:
+                answer += s.recv(65536)
+            except TimeoutError:
+                continue
+            if answer:
+                break
+        s.settimeout(10)
+        while chunk := s.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.0 408"), answer[:80]
+    assert 9 < time.monotonic() - started < 14
+    assert not stored(camera.url, "wh-slow")
+
+
+def threads_of(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+
+
+def test_150_stalled_connections_do_not_hold_150_threads(camera: Camera) -> None:
+    host, port = urlparse(camera.webhook).hostname, urlparse(camera.webhook).port
+    before = threads_of(camera.worker.pid)
+    stalled = []
+    for _ in range(150):
+        s = socket.create_connection((host, port), timeout=20)
+        s.sendall(b"POST /api/v1/camera-events HTTP/1.1\r\nHost: x\r\n")       # ... and nothing more
+        stalled.append(s)
+    try:
+        time.sleep(1)
+        peak = threads_of(camera.worker.pid)
+        assert peak - before <= 32, f"{peak - before} threads for 150 stalled connections"
+        closed = 0
+        deadline = time.monotonic() + 15
+        for s in stalled:                   # every one is let go: answered busy, or timed out and closed
+            s.settimeout(max(0.1, deadline - time.monotonic()))
+            try:
+                while s.recv(65536):
+                    pass
+                closed += 1
+            except TimeoutError:
+                pass
+            except OSError:
+                closed += 1
+        assert closed == 150
+    finally:
+        for s in stalled:
+            s.close()
+    wait_for("the webhook to answer a good event", lambda: raw_http(
+        camera.webhook, post(urlparse(camera.webhook).path, event("wh-after-stall")))[0] == 200, 10, 0.5)
+    assert stored(camera.url, "wh-after-stall") and camera.worker.alive
+    assert threads_of(camera.worker.pid) - before <= 2
