@@ -155,13 +155,19 @@ def cmd_yard(args: argparse.Namespace) -> int:
 def cmd_hazmat(args: argparse.Namespace) -> int:
     """Dangerous-goods declarations and gate transactions from CSV or JSON files."""
     from ingest.hazmat.declarations import import_file
+    from ingest.yard.iso6346 import Invalid
     from sql import DbSettings, connect
 
     rejected = 0
     with connect(DbSettings()) as conn:
         for what, paths in (("declarations", args.declarations or []), ("gate", args.gate or [])):
             for path in paths:
-                report = import_file(conn, Path(path), args.port_id, what)
+                try:
+                    report = import_file(conn, Path(path), args.port_id, what)
+                except Invalid as bad:          # the whole file is unreadable: bad_json, too_deep, bad_header …
+                    print(f"hazmat: {path}: refused whole: {bad.args[0]}: {bad.args[-1]}", file=sys.stderr)
+                    rejected += 1
+                    continue
                 print(f"hazmat: {path}: {report.stored} of {report.rows} stored, rejected {dict(report.rejects)}")
                 rejected += sum(report.rejects.values())
     return 1 if rejected else 0
@@ -173,7 +179,7 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     from sql import DbSettings
 
     inbox = Inbox(Path(args.folder), DbSettings(), args.port_id, poll_s=args.poll)
-    stats = _serve(lambda: inbox.run(until_empty=args.once), inbox.stop)
+    stats = _serve(lambda: inbox.run(until_empty=args.once), inbox.stop_now)
     if stats is None:
         return 130
     print(f"inbox: {dict(stats.files)} imported, {stats.failed} failed, {stats.rejected_rows} rows rejected")

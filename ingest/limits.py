@@ -138,17 +138,17 @@ def parse_xml(data: bytes, max_bytes: int = XML_MAX_BYTES, max_depth: int = XML_
 
 
 @dataclass(frozen=True)
-class CsvRow:
-    """One record of a CSV file: its first line number and either its fields by header name, or why it was
-    refused (`refused`: reason, detail) with its raw text."""
+class Record:
+    """One record of a dropped file: its first line (CSV) or its index from 1 (JSON), and either its fields by
+    name, or why it was refused (`refused`: reason, detail) with its raw text."""
 
     line_no: int
-    fields: dict[str, str] | None
+    fields: dict[str, Any] | None
     refused: InputRefused | None = None
     raw: str = ""
 
 
-def csv_rows(data: bytes | str, max_field: int = CSV_MAX_FIELD) -> Iterator[CsvRow]:
+def csv_rows(data: bytes | str, max_field: int = CSV_MAX_FIELD) -> Iterator[Record]:
     """The records of a CSV text with a header line, each checked on its own: a record with the wrong number of
     fields (truncated), a field over `max_field` characters, invalid UTF-8, a NUL or another control byte is
     refused with its reason, and reading goes on with the next record. The header itself must be sound, or
@@ -168,7 +168,7 @@ def csv_rows(data: bytes | str, max_field: int = CSV_MAX_FIELD) -> Iterator[CsvR
             last = reader.line_num
             if header is None:
                 raise InputRefused("bad_header", str(err)[:120]) from err
-            yield CsvRow(start, None, InputRefused("bad_csv", str(err)[:120]), "".join(lines[start - 1:last]))
+            yield Record(start, None, InputRefused("bad_csv", str(err)[:120]), _raw(lines[start - 1:last]))
             continue
         last = reader.line_num
         if header is None:
@@ -182,8 +182,15 @@ def csv_rows(data: bytes | str, max_field: int = CSV_MAX_FIELD) -> Iterator[CsvR
         problem = _field_problem(record, max_field)
         if problem is None and len(record) != len(header):
             problem = InputRefused("wrong_field_count", f"{len(record)} fields, the header has {len(header)}")
-        yield CsvRow(start, None if problem else dict(zip(header, record, strict=True)), problem,
-                     "".join(lines[start - 1:last]))
+        yield Record(start, None if problem else dict(zip(header, record, strict=True)), problem,
+                     _raw(lines[start - 1:last]))
+
+
+def _raw(lines: list[str]) -> str:
+    """A record's lines as text, its invalid UTF-8 bytes as \\xNN (not the surrogates they were read as)."""
+    raw = "".join(lines).rstrip("\r\n")
+    return raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") if _SURROGATE.search(raw) \
+        else raw
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -199,3 +206,30 @@ def _field_problem(record: list[str], max_field: int) -> InputRefused | None:
         if _CONTROL.search(value):
             return InputRefused("control_character", f"field {i} holds a control character")
     return None
+
+
+def json_records(data: bytes, key: str | None = None, max_bytes: int = FILE_JSON_MAX_BYTES,
+                 max_field: int = CSV_MAX_FIELD) -> list[Record]:
+    """The objects of a JSON file (a list, or an object holding the list under `key`), each checked alone: one
+    that is not an object, or holds a text over `max_field` characters, is refused. A file that is not JSON
+    within the limits raises InputRefused for the whole."""
+    doc = loads_json(data, max_bytes=max_bytes)
+    rows = doc.get(key, doc) if isinstance(doc, dict) and key else doc
+    if not isinstance(rows, list):
+        raise InputRefused("json_not_a_list", f"expected a list of objects{f' (or {{{key!r}: [...]}})' if key else ''}")
+    out = []
+    for i, row in enumerate(rows, start=1):
+        problem = None
+        if not isinstance(row, dict):
+            problem = InputRefused("not_an_object", f"a {type(row).__name__}")
+        elif (big := next((k for k, v in row.items() if len(str(k)) > max_field
+                           or (isinstance(v, str) and len(v) > max_field)), None)) is not None:
+            problem = InputRefused("field_too_large", f"field {str(big)[:40]!r} over {max_field} characters")
+        out.append(Record(i, None if problem else row, problem, "" if problem is None else
+                          json.dumps(row, ensure_ascii=False)[:4 * RAW_CAP]))
+    return out
+
+
+def file_records(data: bytes, suffix: str, key: str | None = None) -> list[Record]:
+    """The records of a dropped CSV or JSON file by its suffix (see csv_rows and json_records)."""
+    return json_records(data, key) if suffix.lower() == ".json" else list(csv_rows(data))

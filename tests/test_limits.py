@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ingest.limits import InputRefused, csv_rows, json_depth, loads_json, parse_xml
+from ingest.limits import InputRefused, csv_rows, json_depth, json_records, loads_json, parse_xml
 
 pytestmark = pytest.mark.unit
 
@@ -86,7 +86,7 @@ def test_csv_records_are_refused_alone_and_the_good_ones_kept() -> None:
     assert [r.fields for r in rows if r.fields] == [
         {"a": "1", "b": "2", "c": "3"}, {"a": "4", "b": "5", "c": "6"}, {"a": "multi\nline", "b": "2", "c": "3"},
         {"a": "10", "b": "11", "c": "12"}]
-    assert rows[1].raw == "1,2\n" and len(rows[2].raw) > 140_000
+    assert rows[1].raw == "1,2" and len(rows[2].raw) > 140_000 and rows[4].raw == "7,\\xff,9"
 
 
 def test_a_csv_with_a_bad_header_is_refused_whole() -> None:
@@ -97,3 +97,13 @@ def test_a_csv_with_a_bad_header_is_refused_whole() -> None:
 
 def test_the_default_field_limit_is_what_the_csv_module_enforces() -> None:
     assert csv.field_size_limit() == 131_072
+
+
+def test_json_records_are_refused_alone() -> None:
+    data = b'{"calls": [{"a": 1}, 7, {"b": "' + b"x" * 5_000 + b'"}, {"c": "ok"}]}'
+    rows = json_records(data, "calls")
+    assert [(r.line_no, r.fields, r.refused.reason if r.refused else None) for r in rows] == [
+        (1, {"a": 1}, None), (2, None, "not_an_object"), (3, None, "field_too_large"), (4, {"c": "ok"}, None)]
+    assert [r.fields for r in json_records(b'[{"a": 1}]')] == [{"a": 1}]
+    assert reason(json_records, b'{"a": 1}', "calls") == "json_not_a_list"
+    assert reason(json_records, b"[" * 10_000) == "too_deep"

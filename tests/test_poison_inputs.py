@@ -330,3 +330,128 @@ def test_150_stalled_connections_do_not_hold_150_threads(camera: Camera) -> None
         camera.webhook, post(urlparse(camera.webhook).path, event("wh-after-stall")))[0] == 200, 10, 0.5)
     assert stored(camera.url, "wh-after-stall") and camera.worker.alive
     assert threads_of(camera.worker.pid) - before <= 2
+
+
+# --- the drop folder ----------------------------------------------------------------------------------------
+TOS_HEADER = ("container_no,iso_type,full_empty,gross_kg,block,bay,row,tier,vessel_voyage,arrived_at,customs_status,"
+              "un_number,imdg_class\n")
+
+
+def box_number(owner: str, serial: int) -> str:
+    """A container number with its ISO 6346 check digit."""
+    from stdnum import iso6346
+    base = f"{owner}U{serial:06d}"
+    return base + iso6346.calc_check_digit(base)
+
+
+def tos_row(number: str, row: int, voyage: str = "V1/001") -> str:
+    return f"{number},22G1,F,12000,A01,1,{row},1,{voyage},2026-11-27T08:00:00+00:00,released,,\n"
+
+
+@dataclass
+class Drop:
+    worker: Worker
+    folder: Path
+    url: str
+
+    def put(self, name: str, data: bytes) -> Path:
+        """Write then rename, as an exporter does."""
+        tmp = self.folder / f".{name}.tmp"
+        tmp.write_bytes(data)
+        return tmp.rename(self.folder / name)
+
+    def done(self, name: str) -> bool:
+        return (self.folder / "done" / name).exists()
+
+    def failed(self, name: str) -> str | None:
+        reason = self.folder / "failed" / f"{name}.reason"
+        return reason.read_text() if reason.exists() else None
+
+
+@pytest.fixture(scope="module")
+def inbox(poison_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drop]:
+    base = tmp_path_factory.mktemp("dropfolder")
+    folder = base / "inbox"
+    worker = Worker(["inbox", str(folder), "--poll", "0.2"], env_for(poison_db), base / "inbox.log")
+    worker.start()
+    wait_for("the inbox worker to make its folders", lambda: (folder / "failed").is_dir(), 30, 0.1)
+    try:
+        yield Drop(worker, folder, poison_db)
+    finally:
+        if worker.alive:
+            worker.terminate()
+
+
+def test_bad_rows_of_a_dropped_file_are_refused_alone_and_its_good_rows_kept(inbox: Drop) -> None:
+    good = [box_number("PSN", i) for i in (1, 2, 3)]
+    body = (TOS_HEADER + tos_row(good[0], 1)).encode()
+    body += f"{box_number('PSN', 9)},22G1,F,12000,A01\n".encode()                      # truncated
+    body += tos_row(box_number("PSN", 8), 3, voyage="V" * (128 * 1024)).encode()       # a 128 KB field
+    body += tos_row(box_number("PSN", 7), 4, voyage="V1/\xff").encode("latin-1")       # invalid UTF-8
+    body += tos_row(box_number("PSN", 6), 5, voyage="V1/\x00").encode()                # a NUL byte
+    body += (tos_row(good[1], 2) + tos_row(good[2], 6)).encode()
+    inbox.put("1-poison.tos.csv", body)
+    wait_for("the file to be imported", lambda: inbox.done("1-poison.tos.csv"), 30, 0.2)
+    assert sorted(r[0] for r in query(inbox.url, "SELECT container_no FROM container WHERE container_no LIKE "
+                                                 "'PSNU%' AND state = 'in_yard'")) == good
+    refused = dict(query(inbox.url, "SELECT reason, count FROM ingest_reject_count WHERE source = 'tos_csv'"))
+    assert refused == {"wrong_field_count": 1, "field_too_large": 1, "bad_encoding": 1, "control_character": 1}
+    raws = query(inbox.url, "SELECT raw FROM ingest_reject WHERE source = 'tos_csv' AND reason = 'bad_encoding'")
+    assert raws and "\\xff" in raws[0][0]                                      # the raw row kept, escaped
+    assert inbox.worker.alive
+
+
+def test_unreadable_files_links_fifos_and_devices_are_refused_by_reason_and_what_follows_is_imported(
+        inbox: Drop, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.tos.csv"                     # a file from elsewhere on the machine
+    outside.write_text(TOS_HEADER + tos_row(box_number("OUT", 1), 1))
+    inbox.put("2-deep.hazmat.json", b"[" * 10_000 + b"]" * 10_000)
+    inbox.put("3-nul.hazmat.json", b'[{"declaration_id": "x\\u0000"}]')
+    (inbox.folder / "4-link.tos.csv").symlink_to(outside)
+    (inbox.folder / "5-linkdir.gate.csv").symlink_to("/etc/passwd")
+    os.mkfifo(inbox.folder / "6-pipe.tos.csv")
+    os.link(outside, inbox.folder / "7-hard.tos.csv")
+    inbox.put("8-empty-header.berthplan.csv", b"\xff\xfe,\x00\n1,2\n")
+    gate = ("transaction_id,gate_id,direction,truck_plate,container_no,passed_at,declared_un,declared_class,"
+            "observed_un,observed_class\n"
+            f"PT1,gate-container,in,鲁V12345,{box_number('PSN', 1)},2026-11-27T09:05:00+00:00,1993,3,1993,3\n")
+    inbox.put("9-after.gate.csv", gate.encode())
+    wait_for("the good file dropped after them", lambda: inbox.done("9-after.gate.csv"), 30, 0.2)
+    expected = {"2-deep.hazmat.json": "too_deep", "3-nul.hazmat.json": "nul_byte", "4-link.tos.csv": "symlink",
+                "5-linkdir.gate.csv": "symlink", "6-pipe.tos.csv": "fifo", "7-hard.tos.csv": "hard_link",
+                "8-empty-header.berthplan.csv": "bad_header"}
+    wait_for("every hostile file refused", lambda: all(inbox.failed(n) for n in expected), 10, 0.2)
+    assert {n: (inbox.failed(n) or "").split(":")[0] for n in expected} == expected
+    assert (inbox.folder / "failed" / "4-link.tos.csv").is_symlink()          # the link moved, never followed
+    assert outside.read_text().startswith("container_no") and not query(
+        inbox.url, "SELECT 1 FROM container WHERE container_no LIKE 'OUTU%'")
+    assert query(inbox.url, "SELECT declared_un FROM gate_transaction WHERE transaction_id = 'PT1'") == [(1993,)]
+    counts = dict(query(inbox.url, "SELECT reason, count FROM ingest_reject_count WHERE source = 'inbox'"))
+    assert counts["symlink"] == 2 and counts["fifo"] == 1 and counts["too_deep"] == 1
+    assert inbox.worker.alive
+
+
+def test_a_file_the_database_refuses_three_times_moves_to_failed_and_the_next_is_imported(inbox: Drop) -> None:
+    berths = [r[0] for r in query(inbox.url, "SELECT berth_id FROM berth WHERE port_id = 'weifang' LIMIT 1")]
+    plan = ("plan_id,berth_id,mmsi,imo,vessel_name,voyage,planned_arrival,planned_departure\n"
+            f"{{id}},{berths[0]},413000001,,HAI XING,V1,2026-12-01T08:00:00+00:00,2026-12-02T08:00:00+00:00\n")
+    with psycopg.connect(inbox.url, autocommit=True) as conn:          # the database refuses one plan, always
+        conn.execute("""CREATE FUNCTION refuse_plan() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN IF NEW.plan_id = 'poison-plan' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+                        RETURN NEW; END $$""")
+        conn.execute("CREATE TRIGGER refuse_plan BEFORE INSERT ON berth_plan FOR EACH ROW "
+                     "EXECUTE FUNCTION refuse_plan()")
+    try:
+        inbox.put("10-refused.berthplan.csv", plan.format(id="poison-plan").encode())
+        wait_for("the refused file to be given up", lambda: inbox.failed("10-refused.berthplan.csv"), 30, 0.2)
+        assert (inbox.failed("10-refused.berthplan.csv") or "").startswith("failed_3_times: failed 3 times; last: ")
+        assert "refused by the test" in (inbox.failed("10-refused.berthplan.csv") or "")
+        assert inbox.worker.text().count("10-refused.berthplan.csv: import failed (attempt") == 3
+        inbox.put("11-after.berthplan.csv", plan.format(id="good-plan").encode())
+        wait_for("the file after it", lambda: inbox.done("11-after.berthplan.csv"), 30, 0.2)
+        assert query(inbox.url, "SELECT count(*) FROM berth_plan WHERE plan_id = 'good-plan'") == [(1,)]
+        assert inbox.worker.alive
+    finally:
+        with psycopg.connect(inbox.url, autocommit=True) as conn:
+            conn.execute("DROP TRIGGER refuse_plan ON berth_plan")
+            conn.execute("DROP FUNCTION refuse_plan()")
