@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -410,6 +411,9 @@ def test_unreadable_files_links_fifos_and_devices_are_refused_by_reason_and_what
     (inbox.folder / "4-link.tos.csv").symlink_to(outside)
     (inbox.folder / "5-linkdir.gate.csv").symlink_to("/etc/passwd")
     os.mkfifo(inbox.folder / "6-pipe.tos.csv")
+    os.mknod(inbox.folder / "6b-null.tos.csv", 0o600 | stat.S_IFCHR, os.makedev(1, 3))     # /dev/null's device
+    unix = socket.socket(socket.AF_UNIX)
+    unix.bind(str(inbox.folder / "6c-socket.tos.csv"))
     os.link(outside, inbox.folder / "7-hard.tos.csv")
     inbox.put("8-empty-header.berthplan.csv", b"\xff\xfe,\x00\n1,2\n")
     gate = ("transaction_id,gate_id,direction,truck_plate,container_no,passed_at,declared_un,declared_class,"
@@ -418,7 +422,8 @@ def test_unreadable_files_links_fifos_and_devices_are_refused_by_reason_and_what
     inbox.put("9-after.gate.csv", gate.encode())
     wait_for("the good file dropped after them", lambda: inbox.done("9-after.gate.csv"), 30, 0.2)
     expected = {"2-deep.hazmat.json": "too_deep", "3-nul.hazmat.json": "nul_byte", "4-link.tos.csv": "symlink",
-                "5-linkdir.gate.csv": "symlink", "6-pipe.tos.csv": "fifo", "7-hard.tos.csv": "hard_link",
+                "5-linkdir.gate.csv": "symlink", "6-pipe.tos.csv": "fifo", "6b-null.tos.csv": "device",
+                "6c-socket.tos.csv": "socket", "7-hard.tos.csv": "hard_link",
                 "8-empty-header.berthplan.csv": "bad_header"}
     wait_for("every hostile file refused", lambda: all(inbox.failed(n) for n in expected), 10, 0.2)
     assert {n: (inbox.failed(n) or "").split(":")[0] for n in expected} == expected
@@ -429,6 +434,7 @@ def test_unreadable_files_links_fifos_and_devices_are_refused_by_reason_and_what
     counts = dict(query(inbox.url, "SELECT reason, count FROM ingest_reject_count WHERE source = 'inbox'"))
     assert counts["symlink"] == 2 and counts["fifo"] == 1 and counts["too_deep"] == 1
     assert inbox.worker.alive
+    unix.close()
 
 
 def test_a_file_the_database_refuses_three_times_moves_to_failed_and_the_next_is_imported(inbox: Drop) -> None:
@@ -455,3 +461,64 @@ def test_a_file_the_database_refuses_three_times_moves_to_failed_and_the_next_is
         with psycopg.connect(inbox.url, autocommit=True) as conn:
             conn.execute("DROP TRIGGER refuse_plan ON berth_plan")
             conn.execute("DROP FUNCTION refuse_plan()")
+
+
+# --- clean shutdown -----------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def database_at(state: str, url: str) -> Iterator[str]:
+    """A DATABASE_URL that is up (the module's database), refusing (nothing listens), or silent (a socket that
+    takes the connection and never answers, as a database behind a dead network path)."""
+    if state == "up":
+        yield url
+        return
+    port = free_port()
+    if state == "refusing":
+        yield f"postgresql://postgres@127.0.0.1:{port}/portmap"
+        return
+    with socket.create_server(("127.0.0.1", port), backlog=64) as silent:
+        yield f"postgresql://postgres@127.0.0.1:{port}/portmap"
+        assert silent.fileno() >= 0
+
+
+def importing(url: str) -> bool:
+    return bool(query(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+                           "backend_xid IS NOT NULL AND query ILIKE '%container%'")[0][0])
+
+
+@pytest.mark.parametrize("state", ["up", "refusing", "silent"])
+def test_sigterm_stops_the_camera_and_inbox_workers_within_10_s(state: str, poison_db: str, tmp_path: Path) -> None:
+    from bench.edifact_import import coarri
+    name = f"term-{state}-{uuid.uuid4().hex[:6]}"
+    with database_at(state, poison_db) as url:
+        camera = Worker(["camera", "--mqtt", f"127.0.0.1:{MQTT_PORT}", "--client-id", name, "--topic",
+                         f"{name}/events"], env_for(url), tmp_path / "camera.log")
+        folder = tmp_path / "inbox"
+        folder.mkdir()
+        (folder / ".big.tmp").write_text(coarri(5_000))
+        (folder / ".big.tmp").rename(folder / "big-coarri.edi")
+        inbox = Worker(["inbox", str(folder), "--poll", "0.2"], env_for(url), tmp_path / "inbox.log")
+        camera.start()
+        inbox.start()
+        try:
+            wait_for("the camera worker to subscribe", lambda: "subscribing to" in camera.text(), 30, 0.1)
+            publish(MQTT_PORT, [event(f"{name}-{i}") for i in range(5)], topic=f"{name}/events")
+            if state == "up":
+                wait_for("the inbox to be importing", lambda: importing(poison_db), 30, 0.02)
+            elif state == "refusing":
+                wait_for("both to see the outage", lambda: "database unavailable" in camera.text()
+                         and "database unavailable" in inbox.text(), 30, 0.1)
+            else:
+                time.sleep(2)               # both are now waiting on a database that never answers
+            seconds = {"camera": camera.terminate(), "inbox": inbox.terminate()}
+        finally:
+            for w in (camera, inbox):
+                if w.alive:
+                    w.proc.kill()  # type: ignore[union-attr]
+    print(f"SIGTERM with the database {state}: exited in {seconds}")
+    assert all(s < 10 for s in seconds.values()), seconds
+    if state == "up":            # the import was rolled back: the file waits for the next start, not in failed/
+        assert (folder / "big-coarri.edi").exists() and not (folder / "failed" / "big-coarri.edi").exists()
+        wait_for("the rolled-back transaction to end", lambda: not importing(poison_db), 10, 0.1)
+    else:                        # nothing was stored or given up: the events wait at the broker, the file here
+        assert (folder / "big-coarri.edi").exists()
+    assert not list((folder / "failed").iterdir())
