@@ -38,10 +38,26 @@ def cluster() -> Iterator[Cluster]:
         c.remove()
 
 
+STARTED: list[subprocess.Popen[bytes]] = []
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers() -> Iterator[None]:
+    """A test that fails midway leaves no worker behind (nor its writer: it ends with its parent)."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def worker(url: str, tmp: Path, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.Popen([sys.executable, "-m", "ingest", "ais", *args, "--spool", str(tmp / "spool")],
+    proc = subprocess.Popen([sys.executable, "-m", "ingest", "ais", *args, "--spool", str(tmp / "spool")],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=(tmp / "worker.log").open("ab"))
+    STARTED.append(proc)
+    return proc
 
 
 def terminate(proc: subprocess.Popen[bytes]) -> float:
