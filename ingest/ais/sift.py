@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ingest.ais.batch import Batch, Output
-from ingest.batchsplit import Refused, write_split
+from ingest.batchsplit import DATA_ERRORS, Refused, write_split
 from ingest.limits import safe_raw
 from sql import query
 
@@ -58,11 +58,13 @@ def source_of(record: Record, batch: Batch) -> str:
     return next(iter(batch.feeds), "ais")
 
 
-def write_sifted(writer: AisWriter, batch: Batch) -> list[Refused[Record]]:
+def write_sifted(writer: AisWriter, batch: Batch,
+                 errors: tuple[type[Exception], ...] = DATA_ERRORS) -> list[Refused[Record]]:
     """One transaction: the parts the database takes, the dead letters, then the batch's counts and checkpoints."""
     conn = writer.conn
     with conn.transaction():
-        split = write_split(conn, records(batch), lambda rows: writer.write(part(rows), staged=True))
+        split = write_split(conn, records(batch), lambda rows: writer.write(part(rows), staged=True),
+                            errors=errors)
         dead: Counter[str] = Counter()
         for r in split.refused:
             source = source_of(r.row, batch)
