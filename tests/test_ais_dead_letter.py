@@ -54,3 +54,28 @@ def test_a_batch_failing_for_no_known_reason_loses_only_its_bad_row(databases: A
     assert counts.get("dead_letter") == 1
     tries = [r.getMessage() for r in caplog.records if "tries)" in r.getMessage()]
     assert len(tries) == 2 and "3 times" in caplog.text, tries
+
+
+def test_rows_and_checkpoint_are_kept_when_the_batch_counts_are_refused(databases: Any, tmp_path: Path) -> None:
+    """The feed status the database refuses (a constraint of the test's own) takes neither the batch's rows nor
+    its checkpoint with it."""
+    from ingest.ais.batch import Checkpoint
+
+    url = databases.create()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"ALTER TABLE feed_status ADD CONSTRAINT refuse_test CHECK (source NOT LIKE '{SOURCE}%')")
+    decoder = StreamDecoder(SOURCE)
+    start = int(time.time()) - 400
+    for i in range(20):
+        decoder.feed(good_line(i, start, "env", 417_600_000).encode(), i)
+    batch = Batch()
+    batch.add(decoder.take(), SOURCE)
+    batch.checkpoints[SOURCE] = Checkpoint(SOURCE, 1234, "identity")
+    batches: queue.Queue[Any] = queue.Queue()
+    batches.put((0, batch))
+    batches.put(None)
+    Spooler(DbSettings(url=url), Options(spool_dir=tmp_path / "spool", batch_ms=10)).run(batches, 1)
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM vessel_position").fetchone() == (20,)
+        assert conn.execute("SELECT position FROM ingest_checkpoint").fetchall() == [(1234,)]
+        assert conn.execute("SELECT count(*) FROM ingest_dead_letter").fetchone() == (0,)
