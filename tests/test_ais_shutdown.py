@@ -91,7 +91,7 @@ def writer_waiting(url: str) -> bool:
 @pytest.mark.parametrize("decoders", ["1", "2"])
 def test_sigterm_to_a_file_replay_with_the_database_away(cluster: Cluster, tmp_path: Path, decoders: str) -> None:
     path = tmp_path / "replay.nmea"
-    write_file(path, 60_000, station="term")
+    write_file(path, 20_000, station="term")
     lines = path.read_text().splitlines()
     args = ("--file", str(path), "--station", "term", "--decoders", decoders)
     blocker = psycopg.connect(cluster.url)            # the writer's first merge waits: nothing is committed
