@@ -25,7 +25,11 @@ from dataclasses import dataclass, field
 from bench.stack import Stack
 
 # name -> "module:function"; each function is (stack, hostile, seed) -> PathResult
-PATHS: dict[str, str] = {}
+PATHS: dict[str, str] = {
+    "ais-udp": "bench.chaos_ais:udp",
+    "ais-tcp": "bench.chaos_ais:tcp",
+    "ais-file": "bench.chaos_ais:file",
+}
 
 
 @dataclass

@@ -44,7 +44,7 @@ class Stack:
 
     def __init__(self) -> None:
         self.data = Path(f"/var/tmp/portmap-faults-{uuid.uuid4().hex[:8]}")
-        self.ports = {k: free_port() for k in ("pg", "mqtt", "udp", "app", "webhook", "metrics")}
+        self.ports = {k: free_port() for k in ("pg", "mqtt", "udp", "tcp", "app", "webhook", "metrics")}
         self.url = f"postgresql://postgres@127.0.0.1:{self.ports['pg']}/portmap"
         self.env = {**{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORTMAP_DB_URL")},
                     "PORTMAP_DATA": str(self.data), "PORTMAP_RUN": str(self.data / "run"),
@@ -75,7 +75,8 @@ class Stack:
                             SELECT port_id, 'CAM-FD', 'Front door', '前门', 'front_door', bearing_deg, fov_deg,
                                    range_m, zone_ids, geom, fov FROM camera WHERE camera_id = 'CAM01'""")
         p = self.ports
-        self.daemon("ais", "-m", "ingest", "ais", "--udp", f"127.0.0.1:{p['udp']}", "--station", "faults",
+        self.daemon("ais", "-m", "ingest", "ais", "--udp", f"127.0.0.1:{p['udp']}", "--tcp-listen",
+                    f"127.0.0.1:{p['tcp']}", "--station", "faults",
                     "--spool", str(self.data / "spool" / "ais"), "--metrics", f"127.0.0.1:{p['metrics']}")
         self.daemon("camera", "-m", "ingest", "camera", "--mqtt", f"127.0.0.1:{p['mqtt']}",
                     "--webhook", f"127.0.0.1:{p['webhook']}", "--client-id", "faults-camera")
