@@ -522,3 +522,13 @@ def test_sigterm_stops_the_camera_and_inbox_workers_within_10_s(state: str, pois
     else:                        # nothing was stored or given up: the events wait at the broker, the file here
         assert (folder / "big-coarri.edi").exists()
     assert not list((folder / "failed").iterdir())
+
+
+# --- the chaos paths (bench/chaos_inputs.py), briefly -------------------------------------------------------
+@pytest.mark.slow
+def test_the_chaos_paths_of_the_camera_and_inbox_workers_lose_nothing() -> None:
+    out = subprocess.run([sys.executable, "-m", "bench.chaos", "--paths", "mqtt,webhook,inbox", "--hostile", "1500"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    table = out.stdout[out.stdout.index("| path"):]
+    assert "| NO " not in table and "| total   | 1,500 " in table

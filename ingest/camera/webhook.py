@@ -106,6 +106,7 @@ class WebhookServer(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     server: WebhookServer
     timeout = READ_TIMEOUT_S        # socket timeout for every read (StreamRequestHandler sets it)
+    default_request_version = "HTTP/1.0"    # so a request line that is not HTTP still gets a status line
 
     def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)
