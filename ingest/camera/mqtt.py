@@ -83,9 +83,8 @@ class FrigateSubscriber:
                     backoff = min(backoff * 2, 5.0)
                     continue
                 backoff = 0.5
-                for _, _, mid, qos, _ in pending:
-                    if qos > 0:
-                        self.client.ack(mid, qos)
+                for message in pending:
+                    self._ack(message)
                 pending = []
         finally:
             self.client.loop_stop()
@@ -94,8 +93,9 @@ class FrigateSubscriber:
         return self.counts
 
     def _write_batch(self, pending: list[Message]) -> None:
-        """The batch in one transaction; if that fails for anything but an outage, each message alone, so only
-        the one that fails (ATTEMPTS times) is dead-lettered. Raises OperationalError when the database is away."""
+        """The batch in one transaction; if that fails for anything but an outage, each message alone (and
+        acknowledged, and taken out of `pending`, as soon as it is stored), so only the one that fails ATTEMPTS
+        times is dead-lettered. Raises OperationalError when the database is away."""
         try:
             self._write(pending)
             return
@@ -105,8 +105,14 @@ class FrigateSubscriber:
             log.warning("a batch of %d messages failed (%s: %s); writing them one at a time", len(pending),
                         type(err).__name__, str(err).strip()[:200])
             self._reset_store()
-        for message in pending:
+        for message in list(pending):        # each acknowledged once it is stored or dead-lettered
             self._write_alone(message)
+            self._ack(message)
+            pending.remove(message)
+
+    def _ack(self, message: Message) -> None:
+        if message[3] > 0:
+            self.client.ack(message[2], message[3])
 
     def _write_alone(self, message: Message) -> None:
         error: Exception | None = None
@@ -127,8 +133,8 @@ class FrigateSubscriber:
         with self._store().conn.transaction():
             dead_letter(self._store().conn, self.source, message[0], f"failed_{ATTEMPTS}_times", detail,
                         message[1], ATTEMPTS)
-            record_batch(self._store().conn, self.source, "camera", stored=0, reasons={"dead_letter": 1},
-                         rejects=[(self.source, "dead_letter", detail, safe_raw(message[1]))])
+            record_batch(self._store().conn, self.source, "camera", stored=0, reasons={f"failed_{ATTEMPTS}_times": 1},
+                         rejects=[(self.source, f"failed_{ATTEMPTS}_times", detail, safe_raw(message[1]))])
         self.counts["dead_letter"] += 1
         log.error("message on %s dead-lettered after %d attempts: %s", message[0], ATTEMPTS, detail)
 
