@@ -14,7 +14,7 @@ import psycopg
 
 from ingest.camera.frigate import MAX_BYTES
 from ingest.camera.store import CameraStore
-from ingest.deadletter import PAYLOAD_CAP, dead_letter
+from ingest.deadletter import PAYLOAD_CAP, cap, dead_letter
 from ingest.feeds import record_batch
 from ingest.limits import safe_raw
 from ingest.metrics import IngestMetrics
@@ -42,6 +42,7 @@ class FrigateSubscriber:
         self.stop_event = threading.Event()
         self.inbox: queue.Queue[Message] = queue.Queue()
         self.store: CameraStore | None = None
+        self.dead_since_cap = 0
         self.counts: Counter[str] = Counter()
         self.metrics = metrics
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
@@ -164,6 +165,12 @@ class FrigateSubscriber:
                 written["status"] += 1
         self.counts.update(written)
         self._measure(written, time.perf_counter() - started, len(pending))
+        refusals = sum(n for reason, n in written.items() if reason not in ("stored", "status"))
+        self.dead_since_cap += refusals
+        if self.dead_since_cap >= 1_000:         # the table is a window: keep it from growing without end
+            with store.conn.transaction():
+                cap(store.conn, self.source)
+            self.dead_since_cap = 0
 
     def _store(self) -> CameraStore:
         if self.store is None:
