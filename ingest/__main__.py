@@ -78,6 +78,7 @@ def cmd_ais(args: argparse.Namespace) -> int:
     """Ingest AIS NMEA from files, UDP and TCP at once until the files end (or forever when live)."""
     from ingest.ais.journal import Journal, Journaled, SpoolBudget
     from ingest.ais.sources import FileSource, TcpSource, UdpSource, parse_address
+    from ingest.ais.tcpserver import TcpListenSource
     from ingest.ais.worker import AisIngest, Options
     from ingest.runtime import settle_gc
 
@@ -87,8 +88,11 @@ def cmd_ais(args: argparse.Namespace) -> int:
         sources.append(FileSource(Path(path), station, follow=args.follow, chunk_lines=20 if args.speed else 2000))
     live: list[Any] = [UdpSource(*parse_address(addr), station=f"{args.station or 'udp'}-{i}")
                        for i, addr in enumerate(args.udp or [])]
-    live += [TcpSource(*parse_address(addr), station=f"{args.station or 'tcp'}-{i}")
+    live += [TcpSource(*parse_address(addr), station=f"{args.station or 'tcp'}-{i}", idle_s=args.tcp_idle_s)
              for i, addr in enumerate(args.tcp or [])]
+    live += [TcpListenSource(*parse_address(addr), station=f"{args.station or 'tcp-in'}-{i}",
+                             idle_s=args.tcp_idle_s, max_connections=args.tcp_max_connections)
+             for i, addr in enumerate(args.tcp_listen or [])]
     spool = Path(args.spool)
     budget = SpoolBudget(spool, args.spool_max_mb << 20 if args.spool_max_mb else None)
     if args.no_checkpoint or args.no_journal:
@@ -96,7 +100,7 @@ def cmd_ais(args: argparse.Namespace) -> int:
     else:       # what the listeners accept is on disk before it is decoded: a kill -9 loses none of it
         sources += [Journaled(s, Journal(spool / "journal", s.name, budget)) for s in live]
     if not sources:
-        print("ais: give at least one --file, --udp or --tcp", file=sys.stderr)
+        print("ais: give at least one --file, --udp, --tcp or --tcp-listen", file=sys.stderr)
         return 2
     options = Options(checkpoints=not args.no_checkpoint, spool_dir=spool, spool_max_bytes=budget.max_bytes,
                       retention_days=args.retention_days or None, speed=args.speed, decoders=args.decoders)
@@ -249,7 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     ais.add_argument("--follow", action="store_true", help="keep reading what is appended to the files")
     ais.add_argument("--udp", action="append", help="listen for datagrams on HOST:PORT (repeatable)")
     ais.add_argument("--tcp", action="append", help="connect to HOST:PORT and read lines (repeatable)")
-    ais.add_argument("--station", help="station id of the source (default: file-N, udp-N, tcp-N)")
+    ais.add_argument("--tcp-listen", action="append", help="accept receivers' TCP connections on HOST:PORT and "
+                     "read lines from all of them (repeatable)")
+    ais.add_argument("--tcp-idle-s", type=float, default=60.0, help="close a TCP connection silent this long "
+                     "(a half-open peer); a --tcp feed is then dialled again (default 60)")
+    ais.add_argument("--tcp-max-connections", type=int, default=64, help="connections --tcp-listen keeps open; "
+                     "one more closes the one silent the longest (default 64)")
+    ais.add_argument("--station", help="station id of the source (default: file-N, udp-N, tcp-N, tcp-in-N)")
     ais.add_argument("--no-checkpoint", action="store_true", help="read files from the start, record nothing")
     ais.add_argument("--spool", default=".data/spool/ais", help="where batches wait while the database is away, "
                      "and the journal of what UDP and TCP sources accepted")

@@ -33,8 +33,6 @@ from ingest.yard import edifact, tos_csv
 from ingest.yard.iso6346 import Invalid as YardInvalid
 from tests.conftest import ROOT
 
-SHARED = ROOT.parent / "shared"
-
 settings.register_profile("default", max_examples=150, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=5000, deadline=None,
@@ -131,13 +129,13 @@ def test_onvif_notifications_are_parsed_or_refused_with_a_reason(payload: bytes)
 
 # --- yard and dangerous goods ---------------------------------------------------------------------------
 
-EDIFACT = sorted((SHARED / "data" / "edifact-php-edifact").rglob("*.edi"))   # LGPL: read from ../shared
+EDIFACT = sorted((FIXTURES / "edifact").glob("*.edi"))   # LGPL-3.0, its text beside them
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_edifact_is_parsed_or_refused_whole_with_a_reason(data: Any) -> None:
-    assert EDIFACT, "the EDIFACT samples are read from ../shared/data/edifact-php-edifact"
+    assert EDIFACT, "the EDIFACT samples are in tests/fixtures/edifact"
     seed = EDIFACT[data.draw(st.integers(0, len(EDIFACT) - 1))].read_bytes()
     text = data.draw(mutated(seed)).decode("latin-1")
     report = edifact.EdifactReport()
