@@ -29,6 +29,9 @@ PATHS: dict[str, str] = {
     "ais-udp": "bench.chaos_ais:udp",
     "ais-tcp": "bench.chaos_ais:tcp",
     "ais-file": "bench.chaos_ais:file",
+    "mqtt": "bench.chaos_inputs:mqtt",          # Frigate events over MQTT to ingest camera
+    "webhook": "bench.chaos_inputs:webhook",    # the camera webhook of ingest camera
+    "inbox": "bench.chaos_inputs:inbox",        # the drop folder of ingest inbox
 }
 
 
