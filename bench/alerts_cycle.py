@@ -21,7 +21,7 @@ from stdnum import iso6346
 
 from bench.ais_ingest import fresh_port_database
 from ingest.alerts.engine import AlertEngine
-from ingest.runtime import settle_gc
+from portdomain.runtime import settle_gc
 
 STOCK = [("3", 1993), ("3", 1263), ("8", 1830), ("6.1", 2810), ("9", 3082), ("5.1", 1479), ("2.1", 1075),
          ("4.1", 1325)]

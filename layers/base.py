@@ -15,8 +15,6 @@ from shapely.geometry.base import BaseGeometry
 
 from sql import query_text
 
-ROLES = ("viewer", "officer", "supervisor", "admin")
-
 
 class LayerError(Exception):
     """Base error of the layers package (unknown layer, bad view)."""

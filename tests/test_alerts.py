@@ -17,7 +17,7 @@ from pyproj import Geod
 
 from ingest.alerts.engine import AlertEngine
 from ingest.alerts.rules.collision_risk import cpa_tcpa
-from ingest.alerts.rules.dg_segregation import code_for
+from portdomain.dangerous_goods import code_for
 from sql.alerts import ActionRefused, Actor, acknowledge, complete_step, resolve, suppress
 
 pytestmark = pytest.mark.db

@@ -23,7 +23,7 @@ from ingest.ais import journal
 from ingest.ais.batch import Batch
 from ingest.ais.options import Options
 from ingest.ais.writer import AisWriter
-from ingest.runtime import settle_gc
+from portdomain.runtime import settle_gc
 from sql import DbSettings, connect
 
 log = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from psycopg.types.json import Jsonb
 
 from ingest.feeds import record_batch
 from ingest.progress import Progress
-from ingest.yard.iso6346 import Invalid, container_number
+from portdomain.dangerous_goods import imdg_class, un_number
+from portdomain.iso6346 import Invalid, container_number
 from sql import query
 
-IMDG_CLASS = re.compile(r"^(1\.[1-6][A-N]?|2\.[1-3]|3|4\.[1-3]|5\.[12]|6\.[12]|7|8|9)$")
 PLATE = re.compile(r"^[\w\u4e00-\u9fff·-]{4,12}$")
 
 
@@ -43,24 +43,6 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
             raise Invalid("bad_json", "expected an array of objects")
         return doc
     return list(csv.DictReader(io.StringIO(text)))
-
-
-def un_number(value: Any, required: bool = True) -> int | None:
-    text = str(value or "").strip().upper().removeprefix("UN")
-    if not text and not required:
-        return None
-    if not re.fullmatch(r"\d{4}", text) or not 1 <= int(text) <= 3600:
-        raise Invalid("bad_un_number", f"{value!r} is not a UN number (4 digits, 0001-3600)")
-    return int(text)
-
-
-def imdg_class(value: Any, required: bool = True) -> str | None:
-    text = str(value or "").strip()
-    if not text and not required:
-        return None
-    if not IMDG_CLASS.match(text):
-        raise Invalid("bad_imdg_class", f"{value!r} is not an IMDG class or division")
-    return text
 
 
 def _time(value: Any) -> datetime:

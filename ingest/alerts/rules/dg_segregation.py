@@ -3,55 +3,16 @@ segregation closer than the port's distance for that code. Every declared class 
 
 from __future__ import annotations
 
-import csv
-from functools import cache
-
 import numpy as np
 import shapely
 from shapely import STRtree
 
 from ingest.alerts.model import Factor, Finding, Snapshot, dg_containers, severity_factor
 from ingest.alerts.rules.base import Rule
-from portdomain.assets import ASSETS
+from portdomain.dangerous_goods import CODE_NAMES, segregation_matrix
 
-TABLE = ASSETS / "imdg" / "segregation_7_2_4.csv"
-CODE_NAMES = {"1": "away from", "2": "separated from", "3": "separated by a complete compartment or hold from",
-              "4": "separated longitudinally by an intervening complete compartment or hold from"}
 CODE_CONF = {"1": "away_from_m", "2": "separated_from_m", "3": "separated_by_compartment_m",
              "4": "separated_longitudinally_m"}
-
-
-@cache
-def table() -> dict[tuple[str, str], str]:
-    """(class, class) -> code, for every division (the table's grouped rows expanded)."""
-    with TABLE.open(encoding="utf-8") as fh:
-        rows = list(csv.reader(line for line in fh if not line.startswith("#")))
-    header = rows[0][1:]
-    out = {}
-    for row in rows[1:]:
-        for col, code in zip(header, row[1:], strict=True):
-            for a in row[0].split(","):
-                for b in col.split(","):
-                    out[(a.strip(), b.strip())] = code.strip()
-    return out
-
-
-def code_for(a: str, b: str) -> str | None:
-    """The segregation code between two classes or divisions ('1'..'4'), None when none is required in general."""
-    code = table().get((a.rstrip("ABCDEFGHJKLNS"), b.rstrip("ABCDEFGHJKLNS")))   # 1.4S -> 1.4
-    return code if code in CODE_NAMES else None
-
-
-@cache
-def matrix() -> tuple[dict[str, int], np.ndarray]:
-    """The table as a numpy matrix of codes (0 = none) over an index of divisions."""
-    t = table()
-    labels = sorted({a for a, _ in t})
-    index = {c: i for i, c in enumerate(labels)}
-    m = np.zeros((len(labels), len(labels)), dtype=np.int8)
-    for (a, b), code in t.items():
-        m[index[a], index[b]] = int(code) if code in CODE_NAMES else 0
-    return index, m
 
 
 def evaluate(snap: Snapshot) -> list[Finding]:
@@ -60,7 +21,7 @@ def evaluate(snap: Snapshot) -> list[Finding]:
     rows = dg_containers(snap)
     if len(rows) < 2:
         return []
-    index, m = matrix()
+    index, m = segregation_matrix()
     # One entry per (container, class): a container with a subsidiary class takes part twice.
     owner, cls = [], []
     for i, r in enumerate(rows):
