@@ -260,7 +260,7 @@ def _feeds(s: Situation) -> str:
     esc, lang = html.escape, s.lang
     rows = "".join(f"<tr><td>{esc(src)}</td><td>{esc(kind)}</td><td>{silent} s</td>"
                    f"<td>{esc(t(lang, 'report.ok' if silent < 120 else 'report.silent'))}</td></tr>"
-                   for src, kind, silent in query(s.conn, "wall_feeds", {}))
+                   for src, kind, silent, _live in query(s.conn, "wall_feeds", {}))
     return _table(lang, "report.feeds", ["report.feed", "report.kind", "report.silent_for", "report.status"],
                   rows, note=t(lang, "report.feeds_now"))
 

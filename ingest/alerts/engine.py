@@ -99,7 +99,7 @@ class AlertEngine:
         else:
             vessels["x"], vessels["y"] = pd.Series(dtype=float), pd.Series(dtype=float)
         feeds = pd.DataFrame(query(self.conn, "alert_feeds", {"now": now}),
-                             columns=["source", "kind", "last_message_at", "age_s"])
+                             columns=["source", "kind", "live", "last_message_at", "age_s"])
         feeds["age_s"] = pd.to_numeric(feeds["age_s"], errors="coerce")
         return Snapshot(self.conn, self.port_id, now, self.config.get("rules", {}), self.zones, vessels, feeds,
                         self.to_local, self.to_wgs84, self.memory)

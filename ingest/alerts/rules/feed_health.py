@@ -1,12 +1,12 @@
-"""Feed health: a live AIS feed (a UDP/TCP listener or a receiving station behind it) silent for longer than
-the port allows. One alert per feed; it clears when the feed speaks again."""
+"""Feed health: a live feed (feed_status.live, as the source registry declares it: the AIS listeners and the
+stations behind them, a radar) silent for longer than the port allows. One alert per feed; it clears when the
+feed speaks again."""
 
 from __future__ import annotations
 
 from ingest.alerts.model import Factor, Finding, Snapshot, severity_factor
 from ingest.alerts.rules.base import Rule
 
-LIVE = ("ais:udp:", "ais:tcp:")
 FORGOTTEN_S = 24 * 3600
 
 
@@ -14,7 +14,7 @@ def evaluate(snap: Snapshot) -> list[Finding]:
     silent_s = float(snap.conf("feed_health").get("silent_s", 120))
     f = snap.feeds
     out = []
-    for r in f[f["source"].str.startswith(LIVE) & (f["age_s"] > silent_s) & (f["age_s"] < FORGOTTEN_S)].itertuples():
+    for r in f[f["live"].astype(bool) & (f["age_s"] > silent_s) & (f["age_s"] < FORGOTTEN_S)].itertuples():
         severity = "warning"
         out.append(Finding(
             "feed_health", f"feed_health:{r.source}", severity, "feed", r.source, None, r.last_message_at,
