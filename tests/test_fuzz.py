@@ -99,7 +99,8 @@ frigate_docs = st.fixed_dictionaries({"type": st.one_of(st.sampled_from(["new", 
                                           ["id", "camera", "label", "start_time", "end_time", "score", "top_score",
                                            "sub_label", "current_zones", "entered_zones", "has_snapshot"]),
                                           json_values, max_size=11)})
-FRIGATE_REASONS = {"bad_json", "not_an_event", "missing_field", "bad_value"}
+FRIGATE_REASONS = {"bad_json", "not_an_event", "missing_field", "bad_value", "nul_byte", "bad_encoding", "too_large",
+                   "too_deep"}
 
 
 @given(st.one_of(st.binary(max_size=300), mutated(FRIGATE), frigate_docs.map(lambda d: json.dumps(d).encode())))
@@ -112,7 +113,8 @@ def test_frigate_payloads_are_stored_or_refused_with_a_reason(payload: bytes) ->
         assert event.event_id and event.camera and frigate.LABEL.match(event.label)
 
 
-ONVIF_REASONS = {"too_large", "bad_xml", "unsupported_topic", "missing_field", "bad_value", "not_an_event"}
+ONVIF_REASONS = {"too_large", "too_deep", "xml_dtd", "bad_xml", "unsupported_topic", "missing_field", "bad_value",
+                 "not_an_event"}
 
 
 @given(st.one_of(st.sampled_from(ONVIF).flatmap(mutated), st.binary(max_size=200)))
