@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-NAME = re.compile(r"^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)*$")
+NAME = re.compile(r"^[a-z][a-z0-9_-]*(:[a-z][a-z0-9_-]*)*$")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Source:
 SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("ais:udp", "ais", live=True, cadence_s=10, cli="python -m ingest ais --udp HOST:PORT"),
     Source("ais:tcp", "ais", live=True, cadence_s=10, cli="python -m ingest ais --tcp HOST:PORT"),
+    Source("ais:tcp-in", "ais", live=True, cadence_s=10, cli="python -m ingest ais --tcp-listen HOST:PORT"),
     Source("ais:file", "ais", live=False, cadence_s=None, cli="python -m ingest ais --file LOG"),
     Source("camera:mqtt", "camera", live=False, cadence_s=None, cli="python -m ingest camera --mqtt HOST:PORT"),
     Source("webhook", "camera", live=False, cadence_s=None, cli="python -m ingest camera --webhook HOST:PORT"),
