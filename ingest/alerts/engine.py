@@ -34,7 +34,7 @@ from shapely import wkt as shapely_wkt
 from ingest import stats
 from ingest.alerts.cases import open_case
 from ingest.alerts.model import Finding, Snapshot, Zone
-from ingest.alerts.rules import RULES, Rule
+from ingest.alerts.rules import RULES, Rule, gate_case
 from sql import query, query_text
 
 log = logging.getLogger(__name__)
@@ -205,7 +205,8 @@ class AlertEngine:
         alert_id = int(rows[0][0])
         self._act(alert_id, "raise", f"score {f.score}")
         if f.rule == "gate_case":
-            open_case(self.conn, alert_id, self.port_id, f.details, snap.conf("gate_case"), f.evidence_at)
+            open_case(self.conn, alert_id, self.port_id, f.details, snap.settings(gate_case.Settings).model_dump(),
+                      f.evidence_at)
         log.info("raised %s #%d: %s", f.rule, alert_id, f.title_en)
         return alert_id
 
