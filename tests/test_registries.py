@@ -69,9 +69,17 @@ def _section_functions(of: str) -> set[str]:
             and [p.annotation for p in inspect.signature(fn).parameters.values()] == [of]}
 
 
-def test_every_report_section_is_in_its_report() -> None:
+def test_every_report_section_is_in_its_report_with_its_template() -> None:
     assert _section_functions("Situation") == {f.__name__ for f in report.SITUATION_SECTIONS.values()}
     assert _section_functions("Incident") == {f.__name__ for f in report.INCIDENT_SECTIONS.values()}
+    for folder, sections in (("situation", report.SITUATION_SECTIONS), ("incident", report.INCIDENT_SECTIONS)):
+        assert {p.stem for p in (report.TEMPLATES / folder).glob("*.html")} == set(sections), folder
+
+
+def test_report_templates_escape_what_they_are_given() -> None:
+    html = report.render("situation/cameras.html", "en", rows=[("<cam>", "a&b", 1, report.datetime(2026, 1, 1),
+                                                                   report.datetime(2026, 1, 1))])
+    assert "<td>&lt;cam&gt;</td><td>a&amp;b</td><td>1</td>" in html and "<cam>" not in html
 
 
 # What the code names its feeds (feed_status.source), with the kind it writes: each must be a registered source.
