@@ -14,32 +14,12 @@ from typing import Any
 
 import psycopg
 
+from portdomain.roles import MIN_ROLE, ROLES, allowed
 from sql.db import query
 
+__all__ = ["CHANNEL", "MIN_ROLE", "ROLES", "ActionRefused", "Actor", "allowed"]   # the matrix: portdomain.roles
+
 CHANNEL = "portmap_alerts"
-ROLES = ("viewer", "officer", "supervisor", "admin")
-# Who may do what, by the least role; a case step is also bound to its agency (customs does the customs spot
-# check), and suppressing a critical alert is a supervisor's decision.
-MIN_ROLE = {"acknowledge": "officer", "suppress": "officer", "suppress_critical": "supervisor", "resolve": "officer",
-            "note": "officer", "complete_step": "officer", "audit_view": "supervisor", "audit_export": "supervisor",
-            "customs_details": "supervisor"}
-
-
-def allowed(actor: Any, action: str, *, severity: str | None = None, agency: str | None = None) -> bool:
-    """The permission matrix (role × action, and agency where it matters) in one place, for the app and for
-    the actions below."""
-    if action == "suppress" and severity == "critical":
-        action = "suppress_critical"
-    role = getattr(actor, "role", None)
-    if action not in MIN_ROLE or role not in ROLES:
-        return False
-    if action == "customs_details" and getattr(actor, "agency", None) == "customs" and role != "viewer":
-        return True
-    if action == "complete_step" and agency is not None and getattr(actor, "agency", None) != agency:
-        return False
-    return ROLES.index(role) >= ROLES.index(MIN_ROLE[action])
-
-
 def _require(actor: Actor, action: str, **context: Any) -> None:
     if not allowed(actor, action, **context):
         raise ActionRefused(f"{actor.username} ({actor.role}, {actor.agency}) may not {action.replace('_', ' ')}"

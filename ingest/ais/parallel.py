@@ -85,7 +85,7 @@ def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, i
                  synthetic_start: datetime | None) -> None:
     """A decoder process: chunks in, (seq, batch) out to the writer, (lines, messages) to the parent."""
     from ingest.ais.decoder import Memo, StreamDecoder  # pyais: here, not in the parent that cuts chunks
-    from ingest.runtime import settle_gc
+    from portdomain.runtime import settle_gc
 
     settle_gc()
     for sig in (signal.SIGTERM, signal.SIGINT):     # the parent stops it (None), after the writer's last batch

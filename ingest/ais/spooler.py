@@ -25,7 +25,7 @@ from ingest.ais.batch import Batch
 from ingest.ais.options import Options
 from ingest.ais.writer import AisWriter
 from ingest.batchsplit import ATTEMPTS, DATA_ERRORS, reason_of
-from ingest.runtime import settle_gc
+from portdomain.runtime import settle_gc
 from sql import DbSettings, connect
 
 log = logging.getLogger(__name__)
