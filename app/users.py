@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     token.add_parser("revoke").add_argument("name")
     token.add_parser("list")
     a = p.parse_args(argv)
-    with connect(autocommit=True) as conn:
+    with connect(autocommit=True, role="app") as conn:
         try:
             if a.cmd == "add":
                 password, show = _password(a.password_stdin)

@@ -45,7 +45,10 @@ class Stack:
     def __init__(self) -> None:
         self.data = Path(f"/var/tmp/portmap-faults-{uuid.uuid4().hex[:8]}")
         self.ports = {k: free_port() for k in ("pg", "mqtt", "udp", "app", "webhook", "metrics")}
-        self.url = f"postgresql://postgres@127.0.0.1:{self.ports['pg']}/portmap"
+        # the admin login (its password in the stack's own secrets, as services.sh made them); the workers log in
+        # as their own roles
+        self.url = (f"postgresql://postgres@127.0.0.1:{self.ports['pg']}/portmap"
+                    f"?passfile={self.data / 'secrets' / 'pgpass'}")
         self.env = {**{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORTMAP_DB_URL")},
                     "PORTMAP_DATA": str(self.data), "PORTMAP_RUN": str(self.data / "run"),
                     "PORTMAP_PG_PORT": str(self.ports["pg"]), "PORTMAP_MQTT_PORT": str(self.ports["mqtt"]),

@@ -45,7 +45,7 @@ def cmd_port(args: argparse.Namespace) -> int:
         report_lines = [str(r) for r in package.refusals]
     else:
         try:
-            with connect(DbSettings()) as conn:
+            with connect(DbSettings.for_role("reference")) as conn:
                 report = load_package(conn, package)
         except psycopg.Error as err:
             print(f"port: database error: {err}", file=sys.stderr)
@@ -90,6 +90,7 @@ def cmd_ais(args: argparse.Namespace) -> int:
 
         metrics = IngestMetrics()
         metrics.serve(*parse_address(args.metrics))
+    os.environ.setdefault("PORTMAP_DB_ROLE", "ais")          # the writer process logs in as the AIS writer
     worker = AisIngest(sources, None, options, metrics)    # None: each process reads DATABASE_URL itself
     settle_gc()
     stats = _serve(worker.run, worker.stop)
@@ -108,7 +109,7 @@ def cmd_camera(args: argparse.Namespace) -> int:
     if args.webhook:
         from ingest.camera.webhook import WebhookServer
 
-        server = WebhookServer(parse_address(args.webhook), DbSettings(), args.port_id,
+        server = WebhookServer(parse_address(args.webhook), DbSettings.for_role("camera"), args.port_id,
                                os.environ.get("PORTMAP_WEBHOOK_TOKEN", ""))
         threading.Thread(target=server.serve_forever, daemon=True).start()
     host, port = parse_address(args.mqtt)
@@ -118,7 +119,7 @@ def cmd_camera(args: argparse.Namespace) -> int:
 
         metrics = IngestMetrics(prefix="portmap_camera")
         metrics.serve(*parse_address(args.metrics))
-    subscriber = FrigateSubscriber(host, port, DbSettings(), args.port_id, topic=args.topic,
+    subscriber = FrigateSubscriber(host, port, DbSettings.for_role("camera"), args.port_id, topic=args.topic,
                                    client_id=args.client_id, metrics=metrics)
     counts = _serve(subscriber.run, subscriber.stop)
     if counts is None:
@@ -137,7 +138,7 @@ def cmd_yard(args: argparse.Namespace) -> int:
 
     at = datetime.fromisoformat(args.at) if args.at else None
     rejected = 0
-    with connect(DbSettings()) as conn:
+    with connect(DbSettings.for_role("yard")) as conn:
         if args.tos:
             report = import_snapshot(conn, Path(args.tos), args.port_id, snapshot_at=at,
                                      progress=sys.stderr.isatty())
@@ -158,7 +159,7 @@ def cmd_hazmat(args: argparse.Namespace) -> int:
     from sql import DbSettings, connect
 
     rejected = 0
-    with connect(DbSettings()) as conn:
+    with connect(DbSettings.for_role("yard")) as conn:
         for what, paths in (("declarations", args.declarations or []), ("gate", args.gate or [])):
             for path in paths:
                 report = import_file(conn, Path(path), args.port_id, what)
@@ -172,7 +173,7 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     from ingest.inbox import Inbox
     from sql import DbSettings
 
-    inbox = Inbox(Path(args.folder), DbSettings(), args.port_id, poll_s=args.poll)
+    inbox = Inbox(Path(args.folder), DbSettings.for_role("yard"), args.port_id, poll_s=args.poll)
     stats = _serve(lambda: inbox.run(until_empty=args.once), inbox.stop)
     if stats is None:
         return 130
@@ -196,7 +197,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     settle_gc()     # once: an engine dropped after an outage must stay collectable
     while not stopping["now"]:
         try:
-            with connect(DbSettings(), autocommit=True) as conn:
+            with connect(DbSettings.for_role("alerts"), autocommit=True) as conn:
                 engine = AlertEngine(conn, args.port_id)
                 backoff = 1.0
                 if args.once:
