@@ -21,6 +21,8 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import psycopg
 
+from ingest.broker import FRIGATE_USER, BrokerLogin
+
 ROOT = Path(__file__).resolve().parent.parent
 WEBHOOK_TOKEN = "faults-webhook-token"
 
@@ -149,9 +151,12 @@ class Publisher:
     """A Frigate-like publisher: QoS 1 with a persistent session, reconnecting; paho queues what is published
     while the broker is away (the call then says "not connected") and sends it on reconnect."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, data: Path) -> None:
+        """`data`: the stack's folder, whose broker password for Frigate's user this publisher logs in with."""
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:6]}",
                                   clean_session=False)
+        password = (data / "secrets" / f"mqtt-{FRIGATE_USER}").read_text().strip()
+        BrokerLogin("127.0.0.1", port, FRIGATE_USER, password).apply(self.client)
         self.client.reconnect_delay_set(min_delay=1, max_delay=2)
         self.acked: set[int] = set()
         self.client.on_publish = lambda _c, _u, mid, _rc, _p: self.acked.add(mid)

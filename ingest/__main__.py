@@ -102,6 +102,7 @@ def cmd_ais(args: argparse.Namespace) -> int:
 
 def cmd_camera(args: argparse.Namespace) -> int:
     """Frigate events from MQTT into camera_event until SIGTERM."""
+    from ingest import broker
     from ingest.ais.sources import parse_address
     from ingest.camera.mqtt import FrigateSubscriber
     from sql import DbSettings
@@ -112,15 +113,19 @@ def cmd_camera(args: argparse.Namespace) -> int:
         server = WebhookServer(parse_address(args.webhook), DbSettings.for_role("camera"), args.port_id,
                                os.environ.get("PORTMAP_WEBHOOK_TOKEN", ""))
         threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, port = parse_address(args.mqtt)
+    try:
+        login = broker.from_arguments(args.mqtt, args, broker.CAMERA_USER)
+    except broker.BrokerConfigError as err:
+        print(f"camera: {err}", file=sys.stderr)
+        return 2
     metrics = None
     if args.metrics:
         from ingest.metrics import IngestMetrics
 
         metrics = IngestMetrics(prefix="portmap_camera")
         metrics.serve(*parse_address(args.metrics))
-    subscriber = FrigateSubscriber(host, port, DbSettings.for_role("camera"), args.port_id, topic=args.topic,
-                                   client_id=args.client_id, metrics=metrics)
+    subscriber = FrigateSubscriber(login.host, login.port, DbSettings.for_role("camera"), args.port_id,
+                                   topic=args.topic, client_id=args.client_id, metrics=metrics, login=login)
     counts = _serve(subscriber.run, subscriber.stop)
     if counts is None:
         return 130
@@ -245,13 +250,15 @@ def main(argv: list[str] | None = None) -> int:
     ais.set_defaults(func=cmd_ais)
     cam = sub.add_parser("camera", help="Frigate camera events from MQTT")
     cam.add_argument("--mqtt", default=f"127.0.0.1:{os.environ.get('PORTMAP_MQTT_PORT', '51883')}",
-                     help="the broker, HOST:PORT")
+                     help="the broker, HOST:PORT or mqtt[s]://USER@HOST:PORT")
     cam.add_argument("--port-id", default="weifang", help="the loaded port whose cameras the events name")
     cam.add_argument("--topic", default="frigate/events")
     cam.add_argument("--client-id", default="portmap-camera", help="MQTT client id (the persistent session)")
     cam.add_argument("--webhook", help="also serve POST /api/v1/camera-events on HOST:PORT "
                      "(token from PORTMAP_WEBHOOK_TOKEN)")
     cam.add_argument("--metrics", help="serve Prometheus /metrics on HOST:PORT (e.g. 127.0.0.1:9102)")
+    from ingest.broker import add_arguments as broker_arguments
+    broker_arguments(cam)
     cam.set_defaults(func=cmd_camera)
     yard = sub.add_parser("yard", help="import a TOS CSV snapshot of the container yard")
     yard.add_argument("--tos", help="a TOS CSV snapshot")

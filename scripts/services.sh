@@ -135,13 +135,48 @@ pg_stop() {
   as_pg "$PG_BIN/pg_ctl" -D "$(pg_real)" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# The broker's users and what each may do (ingest/broker.py names the same): the camera worker reads Frigate's
+# topics, Frigate (the demo feed stands in for it) publishes them, portmap-test is the tests' and benchmarks' own
+# (any topic but $SYS: they use topics of their own so that no session sees another's).
+MQTT_USERS=(portmap-camera frigate portmap-test)
+
+mqtt_secrets() {
+  # A password per user in $SECRETS/mqtt-<user> (made once, kept), and mosquitto's hashed password file.
+  secrets_dir
+  local user f plain=$DATA/mqtt/passwd
+  for user in "${MQTT_USERS[@]}"; do
+    f=$SECRETS/mqtt-$user
+    if [ ! -s "$f" ]; then (umask 077 && new_password >"$f"); fi
+    chmod 600 "$f"
+  done
+  (umask 077 && : >"$plain")
+  for user in "${MQTT_USERS[@]}"; do echo "$user:$(cat "$SECRETS/mqtt-$user")" >>"$plain"; done
+  mosquitto_passwd -U "$plain" >/dev/null || die "mosquitto_passwd failed"
+  chmod 600 "$plain"
+  cat >"$DATA/mqtt/acl" <<ACL
+# Written by scripts/services.sh. Anything not granted here is refused.
+user portmap-camera
+topic read frigate/#
+
+user frigate
+topic readwrite frigate/#
+
+user portmap-test
+topic readwrite #
+ACL
+  chmod 600 "$DATA/mqtt/acl"
+}
+
 mqtt_start() {
   mkdir -p "$DATA/mqtt"
   local pidf=$DATA/mqtt/mosquitto.pid
-  if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then return; fi
-  cat >"$DATA/mqtt/mosquitto.conf" <<CONF
+  mqtt_secrets
+  cat >"$DATA/mqtt/mosquitto.conf.new" <<CONF
 listener $MQTT_PORT 127.0.0.1
-allow_anonymous true
+# Logins only: a password per user (hashed), an ACL per user.
+allow_anonymous false
+password_file $DATA/mqtt/passwd
+acl_file $DATA/mqtt/acl
 persistence true
 persistence_location $DATA/mqtt/
 # Subscribers acknowledge only after they commit: give them a wide window, and never drop a queued message.
@@ -149,6 +184,14 @@ max_inflight_messages 1000
 max_queued_messages 0
 user root
 CONF
+  if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then
+    if cmp -s "$DATA/mqtt/mosquitto.conf.new" "$DATA/mqtt/mosquitto.conf"; then
+      rm -f "$DATA/mqtt/mosquitto.conf.new"
+      return
+    fi
+    mqtt_stop                        # started with another configuration (an older version's): start it anew
+  fi
+  mv "$DATA/mqtt/mosquitto.conf.new" "$DATA/mqtt/mosquitto.conf"
   nohup mosquitto -c "$DATA/mqtt/mosquitto.conf" >"$DATA/mqtt/mosquitto.log" 2>&1 &
   echo $! >"$pidf"
   for _ in $(seq 50); do
