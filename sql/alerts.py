@@ -20,17 +20,18 @@ from sql.db import query
 CHANNEL = "portmap_alerts"
 ROLES = ("viewer", "officer", "supervisor", "admin")
 # Who may do what, by the least role; a case step is also bound to its agency (customs does the customs spot
-# check), and suppressing a critical alert is a supervisor's decision.
+# check), and suppressing or resolving a critical alert is a supervisor's decision. An alert with an open hazmat
+# case is resolved only by its case (officer_act refuses it; the case's last step resolves it).
 MIN_ROLE = {"acknowledge": "officer", "suppress": "officer", "suppress_critical": "supervisor", "resolve": "officer",
-            "note": "officer", "complete_step": "officer",
+            "resolve_critical": "supervisor", "note": "officer", "complete_step": "officer",
             "audit_view": "supervisor", "audit_export": "supervisor", "customs_details": "supervisor"}
 
 
 def allowed(actor: Any, action: str, *, severity: str | None = None, agency: str | None = None) -> bool:
     """The permission matrix (role × action, and agency where it matters) in one place, for the app and for
     the actions below."""
-    if action == "suppress" and severity == "critical":
-        action = "suppress_critical"
+    if action in ("suppress", "resolve") and severity == "critical":
+        action = f"{action}_critical"
     role = getattr(actor, "role", None)
     if action not in MIN_ROLE or role not in ROLES:
         return False
@@ -97,7 +98,7 @@ def suppress(conn: psycopg.Connection[Any], alert_id: int, actor: Actor, minutes
 def resolve(conn: psycopg.Connection[Any], alert_id: int, actor: Actor, note: str) -> None:
     if not note.strip():
         raise ActionRefused("resolving an alert needs a note")
-    _require(actor, "resolve")
+    _require(actor, "resolve", severity=_severity(conn, alert_id))
     _act(conn, alert_id, actor, "resolve", note)
 
 
