@@ -16,7 +16,8 @@ DECLARE
     secret_tables constant text[] := ARRAY['app_user', 'user_session', 'access_token', 'audit_log',
                                            'login_throttle'];
     -- written (INSERT, UPDATE, DELETE; never TRUNCATE) by each role
-    feeds constant text[] := ARRAY['feed_status', 'ingest_reject', 'ingest_reject_count', 'ingest_checkpoint'];
+    feeds constant text[] := ARRAY['feed_status', 'ingest_reject', 'ingest_reject_count', 'ingest_checkpoint',
+                                   'ingest_dead_letter', 'dead_letter'];
     writes constant jsonb := jsonb_build_object(
         'portmap_app', ARRAY['user_session', 'app_user', 'access_token', 'login_throttle'],
         'portmap_ais', ARRAY['vessel', 'vessel_position', 'vessel_latest', 'ais_other_message', 'aton',
