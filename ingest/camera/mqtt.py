@@ -12,6 +12,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import psycopg
 
+from ingest.broker import CAMERA_USER, BrokerLogin
 from ingest.camera.frigate import MAX_BYTES
 from ingest.camera.store import CameraStore
 from ingest.deadletter import PAYLOAD_CAP, cap, dead_letter
@@ -34,7 +35,8 @@ class FrigateSubscriber:
 
     def __init__(self, host: str, port: int, db: DbSettings, port_id: str, *, topic: str = "frigate/events",
                  client_id: str = "portmap-camera", batch_ms: int = 250,
-                 metrics: IngestMetrics | None = None) -> None:
+                 metrics: IngestMetrics | None = None, login: BrokerLogin | None = None) -> None:
+        """`login` None: the camera worker's own user on the private broker (ingest/broker.py)."""
         self.host, self.port, self.topic = host, port, topic
         self.db, self.port_id = db, port_id
         self.source = f"camera:mqtt:{client_id}"
@@ -47,6 +49,7 @@ class FrigateSubscriber:
         self.metrics = metrics
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
         self.client.manual_ack_set(True)
+        (login or BrokerLogin.private(CAMERA_USER, host, port)).apply(self.client)
         self.client.reconnect_delay_set(min_delay=1, max_delay=5)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
