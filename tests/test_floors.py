@@ -27,8 +27,9 @@ FLOORS: dict[str, set[str]] = {
     "app": {"portdomain", "sql", "layers"},
     "demo": {"portdomain"},
 }
-# Modules a folder may import from a floor it otherwise may not (the demo reads the port package as ingest does).
-ALSO = {"demo": {"ingest.port_package", "ingest.port_geometry", "ingest.errors"}}
+# Modules a folder may import from a floor it otherwise may not (the demo reads the port package as ingest does,
+# and logs in to the broker with the same login options as the camera worker).
+ALSO = {"demo": {"ingest.port_package", "ingest.port_geometry", "ingest.errors", "ingest.broker"}}
 
 
 def imported(path: Path) -> Iterator[tuple[int, str]]:
