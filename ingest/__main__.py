@@ -138,8 +138,9 @@ def cmd_camera(args: argparse.Namespace) -> int:
 
         metrics = IngestMetrics(prefix="portmap_camera")
         metrics.serve(*parse_address(args.metrics))
+    state = Path(args.state_dir or Path(os.environ.get("PORTMAP_DATA", ".data")) / "spool" / "camera")
     subscriber = FrigateSubscriber(host, port, DbSettings(), args.port_id, topic=args.topic,
-                                   client_id=args.client_id, metrics=metrics)
+                                   client_id=args.client_id, metrics=metrics, state_dir=state)
     counts = _serve(subscriber.run, subscriber.stop, exit_within_s=STOP_DEADLINE_S)
     if counts is None:
         return 130
@@ -283,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     cam.add_argument("--webhook", help="also serve POST /api/v1/camera-events on HOST:PORT "
                      "(token from PORTMAP_WEBHOOK_TOKEN)")
     cam.add_argument("--metrics", help="serve Prometheus /metrics on HOST:PORT (e.g. 127.0.0.1:9102)")
+    cam.add_argument("--state-dir", help="where attempts at unacknowledged messages are counted, so a message "
+                     "the worker does not survive is dead-lettered after 3 tries (default: $PORTMAP_DATA or .data, "
+                     "then spool/camera)")
     cam.set_defaults(func=cmd_camera)
     yard = sub.add_parser("yard", help="import a TOS CSV snapshot of the container yard")
     yard.add_argument("--tos", help="a TOS CSV snapshot")
