@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -16,6 +15,10 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from ingest.errors import PortPackageError
+from ingest.limits import InputRefused, loads_json
+
+GEOJSON_MAX_BYTES = 256 << 20      # a basemap of a large port is a few MB
+GEOJSON_MAX_DEPTH = 32             # a MultiPolygon feature collection nests 8 levels
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 WGS84_NAMES = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326",
@@ -153,6 +156,8 @@ def load_config(path: Path) -> PortConfig:
         raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise PortPackageError(f"{toml_path}: {err}") from err
+    except RecursionError as err:          # tomllib nests by recursion: a 10,000-deep array
+        raise PortPackageError(f"{toml_path}: nested too deep") from err
     try:
         return PortConfig.model_validate(raw)
     except ValidationError as err:
@@ -182,9 +187,9 @@ def read_package(path: Path | str) -> PortPackage:
 def read_file(file: Path, name: str, spec: FileSpec, frame: BaseGeometry) -> tuple[list[Feature], list[Refusal]]:
     if not file.is_file():
         return [], [Refusal(name, None, "file is missing")]
-    try:
-        doc = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+    try:            # size- and depth-limited: a 10,000-deep file is refused, not a RecursionError
+        doc = loads_json(file.read_bytes(), max_bytes=GEOJSON_MAX_BYTES, max_depth=GEOJSON_MAX_DEPTH)
+    except (OSError, InputRefused) as err:
         return [], [Refusal(name, None, f"not valid GeoJSON: {err}")]
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
             doc.get("features"), list):
