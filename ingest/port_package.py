@@ -19,6 +19,7 @@ from ingest.limits import InputRefused, loads_json
 
 GEOJSON_MAX_BYTES = 256 << 20      # a basemap of a large port is a few MB
 GEOJSON_MAX_DEPTH = 32             # a MultiPolygon feature collection nests 8 levels
+WHOLE = frozenset({"bays", "rows", "tiers"})     # counts: 3.5 bays cannot be laid out as slots
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 WGS84_NAMES = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326",
@@ -240,6 +241,8 @@ def validate_feature(raw: Any, spec: FileSpec, frame: BaseGeometry) -> Feature:
         if value is not None and not (isinstance(value, (int, float)) and not isinstance(value, bool)
                                       and math.isfinite(value) and low <= value <= high):
             raise PortPackageError(f"property {prop!r} = {value!r} is not a number in [{low}, {high}]")
+        if prop in WHOLE and value is not None and not isinstance(value, int):
+            raise PortPackageError(f"property {prop!r} = {value!r} is not a whole number")
     if "water_side" in spec.required and not (isinstance(props["water_side"], str)
                                               and props["water_side"] in ("left", "right")):
         raise PortPackageError(f"water_side {props['water_side']!r} must be 'left' or 'right'")
