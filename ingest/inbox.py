@@ -16,6 +16,7 @@ SIGTERM during an import rolls it back (the file stays for the next start) and t
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -128,8 +129,10 @@ def read_regular(folder_fd: int, name: str) -> tuple[bytes, os.stat_result]:
     FIFO; only a regular file with one link and at most MAX_FILE_BYTES is read. Raises Refusal."""
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder_fd)
+    except FileNotFoundError:
+        raise
     except OSError as err:
-        raise Refusal("symlink" if err.errno == 40 else "unreadable", str(err)) from err      # 40: ELOOP
+        raise Refusal("symlink" if err.errno == errno.ELOOP else "unreadable", str(err)) from err
     try:
         st = os.fstat(fd)
         kind = file_type(st)
@@ -251,6 +254,10 @@ class Inbox:
                 conn.commit()
             finally:
                 self._importing = False
+        except FileNotFoundError:                  # taken away meanwhile (by whoever dropped it): nothing to do
+            self._forget_attempt(path, 0)
+            self._rollback(conn)
+            return None
         except (psycopg.OperationalError, Stopping):
             self._forget_attempt(path, tries - 1)     # the database went away, or we were stopped: not the file's fault
             raise
