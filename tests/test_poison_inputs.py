@@ -622,3 +622,15 @@ def test_a_second_refused_file_of_the_same_name_keeps_the_first_in_failed(inbox:
     assert (inbox.failed("12-twice.hazmat.json") or "").startswith("bad_json")
     assert (inbox.failed("12-twice.hazmat.json.1") or "").startswith("too_deep")
     assert (inbox.folder / "failed" / "12-twice.hazmat.json").read_bytes() == b"{not json"
+
+
+def test_a_link_planted_among_the_inbox_attempt_markers_is_neither_read_nor_written_through(inbox: Drop,
+                                                                                          tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("2 9:9\nSECRET-LINE\n")
+    (inbox.folder / ".attempts" / "13-planted.hazmat.json").symlink_to(secret)
+    inbox.put("13-planted.hazmat.json", b"[" * 100)
+    wait_for("the file refused", lambda: inbox.failed("13-planted.hazmat.json"), 30, 0.2)
+    assert secret.read_text() == "2 9:9\nSECRET-LINE\n"                  # not written through
+    assert "SECRET" not in (inbox.failed("13-planted.hazmat.json") or "") and "SECRET" not in inbox.worker.text()
+    assert not (inbox.folder / ".attempts" / "13-planted.hazmat.json").exists()
