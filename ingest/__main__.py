@@ -127,6 +127,7 @@ def cmd_camera(args: argparse.Namespace) -> int:
     from ingest.camera.mqtt import FrigateSubscriber
     from portdomain.addresses import parse_address
     from sql import DbSettings
+    from sql.db import data_dir
 
     if args.webhook:
         from ingest.camera.webhook import WebhookServer
@@ -145,8 +146,10 @@ def cmd_camera(args: argparse.Namespace) -> int:
 
         metrics = IngestMetrics(prefix="portmap_camera")
         metrics.serve(*parse_address(args.metrics))
+    state = Path(args.state_dir) if args.state_dir else data_dir() / "spool" / "camera"
     subscriber = FrigateSubscriber(login.host, login.port, DbSettings.for_role("camera"), args.port_id,
-                                   topic=args.topic, client_id=args.client_id, metrics=metrics, login=login)
+                                   topic=args.topic, client_id=args.client_id, metrics=metrics, login=login,
+                                   state_dir=state)
     counts = _serve(subscriber.run, subscriber.stop, exit_within_s=STOP_DEADLINE_S)
     if counts is None:
         return 130
@@ -292,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     cam.add_argument("--metrics", help="serve Prometheus /metrics on HOST:PORT (e.g. 127.0.0.1:9102)")
     from ingest.broker import add_arguments as broker_arguments
     broker_arguments(cam)
+    cam.add_argument("--state-dir", help="where attempts at unacknowledged messages are counted, so a message "
+                     "the worker does not survive is dead-lettered after 3 tries (default: $PORTMAP_DATA or .data, "
+                     "then spool/camera)")
     cam.set_defaults(func=cmd_camera)
     yard = sub.add_parser("yard", help="import a TOS CSV snapshot of the container yard")
     yard.add_argument("--tos", help="a TOS CSV snapshot")

@@ -16,6 +16,7 @@ SIGTERM during an import rolls it back (the file stays for the next start) and t
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import stat
@@ -95,8 +96,10 @@ def read_regular(folder_fd: int, name: str) -> tuple[bytes, os.stat_result]:
     FIFO; only a regular file with one link and at most MAX_FILE_BYTES is read. Raises Refusal."""
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder_fd)
+    except FileNotFoundError:
+        raise
     except OSError as err:
-        raise Refusal("symlink" if err.errno == 40 else "unreadable", str(err)) from err      # 40: ELOOP
+        raise Refusal("symlink" if err.errno == errno.ELOOP else "unreadable", str(err)) from err
     try:
         st = os.fstat(fd)
         kind = file_type(st)
@@ -182,6 +185,9 @@ class Inbox:
     def sweep(self) -> int:
         """Import every waiting file once; returns how many were handled."""
         handled = 0
+        if any(d.is_symlink() or not d.is_dir() for d in (self.done, self.failed, self.attempts)):
+            log.error("inbox: done/, failed/ or .attempts/ is not a real folder any more: nothing is imported")
+            return 0
         folder_fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             for entry in self.pending():
@@ -217,6 +223,10 @@ class Inbox:
                 conn.commit()
             finally:
                 self._importing = False
+        except FileNotFoundError:                  # taken away meanwhile (by whoever dropped it): nothing to do
+            self._forget_attempt(path, 0)
+            self._rollback(conn)
+            return None
         except (psycopg.OperationalError, Stopping):
             self._forget_attempt(path, tries - 1)     # the database went away, or we were stopped: not the file's fault
             raise
@@ -243,19 +253,20 @@ class Inbox:
         """Count one more attempt at this version of the file (name, size, mtime); returns the count."""
         marker = self.attempts / path.name
         identity = f"{st.st_size}:{st.st_mtime_ns}"
-        lines = marker.read_text(errors="replace").splitlines() if marker.is_file() else []
-        tries = int(lines[0].split()[0]) + 1 if lines and lines[0].split()[1:] == [identity] else 1
+        lines = self._read(marker).splitlines()
+        head = lines[0].split() if lines else []
+        tries = int(head[0]) + 1 if len(head) == 2 and head[0].isdigit() and head[1] == identity else 1
         self._write(marker, f"{tries} {identity}\n" + "\n".join(lines[1:]))
         return tries
 
     def _note_error(self, path: Path, tries: int, error: str) -> None:
         marker = self.attempts / path.name
-        first = marker.read_text(errors="replace").splitlines()[:1] if marker.is_file() else [f"{tries} ?"]
+        first = self._read(marker).splitlines()[:1] or [f"{tries} ?"]
         self._write(marker, "\n".join([*first, " ".join(error.split())[:500]]) + "\n")
 
     def _last_error(self, path: Path) -> str:
         marker = self.attempts / path.name
-        lines = marker.read_text(errors="replace").splitlines() if marker.is_file() else []
+        lines = self._read(marker).splitlines()
         last = lines[-1] if len(lines) > 1 else "the worker stopped while importing it"
         return f"failed {ATTEMPTS} times; last: {last}"
 
@@ -263,9 +274,21 @@ class Inbox:
         marker = self.attempts / path.name
         if tries <= 0:
             marker.unlink(missing_ok=True)
-        elif marker.is_file():
-            lines = marker.read_text(errors="replace").splitlines()
-            self._write(marker, "\n".join([f"{tries} {lines[0].split(maxsplit=1)[1]}", *lines[1:]]) + "\n")
+            return
+        lines = self._read(marker).splitlines() or [""]
+        head = lines[0].split()
+        if len(head) == 2:                  # "<tries> <size>:<mtime>", then the last error
+            self._write(marker, "\n".join([f"{tries} {head[1]}", *lines[1:]]) + "\n")
+
+    @staticmethod
+    def _read(path: Path) -> str:
+        """A file of ours, or "" (never through a link someone may have put in its place)."""
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return ""
+        with os.fdopen(fd, "rb") as f:
+            return f.read(64 * 1024).decode("utf-8", "replace") if stat.S_ISREG(os.fstat(fd).st_mode) else ""
 
     @staticmethod
     def _write(path: Path, text: str) -> None:

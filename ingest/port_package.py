@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -16,6 +15,11 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from ingest.errors import PortPackageError
+from ingest.limits import InputRefused, loads_json
+
+GEOJSON_MAX_BYTES = 256 << 20      # a basemap of a large port is a few MB
+GEOJSON_MAX_DEPTH = 32             # a MultiPolygon feature collection nests 8 levels
+WHOLE = frozenset({"bays", "rows", "tiers"})     # counts: 3.5 bays cannot be laid out as slots
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 WGS84_NAMES = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326",
@@ -153,6 +157,8 @@ def load_config(path: Path) -> PortConfig:
         raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise PortPackageError(f"{toml_path}: {err}") from err
+    except RecursionError as err:          # tomllib nests by recursion: a 10,000-deep array
+        raise PortPackageError(f"{toml_path}: nested too deep") from err
     try:
         config = PortConfig.model_validate(raw)
     except ValidationError as err:
@@ -187,9 +193,9 @@ def read_package(path: Path | str) -> PortPackage:
 def read_file(file: Path, name: str, spec: FileSpec, frame: BaseGeometry) -> tuple[list[Feature], list[Refusal]]:
     if not file.is_file():
         return [], [Refusal(name, None, "file is missing")]
-    try:
-        doc = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+    try:            # size- and depth-limited: a 10,000-deep file is refused, not a RecursionError
+        doc = loads_json(file.read_bytes(), max_bytes=GEOJSON_MAX_BYTES, max_depth=GEOJSON_MAX_DEPTH)
+    except (OSError, InputRefused) as err:
         return [], [Refusal(name, None, f"not valid GeoJSON: {err}")]
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
             doc.get("features"), list):
@@ -240,6 +246,8 @@ def validate_feature(raw: Any, spec: FileSpec, frame: BaseGeometry) -> Feature:
         if value is not None and not (isinstance(value, (int, float)) and not isinstance(value, bool)
                                       and math.isfinite(value) and low <= value <= high):
             raise PortPackageError(f"property {prop!r} = {value!r} is not a number in [{low}, {high}]")
+        if prop in WHOLE and value is not None and not isinstance(value, int):
+            raise PortPackageError(f"property {prop!r} = {value!r} is not a whole number")
     if "water_side" in spec.required and not (isinstance(props["water_side"], str)
                                               and props["water_side"] in ("left", "right")):
         raise PortPackageError(f"water_side {props['water_side']!r} must be 'left' or 'right'")

@@ -116,9 +116,10 @@ class Camera:
 def camera(poison_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Camera]:
     name = f"poison-{uuid.uuid4().hex[:8]}"
     port = free_port()
+    base = tmp_path_factory.mktemp("camera")
     worker = Worker(["camera", "--mqtt", f"127.0.0.1:{MQTT_PORT}", "--client-id", name, "--topic", f"{name}/events",
-                     "--webhook", f"127.0.0.1:{port}"], env_for(poison_db),
-                    tmp_path_factory.mktemp("camera") / "camera.log")
+                     "--webhook", f"127.0.0.1:{port}", "--state-dir", str(base / "state")], env_for(poison_db),
+                    base / "camera.log")
     worker.start()
     wait_for("the camera worker to subscribe", lambda: "subscribing to" in worker.text(), 30, 0.1)
     try:
@@ -188,12 +189,48 @@ def test_a_message_the_database_refuses_is_dead_lettered_after_three_attempts_no
         assert dead(camera.url, source)[before:] == [("failed_3_times", 3, len(event("db-poison-1")),
                                                       len(event("db-poison-1")), camera.topic)]
         assert not stored(camera.url, "db-poison-1")
-        assert "attempt 3 of 3" in camera.worker.text() and "dead-lettered after 3 attempts" in camera.worker.text()
+        assert "dead-lettered after 3 attempts: RaiseException: refused by the test" in camera.worker.text()
         assert camera.worker.alive
     finally:
         with psycopg.connect(camera.url, autocommit=True) as conn:
             conn.execute("DROP TRIGGER refuse_poison ON camera_event")
             conn.execute("DROP FUNCTION refuse_poison()")
+
+
+def sleeping_backends(url: str) -> list[int]:
+    return [r[0] for r in query(url, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND "
+                                     "wait_event = 'PgSleep' AND pid <> pg_backend_pid()")]
+
+
+def test_a_message_the_worker_does_not_survive_three_times_is_dead_lettered_not_replayed_for_ever(
+        camera: Camera) -> None:
+    source = f"camera:mqtt:{camera.topic.split('/')[0]}"
+    with psycopg.connect(camera.url, autocommit=True) as conn:          # writing this event hangs the worker
+        conn.execute("""CREATE FUNCTION hang_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN IF NEW.event_id = 'hang-1' THEN PERFORM pg_sleep(30); END IF; RETURN NEW; END $$""")
+        conn.execute("CREATE TRIGGER hang_poison BEFORE INSERT ON camera_event FOR EACH ROW "
+                     "EXECUTE FUNCTION hang_poison()")
+    try:
+        before = len(dead(camera.url, source))
+        publish(MQTT_PORT, [event("hang-1"), event("after-hang-1")], topic=camera.topic)
+        for kill in range(3):               # each time the worker hangs on it, it is killed (as by a watchdog)
+            wait_for(f"the worker to hang on the poison ({kill + 1})", lambda: bool(sleeping_backends(camera.url)),
+                     30, 0.1)
+            assert camera.worker.proc is not None
+            camera.worker.proc.kill()
+            camera.worker.proc.wait()
+            for pid in sleeping_backends(camera.url):
+                query(camera.url, "SELECT pg_terminate_backend(%s)", (pid,))
+            camera.worker.start()
+        wait_for("the event behind the poison", lambda: stored(camera.url, "after-hang-1"), 30, 0.2)
+        wait_for("the poison dead-lettered", lambda: len(dead(camera.url, source)) > before, 10, 0.2)
+        assert [r[:2] for r in dead(camera.url, source)[before:]] == [("failed_3_times", 3)]
+        assert "the worker stopped 3 times while writing it" in camera.worker.text()
+        assert not stored(camera.url, "hang-1") and not sleeping_backends(camera.url) and camera.worker.alive
+    finally:
+        with psycopg.connect(camera.url, autocommit=True) as conn:
+            conn.execute("DROP TRIGGER hang_poison ON camera_event")
+            conn.execute("DROP FUNCTION hang_poison()")
 
 
 def test_dead_lettered_messages_were_acknowledged_so_a_restart_does_not_replay_them(camera: Camera) -> None:
@@ -491,7 +528,8 @@ def test_sigterm_stops_the_camera_and_inbox_workers_within_10_s(state: str, pois
     name = f"term-{state}-{uuid.uuid4().hex[:6]}"
     with database_at(state, poison_db) as url:
         camera = Worker(["camera", "--mqtt", f"127.0.0.1:{MQTT_PORT}", "--client-id", name, "--topic",
-                         f"{name}/events"], env_for(url), tmp_path / "camera.log")
+                         f"{name}/events", "--state-dir", str(tmp_path / "state")], env_for(url),
+                        tmp_path / "camera.log")
         folder = tmp_path / "inbox"
         folder.mkdir()
         (folder / ".big.tmp").write_text(coarri(5_000))
@@ -534,6 +572,7 @@ def test_the_chaos_paths_of_the_camera_and_inbox_workers_lose_nothing() -> None:
     assert "| NO " not in table and "| total   | 1,500 " in table
 
 
+@pytest.mark.slow          # (20 s)
 def test_headers_trickled_a_byte_at_a_time_are_cut_off_at_the_connection_deadline(camera: Camera) -> None:
     host, port = urlparse(camera.webhook).hostname, urlparse(camera.webhook).port
     started = time.monotonic()
@@ -583,3 +622,15 @@ def test_a_second_refused_file_of_the_same_name_keeps_the_first_in_failed(inbox:
     assert (inbox.failed("12-twice.hazmat.json") or "").startswith("bad_json")
     assert (inbox.failed("12-twice.hazmat.json.1") or "").startswith("too_deep")
     assert (inbox.folder / "failed" / "12-twice.hazmat.json").read_bytes() == b"{not json"
+
+
+def test_a_link_planted_among_the_inbox_attempt_markers_is_neither_read_nor_written_through(inbox: Drop,
+                                                                                          tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("2 9:9\nSECRET-LINE\n")
+    (inbox.folder / ".attempts" / "13-planted.hazmat.json").symlink_to(secret)
+    inbox.put("13-planted.hazmat.json", b"[" * 100)
+    wait_for("the file refused", lambda: inbox.failed("13-planted.hazmat.json"), 30, 0.2)
+    assert secret.read_text() == "2 9:9\nSECRET-LINE\n"                  # not written through
+    assert "SECRET" not in (inbox.failed("13-planted.hazmat.json") or "") and "SECRET" not in inbox.worker.text()
+    assert not (inbox.folder / ".attempts" / "13-planted.hazmat.json").exists()

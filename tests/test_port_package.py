@@ -174,6 +174,20 @@ def test_broken_json_is_refused_and_the_other_files_still_read(tmp_path: Path) -
     assert package.ids("berths") == ["Q1"]
 
 
+def test_a_deeply_nested_or_nul_geojson_file_is_refused_not_a_crash(tmp_path: Path) -> None:
+    pkg = _copy_tinyport(tmp_path)
+    (pkg / "cameras.geojson").write_bytes(b'{"type": "FeatureCollection", "features": ' + b"[" * 10_000)
+    (pkg / "structures.geojson").write_bytes(b'{"type": "FeatureCollection", "features": [], "x": "\\u0000"}')
+    package = read_package(pkg)
+    reasons = {r.file: r.reason for r in package.refusals}
+    assert reasons == {"cameras.geojson": "not valid GeoJSON: too_deep: nested 10001 deep (at most 32)",
+                       "structures.geojson": "not valid GeoJSON: nul_byte: a NUL byte or \\u0000 escape"}
+    assert package.ids("berths") == ["Q1"]
+    (pkg / "port.toml").write_text("a = " + "[" * 10_000 + "]" * 10_000 + "\n")
+    with pytest.raises(PortPackageError, match="nested too deep"):
+        read_package(pkg)
+
+
 @pytest.mark.parametrize(("edit", "message"), [
     ('crs = "EPSG:32633"', 'crs = "UTM33"'),
     ("bbox = [14.50, 53.42, 14.60, 53.48]", "bbox = [14.60, 53.42, 14.50, 53.48]"),

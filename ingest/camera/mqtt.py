@@ -7,11 +7,14 @@ import queue
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
 import psycopg
 
+from ingest.attempts import AttemptLog
+from ingest.batchsplit import write_split
 from ingest.broker import CAMERA_USER, BrokerLogin
 from ingest.camera.frigate import MAX_BYTES
 from ingest.camera.store import CameraStore
@@ -23,19 +26,21 @@ from sql import DbSettings, connect
 
 log = logging.getLogger(__name__)
 Message = tuple[str, bytes, int, int, int]   # topic, payload (at most PAYLOAD_CAP of an oversize one), mid, qos, size
-ATTEMPTS = 3        # a message that fails this many times alone is dead-lettered (then acknowledged)
+ATTEMPTS = 3        # a message that fails this many times alone, or kills the worker this many times, is dead-lettered
 
 
 class FrigateSubscriber:
     """Messages are acknowledged to the broker only once their rows are committed, so neither a broker
     restart nor a database outage loses one: an unacknowledged QoS 1 message is delivered again. A message
     refused (bad JSON, too deep, too large, NUL, invalid UTF-8, unknown camera …) is acknowledged once it is in
-    the dead-letter table with its reason; one that fails ATTEMPTS times alone (the database refuses it, a bug)
-    is dead-lettered too, so the broker never re-delivers a poison message for ever."""
+    the dead-letter table with its reason; one that fails ATTEMPTS times alone (the database refuses it), or
+    whose writing the worker did not survive ATTEMPTS times (counted on disk in `state_dir`), is dead-lettered
+    too, so the broker never re-delivers a poison message for ever."""
 
     def __init__(self, host: str, port: int, db: DbSettings, port_id: str, *, topic: str = "frigate/events",
                  client_id: str = "portmap-camera", batch_ms: int = 250,
-                 metrics: IngestMetrics | None = None, login: BrokerLogin | None = None) -> None:
+                 metrics: IngestMetrics | None = None, login: BrokerLogin | None = None,
+                 state_dir: Path | None = None) -> None:
         """`login` None: the camera worker's own user on the private broker (ingest/broker.py)."""
         self.host, self.port, self.topic = host, port, topic
         self.db, self.port_id = db, port_id
@@ -45,6 +50,7 @@ class FrigateSubscriber:
         self.inbox: queue.Queue[Message] = queue.Queue()
         self.store: CameraStore | None = None
         self.dead_since_cap = 0
+        self.attempts = AttemptLog(state_dir / f"attempts-{client_id}.json" if state_dir else None)
         self.counts: Counter[str] = Counter()
         self.metrics = metrics
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
@@ -87,9 +93,7 @@ class FrigateSubscriber:
                     backoff = min(backoff * 2, 5.0)
                     continue
                 backoff = 0.5
-                for message in pending:
-                    self._ack(message)
-                pending = []
+                pending = []            # (each was acknowledged once it was stored or dead-lettered)
         finally:
             self.client.loop_stop()
             self.client.disconnect()
@@ -97,50 +101,57 @@ class FrigateSubscriber:
         return self.counts
 
     def _write_batch(self, pending: list[Message]) -> None:
-        """The batch in one transaction; if that fails for anything but an outage, each message alone (and
-        acknowledged, and taken out of `pending`, as soon as it is stored), so only the one that fails ATTEMPTS
-        times is dead-lettered. Raises OperationalError when the database is away."""
-        try:
-            self._write(pending)
-            return
-        except psycopg.OperationalError:
-            raise
-        except Exception as err:  # noqa: BLE001 - a data error or a bug: find the message that causes it
-            log.warning("a batch of %d messages failed (%s: %s); writing them one at a time", len(pending),
-                        type(err).__name__, str(err).strip()[:200])
-            self._reset_store()
-        for message in list(pending):        # each acknowledged once it is stored or dead-lettered
-            self._write_alone(message)
-            self._ack(message)
-            pending.remove(message)
-
-    def _ack(self, message: Message) -> None:
-        if message[3] > 0:
-            self.client.ack(message[2], message[3])
-
-    def _write_alone(self, message: Message) -> None:
-        error: Exception | None = None
-        for attempt in range(1, ATTEMPTS + 1):
+        """Write what is pending, acknowledging (and taking out of `pending`) each message once it is stored or
+        dead-lettered. A message whose earlier attempts killed the worker ATTEMPTS times is dead-lettered
+        unread; one seen before is written alone (it may be the poison); the rest as one batch. Raises
+        OperationalError when the database is away (the messages stay pending)."""
+        keys = {id(m): self.attempts.key(m[0], m[1]) for m in pending}     # (QoS 0 messages share mid 0)
+        given_up = [m for m in pending if self.attempts.get(keys[id(m)]) >= ATTEMPTS]
+        if given_up:
+            store = self._store()
+            with store.conn.transaction():
+                for m in given_up:
+                    self._give_up(m, f"the worker stopped {self.attempts.get(keys[id(m)])} times while writing it",
+                                  ATTEMPTS)
+            self._done(pending, given_up, keys)
+        suspects = [[m] for m in pending if self.attempts.get(keys[id(m)]) > 0]
+        fresh = [m for m in pending if self.attempts.get(keys[id(m)]) == 0]
+        for part in [*suspects, fresh]:
+            if not part:
+                continue
+            self.attempts.add(keys[id(m)] for m in part)         # on disk before the write: a crash counts
             try:
-                self._write([message])
-                return
+                self._write_split(part)
             except psycopg.OperationalError:
+                self.attempts.add((keys[id(m)] for m in part), -1)   # an outage is not the message's fault
                 raise
-            except Exception as err:        # counted; dead-lettered after ATTEMPTS
-                error = err
-                log.warning("message on %s failed, attempt %d of %d: %s: %s", message[0], attempt, ATTEMPTS,
-                            type(err).__name__, str(err).strip()[:200])
-                self._reset_store()
-                if self.stop_event.wait(0.1 * attempt):
-                    raise psycopg.OperationalError("stopping with a message not yet stored") from err
-        detail = f"{type(error).__name__}: {str(error).strip()[:300]}"
-        with self._store().conn.transaction():
-            dead_letter(self._store().conn, self.source, message[0], f"failed_{ATTEMPTS}_times", detail,
-                        message[1], ATTEMPTS)
-            record_batch(self._store().conn, self.source, "camera", stored=0, reasons={f"failed_{ATTEMPTS}_times": 1},
-                         rejects=[(self.source, f"failed_{ATTEMPTS}_times", detail, safe_raw(message[1]))])
-        self.counts["dead_letter"] += 1
-        log.error("message on %s dead-lettered after %d attempts: %s", message[0], ATTEMPTS, detail)
+            self._done(pending, part, keys)
+
+    def _write_split(self, part: list[Message]) -> None:
+        """One transaction: the part, split (bisect) if the database refuses it until only the refused messages
+        are left, which are tried alone ATTEMPTS times and then dead-lettered."""
+        store = self._store()
+        with store.conn.transaction():
+            split = write_split(store.conn, part, lambda rows: self._write(list(rows)), ATTEMPTS)
+            for refused in split.refused:
+                self._give_up(refused.row, refused.reason, refused.attempts)
+
+    def _done(self, pending: list[Message], messages: list[Message], keys: dict[int, str]) -> None:
+        for m in messages:
+            if m[3] > 0:
+                self.client.ack(m[2], m[3])
+            pending.remove(m)
+        self.attempts.clear(keys[id(m)] for m in messages)
+
+    def _give_up(self, message: Message, detail: str, attempts: int) -> None:
+        """Dead-letter a message as failed_N_times, inside the caller's transaction."""
+        conn = self._store().conn
+        reason = f"failed_{ATTEMPTS}_times"
+        dead_letter(conn, self.source, message[0], reason, detail, message[1], attempts, size=message[4])
+        record_batch(conn, self.source, "camera", stored=0, reasons={reason: 1},
+                     rejects=[(self.source, reason, detail, safe_raw(message[1]))])
+        self.counts[reason] += 1
+        log.error("message on %s dead-lettered after %d attempts: %s", message[0], attempts, detail)
 
     def _write(self, pending: list[Message]) -> None:
         """Store a batch and dead-letter what it refuses, in one transaction; status messages after it."""
@@ -179,15 +190,6 @@ class FrigateSubscriber:
         if self.store is None:
             self.store = CameraStore(connect(self.db), self.port_id, self.source)
         return self.store
-
-    def _reset_store(self) -> None:
-        """After a failed transaction: roll back whatever is open (or reconnect if the connection is broken)."""
-        if self.store is None:
-            return
-        try:
-            self.store.conn.rollback()
-        except psycopg.Error:
-            self._drop_store()
 
     def _drop_store(self) -> None:
         if self.store is not None:
