@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 from datetime import UTC, datetime, timedelta
@@ -12,6 +11,7 @@ import flask
 import psycopg
 
 from app import auth
+from portdomain import csvsafe
 from sql import alerts as permissions
 from sql import query
 
@@ -56,7 +56,7 @@ def respond(conn: psycopg.Connection[Any], user: auth.User | None) -> flask.Resp
                    detail={k: args.get(k) for k in ("since", "until", "actor") if args.get(k)},
                    client_addr=flask.request.remote_addr)
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csvsafe.Writer(out)
         writer.writerow(COLUMNS)
         for r in found:
             writer.writerow([r[0].isoformat(), *r[1:]])

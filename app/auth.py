@@ -9,7 +9,6 @@ import json
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,32 +201,36 @@ def token_user(conn: psycopg.Connection[Any], token: str | None, kind: str) -> U
     return User(f"token:{name}", name, "viewer", agency, csrf="", via_token=kind)
 
 
-class RateLimit:
-    """At most `limit` failed logins per (client, user name) in `window_s`; and per client for all names."""
+@dataclass(frozen=True)
+class Throttle:
+    """The login throttle's policy (migration 036 keeps the counts in the database, shared by every app
+    process): per account, `free` failures, then a back-off of base_s, doubling to cap_s, forgotten after
+    forget_s without a failure; per address, address_limit failures in address_window_s refuse the address
+    until the window ends."""
 
-    def __init__(self, limit: int = 5, window_s: float = 300.0) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._fails: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+    free: int = 3
+    base_s: float = 1.0
+    cap_s: float = 900.0
+    forget_s: float = 3600.0
+    address_limit: int = 30
+    address_window_s: float = 900.0
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        q = self._fails[key]
-        while q and now - q[0] > self.window_s:
-            q.popleft()
-        return q
 
-    def blocked(self, client: str, username: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            return (len(self._recent((client, username), now)) >= self.limit
-                    or len(self._recent((client, "*"), now)) >= 4 * self.limit)
+THROTTLE = Throttle()
 
-    def failed(self, client: str, username: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._fails[(client, username)].append(now)
-            self._fails[(client, "*")].append(now)
 
-    def succeeded(self, client: str, username: str) -> None:
-        with self._lock:
-            self._fails.pop((client, username), None)
+def login_wait(conn: psycopg.Connection[Any], username: str, address: str) -> float:
+    """Seconds before this account may try to log in from this address (0: now). Asked before the password."""
+    return float(query(conn, "login_wait", {"account": username, "address": address})[0][0])
+
+
+def login_failed(conn: psycopg.Connection[Any], username: str, address: str, policy: Throttle = THROTTLE) -> float:
+    """Count a wrong password for the account and the address; returns the seconds to wait now."""
+    return float(query(conn, "login_failed", {"account": username, "address": address, "free": policy.free,
+                                              "base_s": policy.base_s, "cap_s": policy.cap_s,
+                                              "forget_s": policy.forget_s, "address_limit": policy.address_limit,
+                                              "address_window_s": policy.address_window_s})[0][0])
+
+
+def login_succeeded(conn: psycopg.Connection[Any], username: str) -> None:
+    query(conn, "login_succeeded", {"account": username})

@@ -15,6 +15,7 @@ import pandas as pd
 import psycopg
 
 from layers import LAYERS, LayerError, View
+from portdomain import csvsafe
 
 FORMATS = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3", "csv": "text/csv"}
 MAX_FEATURES = 100_000
@@ -90,7 +91,7 @@ def encode(gdf: gpd.GeoDataFrame, fmt: str) -> bytes:
     if fmt == "csv":
         plain = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
         plain["wkt"] = gdf.geometry.to_wkt()
-        return plain.to_csv(index=False).encode()
+        return csvsafe.frame(plain).to_csv(index=False).encode()
     if fmt == "gpkg":
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "layer.gpkg"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -63,7 +64,7 @@ def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool], script_h
     """The session check before every request, the security headers after it, the login and logout routes."""
     _install_check(server, pool_of)
     _install_headers(server, CSP.format(hashes="".join(f" {h}" for h in script_hashes)))
-    _install_login(server, pool_of, auth.RateLimit())
+    _install_login(server, pool_of)
 
 
 def _install_check(server: flask.Flask, pool_of: Callable[[], ConnectionPool]) -> None:
@@ -121,7 +122,8 @@ def _install_headers(server: flask.Flask, csp: str) -> None:
         return resp
 
 
-def _install_login(server: flask.Flask, pool_of: Callable[[], ConnectionPool], limiter: auth.RateLimit) -> None:
+def _install_login(server: flask.Flask, pool_of: Callable[[], ConnectionPool]) -> None:
+    """The login form and its POST (throttled in the database: app/auth.py Throttle), and logout."""
     @server.get("/login")
     def login_page() -> flask.Response:
         return _login_page(flask.request.args.get("lang", "en"), "")
@@ -134,17 +136,22 @@ def _install_login(server: flask.Flask, pool_of: Callable[[], ConnectionPool], l
             return _login_page(lang, t(lang, "login.expired"), status=400)
         username = (form.get("username") or "").strip().lower()[:64]
         client = flask.request.remote_addr or "?"
-        if limiter.blocked(client, username):
-            return _login_page(lang, t(lang, "login.blocked"), status=429)
         with pool_of().connection(timeout=5) as conn:
+            wait = auth.login_wait(conn, username, client)       # the throttle, before any password is looked at
+            if wait > 0:
+                auth.audit(conn, None, "login_throttled", object_kind="user", object_id=username,
+                           client_addr=client)
+                page = _login_page(lang, t(lang, "login.blocked"), status=429)
+                page.headers["Retry-After"] = str(math.ceil(wait))
+                return page
             result = auth.login(conn, username, form.get("password") or "")
             if result is None:
-                limiter.failed(client, username)
+                auth.login_failed(conn, username, client)
                 auth.audit(conn, None, "login_failed", object_kind="user", object_id=username, client_addr=client)
                 return _login_page(lang, t(lang, "login.wrong"), status=401)
             token, user = result
+            auth.login_succeeded(conn, username)
             auth.audit(conn, user, "login", client_addr=client)
-        limiter.succeeded(client, username)
         resp = flask.redirect("/")
         resp.set_cookie(auth.SESSION_COOKIE, token, max_age=auth.MAX_S, httponly=True, samesite="Strict",
                         secure=flask.request.is_secure)

@@ -489,19 +489,19 @@ def run_schedule(port_id: str, times: list[str], folder: Path, hours: float, lan
     # caches at the first shift change: the process reaches its working size at start and stays there (measured:
     # 120 MB, then 285 MB after the first report, 287 MB after the fourth; bench/soak.py watches it).
     try:
-        with connect(autocommit=True) as conn:
+        with connect(autocommit=True, role="read") as conn:
             to_pdf(situation_html(conn, port_id, hours=hours, lang="zh" if lang == "en" else "en"))
             to_pdf(situation_html(conn, port_id, hours=hours, lang=lang))
     except Exception as err:  # noqa: BLE001 - a warm-up only; the schedule still runs
         log.warning("report warm-up failed (%s); the first report will load what it needs", err)
     while True:
-        with connect(autocommit=True) as conn:
+        with connect(autocommit=True, role="read") as conn:
             timezone = query(conn, "wall_port", {"port_id": port_id})[0][0]
         due = next_run(times, datetime.now(UTC), timezone)
         log.info("next report at %s", due.isoformat())
         clock.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
         try:
-            with connect(autocommit=True) as conn:
+            with connect(autocommit=True, role="read") as conn:
                 log.info("wrote %s", write_scheduled(conn, port_id, folder, due, hours, lang))
         except Exception:      # one failed report must not stop the schedule
             log.exception("the report at %s failed", due.isoformat())
@@ -531,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     at = datetime.fromisoformat(a.at.replace("Z", "+00:00")) if a.at else None
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    with connect(autocommit=True) as conn:
+    with connect(autocommit=True, role="read") as conn:
         document = (incident_html(conn, a.port, a.alert, a.lang, author="python -m app.report") if a.alert else
                     situation_html(conn, a.port, at, a.hours, a.lang, author="python -m app.report"))
     out = Path(a.out)

@@ -17,4 +17,5 @@ class AppSettings(BaseSettings):
     debug: bool = False
 
     def db(self) -> DbSettings:
-        return DbSettings(statement_timeout_ms=self.statement_timeout_ms, application_name="portmap-app")
+        return DbSettings.for_role("app", statement_timeout_ms=self.statement_timeout_ms,
+                                   application_name="portmap-app")

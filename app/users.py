@@ -3,12 +3,13 @@
     python -m app.users add NAME --role officer --agency customs [--display "Li Wei"] [--password-stdin]
     python -m app.users disable NAME | enable NAME | reset NAME [--password-stdin]
     python -m app.users list
-    python -m app.users demo      # the demo's officers (one per agency and role), password DEMO_PASSWORD
+    python -m app.users demo      # the demo's officers (one per agency and role), a password each
     python -m app.users token add NAME --kind api|wall --agency port   # a read-only access token, shown once
     python -m app.users token revoke NAME | token list
 
 Without --password-stdin a password is generated and printed once. Disabling or resetting ends the user's
-sessions at once.
+sessions at once. The demo accounts get a random password each, per install: printed once, when made, and kept
+in .data/secrets/demo-accounts (mode 0600, root only: `make demo` and the tests read them there).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import getpass
 import secrets
 import sys
+from pathlib import Path
 from typing import Any
 
 from app.auth import (
@@ -30,15 +32,53 @@ from app.auth import (
     revoke_token,
     set_disabled,
 )
-from sql.db import connect, query
+from sql.db import connect, data_dir, query
 
-DEMO_PASSWORD = "portmap-demo"     # printed by `make demo`; a real deployment adds its own users
+# A real deployment adds its own users; the demo's have a password each, made at install (demo_accounts).
 DEMO_USERS = {"duty": ("officer", "port", "Duty officer (demo)"),
               "customs": ("officer", "customs", "Customs officer (demo)"),
               "border": ("officer", "border", "Border officer (demo)"),
               "msa": ("officer", "maritime_safety", "Maritime safety officer (demo)"),
               "supervisor": ("supervisor", "port", "Shift supervisor (demo)"),
               "wall": ("viewer", "control_centre", "Control centre (demo)")}
+
+
+def demo_accounts_file() -> Path:
+    return data_dir() / "secrets" / "demo-accounts"
+
+
+def demo_passwords(path: Path | None = None) -> dict[str, str]:
+    """The demo accounts' passwords as made at install (`user password` lines); empty before."""
+    path = path or demo_accounts_file()
+    if not path.is_file():
+        return {}
+    return dict(line.split(" ", 1) for line in path.read_text(encoding="utf-8").splitlines() if " " in line)
+
+
+def demo_accounts(conn: Any, path: Path | None = None) -> dict[str, str]:
+    """Make the demo accounts that are missing, each with a new random password kept in the secrets file;
+    an account of an older install (whose password is not in the file: the one shared password) gets a new
+    one. Returns the passwords made now (to print once); the others stay as they were."""
+    path = path or demo_accounts_file()
+    known = demo_passwords(path)
+    existing = {r[0] for r in query(conn, "user_list", {})}
+    made: dict[str, str] = {}
+    for name, (role, agency, display) in DEMO_USERS.items():
+        if name in existing and name in known:
+            continue
+        password = secrets.token_urlsafe(12)
+        if name in existing:
+            reset_password(conn, name, password)
+        else:
+            add_user(conn, name, display, role, agency, password)
+        made[name] = password
+    if made:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
+        lines = {**known, **made}
+        path.write_text("".join(f"{n} {p}\n" for n, p in lines.items()), encoding="utf-8")
+    return made
 
 
 def _password(from_stdin: bool) -> tuple[str, bool]:
@@ -72,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     token.add_parser("revoke").add_argument("name")
     token.add_parser("list")
     a = p.parse_args(argv)
-    with connect(autocommit=True) as conn:
+    with connect(autocommit=True, role="app") as conn:
         try:
             if a.cmd == "add":
                 password, show = _password(a.password_stdin)
@@ -86,12 +126,12 @@ def main(argv: list[str] | None = None) -> int:
                 reset_password(conn, a.name, password)
                 print(f"reset {a.name}" + (f"; password: {password}" if show else ""))
             elif a.cmd == "demo":
-                names = {r[0] for r in query(conn, "user_list", {})}
-                for name, (role, agency, display) in DEMO_USERS.items():
-                    if name not in names:
-                        add_user(conn, name, display, role, agency, DEMO_PASSWORD)
-                print("demo logins (password " + DEMO_PASSWORD + "): "
-                      + ", ".join(f"{n} ({r}, {a})" for n, (r, a, _) in DEMO_USERS.items()))
+                made = demo_accounts(conn)
+                print("demo logins: " + ", ".join(
+                    f"{n} ({r}, {a})" + (f" password {made[n]}" if n in made else "")
+                    for n, (r, a, _) in DEMO_USERS.items()))
+                print(("these passwords are shown only now; " if made else "")
+                      + f"they are kept in {demo_accounts_file()} (root only)")
                 wall = add_token(conn, f"demo-wall-{secrets.token_hex(3)}", "wall", "control_centre", "make demo")
                 print(f"the control-centre wall (a read-only token, new each time): /wall?token={wall}")
             elif a.cmd == "token":

@@ -18,6 +18,7 @@ import paho.mqtt.client as mqtt
 import psycopg
 
 from bench.ais_ingest import ROOT, fresh_port_database
+from ingest.broker import TEST_USER, BrokerLogin
 from ingest.camera.mqtt import FrigateSubscriber
 from sql import DbSettings
 
@@ -32,7 +33,7 @@ def main() -> None:
     url = fresh_port_database("portmap_bench_camera")
     client_id = f"bench-{time.time_ns()}"
     sub = FrigateSubscriber("127.0.0.1", port, DbSettings(url=url), "weifang", client_id=client_id,
-                            topic="bench/frigate/events")
+                            topic="bench/frigate/events", login=BrokerLogin.private(TEST_USER))
     runner = threading.Thread(target=sub.run)
     runner.start()
     while not sub.client.is_connected():
@@ -45,6 +46,7 @@ def main() -> None:
             doc["after"].update(id=f"bench-{i}", camera="ctn_quay")
             messages.append(json.dumps(doc).encode())
     pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"{client_id}-pub")
+    BrokerLogin.private(TEST_USER).apply(pub)
     pub.max_inflight_messages_set(1000)
     pub.connect("127.0.0.1", port)
     pub.loop_start()

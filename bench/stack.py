@@ -21,6 +21,8 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import psycopg
 
+from ingest.broker import FRIGATE_USER, BrokerLogin
+
 ROOT = Path(__file__).resolve().parent.parent
 WEBHOOK_TOKEN = "faults-webhook-token"
 
@@ -44,8 +46,11 @@ class Stack:
 
     def __init__(self) -> None:
         self.data = Path(f"/var/tmp/portmap-faults-{uuid.uuid4().hex[:8]}")
-        self.ports = {k: free_port() for k in ("pg", "mqtt", "udp", "app", "webhook", "metrics")}
-        self.url = f"postgresql://postgres@127.0.0.1:{self.ports['pg']}/portmap"
+        self.ports = {k: free_port() for k in ("pg", "mqtt", "udp", "tcp", "app", "webhook", "metrics")}
+        # the admin login (its password in the stack's own secrets, as services.sh made them); the workers log in
+        # as their own roles
+        self.url = (f"postgresql://postgres@127.0.0.1:{self.ports['pg']}/portmap"
+                    f"?passfile={self.data / 'secrets' / 'pgpass'}")
         self.env = {**{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORTMAP_DB_URL")},
                     "PORTMAP_DATA": str(self.data), "PORTMAP_RUN": str(self.data / "run"),
                     "PORTMAP_PG_PORT": str(self.ports["pg"]), "PORTMAP_MQTT_PORT": str(self.ports["mqtt"]),
@@ -75,7 +80,8 @@ class Stack:
                             SELECT port_id, 'CAM-FD', 'Front door', '前门', 'front_door', bearing_deg, fov_deg,
                                    range_m, zone_ids, geom, fov FROM camera WHERE camera_id = 'CAM01'""")
         p = self.ports
-        self.daemon("ais", "-m", "ingest", "ais", "--udp", f"127.0.0.1:{p['udp']}", "--station", "faults",
+        self.daemon("ais", "-m", "ingest", "ais", "--udp", f"127.0.0.1:{p['udp']}", "--tcp-listen",
+                    f"127.0.0.1:{p['tcp']}", "--station", "faults",
                     "--spool", str(self.data / "spool" / "ais"), "--metrics", f"127.0.0.1:{p['metrics']}")
         self.daemon("camera", "-m", "ingest", "camera", "--mqtt", f"127.0.0.1:{p['mqtt']}",
                     "--webhook", f"127.0.0.1:{p['webhook']}", "--client-id", "faults-camera")
@@ -146,9 +152,12 @@ class Publisher:
     """A Frigate-like publisher: QoS 1 with a persistent session, reconnecting; paho queues what is published
     while the broker is away (the call then says "not connected") and sends it on reconnect."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, data: Path) -> None:
+        """`data`: the stack's folder, whose broker password for Frigate's user this publisher logs in with."""
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:6]}",
                                   clean_session=False)
+        password = (data / "secrets" / f"mqtt-{FRIGATE_USER}").read_text().strip()
+        BrokerLogin("127.0.0.1", port, FRIGATE_USER, password).apply(self.client)
         self.client.reconnect_delay_set(min_delay=1, max_delay=2)
         self.acked: set[int] = set()
         self.client.on_publish = lambda _c, _u, mid, _rc, _p: self.acked.add(mid)

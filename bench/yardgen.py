@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import random
 from pathlib import Path
 
 from stdnum import iso6346
 
 from ingest.yard.tos_csv import COLUMNS
+from portdomain import csvsafe
 
 BLOCKS = {f"{r}{i:02d}": (40, 6, 5) for r in "AB" for i in range(1, 7)}
 OWNERS = ("CSQ", "COS", "OOL", "MSK", "TGH", "CMA")
@@ -38,6 +38,6 @@ def rows(count: int, seed: int = 3) -> list[dict[str, str]]:
 
 def write(path: Path, items: list[dict[str, str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer = csvsafe.DictWriter(fh, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(items)

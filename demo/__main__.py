@@ -12,6 +12,7 @@ from pathlib import Path
 from demo.feed import DemoFeed, Options
 from demo.incidents import schedule, wall_minutes_to_start_all
 from demo.world import load_world
+from ingest import broker
 from portdomain.addresses import parse_address
 
 
@@ -24,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vessels", type=int, help="scale mode: drive this many vessels (e.g. 10000)")
     parser.add_argument("--incidents", choices=("on", "off"), default="on")
     parser.add_argument("--ais", default="127.0.0.1:10110", help="where the AIS worker listens (UDP)")
-    parser.add_argument("--mqtt", default=f"127.0.0.1:{os.environ.get('PORTMAP_MQTT_PORT', '51883')}")
+    parser.add_argument("--mqtt", default=f"127.0.0.1:{os.environ.get('PORTMAP_MQTT_PORT', '51883')}",
+                        help="the broker, HOST:PORT or mqtt[s]://USER@HOST:PORT (the feed logs in as Frigate)")
+    broker.add_arguments(parser)
     parser.add_argument("--topic", default="frigate/events", help="the Frigate events topic")
     parser.add_argument("--inbox", default=".data/inbox", help="the drop folder the inbox worker watches")
     parser.add_argument("--incident-log", default=".data/demo/incidents.jsonl")
@@ -33,9 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.speed <= 0:
         parser.error("--speed must be positive")
+    try:
+        login = broker.from_arguments(args.mqtt, args, broker.FRIGATE_USER)
+    except broker.BrokerConfigError as err:
+        parser.error(str(err))
     world = load_world(args.port, args.scenario)
     options = Options(speed=args.speed, seed=args.seed, vessels=args.vessels, incidents=args.incidents == "on",
-                      ais=parse_address(args.ais), mqtt=parse_address(args.mqtt), topic=args.topic,
+                      ais=parse_address(args.ais), mqtt=(login.host, login.port), mqtt_login=login,
+                      topic=args.topic,
                       inbox=Path(args.inbox),
                       incident_log=Path(args.incident_log) if args.incident_log else None)
     if options.incidents:

@@ -15,6 +15,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from demo.world import World
+from ingest.broker import FRIGATE_USER, BrokerLogin
 
 
 @dataclass
@@ -34,7 +35,9 @@ class Track:
 
 class CameraFeed:
     def __init__(self, world: World, rng: random.Random, host: str, port: int, speed: float,
-                 topic: str = "frigate/events", client_id: str = "portmap-demo-frigate") -> None:
+                 topic: str = "frigate/events", client_id: str = "portmap-demo-frigate",
+                 login: BrokerLogin | None = None) -> None:
+        """`login` None: Frigate's user on the private broker (ingest/broker.py)."""
         self.world, self.rng, self.speed, self.topic = world, rng, speed, topic
         conf = world.scenario["cameras"]
         self.rate_per_s = float(conf["events_per_camera_per_hour"]) / 3600.0
@@ -44,6 +47,7 @@ class CameraFeed:
         self.published = 0
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
         self.client.reconnect_delay_set(min_delay=1, max_delay=5)
+        (login or BrokerLogin.private(FRIGATE_USER, host, port)).apply(self.client)
         prefix = topic.split("/")[0]
         self.client.will_set(f"{prefix}/available", "offline", qos=1, retain=True)
         self.client.connect_async(host, port, keepalive=30)

@@ -20,6 +20,7 @@ from demo.fleet import ANCHORED, CALL_KINDS, Fleet, Vessel
 from demo.incidents import Incidents, schedule
 from demo.world import World
 from demo.yard import Yard
+from ingest.broker import BrokerLogin
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class Options:
     incidents: bool = True
     ais: tuple[str, int] = ("127.0.0.1", 10110)
     mqtt: tuple[str, int] = ("127.0.0.1", 51883)
+    mqtt_login: BrokerLogin | None = None   # None: Frigate's user on the private broker
     topic: str = "frigate/events"
     inbox: Path = Path(".data/inbox")
     incident_log: Path | None = Path(".data/demo/incidents.jsonl")
@@ -55,7 +57,8 @@ class DemoFeed:
         self.fleet = Fleet(world, self.rng, counts=counts)
         self.ais = AisEmitter(world, options.ais, options.speed)
         self.cameras = CameraFeed(world, self.rng, *options.mqtt, options.speed, topic=options.topic,
-                                  client_id=f"portmap-demo-{options.topic.split('/')[0]}")
+                                  client_id=f"portmap-demo-{options.topic.split('/')[0]}",
+                                  login=options.mqtt_login)
         self.yard = Yard(world, self.rng, options.inbox)
         items = schedule(world.scenario) if options.incidents else []
         self.incidents = Incidents(self, items, options.incident_log)

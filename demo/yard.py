@@ -8,7 +8,6 @@ discharge and loading at the berth and CODECO for the gates (`*.edi`), dangerous
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import json
@@ -20,6 +19,7 @@ from pathlib import Path
 from stdnum import iso6346
 
 from demo.world import World
+from portdomain import csvsafe
 from portdomain.dangerous_goods import code_for
 
 TOS_COLUMNS = ("container_no", "iso_type", "full_empty", "gross_kg", "block", "bay", "row", "tier", "vessel_voyage",
@@ -194,7 +194,7 @@ class Yard:
 
     def write_snapshot(self, when: datetime) -> Path:
         out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
+        w = csvsafe.Writer(out, lineterminator="\n")
         w.writerow(TOS_COLUMNS)
         for b in self.boxes.values():
             w.writerow((b.number, b.iso, "F" if b.full else "E", b.gross, b.block, b.bay, b.row, b.tier, b.voyage,
@@ -208,14 +208,14 @@ class Yard:
         if not rows:
             return None
         out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
+        w = csvsafe.Writer(out, lineterminator="\n")
         w.writerow(DECLARATION_COLUMNS)
         w.writerows(rows)
         return self._write("declarations.hazmat.csv", out.getvalue(), when)
 
     def write_gate(self, rows: list[tuple[object, ...]], when: datetime) -> Path:
         out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
+        w = csvsafe.Writer(out, lineterminator="\n")
         w.writerow(GATE_COLUMNS)
         w.writerows(rows)
         return self._write("transactions.gate.csv", out.getvalue(), when)

@@ -61,7 +61,7 @@ def cmd_port(args: argparse.Namespace) -> int:
         report_lines = [str(r) for r in package.refusals]
     else:
         try:
-            with connect(DbSettings()) as conn:
+            with connect(DbSettings.for_role("reference")) as conn:
                 report = load_package(conn, package)
         except psycopg.Error as err:
             print(f"port: database error: {err}", file=sys.stderr)
@@ -111,6 +111,7 @@ def cmd_ais(args: argparse.Namespace) -> int:
 
         metrics = IngestMetrics()
         metrics.serve(*parse_address(args.metrics))
+    os.environ.setdefault("PORTMAP_DB_ROLE", "ais")          # the writer process logs in as the AIS writer
     worker = AisIngest(sources, None, options, metrics)    # None: each process reads DATABASE_URL itself
     settle_gc()
     stats = _serve(worker.run, worker.stop)
@@ -122,6 +123,7 @@ def cmd_ais(args: argparse.Namespace) -> int:
 
 def cmd_camera(args: argparse.Namespace) -> int:
     """Frigate events from MQTT into camera_event until SIGTERM."""
+    from ingest import broker
     from ingest.camera.mqtt import FrigateSubscriber
     from portdomain.addresses import parse_address
     from sql import DbSettings
@@ -129,18 +131,22 @@ def cmd_camera(args: argparse.Namespace) -> int:
     if args.webhook:
         from ingest.camera.webhook import WebhookServer
 
-        server = WebhookServer(parse_address(args.webhook), DbSettings(), args.port_id,
+        server = WebhookServer(parse_address(args.webhook), DbSettings.for_role("camera"), args.port_id,
                                os.environ.get("PORTMAP_WEBHOOK_TOKEN", ""))
         threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, port = parse_address(args.mqtt)
+    try:
+        login = broker.from_arguments(args.mqtt, args, broker.CAMERA_USER)
+    except broker.BrokerConfigError as err:
+        print(f"camera: {err}", file=sys.stderr)
+        return 2
     metrics = None
     if args.metrics:
         from ingest.metrics import IngestMetrics
 
         metrics = IngestMetrics(prefix="portmap_camera")
         metrics.serve(*parse_address(args.metrics))
-    subscriber = FrigateSubscriber(host, port, DbSettings(), args.port_id, topic=args.topic,
-                                   client_id=args.client_id, metrics=metrics)
+    subscriber = FrigateSubscriber(login.host, login.port, DbSettings.for_role("camera"), args.port_id,
+                                   topic=args.topic, client_id=args.client_id, metrics=metrics, login=login)
     counts = _serve(subscriber.run, subscriber.stop, exit_within_s=STOP_DEADLINE_S)
     if counts is None:
         return 130
@@ -158,7 +164,7 @@ def cmd_yard(args: argparse.Namespace) -> int:
 
     at = datetime.fromisoformat(args.at) if args.at else None
     rejected = 0
-    with connect(DbSettings()) as conn:
+    with connect(DbSettings.for_role("yard")) as conn:
         if args.tos:
             report = import_snapshot(conn, Path(args.tos), args.port_id, snapshot_at=at,
                                      progress=sys.stderr.isatty())
@@ -180,7 +186,7 @@ def cmd_hazmat(args: argparse.Namespace) -> int:
     from sql import DbSettings, connect
 
     rejected = 0
-    with connect(DbSettings()) as conn:
+    with connect(DbSettings.for_role("yard")) as conn:
         for what, paths in (("declarations", args.declarations or []), ("gate", args.gate or [])):
             for path in paths:
                 try:
@@ -199,7 +205,7 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     from ingest.inbox import Inbox
     from sql import DbSettings
 
-    inbox = Inbox(Path(args.folder), DbSettings(), args.port_id, poll_s=args.poll)
+    inbox = Inbox(Path(args.folder), DbSettings.for_role("yard"), args.port_id, poll_s=args.poll)
     stats = _serve(lambda: inbox.run(until_empty=args.once), inbox.stop_now, exit_within_s=STOP_DEADLINE_S)
     if stats is None:
         return 130
@@ -223,7 +229,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     settle_gc()     # once: an engine dropped after an outage must stay collectable
     while not stopping["now"]:
         try:
-            with connect(DbSettings(), autocommit=True) as conn:
+            with connect(DbSettings.for_role("alerts"), autocommit=True) as conn:
                 engine = AlertEngine(conn, args.port_id)
                 backoff = 1.0
                 if args.once:
@@ -277,13 +283,15 @@ def main(argv: list[str] | None = None) -> int:
     ais.set_defaults(func=cmd_ais)
     cam = sub.add_parser("camera", help="Frigate camera events from MQTT")
     cam.add_argument("--mqtt", default=f"127.0.0.1:{os.environ.get('PORTMAP_MQTT_PORT', '51883')}",
-                     help="the broker, HOST:PORT")
+                     help="the broker, HOST:PORT or mqtt[s]://USER@HOST:PORT")
     cam.add_argument("--port-id", default="weifang", help="the loaded port whose cameras the events name")
     cam.add_argument("--topic", default="frigate/events")
     cam.add_argument("--client-id", default="portmap-camera", help="MQTT client id (the persistent session)")
     cam.add_argument("--webhook", help="also serve POST /api/v1/camera-events on HOST:PORT "
                      "(token from PORTMAP_WEBHOOK_TOKEN)")
     cam.add_argument("--metrics", help="serve Prometheus /metrics on HOST:PORT (e.g. 127.0.0.1:9102)")
+    from ingest.broker import add_arguments as broker_arguments
+    broker_arguments(cam)
     cam.set_defaults(func=cmd_camera)
     yard = sub.add_parser("yard", help="import a TOS CSV snapshot of the container yard")
     yard.add_argument("--tos", help="a TOS CSV snapshot")

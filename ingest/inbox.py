@@ -280,11 +280,16 @@ class Inbox:
         """Move a file (or the link, FIFO … itself, never what it points at) to failed/ with its .reason, and count
         the refusal with its reason."""
         log.error("%s: refused (%s): %s", safe_raw(path.name, 200), reason, safe_raw(detail, 300))
+        target = self.failed / path.name
+        for n in range(1, 1000):                # an earlier file of that name is kept: this one is name.1, …
+            if not os.path.lexists(target) and not os.path.lexists(f"{target}.reason"):
+                break
+            target = self.failed / f"{path.name}.{n}"
         try:
-            path.rename(self.failed / path.name)
+            path.rename(target)
         except OSError as err:
             log.error("%s: cannot move it to failed/ (%s)", safe_raw(path.name, 200), err)
-        self._write(self.failed / f"{path.name}.reason", f"{reason}: {detail}\n"[:2000])
+        self._write(self.failed / f"{target.name}.reason", f"{reason}: {detail}\n"[:2000])
         self._forget_attempt(path, 0)
         self.stats.failed += 1
         self._count(path, reason, detail)

@@ -8,10 +8,11 @@ from typing import Any
 ROLES = ("viewer", "officer", "supervisor", "admin")
 AGENCIES = ("port", "customs", "border", "maritime_safety", "control_centre")
 # Who may do what, by the least role; a case step is also bound to its agency (customs does the customs spot
-# check), and suppressing a critical alert is a supervisor's decision.
+# check), and suppressing or resolving a critical alert is a supervisor's decision. An alert with an open hazmat
+# case is resolved only by its case (officer_act refuses it; the case's last step resolves it).
 MIN_ROLE = {"acknowledge": "officer", "suppress": "officer", "suppress_critical": "supervisor", "resolve": "officer",
-            "note": "officer", "complete_step": "officer", "audit_view": "supervisor", "audit_export": "supervisor",
-            "customs_details": "supervisor"}
+            "resolve_critical": "supervisor", "note": "officer", "complete_step": "officer",
+            "audit_view": "supervisor", "audit_export": "supervisor", "customs_details": "supervisor"}
 
 
 def at_least(role: str | None, least: str) -> bool:
@@ -21,8 +22,8 @@ def at_least(role: str | None, least: str) -> bool:
 
 def allowed(actor: Any, action: str, *, severity: str | None = None, agency: str | None = None) -> bool:
     """The permission matrix in one place: may this actor (anything with .role and .agency) do this action?"""
-    if action == "suppress" and severity == "critical":
-        action = "suppress_critical"
+    if action in ("suppress", "resolve") and severity == "critical":
+        action = f"{action}_critical"
     role = getattr(actor, "role", None)
     if action not in MIN_ROLE or role not in ROLES:
         return False

@@ -11,6 +11,8 @@ container or a camera opens its card) before the shot.
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
@@ -28,12 +30,19 @@ def main() -> None:
     p.add_argument("--zoom", type=float, help="set the map zoom before the shot")
     p.add_argument("--center", help="lon,lat to centre on")
     p.add_argument("--user", default="duty")
-    p.add_argument("--password", default="portmap-demo")
+    p.add_argument("--password", help="default: the demo account's, from .data/secrets/demo-accounts")
     p.add_argument("--open", action="append", default=[],
                    help="unfold a side panel: stats, ops-watch, ops-plan, ops-direct")
     p.add_argument("--grain", help="the statistics' period: hour, day or month")
     p.add_argument("--click", help="lon,lat on the map to click (opens the card of what is there)")
     a = p.parse_args()
+    if a.password is None:          # as app.users demo_passwords reads them (this script runs outside the package)
+        data = Path(os.environ.get("PORTMAP_DATA") or Path(__file__).resolve().parent.parent / ".data")
+        accounts = data / "secrets" / "demo-accounts"
+        known = dict(line.split(" ", 1) for line in accounts.read_text().splitlines()) if accounts.is_file() else {}
+        if a.user not in known:
+            p.error(f"no password for {a.user} in {accounts}: pass --password")
+        a.password = known[a.user]
     width, height = (int(v) for v in a.size.split("x"))
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)

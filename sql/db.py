@@ -6,6 +6,7 @@ import functools
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 from psycopg.rows import dict_row
@@ -13,13 +14,45 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 QUERIES_DIR = Path(__file__).parent / "queries"
+ROOT = Path(__file__).resolve().parent.parent
+# The login of each process kind (scripts/services.sh creates them with generated passwords; sql/grants.sql says
+# what each may do). `admin` is the cluster's superuser: migrations, the test harness and the benchmarks only.
+ROLE_USERS = {
+    "admin": "postgres",
+    "app": "portmap_app",               # the web app and app.users: reads, sessions, officer actions by function
+    "read": "portmap_read",             # the situation reports: read only, no logins or audit
+    "ais": "portmap_ais",               # python -m ingest ais
+    "camera": "portmap_camera",         # python -m ingest camera (MQTT and webhook)
+    "yard": "portmap_yard",             # python -m ingest yard|hazmat|inbox (the drop folder)
+    "alerts": "portmap_alerts",         # python -m ingest alerts (rules, cases, port statistics)
+    "reference": "portmap_reference",   # python -m ingest port (the port package)
+}
 
 
-def default_url() -> str:
-    """The private cluster that scripts/services.sh starts (its port and name follow the same variables)."""
+def data_dir() -> Path:
+    """Where scripts/services.sh keeps the private cluster, broker and secrets (PORTMAP_DATA moves it)."""
+    return Path(os.environ.get("PORTMAP_DATA") or ROOT / ".data")
+
+
+def passfile() -> Path:
+    """The generated database passwords (libpq's passfile format, mode 0600, root only)."""
+    return data_dir() / "secrets" / "pgpass"
+
+
+def default_url(role: str | None = None) -> str:
+    """The private cluster that scripts/services.sh starts (its port and name follow the same variables), as the
+    login of `role` (default PORTMAP_DB_ROLE, else admin); the password comes from the passfile, never the URL."""
+    role = role or os.environ.get("PORTMAP_DB_ROLE") or "admin"
+    if role not in ROLE_USERS:
+        raise DbError(f"unknown database role {role!r} (one of {', '.join(ROLE_USERS)})")
     port = os.environ.get("PORTMAP_PG_PORT", "55432")
     name = os.environ.get("PORTMAP_DB_NAME", "portmap")
-    return f"postgresql://postgres@127.0.0.1:{port}/{name}"
+    return f"postgresql://{ROLE_USERS[role]}@127.0.0.1:{port}/{name}?passfile={quote(str(passfile()))}"
+
+
+def url_from_env() -> bool:
+    """True when DATABASE_URL (or PORTMAP_DB_URL) names the database: then it wins over every role's default."""
+    return bool(os.environ.get("DATABASE_URL") or os.environ.get("PORTMAP_DB_URL"))
 
 
 class DbError(Exception):
@@ -35,11 +68,20 @@ class DbSettings(BaseSettings):
     statement_timeout_ms: int = 0
     application_name: str = "portmap"
 
+    @classmethod
+    def for_role(cls, role: str, **values: Any) -> DbSettings:
+        """The settings of a process of kind `role` (see ROLE_USERS); DATABASE_URL still wins when set."""
+        settings = cls(**values)
+        if "url" in values or url_from_env():
+            return settings
+        return settings.model_copy(update={"url": default_url(role)})
+
 
 def connect(settings: DbSettings | None = None, *, autocommit: bool = False,
-            dict_rows: bool = False) -> psycopg.Connection[Any]:
-    """Open one connection; the dashboard passes a statement timeout in its settings."""
-    settings = settings or DbSettings()
+            dict_rows: bool = False, role: str | None = None) -> psycopg.Connection[Any]:
+    """Open one connection (as `role` when no settings are given); the dashboard passes a statement timeout in
+    its settings."""
+    settings = settings or (DbSettings.for_role(role) if role else DbSettings())
     options = f"-c statement_timeout={settings.statement_timeout_ms} -c timezone=UTC"
     return psycopg.connect(
         settings.url,

@@ -1,4 +1,7 @@
-"""Apply numbered migrations in order, each once in its own transaction, recorded with a checksum."""
+"""Apply numbered migrations in order, each once in its own transaction, recorded with a checksum; then the
+grants (sql/grants.sql: the schema to portmap_owner, each process role its own tables), every run.
+
+Run as the admin login (a superuser: PostGIS and the roles need one); the processes never use it."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from sql.db import DbError, DbSettings, connect
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+GRANTS = Path(__file__).parent / "grants.sql"     # who may do what: applied after every run (idempotent)
 NAME_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 LOCK_ID = 7_361_001  # advisory lock: one migrator at a time
 
@@ -82,6 +86,10 @@ def migrate(conn: psycopg.Connection[Any], directory: Path = MIGRATIONS_DIR) -> 
                 continue
             _apply(conn, m)
             done.append(m.name)
+        try:
+            conn.execute(GRANTS.read_bytes())
+        except psycopg.Error as err:
+            raise MigrationError(f"{GRANTS.name} failed: {err}") from err
         return done
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_ID,))

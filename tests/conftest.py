@@ -20,6 +20,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from ingest.port_load import load_package
 from ingest.port_package import read_package
 from sql import DbSettings
+from sql.db import ROLE_USERS
 from sql.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,27 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe
 
 
 def _server_url() -> str:
+    """The admin login of the test server (its password in .data/secrets/pgpass, as scripts/services.sh made it),
+    for the harness alone: creating and migrating throw-away databases, setting up rows."""
     return DbSettings().url
+
+
+def role_url(url: str, role: str) -> str:
+    """The same database as the login a process of kind `role` uses (sql.db.ROLE_USERS)."""
+    params = conninfo_to_dict(url)
+    params["user"] = ROLE_USERS[role]
+    return make_conninfo(**params)
+
+
+def role_env(url: str, role: str | None = None) -> dict[str, str]:
+    """The environment of a process that picks its own role, as in make demo: no DATABASE_URL, the database by
+    name (PORTMAP_DB_NAME) on the private cluster, passwords from its passfile."""
+    params = conninfo_to_dict(url)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORTMAP_DB_URL", "PORTMAP_DB_ROLE")}
+    env.update(PORTMAP_DB_NAME=str(params["dbname"]), PORTMAP_PG_PORT=str(params.get("port", "55432")))
+    if role:
+        env["PORTMAP_DB_ROLE"] = role
+    return env
 
 
 def _with_db(url: str, dbname: str) -> str:

@@ -356,7 +356,9 @@ def test_acknowledge_suppress_resolve_with_an_audit_trail(conn: Any, engine: Any
     assert report.reopened == [alert_id] and alerts(conn)[0]["state"] == "open"
     with pytest.raises(ActionRefused, match="needs a note"):
         resolve(conn, alert_id, OFFICER, " ")
-    resolve(conn, alert_id, OFFICER, "escorted out by the patrol boat")
+    with pytest.raises(ActionRefused, match="may not resolve a critical alert"):
+        resolve(conn, alert_id, OFFICER, "escorted out by the patrol boat")   # as suppressing: the supervisor's
+    resolve(conn, alert_id, SUPERVISOR, "escorted out by the patrol boat")
     trail = conn.execute("SELECT actor, action FROM alert_action WHERE alert_id = %s ORDER BY action_id",
                          (alert_id,)).fetchall()
     assert [a for _, a in trail] == ["raise", "acknowledge", "suppress", "unsuppress", "resolve"]

@@ -17,6 +17,7 @@ import paho.mqtt.client as mqtt
 import psycopg
 import pytest
 
+from ingest.broker import TEST_USER, BrokerLogin
 from ingest.camera.frigate import Invalid, parse_event
 from ingest.camera.mqtt import FrigateSubscriber
 from sql import DbSettings
@@ -80,6 +81,7 @@ def camera_db(weifang_db: str) -> str:
 
 def publish(port: int, items: list[bytes], topic: str = "frigate/events") -> None:
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{time.time_ns()}")
+    BrokerLogin.private(TEST_USER).apply(client)
     client.connect("127.0.0.1", port)
     client.loop_start()
     for item in items:
@@ -90,7 +92,8 @@ def publish(port: int, items: list[bytes], topic: str = "frigate/events") -> Non
 
 def run_subscriber(url: str, port: int, client_id: str, until: Any, timeout_s: float = 20,
                    topic: str = "frigate/events") -> FrigateSubscriber:
-    sub = FrigateSubscriber("127.0.0.1", port, DbSettings(url=url), "weifang", client_id=client_id, topic=topic)
+    sub = FrigateSubscriber("127.0.0.1", port, DbSettings(url=url), "weifang", client_id=client_id, topic=topic,
+                            login=BrokerLogin.private(TEST_USER))
     thread = threading.Thread(target=sub.run)
     thread.start()
     deadline = time.monotonic() + timeout_s
@@ -188,6 +191,7 @@ def test_camera_health_follows_frigate_status(camera_db: str) -> None:
 
     def send(topic: str, payload: bytes) -> None:
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{time.time_ns()}")
+        BrokerLogin.private(TEST_USER).apply(client)
         client.connect("127.0.0.1", port)
         client.loop_start()
         client.publish(topic, payload, qos=1).wait_for_publish(timeout=5)

@@ -23,6 +23,7 @@ from demo.fleet import ANCHORED, ASSISTED_TURN, MOORED, Fleet, Vessel
 from demo.incidents import KINDS, schedule, wall_minutes_to_start_all
 from demo.world import World, load_world
 from ingest.ais.decoder import StreamDecoder
+from ingest.broker import TEST_USER, BrokerLogin
 from ingest.camera.frigate import parse_event
 from ingest.hazmat.declarations import declaration, gate_transaction, read_rows
 from ingest.ops.berth_plan import parse_row
@@ -205,13 +206,14 @@ def test_camera_events_are_frigate_events_from_cameras_that_see_them(world: Worl
     topic = f"demo{time.time_ns()}/events"
     received: list[bytes] = []
     sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"sub-{time.time_ns()}")
+    BrokerLogin.private(TEST_USER).apply(sub)
     sub.on_message = lambda _c, _u, msg: received.append(bytes(msg.payload))
     sub.connect("127.0.0.1", port)
     sub.subscribe(topic, qos=1)
     sub.loop_start()
     time.sleep(0.3)
     cams = CameraFeed(world, random.Random(2), "127.0.0.1", port, speed=60, topic=topic,
-                      client_id=f"demo-{time.time_ns()}")
+                      client_id=f"demo-{time.time_ns()}", login=BrokerLogin.private(TEST_USER))
     try:
         wall = time.time()
         for _ in range(300):

@@ -23,6 +23,7 @@ import psycopg
 import pytest
 from pyproj import Transformer
 
+from ingest.broker import TEST_USER, private_password_file
 from tests.conftest import ROOT, _free_port
 
 pytestmark = pytest.mark.db
@@ -66,11 +67,12 @@ def demo_run(databases: Any, tmp_path_factory: pytest.TempPathFactory,
     prefix = f"e2e{time.time_ns()}"
     env = {**os.environ, "DATABASE_URL": url}
     py = [sys.executable, "-m"]
+    login = ["--mqtt-user", TEST_USER, "--mqtt-password-file", str(private_password_file(TEST_USER))]  # own topics
     workers = {
         "ais": [*py, "ingest", "ais", "--udp", f"127.0.0.1:{udp}", "--station", "demo", "--no-checkpoint",
                 "--spool", str(work / "spool"), "--decoders", "1"],
         "camera": [*py, "ingest", "camera", "--mqtt", f"127.0.0.1:{mqtt_port}", "--topic", f"{prefix}/events",
-                   "--client-id", prefix],
+                   "--client-id", prefix, *login],
         "inbox": [*py, "ingest", "inbox", str(work / "inbox"), "--poll", "0.3"],
         "alerts": [*py, "ingest", "alerts", "--port-id", "weifang", "--interval", "1"],
     }
@@ -82,8 +84,9 @@ def demo_run(databases: Any, tmp_path_factory: pytest.TempPathFactory,
         time.sleep(3)                                     # the UDP socket is bound, the subscription made
         scenario = ["--scenario", str(compressed_scenario(work / "scenario.toml"))] if compressed else []
         demo = [*py, "demo", "--speed", str(speed), "--seed", "7", *scenario, "--ais", f"127.0.0.1:{udp}",
-                "--mqtt", f"127.0.0.1:{mqtt_port}", "--topic", f"{prefix}/events", "--inbox", str(work / "inbox"),
-                "--incident-log", str(work / "incidents.jsonl"), "--duration", str(duration_s)]
+                "--mqtt", f"127.0.0.1:{mqtt_port}", "--topic", f"{prefix}/events", *login,
+                "--inbox", str(work / "inbox"), "--incident-log", str(work / "incidents.jsonl"),
+                "--duration", str(duration_s)]
         started = time.time()
         result = subprocess.run(demo, cwd=ROOT, env=env, stdout=logs["demo"], stderr=logs["demo"],
                                 timeout=duration_s + 60, check=False)

@@ -76,7 +76,7 @@ def test_postgres_restart_under_traffic_loses_nothing_and_every_process_recovers
     pids = {name: stack.worker(name) for name in Stack.WORKERS}
     lines = ais_lines(12, 2_000, "pgfault", minutes_ago=40)
     events = frigate_events("pgfault", 40)
-    publisher = Publisher(stack.ports["mqtt"])
+    publisher = Publisher(stack.ports["mqtt"], stack.data)
     outage: list[float] = []
 
     def during(i: int) -> None:
@@ -106,7 +106,7 @@ def test_postgres_restart_under_traffic_loses_nothing_and_every_process_recovers
 
 def publish_events(stack: Stack, events: list[bytes], pause: float, after: dict[int, Callable[[], Any]]) -> None:
     """Publish like Frigate, one every `pause` seconds, running `after[i]()` once event i is published."""
-    publisher = Publisher(stack.ports["mqtt"])
+    publisher = Publisher(stack.ports["mqtt"], stack.data)
     for i, event in enumerate(events):
         publisher.publish(event)
         if i in after:

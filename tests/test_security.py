@@ -124,7 +124,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("acknowledge", ""): {"officer", "customs", "supervisor", "admin"},
     ("suppress", "warning"): {"officer", "customs", "supervisor", "admin"},
     ("suppress", "critical"): {"supervisor", "admin"},
-    ("resolve", ""): {"officer", "customs", "supervisor", "admin"},
+    ("resolve", "warning"): {"officer", "customs", "supervisor", "admin"},
+    ("resolve", "critical"): {"supervisor", "admin"},
     ("complete_step", "customs"): {"customs"},
     ("complete_step", "port"): {"officer", "supervisor", "admin"},
     ("audit_view", ""): {"supervisor", "admin"},
@@ -135,7 +136,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
 
 @pytest.mark.parametrize(("action", "context"), list(MATRIX))
 def test_the_role_and_agency_matrix(action: str, context: str) -> None:
-    kwargs = {"severity": context} if action == "suppress" else {"agency": context} if context else {}
+    kwargs = {"severity": context} if action in ("suppress", "resolve") else {"agency": context} if context else {}
     allowed = {name for name, user in ROLES.items() if alerts.allowed(user, action, **kwargs)}
     assert allowed == MATRIX[(action, context)]
 

@@ -146,6 +146,8 @@ class AisIngest:
                 return True
             except queue.Full:
                 if not self.stop_event.is_set():
+                    if not all(p.is_alive() for p in procs):
+                        raise RuntimeError("an AIS decoder or the writer is gone") from None
                     continue
                 deadline = deadline or time.monotonic() + self.options.shutdown_s + 2
                 if time.monotonic() > deadline or not all(p.is_alive() for p in procs):

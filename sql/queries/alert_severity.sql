@@ -1,0 +1,1 @@
+SELECT severity FROM alert WHERE alert_id = %(alert_id)s

@@ -1,0 +1,1 @@
+SELECT login_succeeded(%(account)s)

@@ -1,0 +1,1 @@
+SELECT login_wait(%(account)s, %(address)s)
