@@ -4,7 +4,7 @@
     sql                      -> portdomain
     ingest, layers           -> sql, portdomain
     app                      -> layers, sql, portdomain
-    demo                     -> portdomain, and the port package reader it shares with ingest
+    demo                     -> portdomain, the port package reader and the broker login it shares with ingest
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ FLOORS: dict[str, set[str]] = {
     "app": {"portdomain", "sql", "layers"},
     "demo": {"portdomain"},
 }
-# Modules a folder may import from a floor it otherwise may not (the demo reads the port package as ingest does).
-ALSO = {"demo": {"ingest.port_package", "ingest.port_geometry", "ingest.errors"}}
+# Modules a folder may import from a floor it otherwise may not: the demo reads the port package as ingest does,
+# and logs in to the MQTT broker as every process does (ingest.broker).
+ALSO = {"demo": {"ingest.port_package", "ingest.port_geometry", "ingest.errors", "ingest.broker"}}
 
 
 def imported(path: Path) -> Iterator[tuple[int, str]]:
