@@ -42,6 +42,19 @@ def allowed(actor: Any, action: str, *, severity: str | None = None, agency: str
     return ROLES.index(role) >= ROLES.index(MIN_ROLE[action])
 
 
+# Columns only some may see, by the permission that opens them. One place for everything that shows a layer's
+# rows: the map and the wall (their traces are shared by every officer: as the least of them, actor None), the
+# layer API and its exports (as the user or token asking), the situation report (as the least).
+RESTRICTED_COLUMNS = {"customs_status": "customs_details", "held": "customs_details", "flags": "customs_details"}
+
+
+def redact(actor: Any, frame: Any) -> Any:
+    """The frame without the columns `actor` may not see (None: no one's extra rights)."""
+    hidden = [c for c, action in RESTRICTED_COLUMNS.items()
+              if c in frame.columns and (actor is None or not allowed(actor, action))]
+    return frame.drop(columns=hidden) if hidden else frame
+
+
 def _require(actor: Actor, action: str, **context: Any) -> None:
     if not allowed(actor, action, **context):
         raise ActionRefused(f"{actor.username} ({actor.role}, {actor.agency}) may not {action.replace('_', ' ')}"
