@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         wsgi = access_log(wsgi)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)     # "task queue depth" under a burst of ticks
     serve(wsgi, host=settings.host, port=settings.port, threads=int(os.environ.get("PORTMAP_APP_THREADS", "16")),
-          connection_limit=1000, channel_timeout=60, ident="portmap")
+          connection_limit=1000, channel_timeout=60, ident="portmap", max_request_body_size=settings.max_body,
+          # waitress drops X-Forwarded-* itself unless told; behind the proxy, ProxyFix (create_app) reads them
+          clear_untrusted_proxy_headers=not settings.trust_proxy)
     return 0
 
 

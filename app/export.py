@@ -16,6 +16,7 @@ import psycopg
 
 from layers import LAYERS, LayerError, View
 from portdomain import csvsafe
+from sql.alerts import redact
 
 FORMATS = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3", "csv": "text/csv"}
 MAX_FEATURES = 100_000
@@ -51,14 +52,15 @@ def parse_at(text: str | None, now: datetime) -> datetime | None:
     return when
 
 
-def layer_frame(conn: psycopg.Connection[Any], name: str, view: View) -> gpd.GeoDataFrame:
-    """The layer's features in the view, columns made plain (lists joined, times in ISO 8601 UTC)."""
+def layer_frame(conn: psycopg.Connection[Any], name: str, view: View, actor: Any = None) -> gpd.GeoDataFrame:
+    """The layer's features in the view as `actor` may see them (the column rules of sql/alerts.py; None: as
+    the least of users), columns made plain (lists joined, times in ISO 8601 UTC)."""
     try:
         layer = LAYERS[name]
     except KeyError:
         raise ExportError(f"unknown layer {name!r}; layers: {', '.join(LAYERS)}") from None
     try:
-        gdf = layer.query(conn, view)
+        gdf = redact(actor, layer.query(conn, view))
     except LayerError as err:
         raise ExportError(str(err)) from err
     gdf = gdf.drop(columns=[c for c in ("geom",) if c in gdf.columns]).head(MAX_FEATURES)

@@ -1,7 +1,9 @@
 """The web surface's gate: the login page, logout, the session check before every request, security headers.
 
-Every route needs a signed-in officer except the login page, static files (stylesheet, fonts, sprite, map
-glyphs: nothing about the port) and /healthz. Pages get redirected to /login, anything else gets 401.
+Every route needs a signed-in officer except the login page, its stylesheet and fonts, and /healthz: the port
+package (port.toml's thresholds, the cameras' positions and views, the restricted zones), the map's glyphs and
+sprite, every script are behind the login (a wall token opens what the wall page loads). Pages get redirected to
+/login, anything else gets 401.
 
 CSRF: every state-changing request (any POST) must come from this server's own pages (Origin/Referer) and
 carry the session's CSRF token: the login and logout forms in a field, Dash's callback requests in the
@@ -30,11 +32,14 @@ from app import auth
 from app.i18n import t
 
 log = logging.getLogger(__name__)
-OPEN_PREFIXES = ("/assets/", "/glyphs/")
+OPEN_PATHS = ("/login", "/healthz", "/_favicon.ico", "/favicon.ico", "/assets/app.css")   # the login page's
+OPEN_PREFIXES = ("/assets/fonts/",)                                                       # and its fonts
 LOGIN_CSRF_COOKIE = "portmap_login_csrf"
 CSRF_COOKIE = "portmap_csrf"
 CSRF_HEADER = "X-CSRF-Token"
-TOKEN_PREFIXES = {"/api/": "api", "/wall": "wall"}    # where a token of that kind is accepted (read-only, GET)
+# Where a token of that kind is accepted (read-only, GET); the wall page's own files and the map's glyphs and
+# sprite with the wall's token too (its cookie).
+TOKEN_PREFIXES = {"/api/": "api", "/wall": "wall", "/assets/": "wall", "/glyphs/": "wall"}
 WALL_COOKIE = "portmap_wall"
 # No outside source anywhere. Scripts: this server's files and Dash's one inline starter, by its hash (added by
 # install); no eval. Styles: plotly and React set inline styles, so style-src keeps 'unsafe-inline'.
@@ -60,6 +65,13 @@ def _who(conn: psycopg.Connection[Any], bearer: str | None, kind: str | None, co
     return auth.session_user(conn, cookie)
 
 
+def _open_path(path: str) -> bool:
+    """The login page, its stylesheet and fonts, /healthz; never a path that climbs out of them (fonts/../ports)."""
+    if ".." in path or "\\" in path or "//" in path:
+        return False
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
+
+
 def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool], script_hashes: Sequence[str]) -> None:
     """The session check before every request, the security headers after it, the login and logout routes."""
     _install_check(server, pool_of)
@@ -74,7 +86,7 @@ def _install_check(server: flask.Flask, pool_of: Callable[[], ConnectionPool]) -
         posting = flask.request.method not in ("GET", "HEAD", "OPTIONS")
         if posting and not _same_origin():
             return flask.Response("cross-origin request refused", status=403)
-        if path in ("/login", "/healthz", "/_favicon.ico", "/favicon.ico") or path.startswith(OPEN_PREFIXES):
+        if _open_path(path):
             return None
         bearer = _bearer()
         kind = next((k for prefix, k in TOKEN_PREFIXES.items() if path.startswith(prefix)), None)
@@ -116,6 +128,8 @@ def _install_headers(server: flask.Flask, csp: str) -> None:
             resp.set_cookie(CSRF_COOKIE, user.csrf, max_age=auth.MAX_S, httponly=False, samesite="Strict",
                             secure=flask.request.is_secure)
         resp.headers["Content-Security-Policy"] = csp
+        if resp.mimetype == "text/html" or "Set-Cookie" in resp.headers:
+            resp.headers["Cache-Control"] = "no-store"      # pages carry the CSRF token, cookies the session
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["Referrer-Policy"] = "same-origin"
@@ -203,5 +217,6 @@ def _login_page(lang: str, message: str, status: int = 200) -> flask.Response:
 <p class="login-lang"><a href="/login?lang=en">English</a> · <a href="/login?lang=zh">中文</a></p>
 </form></body></html>"""
     resp = flask.Response(body, status=status, mimetype="text/html")
-    resp.set_cookie(LOGIN_CSRF_COOKIE, csrf, max_age=3600, httponly=True, samesite="Strict")
+    resp.set_cookie(LOGIN_CSRF_COOKIE, csrf, max_age=3600, httponly=True, samesite="Strict",
+                    secure=flask.request.is_secure)
     return resp

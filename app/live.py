@@ -34,6 +34,7 @@ from plotly.io.json import to_json_plotly
 from layers import LAYERS, Layer, Style, View
 from layers.vessels import Picture, Vessels, typed
 from sql import query
+from sql.alerts import redact
 
 MAX_CLIENTS = 256
 FULL_EVERY = 300            # ticks between forced whole re-sends of the icon trace
@@ -335,5 +336,5 @@ def apply_whole_traces(figure: dict[str, Any], patch: Patch) -> None:
 
 def _layer_traces(conn: Any, layer: Layer, view: View, style: Style) -> list[tuple[dict[str, Any], str]]:
     """A layer's traces as the browser gets them, each with its digest (computed once for every client)."""
-    return [(trace, digest(trace)) for trace in (t.to_plotly_json() for t in layer.traces(layer.query(conn, view),
-                                                                                          style))]
+    frame = redact(None, layer.query(conn, view))          # every client gets the same: as the least of them
+    return [(trace, digest(trace)) for trace in (t.to_plotly_json() for t in layer.traces(frame, style))]

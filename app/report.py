@@ -37,6 +37,7 @@ from layers import LAYERS, View
 from layers.vessels import Vessels
 from layers.yard_use import band_colour
 from sql import query
+from sql.alerts import redact
 from sql.direct_delivery import direct_rows
 
 SEVERITY_COLOUR = {"critical": "#dc2626", "warning": "#f59e0b", "info": "#2563eb"}
@@ -115,7 +116,7 @@ def map_svg(conn: psycopg.Connection[Any], port: PortInfo, bbox: tuple[float, fl
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {proj.width:.0f} {proj.height:.0f}">']
 
     def shapes(name: str, style: Any) -> None:
-        for _, r in LAYERS[name].query(conn, view).iterrows():
+        for _, r in redact(None, LAYERS[name].query(conn, view)).iterrows():
             fill, stroke, width = style(r)
             out.append(f'<path d="{proj.path(r.geometry)}" fill="{fill}" stroke="{stroke}" stroke-width="{width}"/>')
 
@@ -138,7 +139,7 @@ def map_svg(conn: psycopg.Connection[Any], port: PortInfo, bbox: tuple[float, fl
             out.append(f'<text x="{x + 6:.1f}" y="{y + 3:.1f}" font-size="11" fill="#0f172a">'
                        f'{html.escape(name)}</text>')
     from layers.dg_containers import CLASS_COLOUR
-    for _, r in LAYERS["dg_containers"].query(conn, view).iterrows():
+    for _, r in redact(None, LAYERS["dg_containers"].query(conn, view)).iterrows():
         x, y = proj.xy(np.array([[r.geometry.x, r.geometry.y]]))[0]
         colour = CLASS_COLOUR.get(next(iter(r["classes"] or ["9"]))[0], "#7c3aed")
         out.append(f'<rect x="{x - 2:.1f}" y="{y - 2:.1f}" width="4" height="4" fill="{colour}"/>')

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dash
 import plotly.io as pio
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import gate, wall
 from app.blueprints import api, audit, base, reports
@@ -31,6 +32,9 @@ def create_app(settings: AppSettings) -> dash.Dash:
     app = dash.Dash(__name__, assets_folder=str(ASSETS), assets_path_ignore=["^(ports|i18n|glyphs|wall)$"],
                     title="Port One-Map", update_title=None, serve_locally=True)  # type: ignore[arg-type]
     app.layout = layout
+    app.server.config["MAX_CONTENT_LENGTH"] = settings.max_body      # 413 beyond it
+    if settings.trust_proxy:        # one proxy in front: X-Forwarded-For, -Proto and -Host are its, and only its
+        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     gate.install(app.server, ctx.open_pool, app.csp_hashes())
     for module in BLUEPRINTS:
         app.server.register_blueprint(module.blueprint(ctx))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sql import DbSettings
@@ -15,6 +16,11 @@ class AppSettings(BaseSettings):
     port_id: str = "weifang"        # which loaded port package to show
     statement_timeout_ms: int = 5000
     debug: bool = False
+    max_body: int = 1 << 20         # bytes of a request body (1 MB); the app, its WSGI server and docs/deploy's proxy
+    max_reports: int = 2            # reports rendering at once in this process; more are answered 429
+    # behind a reverse proxy (docs/deploy.md): the client's address, the scheme and the host from its headers
+    trust_proxy: bool = Field(default=False, validation_alias=AliasChoices("PORTMAP_TRUST_PROXY",
+                                                                           "PORTMAP_APP_TRUST_PROXY"))
 
     def db(self) -> DbSettings:
         return DbSettings.for_role("app", statement_timeout_ms=self.statement_timeout_ms,

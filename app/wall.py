@@ -37,6 +37,7 @@ from layers import LAYERS, Style, View
 from layers.vessels import Vessels
 from portdomain.assets import ASSETS
 from sql import query
+from sql.alerts import redact
 
 WALL_COOKIE = "portmap_wall"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -75,10 +76,12 @@ def blueprint(ctx: AppContext) -> flask.Blueprint:
         if token:          # the gate has checked it: keep it in a cookie and drop it from the address
             rest = urlencode([(k, v) for k, v in flask.request.args.items(multi=True) if k != "token"])
             resp = flask.redirect("/wall" + (f"?{rest}" if rest else ""))
-            resp.set_cookie(WALL_COOKIE, token, max_age=400 * 86400, httponly=True, samesite="Strict",
-                            secure=flask.request.is_secure, path="/wall")
+            _keep_token(resp, token)
             return resp
-        return flask.send_file(WALL_ASSETS / "wall.html", mimetype="text/html", max_age=0)
+        resp = flask.send_file(WALL_ASSETS / "wall.html", mimetype="text/html", max_age=0)
+        if flask.request.cookies.get(WALL_COOKIE):      # a cookie an older version kept for /wall only: for the
+            _keep_token(resp, flask.request.cookies[WALL_COOKIE])    # page's own files and glyphs too (the gate)
+        return resp
 
     @bp.get("/wall/plotly.min.js")
     def wall_plotly() -> flask.Response:
@@ -119,6 +122,12 @@ def blueprint(ctx: AppContext) -> flask.Blueprint:
     return bp
 
 
+def _keep_token(resp: Any, token: str) -> None:
+    """The wall's token in a cookie for the whole site: the page's files, glyphs and sprite are behind the gate."""
+    resp.set_cookie(WALL_COOKIE, token, max_age=400 * 86400, httponly=True, samesite="Strict",
+                    secure=flask.request.is_secure, path="/")
+
+
 def _wall_context(conn: Any, port_id: str) -> tuple[Any, str, str, dict[str, Any]]:
     """The port (None when none is loaded), the wall's language (?lang=, else port.toml [wall]), the port's
     time zone and its [wall] settings."""
@@ -147,7 +156,7 @@ def _live_traces(conn: Any, port: Any, lang: str, zoom: float) -> str:
             pic = cast(Vessels, layer).live_picture(conn, view)
             out[name] = [*pic.hull_traces(zoom), pic.icon_trace(layer.title_in(lang)), pic.label_trace(zoom)]
         elif getattr(layer, "live", False):
-            out[name] = [tr.to_plotly_json() for tr in layer.traces(layer.query(conn, view), style)]
+            out[name] = [tr.to_plotly_json() for tr in layer.traces(redact(None, layer.query(conn, view)), style)]
     return to_json_plotly({"layers": out})
 
 

@@ -32,3 +32,17 @@ def allowed(actor: Any, action: str, *, severity: str | None = None, agency: str
     if action == "complete_step" and agency is not None and getattr(actor, "agency", None) != agency:
         return False
     return at_least(role, MIN_ROLE[action])
+
+
+# Columns only some may see, by the permission that opens them. One place for everything that shows a layer's
+# rows: the map and the wall (their traces are shared by every officer: as the least of them, actor None), the
+# layer API and its exports (as the user or token asking), the situation report (as the least).
+RESTRICTED_COLUMNS = {"customs_status": "customs_details", "held": "customs_details", "flags": "customs_details"}
+
+
+def redact(actor: Any, frame: Any) -> Any:
+    """The frame (anything with .columns and .drop, e.g. a GeoDataFrame) without the columns `actor` may not
+    see (None: no one's extra rights)."""
+    hidden = [c for c, action in RESTRICTED_COLUMNS.items()
+              if c in frame.columns and (actor is None or not allowed(actor, action))]
+    return frame.drop(columns=hidden) if hidden else frame

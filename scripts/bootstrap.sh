@@ -10,6 +10,7 @@ APT_PACKAGES=(
   fonts-noto-cjk                                           # CJK font for 简体中文 labels and reports
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0     # PDF rendering (weasyprint)
   poppler-utils                                            # pdftoppm / pdftotext for report tests
+  nginx                                                    # the TLS reverse proxy of docs/deploy.md, tested by the suite
 )
 
 die() { echo "bootstrap: $*" >&2; exit 1; }
@@ -27,7 +28,8 @@ if ((${#missing[@]})); then
   apt-get update -qq >/dev/null || die "apt-get update failed"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || die "apt-get install ${missing[*]} failed"
-  # Debian's postgresql package may start its own cluster on 5432; ours is private, leave theirs alone.
+  # Debian's postgresql package may start its own cluster on 5432; ours is private, leave theirs alone. Likewise
+  # nginx's default site: the tests run nginx with a configuration of their own.
 fi
 
 stamp=.venv/.requirements.sha

@@ -15,10 +15,11 @@ from typing import Any
 
 import psycopg
 
-from portdomain.roles import MIN_ROLE, ROLES, allowed
+from portdomain.roles import MIN_ROLE, RESTRICTED_COLUMNS, ROLES, allowed, redact
 from sql.db import query
 
-__all__ = ["CHANNEL", "MIN_ROLE", "ROLES", "ActionRefused", "Actor", "allowed"]   # the matrix: portdomain.roles
+# the matrix and the column rules live in portdomain.roles
+__all__ = ["CHANNEL", "MIN_ROLE", "RESTRICTED_COLUMNS", "ROLES", "ActionRefused", "Actor", "allowed", "redact"]
 
 CHANNEL = "portmap_alerts"
 def _require(actor: Actor, action: str, **context: Any) -> None:

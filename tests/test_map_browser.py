@@ -119,11 +119,18 @@ def test_the_language_switch_shows_chinese(page: tuple[Any, PageLog]) -> None:
     assert log.outside == [] and log.errors == []
 
 
-def test_the_page_font_and_glyphs_are_served_by_the_app(app_url: str) -> None:
+def test_the_page_font_and_glyphs_are_served_by_the_app(app_url: str, officers: Any) -> None:
+    import urllib.error
     import urllib.request
+
+    from tests.test_secure_web import _session
     with urllib.request.urlopen(f"{app_url}/assets/fonts/NotoSansSC-Regular-subset.woff2") as resp:
-        assert resp.status == 200 and resp.read(4) == b"wOF2"
-    with urllib.request.urlopen(f"{app_url}/glyphs/Any%20Font/40960-41215.pbf") as resp:
+        assert resp.status == 200 and resp.read(4) == b"wOF2"        # the login page's font: open
+    glyphs = f"{app_url}/glyphs/Any%20Font/40960-41215.pbf"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(glyphs)
+    assert refused.value.code == 401                                 # the map's: behind the login (issue 24)
+    with urllib.request.urlopen(urllib.request.Request(glyphs, headers=_session(app_url, "duty"))) as resp:
         assert resp.status == 200 and resp.read() == b""   # a range we lack: empty, valid, no 404
 
 

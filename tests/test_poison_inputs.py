@@ -26,10 +26,14 @@ import psycopg
 import pytest
 
 from bench.stack import free_port, wait_for
+from ingest.broker import TEST_USER, private_password_file
 from ingest.port_load import load_package
 from ingest.port_package import read_package
 from tests.conftest import ROOT, WEIFANG, Databases
 from tests.test_camera_frigate import publish
+
+# the private broker's own user for tests (topics of their own; the camera worker's user reads frigate/# only)
+TEST_LOGIN = ["--mqtt-user", TEST_USER, "--mqtt-password-file", str(private_password_file(TEST_USER))]
 
 pytestmark = pytest.mark.db
 FRIGATE = json.loads((ROOT / "tests" / "fixtures" / "camera" / "frigate-events-front_door-person.json").read_text())
@@ -118,8 +122,8 @@ def camera(poison_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     port = free_port()
     base = tmp_path_factory.mktemp("camera")
     worker = Worker(["camera", "--mqtt", f"127.0.0.1:{MQTT_PORT}", "--client-id", name, "--topic", f"{name}/events",
-                     "--webhook", f"127.0.0.1:{port}", "--state-dir", str(base / "state")], env_for(poison_db),
-                    base / "camera.log")
+                     *TEST_LOGIN, "--webhook", f"127.0.0.1:{port}", "--state-dir", str(base / "state")],
+                    env_for(poison_db), base / "camera.log")
     worker.start()
     wait_for("the camera worker to subscribe", lambda: "subscribing to" in worker.text(), 30, 0.1)
     try:
@@ -528,7 +532,7 @@ def test_sigterm_stops_the_camera_and_inbox_workers_within_10_s(state: str, pois
     name = f"term-{state}-{uuid.uuid4().hex[:6]}"
     with database_at(state, poison_db) as url:
         camera = Worker(["camera", "--mqtt", f"127.0.0.1:{MQTT_PORT}", "--client-id", name, "--topic",
-                         f"{name}/events", "--state-dir", str(tmp_path / "state")], env_for(url),
+                         f"{name}/events", *TEST_LOGIN, "--state-dir", str(tmp_path / "state")], env_for(url),
                         tmp_path / "camera.log")
         folder = tmp_path / "inbox"
         folder.mkdir()

@@ -50,7 +50,7 @@ def blueprint(ctx: AppContext) -> flask.Blueprint:
                 return error("forbidden", 403)
             with ctx.connection(timeout=5) as conn:
                 view = _view(conn, ctx, args)
-                body = export.encode(export.layer_frame(conn, name, view), fmt)
+                body = export.encode(export.layer_frame(conn, name, view, user), fmt)
         except (export.ExportError, ValueError) as err:
             log.warning("layer API refused %r from %s: %s", flask.request.full_path[:300],
                         user.username if user else "?", err)

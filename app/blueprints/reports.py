@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import flask
@@ -18,8 +20,21 @@ def _document(body: str, fmt: str, filename: str) -> flask.Response:
         "Content-Disposition": f'attachment; filename="{filename}.{fmt}"', "Cache-Control": "no-store"})
 
 
+def _bounded(slots: threading.BoundedSemaphore, render: Callable[[], flask.Response]) -> flask.Response:
+    """At most the app's max_reports rendering at once (a PDF costs hundreds of MB for seconds); more: 429."""
+    if not slots.acquire(blocking=False):
+        resp = error("too many reports are being rendered; try again in a few seconds", 429)
+        resp.headers["Retry-After"] = "5"
+        return resp
+    try:
+        return render()
+    finally:
+        slots.release()
+
+
 def blueprint(ctx: AppContext) -> flask.Blueprint:
     bp = flask.Blueprint("reports", __name__)
+    slots = threading.BoundedSemaphore(ctx.settings.max_reports)
 
     @bp.get("/report")
     def report_download() -> flask.Response:
@@ -34,13 +49,16 @@ def blueprint(ctx: AppContext) -> flask.Blueprint:
                 raise ValueError("format is pdf or html, hours between 0 and 168")
         except ValueError as err:
             return error(str(err), 400)
-        with ctx.connection(timeout=10) as conn:
-            document = report.situation_html(conn, ctx.port_id, at, hours, language(args.get("lang")),
-                                             author=user.username if user else "")
-            auth.audit(conn, user, "report", object_kind="report", detail={"format": fmt, "at": args.get("at"),
-                                                                            "hours": hours},
-                       client_addr=flask.request.remote_addr)
-        return _document(document, fmt, f"situation-{(at or datetime.now(UTC)):%Y%m%dT%H%MZ}")
+
+        def render() -> flask.Response:
+            with ctx.connection(timeout=10) as conn:
+                document = report.situation_html(conn, ctx.port_id, at, hours, language(args.get("lang")),
+                                                 author=user.username if user else "")
+                auth.audit(conn, user, "report", object_kind="report",
+                           detail={"format": fmt, "at": args.get("at"), "hours": hours},
+                           client_addr=flask.request.remote_addr)
+            return _document(document, fmt, f"situation-{(at or datetime.now(UTC)):%Y%m%dT%H%MZ}")
+        return _bounded(slots, render)
 
     @bp.get("/report/incident/<int:alert_id>")
     def incident_download(alert_id: int) -> flask.Response:
@@ -49,14 +67,18 @@ def blueprint(ctx: AppContext) -> flask.Blueprint:
         user = gate.current_user()
         if fmt not in ("pdf", "html"):
             return error("format is pdf or html", 400)
-        with ctx.connection(timeout=10) as conn:
-            try:
-                document = report.incident_html(conn, ctx.port_id, alert_id, language(flask.request.args.get("lang")),
-                                                author=user.username if user else "")
-            except ValueError as err:
-                return error(str(err), 404)
-            auth.audit(conn, user, "report", object_kind="alert", object_id=str(alert_id), detail={"format": fmt},
-                       client_addr=flask.request.remote_addr)
-        return _document(document, fmt, f"incident-{alert_id}")
+
+        def render() -> flask.Response:
+            with ctx.connection(timeout=10) as conn:
+                try:
+                    document = report.incident_html(conn, ctx.port_id, alert_id,
+                                                    language(flask.request.args.get("lang")),
+                                                    author=user.username if user else "")
+                except ValueError as err:
+                    return error(str(err), 404)
+                auth.audit(conn, user, "report", object_kind="alert", object_id=str(alert_id),
+                           detail={"format": fmt}, client_addr=flask.request.remote_addr)
+            return _document(document, fmt, f"incident-{alert_id}")
+        return _bounded(slots, render)
 
     return bp
