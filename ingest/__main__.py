@@ -82,8 +82,11 @@ def cmd_ais(args: argparse.Namespace) -> int:
     if not sources:
         print("ais: give at least one --file, --udp or --tcp", file=sys.stderr)
         return 2
+    retention = args.retention_days
+    if retention is None:       # a replay of files keeps everything; a live feed keeps 30 days
+        retention = 30 if live else 0
     options = Options(checkpoints=not args.no_checkpoint, spool_dir=spool, spool_max_bytes=budget.max_bytes,
-                      retention_days=args.retention_days or None, speed=args.speed, decoders=args.decoders)
+                      retention_days=retention or None, speed=args.speed, decoders=args.decoders)
     metrics = None          # counted only where someone can read them (as for cameras)
     if args.metrics:
         from ingest.metrics import IngestMetrics
@@ -238,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     ais.add_argument("--speed", type=float, help="replay files at X times their recorded pace (tag blocks, "
                      "$PGHP); without it, as fast as possible")
     ais.add_argument("--metrics", help="serve Prometheus /metrics on HOST:PORT (e.g. 127.0.0.1:9101)")
-    ais.add_argument("--retention-days", type=int, default=30, help="keep this many days of history (0: all)")
+    ais.add_argument("--retention-days", type=int, default=None,
+                     help="keep this many days of history before the newest data stored (0: all; default 30 "
+                          "with --udp/--tcp, all for a replay of files); a run never drops what it stored")
     ais.add_argument("--decoders", type=int, default=os.cpu_count() or 1,
                      help="decoder processes for a single log file (default: one per core)")
     ais.set_defaults(func=cmd_ais)
