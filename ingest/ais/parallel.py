@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from ingest.ais.sources import FileSource, _count_lines
 log = logging.getLogger(__name__)
 FRAGMENT_RE = re.compile(rb"VD[MO],(\d),(\d),")
 CLOCK_HINT_RE = re.compile(rb"c:\d|\$PGHP,|RMC,|\*[0-9A-Fa-f]{2},\S")
+CARRY_CHUNKS = 4       # a chunk is cut anyway after this many blocks without a message's end (memory bound)
 
 
 @dataclass
@@ -69,9 +71,11 @@ def tasks(source: FileSource, start_offset: int, stop: Callable[[], bool],
             if not block:
                 return
             cut = _cut(block, at_eof=not data)
-            if cut == 0:                     # no message ends in this block: read on
+            if cut == 0 and len(block) < CARRY_CHUNKS * chunk_bytes:    # no message ends in this block: read on
                 carry = block
                 continue
+            if cut == 0:       # none in several blocks either (junk, a line of megabytes): cut at a line, or here
+                cut = block.rfind(b"\n") + 1 or len(block)
             chunk, carry = block[:cut], block[cut:]
             yield Task(seq, line_no, offset, offset + cut, stream_clock)
             stream_clock = last_clock(chunk) or stream_clock
@@ -102,6 +106,8 @@ def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, i
     from ingest.runtime import settle_gc
 
     settle_gc()
+    for sig in (signal.SIGTERM, signal.SIGINT):     # the parent stops it (None), after the writer's last batch
+        signal.signal(sig, signal.SIG_IGN)
     memo = Memo()       # what one chunk learnt (flags, static reports, vessels announced) serves the next
     with open(path, "rb") as fh:
         while True:
@@ -114,7 +120,10 @@ def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, i
             decoder = StreamDecoder(source, synthetic_start=synthetic_start, memo=memo)
             decoder.carry(task.clock)
             for i, line in enumerate(lines):
-                decoder.feed(line, task.first_line_no + i)
+                try:
+                    decoder.feed(line, task.first_line_no + i)
+                except Exception as err:  # noqa: BLE001  (a line the decoder cannot classify: refused alone)
+                    decoder.refuse(line, err)
             decoder.finish()
             out = decoder.take()
             batch = Batch()
