@@ -154,7 +154,7 @@ def cmd_yard(args: argparse.Namespace) -> int:
     """Import a TOS CSV snapshot: the yard as the terminal system sees it now."""
     from datetime import datetime
 
-    from ingest.yard.edifact import import_file
+    from ingest.yard.edifact import EdifactError, import_file
     from ingest.yard.tos_csv import import_snapshot
     from sql import DbSettings, connect
 
@@ -168,7 +168,16 @@ def cmd_yard(args: argparse.Namespace) -> int:
                   f"{report.departed} departed, rejected {dict(report.rejects)}")
             rejected += sum(report.rejects.values())
         for path in args.edifact or []:
-            edi = import_file(conn, Path(path), args.port_id)
+            try:
+                edi = import_file(conn, Path(path), args.port_id)
+            except EdifactError as err:
+                print(f"{path}: segment {err.segment}: {err.reason}", file=sys.stderr)
+                rejected += 1
+                continue
+            except OSError as err:
+                print(f"{path}: {err.strerror or err}", file=sys.stderr)
+                rejected += 1
+                continue
             print(f"yard: {path}: {dict(edi.messages)}, {edi.moves} moves ({edi.new_moves} new), "
                   f"{edi.declarations} dangerous-goods lines, rejected {dict(edi.rejects)}")
             rejected += sum(edi.rejects.values())
