@@ -122,6 +122,25 @@ def cmd_ais(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ais_table(args: argparse.Namespace) -> int:
+    """MarineCadastre/NOAA AIS CSV or GeoPackage points into the AIS tables; bad rows refused by reason."""
+    from ingest.ais.table import import_table
+    from sql import DbSettings, connect
+
+    rejected = 0
+    with connect(DbSettings()) as conn:
+        for path in args.file:
+            try:
+                report = import_table(conn, Path(path), progress=sys.stderr.isatty())
+            except (OSError, ValueError) as err:
+                print(f"{path}: {err}", file=sys.stderr)
+                rejected += 1
+                continue
+            print(f"ais-table: {path}: {report.stored} of {report.rows} rows stored, rejected {dict(report.rejects)}")
+            rejected += sum(report.rejects.values())
+    return 1 if rejected else 0
+
+
 def cmd_camera(args: argparse.Namespace) -> int:
     """Frigate events from MQTT into camera_event until SIGTERM."""
     from ingest.ais.sources import parse_address
@@ -288,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     ais.add_argument("--decoders", type=int, default=os.cpu_count() or 1,
                      help="decoder processes for a single log file (default: one per core)")
     ais.set_defaults(func=cmd_ais)
+    table = sub.add_parser("ais-table", help="AIS from a MarineCadastre/NOAA CSV or a GeoPackage of points "
+                                              "(MMSI, BaseDateTime, LAT, LON, SOG, COG, Heading, VesselName, …)")
+    table.add_argument("file", nargs="+", help="a .csv or .gpkg file (repeatable)")
+    table.set_defaults(func=cmd_ais_table)
     cam = sub.add_parser("camera", help="Frigate camera events from MQTT")
     cam.add_argument("--mqtt", default=f"127.0.0.1:{os.environ.get('PORTMAP_MQTT_PORT', '51883')}",
                      help="the broker, HOST:PORT")
