@@ -191,3 +191,22 @@ def test_positions_as_of_then_not_the_last_ones(databases: Any, tmp_path: Path) 
 def _text(name: str) -> str:
     from sql import query_text
     return query_text(name)
+
+
+def test_the_in_memory_pair_finder_finds_the_pairs_postgis_finds(db_url: str) -> None:
+    """A retrospective run finds collision candidates with shapely's STRtree, the live engine with PostGIS."""
+    from ingest.alerts.engine import AlertEngine
+    from ingest.alerts.rules.collision_risk import _close_pairs_db, close_pairs_in_memory
+
+    rng = np.random.default_rng(25)
+    mmsi = np.arange(412_000_000, 412_000_800, dtype=np.int64)
+    rng.shuffle(mmsi)
+    x, y = rng.uniform(600_000, 640_000, mmsi.size), rng.uniform(4_120_000, 4_160_000, mmsi.size)
+    with psycopg.connect(db_url) as conn:
+        engine = AlertEngine(conn, "weifang")
+        snap = engine.snapshot()
+        left, right = _close_pairs_db(snap, mmsi, x, y, 3000.0)
+        conn.rollback()
+    a, b = close_pairs_in_memory(mmsi, x, y, 3000.0)
+    db = set(zip(left, right, strict=True))
+    assert len(db) > 1000 and set(zip(a.tolist(), b.tolist(), strict=True)) == db

@@ -32,6 +32,7 @@ from psycopg.types.json import Jsonb
 
 from ingest.alerts.engine import VESSEL_COLUMNS, AlertEngine
 from ingest.alerts.model import Finding, Snapshot
+from ingest.alerts.rules.collision_risk import close_pairs_in_memory
 from ingest.progress import Progress
 from sql import query, query_text
 
@@ -154,6 +155,7 @@ class Retrospective:
         bar = Progress(total, f"alerts {self.start:%Y-%m-%d %H:%M}…{self.end:%H:%M}")
         bar.on = progress
         memory = dict(self.engine.memory)        # what rules keep between steps, this run's own
+        memory["close_pairs"] = close_pairs_in_memory     # collision candidates without a temp table per step
         feeds = pd.DataFrame(columns=FEED_COLUMNS)
         step = timedelta(seconds=self.step_s)
         now = self.start
