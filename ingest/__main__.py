@@ -103,8 +103,11 @@ def cmd_ais(args: argparse.Namespace) -> int:
     if not sources:
         print("ais: give at least one --file, --udp, --tcp or --tcp-listen", file=sys.stderr)
         return 2
+    retention = args.retention_days
+    if retention is None:       # a replay of files keeps everything; a live feed keeps 30 days
+        retention = 30 if live else 0
     options = Options(checkpoints=not args.no_checkpoint, spool_dir=spool, spool_max_bytes=budget.max_bytes,
-                      retention_days=args.retention_days or None, speed=args.speed, decoders=args.decoders)
+                      retention_days=retention or None, speed=args.speed, decoders=args.decoders)
     metrics = None          # counted only where someone can read them (as for cameras)
     if args.metrics:
         from ingest.metrics import IngestMetrics
@@ -119,6 +122,25 @@ def cmd_ais(args: argparse.Namespace) -> int:
         return 130
     print(f"ais: {stats.lines} lines, {stats.messages} messages in {stats.batches} batches")
     return 0
+
+
+def cmd_ais_table(args: argparse.Namespace) -> int:
+    """MarineCadastre/NOAA AIS CSV or GeoPackage points into the AIS tables; bad rows refused by reason."""
+    from ingest.ais.table import import_table
+    from sql import DbSettings, connect
+
+    rejected = 0
+    with connect(DbSettings()) as conn:
+        for path in args.file:
+            try:
+                report = import_table(conn, Path(path), progress=sys.stderr.isatty())
+            except (OSError, ValueError) as err:
+                print(f"{path}: {err}", file=sys.stderr)
+                rejected += 1
+                continue
+            print(f"ais-table: {path}: {report.stored} of {report.rows} rows stored, rejected {dict(report.rejects)}")
+            rejected += sum(report.rejects.values())
+    return 1 if rejected else 0
 
 
 def cmd_camera(args: argparse.Namespace) -> int:
@@ -161,7 +183,7 @@ def cmd_yard(args: argparse.Namespace) -> int:
     """Import a TOS CSV snapshot: the yard as the terminal system sees it now."""
     from datetime import datetime
 
-    from ingest.yard.edifact import import_file
+    from ingest.yard.edifact import EdifactError, import_file
     from ingest.yard.tos_csv import import_snapshot
     from sql import DbSettings, connect
 
@@ -175,7 +197,16 @@ def cmd_yard(args: argparse.Namespace) -> int:
                   f"{report.departed} departed, rejected {dict(report.rejects)}")
             rejected += sum(report.rejects.values())
         for path in args.edifact or []:
-            edi = import_file(conn, Path(path), args.port_id)
+            try:
+                edi = import_file(conn, Path(path), args.port_id)
+            except EdifactError as err:
+                print(f"{path}: segment {err.segment}: {err.reason}", file=sys.stderr)
+                rejected += 1
+                continue
+            except OSError as err:
+                print(f"{path}: {err.strerror or err}", file=sys.stderr)
+                rejected += 1
+                continue
             print(f"yard: {path}: {dict(edi.messages)}, {edi.moves} moves ({edi.new_moves} new), "
                   f"{edi.declarations} dangerous-goods lines, rejected {dict(edi.rejects)}")
             rejected += sum(edi.rejects.values())
@@ -226,6 +257,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     from portdomain.runtime import settle_gc
     from sql import DbSettings, connect
 
+    if args.from_ or args.to:
+        return _retrospective(args)
     stopping = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
     backoff = 1.0
@@ -248,6 +281,30 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             backoff = min(backoff * 2, 30.0)
         except KeyboardInterrupt:
             return 130
+    return 0
+
+
+def _retrospective(args: argparse.Namespace) -> int:
+    """`ingest alerts --from T1 --to T2`: every rule over history, stored as retrospective alerts."""
+    from ingest.alerts.retrospective import Retrospective, parse_step, parse_time
+    from sql import DbSettings, connect
+
+    try:
+        start, end = parse_time(args.from_ or ""), parse_time(args.to or "")
+        step = parse_step(args.step)
+    except ValueError as err:
+        print(f"alerts: {err} (give --from and --to as ISO 8601, UTC unless an offset is given)", file=sys.stderr)
+        return 2
+    with connect(DbSettings()) as conn:
+        try:
+            report = Retrospective(conn, args.port_id, start, end, step).run(progress=sys.stderr.isatty())
+        except ValueError as err:
+            print(f"alerts: {err}", file=sys.stderr)
+            return 2
+        conn.commit()
+    print(f"alerts: retrospective run {report.run_id}: {report.steps} steps of {step:g} s over "
+          f"{start.isoformat()} .. {end.isoformat()}, raised {dict(report.raised)}; "
+          f"{report.speed:,.0f} simulated s per wall s")
     return 0
 
 
@@ -280,10 +337,16 @@ def main(argv: list[str] | None = None) -> int:
     ais.add_argument("--speed", type=float, help="replay files at X times their recorded pace (tag blocks, "
                      "$PGHP); without it, as fast as possible")
     ais.add_argument("--metrics", help="serve Prometheus /metrics on HOST:PORT (e.g. 127.0.0.1:9101)")
-    ais.add_argument("--retention-days", type=int, default=30, help="keep this many days of history (0: all)")
+    ais.add_argument("--retention-days", type=int, default=None,
+                     help="keep this many days of history before the newest data stored (0: all; default 30 "
+                          "with --udp/--tcp, all for a replay of files); a run never drops what it stored")
     ais.add_argument("--decoders", type=int, default=os.cpu_count() or 1,
                      help="decoder processes for a single log file (default: one per core)")
     ais.set_defaults(func=cmd_ais)
+    table = sub.add_parser("ais-table", help="AIS from a MarineCadastre/NOAA CSV or a GeoPackage of points "
+                                              "(MMSI, BaseDateTime, LAT, LON, SOG, COG, Heading, VesselName, …)")
+    table.add_argument("file", nargs="+", help="a .csv or .gpkg file (repeatable)")
+    table.set_defaults(func=cmd_ais_table)
     cam = sub.add_parser("camera", help="Frigate camera events from MQTT")
     cam.add_argument("--mqtt", default=f"127.0.0.1:{os.environ.get('PORTMAP_MQTT_PORT', '51883')}",
                      help="the broker, HOST:PORT or mqtt[s]://USER@HOST:PORT")
@@ -323,6 +386,10 @@ def main(argv: list[str] | None = None) -> int:
     alerts.add_argument("--port-id", default="weifang")
     alerts.add_argument("--interval", type=float, default=1.0, help="seconds between evaluation cycles")
     alerts.add_argument("--once", action="store_true", help="one cycle, print what it found, exit")
+    alerts.add_argument("--from", dest="from_", help="retrospective: evaluate every rule over history from this "
+                        "instant (ISO 8601, UTC unless an offset is given) ...")
+    alerts.add_argument("--to", help="... to this one, and store what they raise as retrospective alerts")
+    alerts.add_argument("--step", default="2s", help="retrospective: simulated time between evaluations (2s)")
     alerts.set_defaults(func=cmd_alerts)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

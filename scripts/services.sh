@@ -182,6 +182,9 @@ persistence_location $DATA/mqtt/
 # Subscribers acknowledge only after they commit: give them a wide window, and never drop a queued message.
 max_inflight_messages 1000
 max_queued_messages 0
+# Frigate publishes its events at QoS 0: queue those too for a persistent session while its worker is away
+# (mosquitto drops QoS 0 for a disconnected client otherwise).
+queue_qos0_messages true
 user root
 CONF
   if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then

@@ -224,8 +224,8 @@ def test_a_recording_years_old_is_stored_at_its_own_time_whatever_its_mtime(
     url = databases.create()
     ingest(url, path, tmp_path, decoders=decoders)
     with psycopg.connect(url) as conn:
-        rows: dict[int, datetime] = dict(
-            conn.execute("SELECT mmsi, min(observed_at) FROM vessel_position GROUP BY mmsi").fetchall())
+        rows: dict[int, datetime] = dict(conn.execute(
+            "SELECT mmsi, min(observed_at) FROM vessel_position GROUP BY mmsi").fetchall())
         rejects = conn.execute("SELECT count(*) FROM ingest_reject").fetchone()[0]  # type: ignore[index]
     assert rejects == 0
     assert rows == {219000070: T_TAG.replace(second=28), 219000071: T_TAG.replace(second=29),

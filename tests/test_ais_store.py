@@ -92,7 +92,8 @@ def test_reports_already_stored_are_skipped_and_the_new_ones_around_them_kept(da
 def test_retention_drops_old_days_and_keeps_recent_ones(databases: Any) -> None:
     url = databases.create()
     old = NOW - timedelta(days=40)
-    writer = _write(url, [_position(412000004, old, 119.2, 37.2), _position(412000004, NOW, 119.2, 37.2)])
+    _write(url, [_position(412000004, old, 119.2, 37.2), _position(412000004, NOW, 119.2, 37.2)])
+    writer = _write(url, [])        # a later run: retention never drops what the same run stored
     writer.retention_days = 30
     dropped = writer.apply_retention()
     assert dropped == [f"vessel_position_{old:%Y%m%d}"]

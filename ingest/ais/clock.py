@@ -26,6 +26,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 ONE_MS = timedelta(milliseconds=1)
 MINUTE = timedelta(minutes=1)
@@ -104,6 +105,20 @@ def parse_metadata(tail: bytes) -> tuple[bool, datetime | None, str | None]:
     return True, stamp, station
 
 
+def from_json(doc: dict[str, Any]) -> datetime | None:
+    """AIS-catcher's JSON receive time: `rxuxtime` (UNIX seconds), else `rxtime` (YYYYMMDDHHMMSS, UTC)."""
+    ux = doc.get("rxuxtime")
+    if isinstance(ux, int | float) and not isinstance(ux, bool):
+        return from_tag_block(str(ux))
+    rx = doc.get("rxtime")
+    if isinstance(rx, str):
+        try:
+            return datetime.strptime(rx, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+    return None
+
+
 def from_rmc(fields: list[bytes]) -> datetime | None:
     """$xxRMC,hhmmss.ss,A,…,ddmmyy: the receiver's GPS clock (GPSD logs interleave it with AIS)."""
     try:
@@ -128,6 +143,7 @@ TAG_C_RE = re.compile(rb"(?:^|,)c:(\d+)")
 META_TAIL_RE = re.compile(rb"\*[0-9A-Fa-f]{2},([^!$\\\s]+)")
 PGHP_RE = re.compile(rb"\$PGHP,([^*]*)\*")
 RMC_RE = re.compile(rb"\$[A-Z]{2}RMC,([^*]*)\*")
+JSON_TIME_RE = re.compile(rb'"rxuxtime"\s*:\s*(\d+(?:\.\d+)?)')
 
 
 def _xor(data: bytes) -> int:
@@ -146,6 +162,9 @@ def clock_of_line(line: bytes) -> datetime | None:
             stamp = from_tag_block(c.group(1).decode())
             if stamp:
                 return stamp
+    m = JSON_TIME_RE.search(line)
+    if m and line.lstrip()[:1] == b"{":
+        return from_tag_block(m.group(1).decode())
     m = META_TAIL_RE.search(line)
     if m:
         ok, stamp, _ = parse_metadata(m.group(1))

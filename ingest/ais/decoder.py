@@ -27,7 +27,7 @@ from pyais.messages import MAX_PAYLOAD_LEN, MSG_CLASS, AISSentence, GatehouseSen
 
 from ingest.ais import clock, records
 from ingest.ais.batch import Output, merge_static  # batches spooled before Output moved name it from here
-from ingest.limits import safe_raw
+from ingest.limits import InputRefused, loads_json, safe_raw
 from ingest.lines import LINE_CAP
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 # `…*0F,s23177,d-113,T48.336,x5,r08RSVP1,1276256770`, or just `…*0F,1276256770`): clock.parse_metadata.
 UNIT_RE = re.compile(rb"(?:\\([^\\]*)\\)?([!$][^!$\\*]*\*[0-9A-Fa-f]{2})(?:,([^!$\\\s]*))?")
 HARMLESS_RE = re.compile(rb"(?:\\r|\\n|\s|['\"])*")   # whitespace, quotes, literal \r\n left between sentences
-COMMENT_STARTS = frozenset(b"#{")
+COMMENT_STARTS = frozenset(b"#")
 IGNORED = frozenset({"blank", "comment", "not_ais", "tag_block_ignored"})   # counted, not kept as rejects
 FUTURE = timedelta(minutes=5)
 MAX_PENDING = 1024          # fragments waiting for their siblings, across stations
@@ -197,6 +197,9 @@ class StreamDecoder:
         if stripped[0] in COMMENT_STARTS:
             self.out.reasons["comment"] += 1
             return
+        if stripped[0] == 123:        # "{": AIS-catcher's JSON output
+            self._json(stripped, line_no, received)
+            return
         whole = UNIT_RE.fullmatch(stripped)     # the common case: one sentence, nothing else
         if whole is not None:
             tag, body, tail = whole.groups()
@@ -231,6 +234,37 @@ class StreamDecoder:
             self._reject("malformed_sentence", f"unparsed text {tail[:40]!r} after the checksum", raw)
             return None
         return stamp, station
+
+    def _json(self, line: bytes, line_no: int, received: datetime | None) -> None:
+        """A line of AIS-catcher's JSON output (`-o 5`, JSON over UDP/HTTP): its `nmea` sentences are decoded
+        as any others, clocked by its receive time (`rxuxtime` UNIX seconds, or `rxtime` YYYYMMDDHHMMSS UTC:
+        rule 2, receiver metadata), its `station_id` a station. JSON without NMEA, or not AIS-catcher's, is
+        refused by name."""
+        try:
+            doc = loads_json(line)
+        except InputRefused as bad:
+            self._reject("bad_json", str(bad)[:120], line)
+            return
+        if not isinstance(doc, dict) or doc.get("class") not in (None, "AIS"):
+            self._reject("unsupported_json", "a JSON line that is not AIS-catcher's AIS output", line)
+            return
+        nmea = doc.get("nmea")
+        if not isinstance(nmea, list) or not nmea or not all(isinstance(n, str) for n in nmea):
+            self._reject("json_without_nmea", "AIS-catcher JSON without its nmea sentences (decoded fields "
+                         "alone are not stored: have AIS-catcher include them, as its -o 5 and JSON output do)",
+                         line)
+            return
+        stamp = clock.from_json(doc)
+        station = doc.get("station_id") or doc.get("station")
+        meta = (stamp, str(station) if station not in (None, "", 0) else None)
+        for sentence in nmea:
+            body = sentence.strip().encode("ascii", "replace")
+            unit = UNIT_RE.fullmatch(body)
+            if unit is None:
+                self._reject("malformed_sentence", "a sentence in the JSON's nmea without a checksum", body)
+                continue
+            tag, text, _ = unit.groups()
+            self._unit(tag or b"", text, line_no, received, meta, body)
 
     def carry(self, stamp: datetime | None) -> None:
         """Set the stream clock (rule 4 of ingest.ais.clock): a file's first clock, or the clock of the lines

@@ -25,8 +25,8 @@ from ingest.ais.sources import FileSource, _count_lines
 
 log = logging.getLogger(__name__)
 FRAGMENT_RE = re.compile(rb"VD[MO],(\d),(\d),")
+CLOCK_HINT_RE = re.compile(rb"c:\d|\$PGHP,|RMC,|\*[0-9A-Fa-f]{2},\S|rxuxtime")
 CARRY_CHUNKS = 4       # a chunk is cut anyway after this many blocks without a message's end (memory bound)
-CLOCK_HINT_RE = re.compile(rb"c:\d|\$PGHP,|RMC,|\*[0-9A-Fa-f]{2},\S")
 
 
 @dataclass

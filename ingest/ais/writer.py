@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import psycopg
@@ -34,6 +34,9 @@ class AisWriter:
         self.retention_days = retention_days
         self.retention_due = 0.0
         self.known_days: set[date] = set()
+        self.oldest_written: date | None = None   # retention never drops a day this writer has stored
+        self.warned_days: set[date] = set()
+        self.new_days: set[date] = set()          # days first written by the batch being committed
         self.known: set[int] = set()       # MMSIs committed to `vessel` by this writer
         self.fed_at: dict[str, float] = {}  # when each source's feed_status was last written (monotonic)
         self.batches = 0
@@ -79,6 +82,9 @@ class AisWriter:
             self._small_tables(out)
             self._rejects_and_feeds(batch)
         self.batches += 1
+        if self.new_days:
+            self._warn_old(self.new_days)
+            self.new_days = set()
         if self.retention_days and time.monotonic() >= self.retention_due and not staged:
             self.apply_retention()
         if len(self.known) > 1_000_000:
@@ -109,21 +115,43 @@ class AisWriter:
             return cur.rowcount
 
     def apply_retention(self) -> list[str]:
-        """Drop history days older than the port keeps them (hourly; partitions make it instant)."""
-        dropped = [r[0] for r in query(self.conn, "retention_positions", {"keep_days": self.retention_days})]
+        """Drop history days older than the port keeps them (hourly; partitions make it instant): counted
+        from the newest report stored (not the wall clock), and never a day this writer has stored."""
+        found = query(self.conn, "retention_positions",
+                      {"keep_days": self.retention_days, "protect_from": self.oldest_written})
         self.conn.commit()
+        dropped = [r[0] for r in found]
         if dropped:
             self.known_days.clear()     # a day written again after this must get its partition back
+            log.warning("retention (--retention-days %s, from the newest data): dropped %d rows in %d days: %s",
+                        self.retention_days, sum(r[1] for r in found), len(found),
+                        ", ".join(f"{name} ({n} rows)" for name, n in found))
         self.retention_due = time.monotonic() + 3600
-        if dropped:
-            log.info("retention: dropped %s", ", ".join(dropped))
         return dropped
+
+    def _warn_old(self, days: set[date]) -> None:
+        """Days older than the retention are stored and kept (this run accepted them), with a word."""
+        if not self.retention_days:
+            return
+        newest = self.conn.execute("SELECT max(observed_at) FROM vessel_latest").fetchone()
+        horizon = newest[0] if newest else None
+        old = sorted(d for d in days - self.warned_days
+                     if horizon is not None and d < horizon.date() - timedelta(days=self.retention_days))
+        if old:
+            self.warned_days.update(old)
+            log.warning("AIS history of %s is older than the retention (%d days before the newest data, %s): "
+                        "kept, as this run stored it, but a later run with --retention-days %d will drop it; "
+                        "run with --retention-days 0 to keep it", ", ".join(map(str, old)), self.retention_days,
+                        horizon.date() if horizon else "?", self.retention_days)
 
     def _partitions(self, positions: list[tuple[Any, ...]]) -> None:
         days = {row[1].date() for row in positions} - self.known_days
         if days:   # only the days present: an old replay must not create every day in between
             query(self.conn, "ensure_position_partitions", {"days": sorted(days)})
             self.known_days |= days
+            first = min(days)
+            self.oldest_written = first if self.oldest_written is None else min(first, self.oldest_written)
+            self.new_days |= days
 
     def _small_tables(self, out: Output) -> None:
         with self.conn.cursor() as cur:

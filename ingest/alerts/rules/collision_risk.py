@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import shapely
 from pydantic import Field
 from pyproj import Geod, Transformer
 
@@ -76,17 +77,12 @@ def _pairs(snap: Snapshot) -> Pairs:
     none = np.zeros(0, dtype=np.int64)
     if len(moving) < 2:
         return moving, none, none, np.zeros(0), np.zeros(0)
-    srid = int(snap.memory["srid"])
     mmsi, x, y = moving["mmsi"].to_numpy(), moving["x"].to_numpy(), moving["y"].to_numpy()
-    with snap.conn.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS cycle_moving (mmsi integer, g geometry) ON COMMIT DELETE ROWS")
-        cur.execute("TRUNCATE cycle_moving")
-        with cur.copy("COPY cycle_moving (mmsi, g) FROM STDIN") as copy:
-            for m, xi, yi in zip(mmsi.tolist(), x.tolist(), y.tolist(), strict=True):
-                copy.write_row((m, f"SRID={srid};POINT({xi:.1f} {yi:.1f})"))
-        cur.execute("CREATE INDEX IF NOT EXISTS cycle_moving_g ON cycle_moving USING gist (g)")
-        cur.execute("ANALYZE cycle_moving")
-    left, right = query(snap.conn, "alert_close_pairs", {"distance_m": conf.prefilter_m})[0]
+    finder = snap.memory.get("close_pairs")      # a retrospective run finds them in memory (no table per step)
+    if finder is not None:
+        left, right = finder(mmsi, x, y, conf.prefilter_m)
+    else:
+        left, right = _close_pairs_db(snap, mmsi, x, y, conf.prefilter_m)
     row_of = pd.Series(np.arange(len(moving)), index=mmsi)
     ia, ib = row_of.loc[left].to_numpy(), row_of.loc[right].to_numpy()
     # Both inside the harbour: manoeuvring, not crossing. Two small craft (fishing boats working the same
@@ -106,6 +102,30 @@ def _pairs(snap: Snapshot) -> Pairs:
     xn, yn = x + vx * age, y + vy * age
     cpa, tcpa = cpa_tcpa(xn[ia], yn[ia], vx[ia], vy[ia], xn[ib], yn[ib], vx[ib], vy[ib])
     return moving, ia, ib, cpa, tcpa
+
+
+def _close_pairs_db(snap: Snapshot, mmsi: np.ndarray, x: np.ndarray, y: np.ndarray,
+                    distance_m: float) -> tuple[list[int], list[int]]:
+    srid = int(snap.memory["srid"])
+    with snap.conn.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS cycle_moving (mmsi integer, g geometry) ON COMMIT DELETE ROWS")
+        cur.execute("TRUNCATE cycle_moving")
+        with cur.copy("COPY cycle_moving (mmsi, g) FROM STDIN") as copy:
+            for m, xi, yi in zip(mmsi.tolist(), x.tolist(), y.tolist(), strict=True):
+                copy.write_row((m, f"SRID={srid};POINT({xi:.1f} {yi:.1f})"))
+        cur.execute("CREATE INDEX IF NOT EXISTS cycle_moving_g ON cycle_moving USING gist (g)")
+        cur.execute("ANALYZE cycle_moving")
+    left, right = query(snap.conn, "alert_close_pairs", {"distance_m": distance_m})[0]
+    return left, right
+
+
+def close_pairs_in_memory(mmsi: np.ndarray, x: np.ndarray, y: np.ndarray,
+                          distance_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """The same pairs as alert_close_pairs (a.mmsi < b.mmsi within distance_m), with shapely's STRtree."""
+    points = shapely.points(x, y)
+    i, j = shapely.STRtree(points).query(points, predicate="dwithin", distance=distance_m)
+    keep = mmsi[i] < mmsi[j]
+    return mmsi[i[keep]], mmsi[j[keep]]
 
 
 def evaluate(snap: Snapshot) -> list[Finding]:
