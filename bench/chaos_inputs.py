@@ -75,7 +75,7 @@ def mqtt(stack: Stack, hostile: int, seed: int) -> PathResult:
     prefix = f"chaos-mqtt-{seed}-{int(time.time())}"
     pid = stack.worker("camera")
     before = _reasons(stack, "SELECT reason, count(*) FROM dead_letter WHERE source = %s GROUP BY reason", (source,))
-    publisher = Publisher(stack.ports["mqtt"])
+    publisher = Publisher(stack.ports["mqtt"], stack.data)
     good = 0
     with _rss(stack, "camera") as rss:
         for i in range(hostile):

@@ -25,7 +25,8 @@ DECLARE
         'portmap_camera', ARRAY['camera_event', 'camera_review', 'camera'] || feeds,
         'portmap_yard', ARRAY['container', 'container_move', 'hazmat_declaration', 'gate_transaction',
                               'berth_plan', 'direct_delivery'] || feeds,
-        'portmap_alerts', ARRAY['alert', 'hazmat_case', 'hazmat_case_step', 'port_stats_hour'] || feeds,
+        'portmap_alerts', ARRAY['alert', 'alert_retrospective', 'retrospective_run', 'hazmat_case',
+                                'hazmat_case_step', 'port_stats_hour'] || feeds,
         'portmap_reference', ARRAY['port', 'zone', 'berth', 'yard_block', 'yard_slot', 'camera', 'structure',
                                    'basemap_feature'] || feeds);
     -- the SECURITY DEFINER functions and who may call them (nobody else, PUBLIC included)
