@@ -308,14 +308,8 @@ def _retrospective(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    port = sub.add_parser("port", help="validate and load a port package (port.toml + GeoJSON)")
-    port.add_argument("path", help="the package folder, e.g. assets/ports/weifang")
-    port.add_argument("--check", action="store_true", help="validate only, write nothing")
-    port.set_defaults(func=cmd_port)
-    ais = sub.add_parser("ais", help="ingest AIS NMEA 0183 from files, UDP and TCP")
+def _ais_arguments(ais: argparse.ArgumentParser) -> None:
+    """The options of `python -m ingest ais`."""
     ais.add_argument("--file", action="append", help="a log file (repeatable)")
     ais.add_argument("--follow", action="store_true", help="keep reading what is appended to the files")
     ais.add_argument("--udp", action="append", help="listen for datagrams on HOST:PORT (repeatable)")
@@ -343,6 +337,16 @@ def main(argv: list[str] | None = None) -> int:
     ais.add_argument("--decoders", type=int, default=os.cpu_count() or 1,
                      help="decoder processes for a single log file (default: one per core)")
     ais.set_defaults(func=cmd_ais)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    port = sub.add_parser("port", help="validate and load a port package (port.toml + GeoJSON)")
+    port.add_argument("path", help="the package folder, e.g. assets/ports/weifang")
+    port.add_argument("--check", action="store_true", help="validate only, write nothing")
+    port.set_defaults(func=cmd_port)
+    _ais_arguments(sub.add_parser("ais", help="ingest AIS NMEA 0183 from files, UDP and TCP"))
     table = sub.add_parser("ais-table", help="AIS from a MarineCadastre/NOAA CSV or a GeoPackage of points "
                                               "(MMSI, BaseDateTime, LAT, LON, SOG, COG, Heading, VesselName, …)")
     table.add_argument("file", nargs="+", help="a .csv or .gpkg file (repeatable)")
