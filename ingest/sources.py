@@ -33,6 +33,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("ais:tcp", "ais", live=True, cadence_s=10, cli="python -m ingest ais --tcp HOST:PORT"),
     Source("ais:tcp-in", "ais", live=True, cadence_s=10, cli="python -m ingest ais --tcp-listen HOST:PORT"),
     Source("ais:file", "ais", live=False, cadence_s=None, cli="python -m ingest ais --file LOG"),
+    Source("ais:table", "ais", live=False, cadence_s=None, cli="python -m ingest ais-table file"),
     Source("camera:mqtt", "camera", live=False, cadence_s=None, cli="python -m ingest camera --mqtt HOST:PORT"),
     Source("webhook", "camera", live=False, cadence_s=None, cli="python -m ingest camera --webhook HOST:PORT"),
     Source("onvif", "camera", live=False, cadence_s=None, cli="python -m ingest camera --webhook HOST:PORT"),
