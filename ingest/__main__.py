@@ -15,16 +15,32 @@ from typing import Any, TypeVar
 # Each command imports what it needs: multiprocessing (spawn) imports this module again in every
 # worker process, and a decoder should not carry psycopg, shapely and pyproj it never uses.
 T = TypeVar("T")
+STOP_DEADLINE_S = 8.0       # the camera and inbox workers exit this soon after SIGTERM, database up or down
 
 
-def _serve(run: Callable[[], T], stop: Callable[[], None]) -> T | None:
-    """Run a worker until it ends, or until SIGTERM or Ctrl-C stops it (then None)."""
-    signal.signal(signal.SIGTERM, lambda *_: stop())
+def _serve(run: Callable[[], T], stop: Callable[[], None], *, exit_within_s: float | None = None) -> T | None:
+    """Run a worker until it ends, or until SIGTERM or Ctrl-C stops it (then None). With `exit_within_s`, a
+    worker that has not returned that long after SIGTERM (stuck in a call to a database that does not answer)
+    exits anyway: for workers whose input is safe elsewhere until committed (MQTT unacknowledged, a dropped file
+    still in its folder)."""
+    def on_term(*_: object) -> None:
+        if exit_within_s is not None:
+            timer = threading.Timer(exit_within_s, _exit_now, (exit_within_s,))
+            timer.daemon = True
+            timer.start()
+        stop()
+    signal.signal(signal.SIGTERM, on_term)
     try:
         return run()
     except KeyboardInterrupt:
         stop()
         return None
+
+
+def _exit_now(after_s: float) -> None:
+    logging.getLogger("ingest").error("still running %.0f s after SIGTERM: exiting now (nothing committed is lost)",
+                                      after_s)
+    os._exit(143)
 
 
 def cmd_port(args: argparse.Namespace) -> int:
@@ -124,7 +140,7 @@ def cmd_camera(args: argparse.Namespace) -> int:
         metrics.serve(*parse_address(args.metrics))
     subscriber = FrigateSubscriber(host, port, DbSettings(), args.port_id, topic=args.topic,
                                    client_id=args.client_id, metrics=metrics)
-    counts = _serve(subscriber.run, subscriber.stop)
+    counts = _serve(subscriber.run, subscriber.stop, exit_within_s=STOP_DEADLINE_S)
     if counts is None:
         return 130
     print(f"camera: {dict(counts)}")
@@ -159,13 +175,19 @@ def cmd_yard(args: argparse.Namespace) -> int:
 def cmd_hazmat(args: argparse.Namespace) -> int:
     """Dangerous-goods declarations and gate transactions from CSV or JSON files."""
     from ingest.hazmat.declarations import import_file
+    from ingest.yard.iso6346 import Invalid
     from sql import DbSettings, connect
 
     rejected = 0
     with connect(DbSettings()) as conn:
         for what, paths in (("declarations", args.declarations or []), ("gate", args.gate or [])):
             for path in paths:
-                report = import_file(conn, Path(path), args.port_id, what)
+                try:
+                    report = import_file(conn, Path(path), args.port_id, what)
+                except Invalid as bad:          # the whole file is unreadable: bad_json, too_deep, bad_header …
+                    print(f"hazmat: {path}: refused whole: {bad.args[0]}: {bad.args[-1]}", file=sys.stderr)
+                    rejected += 1
+                    continue
                 print(f"hazmat: {path}: {report.stored} of {report.rows} stored, rejected {dict(report.rejects)}")
                 rejected += sum(report.rejects.values())
     return 1 if rejected else 0
@@ -177,7 +199,7 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     from sql import DbSettings
 
     inbox = Inbox(Path(args.folder), DbSettings(), args.port_id, poll_s=args.poll)
-    stats = _serve(lambda: inbox.run(until_empty=args.once), inbox.stop)
+    stats = _serve(lambda: inbox.run(until_empty=args.once), inbox.stop_now, exit_within_s=STOP_DEADLINE_S)
     if stats is None:
         return 130
     print(f"inbox: {dict(stats.files)} imported, {stats.failed} failed, {stats.rejected_rows} rows rejected")
