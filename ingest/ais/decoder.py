@@ -323,10 +323,12 @@ class StreamDecoder:
                 self._group_station[str(group.group_id)] = tag_station
         # The clock precedence lives in clock.line_clock (documented there); a $PGHP stamps one sentence.
         pghp, self._pghp = self._pghp, None
-        live = received is not None or self.synthetic is None
+        live = received is not None
         fallback = received if received is not None else (
             self._now() if self.synthetic is None else self.synthetic.at(line_no))
         _, reference, rule = clock.line_clock(tag_time, meta_time, pghp, self._carried, fallback, live=live)
+        if rule is clock.Rule.FILE_MTIME and self.synthetic is None:
+            rule = clock.Rule.ARRIVAL          # lines fed with no arrival time and no file clock: now
         real = rule is not clock.Rule.FILE_MTIME
         if rule is not clock.Rule.ARRIVAL and real:
             self.clock_at = self._carried = reference
