@@ -1,7 +1,8 @@
 """When was an AIS message observed: one precedence of clocks, decided per line, and the report's own second.
 
 The clock of a line (its *reference*) is the first of these that the line or its stream has
-(`line_clock`, the one place the rule lives; the decoder and any fast path call it):
+(`line_clock`, the one place the rule lives; the decoder and any fast path call it — the decoder takes rule 1
+inline, since a tag block clock wins outright, and calls line_clock for every other line):
 
 1. `tag_block`  — the line's NMEA 4.0 tag block `c:` (UNIX seconds or milliseconds);
 2. `receiver_metadata` — a UNIX time that the receiver wrote *after the checksum* (US Coast Guard /
