@@ -84,6 +84,15 @@ def test_with_no_clock_live_input_takes_its_arrival_and_a_file_its_mtime_without
 
 
 @pytest.mark.unit
+def test_on_live_input_a_stale_stream_clock_gives_way_to_the_arrival_time() -> None:
+    arrival = T_CARRY + timedelta(seconds=30)
+    assert line_clock(None, None, None, T_CARRY, arrival, live=True)[2] is Rule.STREAM
+    late = T_CARRY + timedelta(minutes=5)
+    assert line_clock(None, None, None, T_CARRY, late, live=True)[1:] == (late, Rule.ARRIVAL)
+    assert line_clock(None, None, None, T_CARRY, late, live=False)[1:] == (T_CARRY, Rule.STREAM)   # a file
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize(("tail", "ok", "unix", "station"), [
     (b"s23177,d-113,T48.33615584,x5,r08RSVP1,1276256770", True, 1276256770, "08RSVP1"),
     (b"1276256770", True, 1276256770, None),

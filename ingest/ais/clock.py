@@ -1,7 +1,8 @@
 """When was an AIS message observed: one precedence of clocks, decided per line, and the report's own second.
 
 The clock of a line (its *reference*) is the first of these that the line or its stream has
-(`line_clock`, the one place the rule lives; the decoder and any fast path call it):
+(`line_clock`, the one place the rule lives; the decoder and any fast path call it — the decoder takes rule 1
+inline, since a tag block clock wins outright, and calls line_clock for every other line):
 
 1. `tag_block`  — the line's NMEA 4.0 tag block `c:` (UNIX seconds or milliseconds);
 2. `receiver_metadata` — a UNIX time that the receiver wrote *after the checksum* (US Coast Guard /
@@ -11,7 +12,8 @@ The clock of a line (its *reference*) is the first of these that the line or its
 4. `stream_clock` — the clock carried forward from the last line of the same stream that had one of
    1–3 (or a `$xxRMC` GPS fix): an untagged line inside a tag-blocked stream is as old as its
    neighbours, not as old as the file. A file's lines before its first clock take that first clock
-   (`first_clock`, looked for at the head of the file);
+   (`first_clock`, looked for at the head of the file). On live input a carried clock more than a minute
+   from the line's arrival is stale (the clocked sender fell silent) and the arrival time is used;
 5. the fallback, only for input with no clock at all: live input its arrival time (`arrival`), a file
    its modification time plus 1 ms per line (`file_mtime`, deterministic; the report's second is then
    not used, since nothing says which minute it belongs to).
@@ -31,6 +33,7 @@ from typing import Any
 ONE_MS = timedelta(milliseconds=1)
 MINUTE = timedelta(minutes=1)
 SKEW = timedelta(seconds=5)      # a report's second may run this far ahead of the receiver clock
+STALE_CARRY = timedelta(minutes=1)   # live input: a stream clock this far from the arrival time is not carried
 UNIX_RE = re.compile(rb"\d{10}(?:\.\d+)?|\d{13}")
 META_FIELD_RE = re.compile(rb"[A-Za-z][\w.+:-]*|\d{10}(?:\.\d+)?|\d{13}")
 HEAD_BYTES = 4 << 20             # how far into a file first_clock looks
@@ -62,7 +65,7 @@ def line_clock(tag: datetime | None, metadata: datetime | None, pghp: datetime |
         reference, rule = metadata, Rule.METADATA
     elif pghp is not None:
         reference, rule = pghp, Rule.PGHP
-    elif carried is not None:
+    elif carried is not None and not (live and abs(fallback - carried) > STALE_CARRY):
         reference, rule = carried, Rule.STREAM
     elif live:
         reference, rule = fallback, Rule.ARRIVAL

@@ -46,6 +46,7 @@ MEMO_TYPES = frozenset({5, 24})   # static reports repeat word for word (no posi
 MEMO_SIZE = 32_768
 AIS_TAGS = frozenset({b"VDM", b"VDO"})
 ANNOUNCE_EVERY_S = 600.0
+_FILE_MTIME, _ARRIVAL = clock.Rule.FILE_MTIME, clock.Rule.ARRIVAL
 
 
 M512, M256, M128, M64, M32, M16 = ((1 << bits) - 1 for bits in (512, 256, 128, 64, 32, 16))
@@ -323,13 +324,19 @@ class StreamDecoder:
                 self._group_station[str(group.group_id)] = tag_station
         # The clock precedence lives in clock.line_clock (documented there); a $PGHP stamps one sentence.
         pghp, self._pghp = self._pghp, None
-        live = received is not None or self.synthetic is None
-        fallback = received if received is not None else (
-            self._now() if self.synthetic is None else self.synthetic.at(line_no))
-        _, reference, rule = clock.line_clock(tag_time, meta_time, pghp, self._carried, fallback, live=live)
-        real = rule is not clock.Rule.FILE_MTIME
-        if rule is not clock.Rule.ARRIVAL and real:
+        if tag_time is not None:        # rule 1, the common case: what line_clock decides, without the call
+            reference, real = tag_time, True
             self.clock_at = self._carried = reference
+        else:
+            fallback = received if received is not None else (
+                self._now() if self.synthetic is None else self.synthetic.at(line_no))
+            _, reference, rule = clock.line_clock(None, meta_time, pghp, self._carried, fallback,
+                                                  live=received is not None)
+            if rule is _FILE_MTIME and self.synthetic is None:
+                rule = _ARRIVAL         # lines fed with no arrival time and no file clock: now
+            real = rule is not _FILE_MTIME
+            if rule is not _ARRIVAL and real:
+                self.clock_at = self._carried = reference
         if received is None:          # a file's lines are received when their clock says
             received = reference
         if isinstance(sentence, Whole) or sentence.frag_cnt == 1:
