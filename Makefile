@@ -56,7 +56,7 @@ test-slow: services
 	@$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 lint: bootstrap
-	@.venv/bin/ruff check app layers ingest sql demo tests scripts bench
+	@.venv/bin/ruff check portdomain app layers ingest sql demo tests scripts bench
 	@.venv/bin/mypy
 
 bench: db             ## every benchmark; writes BENCHMARKS.md (run make demo first for the report's data)

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.server import create_app
     from app.settings import AppSettings
     from app.wall import RedactTokens
-    from ingest.runtime import settle_gc
+    from portdomain.runtime import settle_gc
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}

@@ -16,11 +16,10 @@ import psycopg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from portdomain.roles import AGENCIES, ROLES, at_least
 from sql import query
 from sql.alerts import Actor
 
-ROLES = ("viewer", "officer", "supervisor", "admin")
-AGENCIES = ("port", "customs", "border", "maritime_safety", "control_centre")
 SESSION_COOKIE = "portmap_session"
 IDLE_S = 8 * 3600            # a session left alone for a shift ends
 MAX_S = 12 * 3600            # and none outlives a long shift
@@ -46,7 +45,7 @@ class User:
         return Actor(self.username, self.role, self.agency)
 
     def at_least(self, role: str) -> bool:
-        return ROLES.index(self.role) >= ROLES.index(role)
+        return at_least(self.role, role)
 
 
 def _token_hash(token: str) -> bytes:

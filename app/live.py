@@ -33,8 +33,8 @@ from plotly.io.json import to_json_plotly
 
 from layers import LAYERS, Layer, Style, View
 from layers.vessels import Picture, Vessels, typed
+from portdomain.roles import redact
 from sql import query
-from sql.alerts import redact
 
 MAX_CLIENTS = 256
 FULL_EVERY = 300            # ticks between forced whole re-sends of the icon trace
@@ -296,7 +296,7 @@ def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: s
     elif client is None:
         client = Client.fresh(Picture.from_frame(Picture.empty_frame(), lang))
     for name, layer in LAYERS.items():
-        if name == "vessels" or not getattr(layer, "live", False) or name not in owners:
+        if name == "vessels" or not layer.live or name not in owners:
             continue
         layer_view = replace(base, filters={"mmsi": selected} if (selected and name == "tracks") else {})
         if layer.view_zoom is not None and view.zoom >= layer.view_zoom and view.bounds:

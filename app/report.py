@@ -13,6 +13,7 @@ cameras' detections and the feeds' health. PDF by WeasyPrint (with the system's 
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import math
 import sys
@@ -22,9 +23,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+import jinja2
 import numpy as np
 import psycopg
 import shapely
+from markupsafe import Markup
 
 from app.figure import PortInfo, port_info
 from app.i18n import t
@@ -33,8 +36,8 @@ from app.stats import port_stats
 from layers import LAYERS, View
 from layers.vessels import Vessels
 from layers.yard_use import band_colour
+from portdomain.roles import redact
 from sql import query
-from sql.alerts import redact
 from sql.direct_delivery import direct_rows
 
 SEVERITY_COLOUR = {"critical": "#dc2626", "warning": "#f59e0b", "info": "#2563eb"}
@@ -165,6 +168,17 @@ def terminal_bbox(conn: psycopg.Connection[Any], port_id: str) -> tuple[float, f
 
 # --- the report ----------------------------------------------------------------------------------------
 
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "report"
+ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
+                         lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+INCIDENT_RADIUS_M = 300.0
+
+
+def render(template: str, lang: str, **context: Any) -> str:
+    """One template of app/templates/report/, autoescaped, with `t` speaking lang."""
+    return ENV.get_template(template).render(t=functools.partial(t, lang), lang=lang, **context)
+
+
 @dataclass(frozen=True)
 class Situation:
     """What every section of the situation report reads: the port, the window, the language, who asked."""
@@ -189,93 +203,77 @@ class Situation:
         return self.lang == "zh"
 
 
-def _summary(s: Situation) -> str:
-    esc, lang = html.escape, s.lang
-    span = t(lang, "report.window", start=f"{s.win.start:%Y-%m-%d %H:%M}", end=f"{s.win.end:%Y-%m-%d %H:%M}")
-    made = t(lang, "report.made", at=f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC", by=s.author or "—")
+def _made(lang: str, author: str) -> str:
+    return t(lang, "report.made", at=f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC", by=author or "—")
+
+
+# Each section gives its template's context (situation/<name>.html), or None to leave the section out.
+def _summary(s: Situation) -> dict[str, Any] | None:
     k = port_kpis(s.conn, s.port.port_id, at=s.when)
-    return (f"<h1>{esc(t(lang, 'report.title'))} · {esc(s.port.name(lang))}</h1>"
-            f"<div class='meta'>{esc(span)} UTC · {esc(made)}</div>"
-            "<div class='kpis'>" + "".join(f"<div class='kpi'><b>{esc(v)}</b>{esc(t(lang, 'kpi.' + key))}</div>"
-                                           for key, v, _level in tiles(k) if key != "feeds") + "</div>")
+    span = t(s.lang, "report.window", start=f"{s.win.start:%Y-%m-%d %H:%M}", end=f"{s.win.end:%Y-%m-%d %H:%M}")
+    return {"port_name": s.port.name(s.lang), "made": _made(s.lang, s.author), "span": span,
+            "tiles": [(key, v) for key, v, _level in tiles(k) if key != "feeds"]}
 
 
-def _maps(s: Situation) -> str:
-    esc, lang = html.escape, s.lang
-    maps = [f"<figure>{map_svg(s.conn, s.port, s.port.bbox, s.when, lang, labels=False)}"
-            f"<figcaption>{esc(t(lang, 'report.map_port'))}</figcaption></figure>"]
+def _maps(s: Situation) -> dict[str, Any] | None:
+    maps = [(Markup(map_svg(s.conn, s.port, s.port.bbox, s.when, s.lang, labels=False)), "report.map_port")]
     box = terminal_bbox(s.conn, s.port.port_id)
     if box:
-        maps.append(f"<figure>{map_svg(s.conn, s.port, box, s.when, lang, labels=True)}"
-                    f"<figcaption>{esc(t(lang, 'report.map_terminals'))}</figcaption></figure>")
-    return f"<h2>{esc(t(lang, 'report.maps'))}</h2><div class='maps'>{''.join(maps)}</div>"
+        maps.append((Markup(map_svg(s.conn, s.port, box, s.when, s.lang, labels=True)), "report.map_terminals"))
+    return {"maps": maps}
 
 
-def _alerts(s: Situation) -> str:
-    esc = html.escape
-    rows = "".join(
-        f"<tr><td><span class='sev' style='background:{SEVERITY_COLOUR.get(sev, '#2563eb')}'></span>{esc(sev)}</td>"
-        f"<td>{esc(title_zh if s.zh else title_en)}</td><td>{raised:%m-%d %H:%M}</td><td>{esc(state)}</td>"
-        f"<td>{esc(ack or '—')}</td><td>{esc(res or '—')}</td></tr>"
-        for _id, _rule, sev, title_en, title_zh, raised, state, ack, res in query(s.conn, "report_alerts", s.params))
-    return _table(s.lang, "report.alerts", ["report.severity", "report.alert", "report.raised", "report.state",
-                                            "report.acknowledged", "report.resolved"], rows)
+def _alerts(s: Situation) -> dict[str, Any] | None:
+    return {"rows": [{"colour": SEVERITY_COLOUR.get(sev, "#2563eb"), "severity": sev, "raised": raised, "state": state,
+                      "title": title_zh if s.zh else title_en, "acknowledged": ack, "resolved": res}
+                     for _id, _rule, sev, title_en, title_zh, raised, state, ack, res
+                     in query(s.conn, "report_alerts", s.params)]}
 
 
-def _dangerous_goods(s: Situation) -> str:
-    esc = html.escape
-    dg = query(s.conn, "report_dg", {"port_id": s.port.port_id, "to": s.when})
-    rows = "".join(f"<tr><td>{esc(cls)}</td><td>{esc(block or '—')}</td><td>{n}</td>"
-                   f"<td>{esc(', '.join(f'UN{u:04d}' for u in (uns or [])[:8]))}</td></tr>"
-                   for cls, block, n, uns in dg)
-    return _table(s.lang, "report.dg", ["report.class", "report.block", "report.containers", "report.un"], rows)
+def _dangerous_goods(s: Situation) -> dict[str, Any] | None:
+    return {"rows": [(cls, block, n, ", ".join(f"UN{u:04d}" for u in (uns or [])[:8]))
+                     for cls, block, n, uns in query(s.conn, "report_dg", {"port_id": s.port.port_id, "to": s.when})]}
 
 
-def _ships(s: Situation) -> str:
-    esc, lang = html.escape, s.lang
+def _ships(s: Situation) -> dict[str, Any] | None:
     ships = query(s.conn, "report_vessels", {"port_id": s.port.port_id, "to": s.when})
-    rows = "".join(f"<tr><td>{esc(t(lang, 'report.at_' + kind))}</td><td>{esc(name_zh if s.zh else name_en)}</td>"
-                   f"<td>{esc(name or str(mmsi))} ({mmsi})</td><td>{esc(dest or '—')}</td>"
-                   f"<td>{f'{eta:%m-%d %H:%M}' if eta else '—'}</td><td>{seen:%H:%M}</td></tr>"
-                   for kind, _place, name_en, name_zh, mmsi, name, _type, dest, eta, seen in ships)
-    return _table(lang, "report.ships", ["report.where", "report.place", "report.vessel", "report.destination",
-                                         "report.eta", "report.seen"], rows, note=t(lang, "report.etd"))
+    return {"rows": [{"kind": kind, "place": name_zh if s.zh else name_en, "vessel": name or str(mmsi), "mmsi": mmsi,
+                      "destination": dest, "eta": eta, "seen": seen}
+                     for kind, _place, name_en, name_zh, mmsi, name, _type, dest, eta, seen in ships]}
 
 
-def _statistics(s: Situation) -> str:
+def _statistics(s: Situation) -> dict[str, Any] | None:
     return statistics_section(s.conn, s.port.port_id, s.win.start, s.win.end, s.lang)
 
 
-def _direct(s: Situation) -> str:
+def _direct(s: Situation) -> dict[str, Any] | None:
     return direct_section(s.conn, s.port.port_id, s.win, s.lang)
 
 
-def _cameras(s: Situation) -> str:
-    esc = html.escape
-    rows = "".join(f"<tr><td>{esc(cam)}</td><td>{esc(label)}</td><td>{n}</td><td>{first:%H:%M}–{last:%H:%M}</td></tr>"
-                   for cam, label, n, first, last in query(s.conn, "report_cameras", s.params))
-    return _table(s.lang, "report.cameras", ["report.camera", "report.object", "report.tracks", "report.when"], rows)
+def _cameras(s: Situation) -> dict[str, Any] | None:
+    return {"rows": query(s.conn, "report_cameras", s.params)}
 
 
-def _feeds(s: Situation) -> str:
-    esc, lang = html.escape, s.lang
-    rows = "".join(f"<tr><td>{esc(src)}</td><td>{esc(kind)}</td><td>{silent} s</td>"
-                   f"<td>{esc(t(lang, 'report.ok' if silent < 120 else 'report.silent'))}</td></tr>"
-                   for src, kind, silent in query(s.conn, "wall_feeds", {}))
-    return _table(lang, "report.feeds", ["report.feed", "report.kind", "report.silent_for", "report.status"],
-                  rows, note=t(lang, "report.feeds_now"))
+def _feeds(s: Situation) -> dict[str, Any] | None:
+    return {"rows": query(s.conn, "wall_feeds", {})}
 
 
-# The situation report's sections in page order (tests/test_report.py::test_every_section_is_registered).
-SITUATION_SECTIONS: dict[str, Callable[[Situation], str]] = {
+# The situation report's sections in page order, each with its template situation/<name>.html
+# (tests/test_registries.py: every section function is here and every template has its section).
+SITUATION_SECTIONS: dict[str, Callable[[Situation], dict[str, Any] | None]] = {
     "summary": _summary, "maps": _maps, "alerts": _alerts, "dangerous_goods": _dangerous_goods, "ships": _ships,
     "statistics": _statistics, "direct_delivery": _direct, "cameras": _cameras, "feeds": _feeds,
 }
 
 
-def _document(lang: str, title: str, parts: list[str]) -> str:
-    return (f"<!doctype html><html lang='{'zh-Hans' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
+def _document(lang: str, title: str, folder: str, sections: dict[str, Callable[[Any], dict[str, Any] | None]],
+              subject: Any) -> str:
+    parts = []
+    for name, section in sections.items():
+        context = section(subject)
+        if context is not None:
+            parts.append(Markup(render(f"{folder}/{name}.html", lang, **context)))
+    return render("document.html", lang, title=title, css=Markup(CSS), sections=parts)
 
 
 def situation_html(conn: psycopg.Connection[Any], port_id: str, at: datetime | None = None, hours: float = 8,
@@ -284,15 +282,13 @@ def situation_html(conn: psycopg.Connection[Any], port_id: str, at: datetime | N
     port = port_info(conn, port_id)
     if port is None:
         raise ValueError(f"no port {port_id!r} is loaded")
-    s = Situation(conn, port, window(at, hours), lang, author)
-    return _document(lang, f"{t(lang, 'report.title')} · {port.name(lang)}",
-                     [section(s) for section in SITUATION_SECTIONS.values()])
+    return _document(lang, f"{t(lang, 'report.title')} · {port.name(lang)}", "situation", SITUATION_SECTIONS,
+                     Situation(conn, port, window(at, hours), lang, author))
 
 
-def direct_section(conn: psycopg.Connection[Any], port_id: str, win: Window, lang: str) -> str:
+def direct_section(conn: psycopg.Connection[Any], port_id: str, win: Window, lang: str) -> dict[str, Any]:
     """Direct delivery (直提/直装) at the end of the window: a count per state, and the boxes that overstay or are
     late, with why."""
-    esc = html.escape
     keep_h = max(1, round((win.end - win.start).total_seconds() / 3600))
     rows = direct_rows(conn, port_id, win.end, done_keep_h=keep_h)
     counts = ", ".join(f"{t(lang, 'ops.dd_' + k)} {sum(r['state'] == k for r in rows)}"
@@ -303,17 +299,9 @@ def direct_section(conn: psycopg.Connection[Any], port_id: str, win: Window, lan
             return t(lang, "ops.dd_" + r["overstay"], minutes=r["minutes"], limit=r["limit_min"])
         return t(lang, "ops.dd_late", at=f"{r['planned_at']:%H:%M}")
 
-    body = "".join(
-        f"<tr><td>{esc(r['container_no'])}</td><td>{esc(t(lang, 'ops.dd_' + r['direction']))}</td>"
-        f"<td>{esc(t(lang, 'ops.dd_' + r['state']))}</td>"
-        f"<td>{r['minutes'] if r['minutes'] is not None else '—'} / {r['limit_min']}</td><td>{esc(why(r))}</td>"
-        f"<td>{esc(' · '.join(x for x in (r['berth_id'], r['truck_plate']) if x) or '—')}</td></tr>"
-        for r in rows if r["overstay"] or r["late"])
-    return _table(lang, "ops.direct_heading", ["ops.container", "ops.dd_direction", "ops.status", "report.minutes",
-                                               "report.why", "ops.dd_where"], body, note=counts)
-
-
-INCIDENT_RADIUS_M = 300.0
+    return {"counts": counts, "rows": [{**r, "why": why(r), "where": " · ".join(x for x in (r["berth_id"],
+                                                                                             r["truck_plate"]) if x)}
+                                       for r in rows if r["overstay"] or r["late"]]}
 
 
 def bars_svg(values: list[float], labels: list[str], colour: str, title: str, width: int = 480,
@@ -339,17 +327,15 @@ def bars_svg(values: list[float], labels: list[str], colour: str, title: str, wi
 
 
 def statistics_section(conn: psycopg.Connection[Any], port_id: str, start: datetime, end: datetime,
-                       lang: str) -> str:
+                       lang: str) -> dict[str, Any]:
     """The port's statistics over the report's window: hourly bars of calls and TEU, and the window's totals."""
     frame = port_stats(conn, port_id, "hour", start.replace(minute=0, second=0, microsecond=0), end)
-    esc = html.escape
-    head = f"<h2>{esc(t(lang, 'stats.heading'))}</h2>"
     if not len(frame):
-        return head + f"<div class='meta'>{esc(t(lang, 'stats.none'))}</div>"
+        return {"charts": [], "cells": []}
     labels = [f"{p:%H}" for p in frame["period"]]
-    charts = "".join(bars_svg([float(v) for v in frame[col]], labels, colour, t(lang, key)) for col, key, colour in (
+    charts = [Markup(bars_svg([float(v) for v in frame[col]], labels, colour, t(lang, key))) for col, key, colour in (
         ("calls", "stats.calls", "#1d4ed8"), ("teu", "stats.teu", "#0f766e"),
-        ("gate_in", "stats.gate_in", "#a16207"), ("dg_boxes", "stats.dg_boxes", "#b91c1c")))
+        ("gate_in", "stats.gate_in", "#a16207"), ("dg_boxes", "stats.dg_boxes", "#b91c1c"))]
     total = frame.sum(numeric_only=True)
 
     def avg(hours_col: str) -> str:
@@ -360,10 +346,7 @@ def statistics_section(conn: psycopg.Connection[Any], port_id: str, start: datet
              ("stats.gate_in", f"{int(total['gate_in'])}"), ("stats.gate_out", f"{int(total['gate_out'])}"),
              ("stats.dg_boxes", f"{int(total['dg_boxes'])}"), ("stats.dg_gate", f"{int(total['dg_gate'])}"),
              ("stats.avg_berth", avg("avg_berth_h")), ("stats.avg_anchorage", avg("avg_anchorage_h"))]
-    table = ("<table><tbody>" + "".join(f"<tr><td>{esc(t(lang, k))}</td><td>{esc(v)}</td></tr>" for k, v in cells)
-             + "</tbody></table>")
-    return (head + f"<div class='meta'>{esc(t(lang, 'stats.report_note'))}</div>"
-            f"<div class='maps'>{charts}</div>{table}")
+    return {"charts": charts, "cells": cells}
 
 
 @dataclass(frozen=True)
@@ -387,9 +370,8 @@ INCIDENT_COLUMNS = ("id", "rule", "severity", "state", "title_en", "title_zh", "
                     "evidence_at", "raised_at", "resolved_at", "details", "lon", "lat")
 
 
-def _incident_summary(i: Incident) -> str:
-    esc, lang = html.escape, i.lang
-    made = t(lang, "report.made", at=f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC", by=i.author or "—")
+# Each section gives its template's context (incident/<name>.html), or None to leave the section out.
+def _incident_summary(i: Incident) -> dict[str, Any] | None:
     facts = (("report.severity", i.severity), ("report.rule", i.rule), ("report.state", i.state),
              ("report.subject", f"{i.subject_kind} {i.subject_id}"),
              ("report.evidence", f"{i.evidence_at:%Y-%m-%d %H:%M:%S} UTC"),
@@ -397,78 +379,54 @@ def _incident_summary(i: Incident) -> str:
              ("report.resolved", f"{i.resolved_at:%Y-%m-%d %H:%M:%S} UTC" if i.resolved_at else "—"),
              ("report.where", f"{i.lat:.5f}, {i.lon:.5f}" if i.lon is not None else "—"),
              ("report.score", (i.details or {}).get("score", "—")))
-    return (f"<h1>{esc(t(lang, 'report.incident'))} #{i.alert_id} · {esc(i.port.name(lang))}</h1>"
-            f"<div class='meta'>{esc(made)}</div><h2>{esc(i.title_zh if lang == 'zh' else i.title_en)}</h2>"
-            "<table>" + "".join(f"<tr><th>{esc(t(lang, k))}</th><td>{esc(str(v))}</td></tr>" for k, v in facts)
-            + "</table>")
+    return {"alert_id": i.alert_id, "port_name": i.port.name(i.lang), "made": _made(i.lang, i.author),
+            "title": i.title_zh if i.lang == "zh" else i.title_en, "facts": [(k, str(v)) for k, v in facts]}
 
 
-def _incident_factors(i: Incident) -> str:
+def _incident_factors(i: Incident) -> dict[str, Any] | None:
     factors = (i.details or {}).get("factors") or []
-    if not factors:
-        return ""
-    return _table(i.lang, "report.factors", ["report.points", "report.why"],
-                  "".join(f"<tr><td>+{f.get('points', 0):g}</td><td>{html.escape(str(f.get('why', '')))}</td></tr>"
-                          for f in factors))
+    return {"rows": [(f"{f.get('points', 0):g}", str(f.get("why", ""))) for f in factors]} if factors else None
 
 
-def _incident_close_map(i: Incident) -> str:
+def _incident_close_map(i: Incident) -> dict[str, Any] | None:
     if i.lon is None:
-        return ""
+        return None
     d = 0.006
     box = (i.lon - d / math.cos(math.radians(i.lat)), i.lat - d, i.lon + d / math.cos(math.radians(i.lat)), i.lat + d)
     selected = int(i.subject_id) if i.subject_kind == "vessel" and str(i.subject_id).isdigit() else None
-    svg = map_svg(i.conn, i.port, box, i.evidence_at, i.lang, labels=True, track_of=selected, mark=(i.lon, i.lat))
-    return (f"<h2>{html.escape(t(i.lang, 'report.close_map'))}</h2><figure>{svg}"
-            f"<figcaption>{html.escape(t(i.lang, 'report.close_caption'))}</figcaption></figure>")
+    return {"svg": Markup(map_svg(i.conn, i.port, box, i.evidence_at, i.lang, labels=True, track_of=selected,
+                                  mark=(i.lon, i.lat)))}
 
 
-def _incident_dg_near(i: Incident) -> str:
+def _incident_dg_near(i: Incident) -> dict[str, Any] | None:
     if i.lon is None:
-        return ""
-    esc = html.escape
+        return None
     near = query(i.conn, "report_incident_dg", {"port_id": i.port.port_id, "at": i.evidence_at, "lon": i.lon,
                                                 "lat": i.lat, "metres": INCIDENT_RADIUS_M})
-    return _table(i.lang, "report.dg_near", ["report.container", "report.slot", "report.goods", "report.metres"],
-                  "".join(f"<tr><td>{esc(no)}</td><td>{esc(f'{b}-{bay:02d}-{row:02d}-{tier}')}</td>"
-                          f"<td>{esc(', '.join(goods))}</td><td>{int(m)}</td></tr>"
-                          for no, b, bay, row, tier, goods, m in near))
+    return {"rows": [(no, f"{b}-{bay:02d}-{row:02d}-{tier}", ", ".join(goods), int(m))
+                     for no, b, bay, row, tier, goods, m in near]}
 
 
-def _incident_cameras(i: Incident) -> str:
+def _incident_cameras(i: Incident) -> dict[str, Any] | None:
     if i.lon is None:
-        return ""
-    esc, zh = html.escape, i.lang == "zh"
+        return None
     cams = query(i.conn, "report_incident_cameras", {"port_id": i.port.port_id, "lon": i.lon, "lat": i.lat})
-    return _table(i.lang, "report.cameras_seeing", ["report.camera", "report.name", "report.status"],
-                  "".join(f"<tr><td>{esc(c)}</td><td>{esc(nz if zh else ne)}</td><td>{esc(st)}</td></tr>"
-                          for c, ne, nz, st in cams))
+    return {"rows": [(c, nz if i.lang == "zh" else ne, st) for c, ne, nz, st in cams]}
 
 
-def _incident_lifecycle(i: Incident) -> str:
-    esc = html.escape
-    trail = query(i.conn, "alert_trail", {"alert_id": i.alert_id})
-    return _table(i.lang, "report.lifecycle", ["report.when", "report.who", "report.action", "report.note"],
-                  "".join(f"<tr><td>{when:%Y-%m-%d %H:%M:%S}</td><td>{esc(actor)}"
-                          f"{esc(f' ({role}, {agency})' if role else '')}</td><td>{esc(action)}</td>"
-                          f"<td>{esc(note or '')}</td></tr>"
-                          for when, actor, role, agency, action, note in trail))
+def _incident_lifecycle(i: Incident) -> dict[str, Any] | None:
+    return {"rows": query(i.conn, "alert_trail", {"alert_id": i.alert_id})}
 
 
-def _incident_case(i: Incident) -> str:
-    esc, lang = html.escape, i.lang
+def _incident_case(i: Incident) -> dict[str, Any] | None:
     steps = query(i.conn, "case_of_alert", {"alert_id": i.alert_id})
-    if not steps:
-        return ""
-    return _table(lang, "report.case", ["report.step", "report.agency", "report.due", "report.done"],
-                  "".join(f"<tr><td>{esc(t(lang, 'case.step_' + step))}</td><td>{esc(agency)}</td>"
-                          f"<td>{f'{due:%H:%M}' if due else '—'}</td>"
-                          f"<td>{esc(f'{by} {done:%H:%M} — {outcome or str()}' if done else '—')}</td></tr>"
-                          for _c, _n, step, agency, due, done, by, outcome in steps))
+    return {"rows": [(step, agency, f"{due:%H:%M}" if due else "—",
+                      f"{by} {done:%H:%M} — {outcome or ''}" if done else "—")
+                     for _c, _n, step, agency, due, done, by, outcome in steps]} if steps else None
 
 
-# An incident report's sections in page order; a section with nothing to say gives "".
-INCIDENT_SECTIONS: dict[str, Callable[[Incident], str]] = {
+# An incident report's sections in page order, each with its template incident/<name>.html.
+INCIDENT_SECTIONS: dict[str, Callable[[Incident], dict[str, Any] | None]] = {
     "summary": _incident_summary, "factors": _incident_factors, "close_map": _incident_close_map,
     "dg_near": _incident_dg_near, "cameras": _incident_cameras, "lifecycle": _incident_lifecycle,
     "case": _incident_case,
@@ -483,16 +441,8 @@ def incident_html(conn: psycopg.Connection[Any], port_id: str, alert_id: int, la
     rows = query(conn, "report_incident", {"alert_id": alert_id, "port_id": port_id})
     if port is None or not rows:
         raise ValueError(f"no alert {alert_id} in port {port_id!r}")
-    i = Incident(conn, port, alert_id, tuple(rows[0]), lang, author)
-    return _document(lang, f"{t(lang, 'report.incident')} #{alert_id}",
-                     [section(i) for section in INCIDENT_SECTIONS.values()])
-
-
-def _table(lang: str, title: str, heads: list[str], rows: str, note: str = "") -> str:
-    head = "".join(f"<th>{html.escape(t(lang, h))}</th>" for h in heads)
-    body = rows or f"<tr><td class='none' colspan='{len(heads)}'>{html.escape(t(lang, 'report.none'))}</td></tr>"
-    return (f"<h2>{html.escape(t(lang, title))}</h2>" + (f"<div class='meta'>{html.escape(note)}</div>" if note else "")
-            + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return _document(lang, f"{t(lang, 'report.incident')} #{alert_id}", "incident", INCIDENT_SECTIONS,
+                     Incident(conn, port, alert_id, tuple(rows[0]), lang, author))
 
 
 def to_pdf(document: str) -> bytes:

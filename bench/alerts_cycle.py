@@ -21,7 +21,7 @@ from stdnum import iso6346
 
 from bench.ais_ingest import fresh_port_database
 from ingest.alerts.engine import AlertEngine
-from ingest.runtime import settle_gc
+from portdomain.runtime import settle_gc
 
 STOCK = [("3", 1993), ("3", 1263), ("8", 1830), ("6.1", 2810), ("9", 3082), ("5.1", 1479), ("2.1", 1075),
          ("4.1", 1325)]
@@ -31,8 +31,8 @@ def populate(url: str, vessels: int, containers: int, dg: int, seed: int) -> Non
     rng = random.Random(seed)
     now = datetime.now(UTC)
     with psycopg.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("INSERT INTO feed_status (source, kind, last_message_at, state) VALUES "
-                    "('ais:udp:bench-0', 'ais', now(), 'ok')")
+        cur.execute("INSERT INTO feed_status (source, kind, last_message_at, state, live) VALUES "
+                    "('ais:udp:bench-0', 'ais', now(), 'ok', true)")
         with cur.copy("COPY vessel (mmsi, name, ship_type, dim_a_m, dim_b_m, dim_c_m, dim_d_m) FROM STDIN") as copy:
             for i in range(vessels):
                 copy.write_row((412_000_000 + i, f"BENCH {i}", rng.choice([30, 37, 52, 60, 70, 71, 80]),

@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 from bench.stack import Stack
 
 # name -> "module:function"; each function is (stack, hostile, seed) -> PathResult
-PATHS: dict[str, str] = {}
+PATHS: dict[str, str] = {
+    "ais-udp": "bench.chaos_ais:udp",
+    "ais-tcp": "bench.chaos_ais:tcp",
+    "ais-file": "bench.chaos_ais:file",
+    "mqtt": "bench.chaos_inputs:mqtt",          # Frigate events over MQTT to ingest camera
+    "webhook": "bench.chaos_inputs:webhook",    # the camera webhook of ingest camera
+    "inbox": "bench.chaos_inputs:inbox",        # the drop folder of ingest inbox
+}
 
 
 @dataclass

@@ -32,8 +32,8 @@ from app.figure import build_figure, port_info
 from app.kpi import port_kpis
 from bench.ais_ingest import fresh_port_database
 from bench.alerts_cycle import populate
-from ingest.runtime import settle_gc
 from layers import LAYERS
+from portdomain.runtime import settle_gc
 
 
 def p95(values: list[float]) -> float:

@@ -21,7 +21,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import psycopg
 
-from ingest.broker import FRIGATE_USER, BrokerLogin
+from portdomain.broker import FRIGATE_USER, BrokerLogin
 
 ROOT = Path(__file__).resolve().parent.parent
 WEBHOOK_TOKEN = "faults-webhook-token"
@@ -46,7 +46,7 @@ class Stack:
 
     def __init__(self) -> None:
         self.data = Path(f"/var/tmp/portmap-faults-{uuid.uuid4().hex[:8]}")
-        self.ports = {k: free_port() for k in ("pg", "mqtt", "udp", "app", "webhook", "metrics")}
+        self.ports = {k: free_port() for k in ("pg", "mqtt", "udp", "tcp", "app", "webhook", "metrics")}
         # the admin login (its password in the stack's own secrets, as services.sh made them); the workers log in
         # as their own roles
         self.url = (f"postgresql://postgres@127.0.0.1:{self.ports['pg']}/portmap"
@@ -80,7 +80,8 @@ class Stack:
                             SELECT port_id, 'CAM-FD', 'Front door', '前门', 'front_door', bearing_deg, fov_deg,
                                    range_m, zone_ids, geom, fov FROM camera WHERE camera_id = 'CAM01'""")
         p = self.ports
-        self.daemon("ais", "-m", "ingest", "ais", "--udp", f"127.0.0.1:{p['udp']}", "--station", "faults",
+        self.daemon("ais", "-m", "ingest", "ais", "--udp", f"127.0.0.1:{p['udp']}", "--tcp-listen",
+                    f"127.0.0.1:{p['tcp']}", "--station", "faults",
                     "--spool", str(self.data / "spool" / "ais"), "--metrics", f"127.0.0.1:{p['metrics']}")
         self.daemon("camera", "-m", "ingest", "camera", "--mqtt", f"127.0.0.1:{p['mqtt']}",
                     "--webhook", f"127.0.0.1:{p['webhook']}", "--client-id", "faults-camera")

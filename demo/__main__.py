@@ -12,8 +12,8 @@ from pathlib import Path
 from demo.feed import DemoFeed, Options
 from demo.incidents import schedule, wall_minutes_to_start_all
 from demo.world import load_world
-from ingest import broker
-from ingest.ais.sources import parse_address
+from portdomain import broker
+from portdomain.addresses import parse_address
 
 
 def main(argv: list[str] | None = None) -> int:

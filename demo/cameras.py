@@ -15,7 +15,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from demo.world import World
-from ingest.broker import FRIGATE_USER, BrokerLogin
+from portdomain.broker import FRIGATE_USER, BrokerLogin
 
 
 @dataclass

@@ -19,8 +19,8 @@ from pathlib import Path
 from stdnum import iso6346
 
 from demo.world import World
-from ingest.alerts.rules.dg_segregation import code_for
 from portdomain import csvsafe
+from portdomain.dangerous_goods import code_for
 
 TOS_COLUMNS = ("container_no", "iso_type", "full_empty", "gross_kg", "block", "bay", "row", "tier", "vessel_voyage",
                "arrived_at", "customs_status", "un_number", "imdg_class")

@@ -77,10 +77,11 @@ def cmd_port(args: argparse.Namespace) -> int:
 def cmd_ais(args: argparse.Namespace) -> int:
     """Ingest AIS NMEA from files, UDP and TCP at once until the files end (or forever when live)."""
     from ingest.ais.journal import Journal, Journaled, SpoolBudget
-    from ingest.ais.sources import FileSource, TcpSource, UdpSource, parse_address
+    from ingest.ais.sources import FileSource, TcpSource, UdpSource
     from ingest.ais.tcpserver import TcpListenSource
     from ingest.ais.worker import AisIngest, Options
-    from ingest.runtime import settle_gc
+    from portdomain.addresses import parse_address
+    from portdomain.runtime import settle_gc
 
     sources: list[object] = []
     for i, path in enumerate(args.file or []):
@@ -122,9 +123,9 @@ def cmd_ais(args: argparse.Namespace) -> int:
 
 def cmd_camera(args: argparse.Namespace) -> int:
     """Frigate events from MQTT into camera_event until SIGTERM."""
-    from ingest import broker
-    from ingest.ais.sources import parse_address
     from ingest.camera.mqtt import FrigateSubscriber
+    from portdomain import broker
+    from portdomain.addresses import parse_address
     from sql import DbSettings
 
     if args.webhook:
@@ -181,7 +182,7 @@ def cmd_yard(args: argparse.Namespace) -> int:
 def cmd_hazmat(args: argparse.Namespace) -> int:
     """Dangerous-goods declarations and gate transactions from CSV or JSON files."""
     from ingest.hazmat.declarations import import_file
-    from ingest.yard.iso6346 import Invalid
+    from portdomain.errors import Invalid
     from sql import DbSettings, connect
 
     rejected = 0
@@ -219,7 +220,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     import psycopg
 
     from ingest.alerts.engine import AlertEngine
-    from ingest.runtime import settle_gc
+    from portdomain.runtime import settle_gc
     from sql import DbSettings, connect
 
     stopping = {"now": False}
@@ -289,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     cam.add_argument("--webhook", help="also serve POST /api/v1/camera-events on HOST:PORT "
                      "(token from PORTMAP_WEBHOOK_TOKEN)")
     cam.add_argument("--metrics", help="serve Prometheus /metrics on HOST:PORT (e.g. 127.0.0.1:9102)")
-    from ingest.broker import add_arguments as broker_arguments
+    from portdomain.broker import add_arguments as broker_arguments
     broker_arguments(cam)
     cam.set_defaults(func=cmd_camera)
     yard = sub.add_parser("yard", help="import a TOS CSV snapshot of the container yard")

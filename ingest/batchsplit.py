@@ -42,13 +42,15 @@ def reason_of(err: BaseException) -> str:
 
 
 def write_split(conn: psycopg.Connection[Any], rows: Sequence[T], write: Callable[[Sequence[T]], object],
-                attempts: int = ATTEMPTS) -> Split[T]:
-    """Write `rows` (in order) with `write`, inside the caller's transaction; returns what was refused."""
+                attempts: int = ATTEMPTS, errors: tuple[type[Exception], ...] = DATA_ERRORS) -> Split[T]:
+    """Write `rows` (in order) with `write`, inside the caller's transaction; returns what was refused.
+    `errors`: what counts as a row's refusal (a writer that has failed on a batch `attempts` times for a
+    reason it cannot classify passes Exception, so that only the rows that make it fail are given up)."""
     split: Split[T] = Split()
     todo: list[Sequence[T]] = [rows] if rows else []
     while todo:
         part = todo.pop()
-        err = _try(conn, part, write, split)
+        err = _try(conn, part, write, split, errors)
         if err is None:
             split.written += len(part)
         elif len(part) > 1:
@@ -58,7 +60,7 @@ def write_split(conn: psycopg.Connection[Any], rows: Sequence[T], write: Callabl
             tried = 1
             while err is not None and tried < attempts:
                 tried += 1
-                err = _try(conn, part, write, split)
+                err = _try(conn, part, write, split, errors)
             if err is None:
                 split.written += 1
             else:
@@ -70,12 +72,12 @@ def write_split(conn: psycopg.Connection[Any], rows: Sequence[T], write: Callabl
 
 
 def _try(conn: psycopg.Connection[Any], part: Sequence[T], write: Callable[[Sequence[T]], object],
-         split: Split[T]) -> Exception | None:
+         split: Split[T], errors: tuple[type[Exception], ...]) -> Exception | None:
     split.tries += 1
     try:
         with conn.transaction():
             write(part)
-    except DATA_ERRORS as err:
+    except errors as err:
         if conn.broken or conn.closed:
             raise                       # not the data: the connection (the caller retries the batch)
         return err

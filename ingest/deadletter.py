@@ -11,6 +11,7 @@ from ingest.limits import safe_raw
 from sql import query
 
 PAYLOAD_CAP = 16 * 1024       # bytes of a dead message kept (its size and digest say what the rest was)
+KEEP = 20_000                 # dead letters kept per source (at most ~320 MB of payloads), the newest
 
 
 def dead_letter(conn: psycopg.Connection[Any], source: str, channel: str, reason: str, detail: str,
@@ -21,3 +22,8 @@ def dead_letter(conn: psycopg.Connection[Any], source: str, channel: str, reason
         "source": source, "channel": safe_raw(channel, 500), "reason": reason, "detail": safe_raw(detail, 500),
         "attempts": attempts, "payload": payload[:PAYLOAD_CAP], "payload_bytes": len(payload) if size is None else size,
         "digest": hashlib.sha256(payload).digest()})
+
+
+def cap(conn: psycopg.Connection[Any], source: str, keep: int = KEEP) -> None:
+    """Delete all but the newest `keep` dead letters of a source (inside the caller's transaction)."""
+    query(conn, "dead_letter_cap", {"source": source, "keep": keep})

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import stat
 import threading
 from collections import Counter
@@ -30,19 +29,12 @@ from typing import Any
 
 import psycopg
 
+from ingest.filekinds import FILE_KINDS, expected, kind_of
 from ingest.limits import InputRefused, safe_raw
 from sql import DbSettings, connect, query
 
 log = logging.getLogger(__name__)
 
-KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r".+\.tos\.csv$", re.I), "tos"),
-    (re.compile(r".+\.(edi|edifact)$", re.I), "edifact"),
-    (re.compile(r".+\.hazmat\.(csv|json)$", re.I), "declarations"),
-    (re.compile(r".+\.gate\.(csv|json)$", re.I), "gate"),
-    (re.compile(r".+\.berthplan\.(csv|json)$", re.I), "berthplan"),
-    (re.compile(r".+\.direct\.(csv|json)$", re.I), "direct"),
-)
 
 
 MAX_FILE_BYTES = 256 << 20         # the largest export a TOS or customs system drops (a yard snapshot: ~5 MB)
@@ -61,8 +53,6 @@ class Refusal(Exception):
         self.reason, self.detail = reason, detail
 
 
-def kind_of(name: str) -> str | None:
-    return next((kind for pattern, kind in KINDS if pattern.match(name)), None)
 
 
 @dataclass
@@ -75,36 +65,13 @@ class InboxStats:
 
 def import_one(conn: psycopg.Connection[Any], path: Path, kind: str, port_id: str, data: bytes,
                mtime: datetime) -> int:
-    """Import one file's bytes; returns its rejected rows. Raises psycopg.OperationalError when the database is
-    away, Refusal (or an importer's own error) when the file cannot be read at all."""
-    if kind == "tos":
-        from ingest.yard.tos_csv import import_snapshot
-        report = import_snapshot(conn, path, port_id, snapshot_at=mtime, data=data)
-        log.info("%s: %d rows, %d loaded, %d departed, rejected %s", path.name, report.rows, report.loaded,
-                 report.departed, dict(report.rejects))
-        return sum(report.rejects.values())
-    if kind == "edifact":
-        from ingest.yard.edifact import import_file as import_edifact
-        edi = import_edifact(conn, path, port_id, data)
-        log.info("%s: %s, %d moves (%d new), rejected %s", path.name, dict(edi.messages), edi.moves, edi.new_moves,
-                 dict(edi.rejects))
-        return sum(edi.rejects.values())
-    if kind == "berthplan":
-        from ingest.ops.berth_plan import import_file as import_plan
-        plan = import_plan(conn, path, port_id, data)
-        log.info("%s: %d of %d planned calls stored, rejected %s", path.name, plan.stored, plan.rows,
-                 dict(plan.rejects))
-        return sum(plan.rejects.values())
-    if kind == "direct":
-        from ingest.ops.direct_delivery import import_file as import_direct
-        direct = import_direct(conn, path, port_id, data)
-        log.info("%s: %d of %d direct deliveries stored, rejected %s", path.name, direct.stored, direct.rows,
-                 dict(direct.rejects))
-        return sum(direct.rejects.values())
-    from ingest.hazmat.declarations import import_file as import_hazmat
-    haz = import_hazmat(conn, path, port_id, kind, data)
-    log.info("%s: %d of %d stored, rejected %s", path.name, haz.stored, haz.rows, dict(haz.rejects))
-    return sum(haz.rejects.values())
+    """Import one file's bytes by its kind (ingest/filekinds.py); returns its rejected rows. Raises
+    psycopg.OperationalError when the database is away, Refusal (or an importer's own error) when the file cannot
+    be read at all."""
+    file_kind = FILE_KINDS[kind]
+    report = file_kind.import_file(conn, path, port_id, data, mtime)
+    log.info("%s: %s", path.name, file_kind.summary(report))
+    return sum(report.rejects.values())
 
 
 def whole_file_reason(err: BaseException) -> tuple[str, str]:
@@ -112,7 +79,7 @@ def whole_file_reason(err: BaseException) -> tuple[str, str]:
     about the file's form (tried again, up to ATTEMPTS times)."""
     if isinstance(err, (Refusal, InputRefused)):
         return err.reason, err.detail
-    from ingest.yard.iso6346 import Invalid
+    from portdomain.errors import Invalid
     if isinstance(err, Invalid) and len(err.args) == 2:         # the hazmat reader: (reason, detail)
         return str(err.args[0]), str(err.args[1])
     text = str(err)
@@ -236,8 +203,7 @@ class Inbox:
         if file_type(st) != "regular":               # never opened: a link is not followed, a FIFO not read
             return self._refuse(path, file_type(st), "not a regular file: never read")
         if kind is None:
-            return self._refuse(path, "unknown_kind", "unknown file kind: expected *.tos.csv, *.edi, "
-                                "*.hazmat.csv|json, *.gate.csv|json, *.berthplan.csv|json, *.direct.csv|json")
+            return self._refuse(path, "unknown_kind", f"unknown file kind: expected {expected()}")
         conn = self._connection()             # (before counting an attempt: an outage is not the file's fault)
         tries = self._attempt(path, st)
         if tries > ATTEMPTS:
@@ -314,11 +280,16 @@ class Inbox:
         """Move a file (or the link, FIFO … itself, never what it points at) to failed/ with its .reason, and count
         the refusal with its reason."""
         log.error("%s: refused (%s): %s", safe_raw(path.name, 200), reason, safe_raw(detail, 300))
+        target = self.failed / path.name
+        for n in range(1, 1000):                # an earlier file of that name is kept: this one is name.1, …
+            if not os.path.lexists(target) and not os.path.lexists(f"{target}.reason"):
+                break
+            target = self.failed / f"{path.name}.{n}"
         try:
-            path.rename(self.failed / path.name)
+            path.rename(target)
         except OSError as err:
             log.error("%s: cannot move it to failed/ (%s)", safe_raw(path.name, 200), err)
-        self._write(self.failed / f"{path.name}.reason", f"{reason}: {detail}\n"[:2000])
+        self._write(self.failed / f"{target.name}.reason", f"{reason}: {detail}\n"[:2000])
         self._forget_attempt(path, 0)
         self.stats.failed += 1
         self._count(path, reason, detail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -154,7 +155,7 @@ def csv_rows(data: bytes | str, max_field: int = CSV_MAX_FIELD) -> Iterator[Reco
     refused with its reason, and reading goes on with the next record. The header itself must be sound, or
     InputRefused is raised for the whole file."""
     text = data.decode("utf-8", "surrogateescape") if isinstance(data, bytes) else data
-    lines = text.removeprefix("\ufeff").splitlines(keepends=True)
+    lines = io.StringIO(text.removeprefix("\ufeff"), newline="").readlines()     # lines end at \n, \r\n or \r only
     reader = csv.reader(lines)      # a field over csv.field_size_limit (128 KB) is a csv.Error
     header: list[str] | None = None
     last = 0                                # lines the reader has taken so far

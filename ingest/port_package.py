@@ -154,10 +154,15 @@ def load_config(path: Path) -> PortConfig:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise PortPackageError(f"{toml_path}: {err}") from err
     try:
-        return PortConfig.model_validate(raw)
+        config = PortConfig.model_validate(raw)
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
         raise PortPackageError(f"{toml_path}: {problems}") from err
+    from ingest.alerts.rules import settings_problems  # the rules' own settings models (and their imports)
+    wrong = settings_problems(config.rules)
+    if wrong:
+        raise PortPackageError(f"{toml_path}: " + "; ".join(wrong))
+    return config
 
 
 def package_frame(config: PortConfig) -> BaseGeometry:

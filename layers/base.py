@@ -15,8 +15,6 @@ from shapely.geometry.base import BaseGeometry
 
 from sql import query_text
 
-ROLES = ("viewer", "officer", "supervisor", "admin")
-
 
 class LayerError(Exception):
     """Base error of the layers package (unknown layer, bad view)."""
@@ -61,6 +59,8 @@ class Layer:
     view_zoom: ClassVar[float | None] = None
     # how often the live tick redraws the layer at most (seconds); history-like layers can wait longer
     refresh_s: ClassVar[float] = 0.9
+    # a live layer: the live tick redraws it (when its version changes); reference layers are drawn once
+    live: ClassVar[bool] = False
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, view.params())

@@ -3,7 +3,7 @@
 Each action is one transaction that changes the alert, appends to the alert's audit trail (`alert_action`,
 which refuses updates and deletes) and announces the change with NOTIFY on `portmap_alerts`: the SECURITY
 DEFINER functions officer_act and case_step_complete (migration 035) do it, so the app's database role needs no
-write on those tables; who may act is decided here, by `allowed`. Both the app
+write on those tables; who may act is decided by `allowed` (portdomain/roles.py, the matrix). Both the app
 and the tests use these; the rule engine (ingest/alerts) acts as 'engine'.
 """
 
@@ -15,44 +15,12 @@ from typing import Any
 
 import psycopg
 
+from portdomain.roles import MIN_ROLE, ROLES, allowed
 from sql.db import query
 
+__all__ = ["CHANNEL", "MIN_ROLE", "ROLES", "ActionRefused", "Actor", "allowed"]   # the matrix: portdomain.roles
+
 CHANNEL = "portmap_alerts"
-ROLES = ("viewer", "officer", "supervisor", "admin")
-# Who may do what, by the least role; a case step is also bound to its agency (customs does the customs spot
-# check), and suppressing or resolving a critical alert is a supervisor's decision. An alert with an open hazmat
-# case is resolved only by its case (officer_act refuses it; the case's last step resolves it).
-MIN_ROLE = {"acknowledge": "officer", "suppress": "officer", "suppress_critical": "supervisor", "resolve": "officer",
-            "resolve_critical": "supervisor", "note": "officer", "complete_step": "officer",
-            "audit_view": "supervisor", "audit_export": "supervisor", "customs_details": "supervisor"}
-
-
-def allowed(actor: Any, action: str, *, severity: str | None = None, agency: str | None = None) -> bool:
-    """The permission matrix (role × action, and agency where it matters) in one place, for the app and for
-    the actions below."""
-    if action in ("suppress", "resolve") and severity == "critical":
-        action = f"{action}_critical"
-    role = getattr(actor, "role", None)
-    if action not in MIN_ROLE or role not in ROLES:
-        return False
-    if action == "customs_details" and getattr(actor, "agency", None) == "customs" and role != "viewer":
-        return True
-    if action == "complete_step" and agency is not None and getattr(actor, "agency", None) != agency:
-        return False
-    return ROLES.index(role) >= ROLES.index(MIN_ROLE[action])
-
-
-# Columns only some may see, by the permission that opens them. One place for everything that shows a layer's
-# rows: the map and the wall (their traces are shared by every officer: as the least of them, actor None), the
-# layer API and its exports (as the user or token asking), the situation report (as the least).
-RESTRICTED_COLUMNS = {"customs_status": "customs_details", "held": "customs_details", "flags": "customs_details"}
-
-
-def redact(actor: Any, frame: Any) -> Any:
-    """The frame without the columns `actor` may not see (None: no one's extra rights)."""
-    hidden = [c for c, action in RESTRICTED_COLUMNS.items()
-              if c in frame.columns and (actor is None or not allowed(actor, action))]
-    return frame.drop(columns=hidden) if hidden else frame
 
 
 def _require(actor: Actor, action: str, **context: Any) -> None:

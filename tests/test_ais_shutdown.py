@@ -38,10 +38,26 @@ def cluster() -> Iterator[Cluster]:
         c.remove()
 
 
+STARTED: list[subprocess.Popen[bytes]] = []
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers() -> Iterator[None]:
+    """A test that fails midway leaves no worker behind (nor its writer: it ends with its parent)."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def worker(url: str, tmp: Path, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.Popen([sys.executable, "-m", "ingest", "ais", *args, "--spool", str(tmp / "spool")],
+    proc = subprocess.Popen([sys.executable, "-m", "ingest", "ais", *args, "--spool", str(tmp / "spool")],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=(tmp / "worker.log").open("ab"))
+    STARTED.append(proc)
+    return proc
 
 
 def terminate(proc: subprocess.Popen[bytes]) -> float:
@@ -75,7 +91,7 @@ def writer_waiting(url: str) -> bool:
 @pytest.mark.parametrize("decoders", ["1", "2"])
 def test_sigterm_to_a_file_replay_with_the_database_away(cluster: Cluster, tmp_path: Path, decoders: str) -> None:
     path = tmp_path / "replay.nmea"
-    write_file(path, 60_000, station="term")
+    write_file(path, 20_000, station="term")
     lines = path.read_text().splitlines()
     args = ("--file", str(path), "--station", "term", "--decoders", decoders)
     blocker = psycopg.connect(cluster.url)            # the writer's first merge waits: nothing is committed

@@ -17,7 +17,7 @@ from pyproj import Geod
 
 from ingest.alerts.engine import AlertEngine
 from ingest.alerts.rules.collision_risk import cpa_tcpa
-from ingest.alerts.rules.dg_segregation import code_for
+from portdomain.dangerous_goods import code_for
 from sql.alerts import ActionRefused, Actor, acknowledge, complete_step, resolve, suppress
 
 pytestmark = pytest.mark.db
@@ -46,7 +46,8 @@ def moved(lon: float, lat: float, bearing: float, metres: float) -> tuple[float,
 
 
 def feed(conn: psycopg.Connection[Any], source: str = PORT_FEED, age_s: float = 1) -> None:
-    conn.execute("""INSERT INTO feed_status (source, kind, last_message_at, state) VALUES (%s, 'ais', %s, 'ok')
+    conn.execute("""INSERT INTO feed_status (source, kind, last_message_at, state, live)
+                    VALUES (%s, 'ais', %s, 'ok', true)
                     ON CONFLICT (source) DO UPDATE SET last_message_at = EXCLUDED.last_message_at""",
                  (source, now() - timedelta(seconds=age_s)))
 

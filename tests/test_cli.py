@@ -86,8 +86,9 @@ def test_pip_install_gives_working_entry_points(tmp_path: Path) -> None:
                               text=True, timeout=120)
         assert done.returncode == 0 and done.stdout.startswith("usage:"), (name, done.stderr)
     where = subprocess.run([venv / "bin" / "python", "-c", "import app, portdomain.assets as a; "
-                            "print(app.__file__); print(a.ASSETS); print((a.ASSETS / 'i18n' / 'zh.json').is_file())"],
+                            "print(app.__file__); print(a.ASSETS); print((a.ASSETS / 'i18n' / 'zh.json').is_file()); "
+                            "from app import report; print((report.TEMPLATES / 'situation' / 'maps.html').is_file())"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=True)
-    module, assets, has_zh = where.stdout.split()
+    module, assets, has_zh, has_templates = where.stdout.split()
     assert module.startswith(str(venv)) and assets == str(venv / "share" / "port-one-map" / "assets")
-    assert has_zh == "True"
+    assert has_zh == has_templates == "True"

@@ -185,8 +185,8 @@ def _keep_in_restricted_water(stack: Stack, mmsi: int, stop: threading.Event) ->
                                     90, 0)
                             ON CONFLICT (mmsi) DO UPDATE SET observed_at = EXCLUDED.observed_at,
                                 received_at = EXCLUDED.received_at""", (mmsi, now, now, lon, lat))
-            conn.execute("""INSERT INTO feed_status (source, kind, last_message_at, state)
-                            VALUES ('ais:udp:faults-0', 'ais', %s, 'ok') ON CONFLICT (source)
+            conn.execute("""INSERT INTO feed_status (source, kind, last_message_at, state, live)
+                            VALUES ('ais:udp:faults-0', 'ais', %s, 'ok', true) ON CONFLICT (source)
                             DO UPDATE SET last_message_at = EXCLUDED.last_message_at""", (now,))
             stop.wait(1)
 

@@ -30,7 +30,7 @@ from ingest.port_geometry import LocalCrs
 from ingest.port_load import WRITERS, _slot_rows
 from ingest.port_package import FILE_SPECS, load_config, package_frame, read_file
 from ingest.yard import edifact, tos_csv
-from ingest.yard.iso6346 import Invalid as YardInvalid
+from portdomain.iso6346 import Invalid as YardInvalid
 from tests.conftest import ROOT
 
 settings.register_profile("default", max_examples=150, deadline=None,

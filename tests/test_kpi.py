@@ -22,8 +22,9 @@ def test_the_strip_counts_vessels_berths_yard_alerts_and_feeds(conn: psycopg.Con
     add_vessel(conn, 412000102, "UNDER WAY", 70, (119.25, 37.40), age_s=10)        # 11.5 kn, under way
     add_vessel(conn, 412000103, "LONG GONE", 70, (119.30, 37.50), age_s=7200)      # not counted
     add_alert(conn, "fire_near_dg:ev9", "critical", (119.19, 37.204))
-    conn.execute("INSERT INTO feed_status (source, kind, last_message_at) VALUES "
-                 "('ais:udp:x-0/rx-a', 'ais', now()), ('ais:udp:x-0/rx-b', 'ais', now() - interval '10 minutes')")
+    conn.execute("INSERT INTO feed_status (source, kind, last_message_at, live) VALUES "
+                 "('ais:udp:x-0/rx-a', 'ais', now(), true), "
+                 "('ais:udp:x-0/rx-b', 'ais', now() - interval '10 minutes', true)")
     k = port_kpis(conn, "weifang")
     assert k["vessels"] - before["vessels"] == 2
     assert k["underway"] - before["underway"] == 1 and k["at_berth"] - before["at_berth"] == 1

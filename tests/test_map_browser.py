@@ -192,8 +192,8 @@ def test_a_click_opens_the_vessel_card_and_a_silent_feed_raises_the_banner(page:
     with psycopg.connect(db_url, autocommit=True) as conn:
         live_vessel(conn, 412777002, "LU WEI HUO 3", (119.25, 37.40), call_sign="BSRY", ship_type=70,
                     destination="CNWEF")
-        conn.execute("INSERT INTO feed_status (source, kind, last_message_at) VALUES "
-                     "('ais:udp:test-0/rx-far', 'ais', now() - interval '10 minutes') ON CONFLICT DO NOTHING")
+        conn.execute("INSERT INTO feed_status (source, kind, last_message_at, live) VALUES "
+                     "('ais:udp:test-0/rx-far', 'ais', now() - interval '10 minutes', true) ON CONFLICT DO NOTHING")
     try:
         pg.wait_for_function(f"() => {GRAPH}.data.some(t => t.meta.layer === 'vessels' && "
                              "(t.customdata || []).includes(412777002))")         # the next tick brought her

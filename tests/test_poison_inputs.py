@@ -26,9 +26,9 @@ import psycopg
 import pytest
 
 from bench.stack import free_port, wait_for
-from ingest.broker import TEST_USER, private_password_file
 from ingest.port_load import load_package
 from ingest.port_package import read_package
+from portdomain.broker import TEST_USER, private_password_file
 from tests.conftest import ROOT, WEIFANG, Databases
 from tests.test_camera_frigate import publish
 
@@ -526,3 +526,64 @@ def test_sigterm_stops_the_camera_and_inbox_workers_within_10_s(state: str, pois
     else:                        # nothing was stored or given up: the events wait at the broker, the file here
         assert (folder / "big-coarri.edi").exists()
     assert not list((folder / "failed").iterdir())
+
+
+# --- the chaos paths (bench/chaos_inputs.py), briefly -------------------------------------------------------
+@pytest.mark.slow
+def test_the_chaos_paths_of_the_camera_and_inbox_workers_lose_nothing() -> None:
+    out = subprocess.run([sys.executable, "-m", "bench.chaos", "--paths", "mqtt,webhook,inbox", "--hostile", "1500"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    table = out.stdout[out.stdout.index("| path"):]
+    assert "| NO " not in table and "| total   | 1,500 " in table
+
+
+def test_headers_trickled_a_byte_at_a_time_are_cut_off_at_the_connection_deadline(camera: Camera) -> None:
+    host, port = urlparse(camera.webhook).hostname, urlparse(camera.webhook).port
+    started = time.monotonic()
+    request = post(urlparse(camera.webhook).path, event("wh-trickle"))
+    cut = False
+    with socket.create_connection((host, port), timeout=5) as s:
+        for byte in request:                # each byte well inside the 5 s read timeout: only the deadline helps
+            try:
+                s.sendall(bytes([byte]))
+            except OSError:
+                cut = True
+                break
+            s.settimeout(1.0)
+            try:
+                if s.recv(65536) == b"":
+                    cut = True
+                    break
+            except TimeoutError:
+                continue
+            except OSError:
+                cut = True
+                break
+            if time.monotonic() - started > 40:
+                break
+    assert cut and 19 < time.monotonic() - started < 25
+    assert not stored(camera.url, "wh-trickle") and camera.worker.alive
+
+
+def test_the_dead_letter_table_keeps_the_newest_per_source(poison_db: str) -> None:
+    from ingest.deadletter import cap, dead_letter
+    with psycopg.connect(poison_db) as conn:
+        for i in range(5):
+            dead_letter(conn, "cap-test", "t", "bad_json", "", f"payload {i}".encode())
+        dead_letter(conn, "cap-other", "t", "bad_json", "", b"other")
+        cap(conn, "cap-test", keep=2)
+        kept = conn.execute("SELECT source, payload FROM dead_letter WHERE source LIKE 'cap-%' "
+                            "ORDER BY dead_letter_id").fetchall()
+        conn.rollback()
+    assert kept == [("cap-test", b"payload 3"), ("cap-test", b"payload 4"), ("cap-other", b"other")]
+
+
+def test_a_second_refused_file_of_the_same_name_keeps_the_first_in_failed(inbox: Drop) -> None:
+    inbox.put("12-twice.hazmat.json", b"{not json")
+    wait_for("the first refusal", lambda: inbox.failed("12-twice.hazmat.json"), 30, 0.2)
+    inbox.put("12-twice.hazmat.json", b"[" * 10_000)
+    wait_for("the second refusal", lambda: inbox.failed("12-twice.hazmat.json.1"), 30, 0.2)
+    assert (inbox.failed("12-twice.hazmat.json") or "").startswith("bad_json")
+    assert (inbox.failed("12-twice.hazmat.json.1") or "").startswith("too_deep")
+    assert (inbox.folder / "failed" / "12-twice.hazmat.json").read_bytes() == b"{not json"

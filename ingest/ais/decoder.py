@@ -33,8 +33,9 @@ from ingest.lines import LINE_CAP
 log = logging.getLogger(__name__)
 # A sentence is an optional tag block, then ! or $, up to its *hh checksum; AIS armouring never
 # uses \ ! or $, so several sentences on one line split cleanly, and junk after *hh is dropped.
-# Some receivers append the UNIX receive time after the checksum: `…*0F,1276256770`.
-UNIT_RE = re.compile(rb"(?:\\([^\\]*)\\)?([!$][^!$\\*]*\*[0-9A-Fa-f]{2})(?:,(\d{10}(?:\.\d+)?)(?![\w.]))?")
+# Some receivers append metadata after the checksum, a UNIX receive time among it (US Coast Guard style:
+# `…*0F,s23177,d-113,T48.336,x5,r08RSVP1,1276256770`, or just `…*0F,1276256770`): clock.parse_metadata.
+UNIT_RE = re.compile(rb"(?:\\([^\\]*)\\)?([!$][^!$\\*]*\*[0-9A-Fa-f]{2})(?:,([^!$\\\s]*))?")
 HARMLESS_RE = re.compile(rb"(?:\\r|\\n|\s|['\"])*")   # whitespace, quotes, literal \r\n left between sentences
 COMMENT_STARTS = frozenset(b"#{")
 IGNORED = frozenset({"blank", "comment", "not_ais", "tag_block_ignored"})   # counted, not kept as rejects
@@ -164,7 +165,7 @@ class StreamDecoder:
         self.out = Output()
         self.synthetic = clock.SyntheticClock(synthetic_start) if synthetic_start else None
         self._now = now or (lambda: datetime.now(UTC))
-        self._gps_clock: datetime | None = None
+        self._carried: datetime | None = None       # the stream clock (rule 4 of ingest.ais.clock)
         self._pghp: datetime | None = None
         self._pending: OrderedDict[tuple[Any, ...], _Pending] = OrderedDict()
         self._group_station: dict[str, str] = {}
@@ -198,21 +199,19 @@ class StreamDecoder:
             return
         whole = UNIT_RE.fullmatch(stripped)     # the common case: one sentence, nothing else
         if whole is not None:
-            tag, body, stamp = whole.groups()
-            self._unit(tag or b"", body, line_no, received,
-                       clock.from_tag_block(stamp.decode()) if stamp else None, stripped)
+            tag, body, tail = whole.groups()
+            self._unit(tag or b"", body, line_no, received, self._metadata(tail, stripped), stripped)
         else:
-            units = UNIT_RE.findall(stripped)
+            units = [m.groups() for m in UNIT_RE.finditer(stripped)]
             if not units:
                 self._reject("malformed_sentence", "no NMEA sentence with a checksum on this line", stripped)
                 return
             leftover = UNIT_RE.sub(b"", stripped)
             if not HARMLESS_RE.fullmatch(leftover):
                 self._reject("malformed_sentence", f"unparsed text {leftover[:40]!r}", stripped)
-            for tag, body, stamp in units:
+            for tag, body, tail in units:
                 raw = (b"\\" + tag + b"\\" + body) if tag else body
-                self._unit(tag, body, line_no, received, clock.from_tag_block(stamp.decode()) if stamp else None,
-                           raw)
+                self._unit(tag or b"", body, line_no, received, self._metadata(tail, raw), raw)
         if len(self._pending) and line_no % 64 == 0:
             self._expire(line_no)
 
@@ -222,6 +221,23 @@ class StreamDecoder:
             log.exception("%s: line %r raised", self.source, line[:120], exc_info=err)
         self._reject("decoder_error", f"{type(err).__name__}: {err}"[:120], line)
 
+    def _metadata(self, tail: bytes | None, raw: bytes) -> tuple[datetime | None, str | None] | None:
+        """What a receiver wrote after the checksum: (its UNIX time, its station); text there that is not
+        receiver metadata is a malformed_sentence reject (the sentence itself is still decoded)."""
+        if tail is None:
+            return None
+        ok, stamp, station = clock.parse_metadata(tail)
+        if not ok:
+            self._reject("malformed_sentence", f"unparsed text {tail[:40]!r} after the checksum", raw)
+            return None
+        return stamp, station
+
+    def carry(self, stamp: datetime | None) -> None:
+        """Set the stream clock (rule 4 of ingest.ais.clock): a file's first clock, or the clock of the lines
+        before a chunk decoded on its own."""
+        if stamp is not None:
+            self._carried = stamp
+
     def finish(self) -> None:
         """End of input: fragments still waiting are incomplete."""
         for key in list(self._pending):
@@ -230,7 +246,7 @@ class StreamDecoder:
                          b"\n".join(pend.raws))
 
     def _unit(self, tag: bytes, body: bytes, line_no: int, received: datetime | None,
-              appended: datetime | None, raw: bytes) -> None:
+              meta: tuple[datetime | None, str | None] | None, raw: bytes) -> None:
         try:
             fields = body.split(b",")             # !xxVDM/VDO: what produce() would make, without its dispatch
             if fields[0][3:] in AIS_TAGS:
@@ -255,36 +271,33 @@ class StreamDecoder:
                 self._pghp = sentence.timestamp.replace(tzinfo=UTC)
             self.out.reasons["not_ais"] += 1
             return
-        station, reference = self.source, appended
-        group = None
+        station = self.source
+        meta_time, meta_station = meta if meta is not None else (None, None)
+        if meta_station:
+            station = meta_station
+        group = tag_time = None
         if tag:
-            valid, tag_station, group, stamp = self._tag_block(tag)
+            valid, tag_station, group, tag_time = self._tag_block(tag)
             if not valid:
                 # The sentence has its own valid checksum; only the tag block's metadata is untrusted.
                 self.out.reasons["tag_block_ignored"] += 1
-                tag = b""
+                tag, tag_time = b"", None
         if tag:
             station = tag_station or (self._group_station.get(str(group.group_id)) if group else None) \
-                or self.source
+                or station
             if group is not None and tag_station:
                 self._group_station[str(group.group_id)] = tag_station
-            if stamp:
-                reference = stamp
-        if self._pghp is not None:
-            reference, self._pghp = self._pghp, None
-        elif reference is None and self._gps_clock is not None:
-            reference = self._gps_clock
-        # Live input is stamped when it arrives; a file's lines take the input's own clock, else a synthetic one.
-        real = reference is not None
-        if real:
-            self.clock_at = reference
-        if received is None:
-            if reference is not None:
-                received = reference
-            else:
-                received = self.synthetic.at(line_no) if self.synthetic else self._now()
-        if reference is None:
-            reference, real = received, self.synthetic is None
+        # The clock precedence lives in clock.line_clock (documented there); a $PGHP stamps one sentence.
+        pghp, self._pghp = self._pghp, None
+        live = received is not None or self.synthetic is None
+        fallback = received if received is not None else (
+            self._now() if self.synthetic is None else self.synthetic.at(line_no))
+        _, reference, rule = clock.line_clock(tag_time, meta_time, pghp, self._carried, fallback, live=live)
+        real = rule is not clock.Rule.FILE_MTIME
+        if rule is not clock.Rule.ARRIVAL and real:
+            self.clock_at = self._carried = reference
+        if received is None:          # a file's lines are received when their clock says
+            received = reference
         if isinstance(sentence, Whole) or sentence.frag_cnt == 1:
             self._decode(sentence, raw, reference, received, real, station)
         else:
@@ -308,7 +321,7 @@ class StreamDecoder:
         if fields[0][3:6] == b"RMC":
             stamp = clock.from_rmc(fields)
             if stamp:
-                self._gps_clock = stamp
+                self._carried = stamp
         self.out.reasons["not_ais"] += 1
 
     # --- fragments ---------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 A replay is decode-bound (pyais does most of the work), so a file is read here in chunks of whole
 messages, each chunk is decoded by the next free decoder process, and the writer commits the
-results in file order, each with the checkpoint of its last byte. A chunk starts with the file's
-last `$xxRMC` line before it, so a log clocked by its GPS receiver keeps its clock.
+results in file order, each with the checkpoint of its last byte. A chunk starts with the stream clock of
+the lines before it (ingest.ais.clock, rule 4: the last tag block `c:`, receiver metadata time, `$PGHP`
+or `$xxRMC`; the file's first clock for the first chunk), so each line gets the clock a single decoder
+would have given it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ingest.ais import clock
 from ingest.ais.batch import Batch, Checkpoint
 from ingest.ais.options import CHUNK_BYTES
 from ingest.ais.sources import FileSource, _count_lines
@@ -23,7 +26,7 @@ from ingest.ais.sources import FileSource, _count_lines
 log = logging.getLogger(__name__)
 FRAGMENT_RE = re.compile(rb"VD[MO],(\d),(\d),")
 CARRY_CHUNKS = 4       # a chunk is cut anyway after this many blocks without a message's end (memory bound)
-RMC_LINE_RE = re.compile(rb"^[ \t]*\$[A-Z]{2}RMC,[^\n]*\n?", re.MULTILINE)
+CLOCK_HINT_RE = re.compile(rb"c:\d|\$PGHP,|RMC,|\*[0-9A-Fa-f]{2},\S")
 
 
 @dataclass
@@ -32,7 +35,7 @@ class Task:
     first_line_no: int
     start: int                # byte range [start, end) of whole lines; the decoder reads it itself
     end: int
-    context: list[bytes]      # clock lines (the last $xxRMC) from before the chunk
+    clock: datetime | None    # the stream clock at the chunk's start (from the lines before it)
 
 
 def _ends_a_message(line: bytes) -> bool:
@@ -60,7 +63,8 @@ def tasks(source: FileSource, start_offset: int, stop: Callable[[], bool],
     with source.path.open("rb") as fh:
         line_no = _count_lines(fh, start_offset)
         fh.seek(start_offset)
-        offset, seq, rmc, carry = start_offset, 0, b"", b""
+        offset, seq, carry = start_offset, 0, b""
+        stream_clock = clock.first_clock(source.path)
         while not stop():
             data = fh.read(chunk_bytes)
             block = carry + data
@@ -73,19 +77,33 @@ def tasks(source: FileSource, start_offset: int, stop: Callable[[], bool],
             if cut == 0:       # none in several blocks either (junk, a line of megabytes): cut at a line, or here
                 cut = block.rfind(b"\n") + 1 or len(block)
             chunk, carry = block[:cut], block[cut:]
-            yield Task(seq, line_no, offset, offset + cut, [rmc] if rmc else [])
-            found = RMC_LINE_RE.findall(chunk) if b"RMC," in chunk else None   # find() is 15× the regex
-            rmc = found[-1] if found else rmc
+            yield Task(seq, line_no, offset, offset + cut, stream_clock)
+            stream_clock = last_clock(chunk) or stream_clock
             seq, offset, line_no = seq + 1, offset + cut, line_no + chunk.count(b"\n")
             if not data and not carry:
                 return
+
+
+def last_clock(chunk: bytes) -> datetime | None:
+    """The clock the chunk's last clocked line sets (looked for from the end; most lines of a clocked
+    stream have one, and a chunk with no hint of a clock is not split at all)."""
+    if not CLOCK_HINT_RE.search(chunk):
+        return None
+    end = len(chunk)
+    while end > 0:
+        start = chunk.rfind(b"\n", 0, end - 1) + 1
+        stamp = clock.clock_of_line(chunk[start:end])
+        if stamp is not None:
+            return stamp
+        end = start
+    return None
 
 
 def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, identity: str,
                  synthetic_start: datetime | None) -> None:
     """A decoder process: chunks in, (seq, batch) out to the writer, (lines, messages) to the parent."""
     from ingest.ais.decoder import Memo, StreamDecoder  # pyais: here, not in the parent that cuts chunks
-    from ingest.runtime import settle_gc
+    from portdomain.runtime import settle_gc
 
     settle_gc()
     for sig in (signal.SIGTERM, signal.SIGINT):     # the parent stops it (None), after the writer's last batch
@@ -100,9 +118,7 @@ def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, i
             fh.seek(task.start)
             lines = fh.read(task.end - task.start).splitlines(keepends=True)
             decoder = StreamDecoder(source, synthetic_start=synthetic_start, memo=memo)
-            for line in task.context:
-                decoder.feed(line, task.first_line_no)
-            decoder.take()                   # the context sets the clock; its counts belong to an earlier chunk
+            decoder.carry(task.clock)
             for i, line in enumerate(lines):
                 try:
                     decoder.feed(line, task.first_line_no + i)

@@ -8,18 +8,20 @@ counts, feed status and checkpoints. A restart therefore resumes after the poiso
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ingest.ais.batch import Batch, Output
-from ingest.batchsplit import Refused, write_split
+from ingest.batchsplit import DATA_ERRORS, Refused, reason_of, write_split
 from ingest.limits import safe_raw
 from sql import query
 
 if TYPE_CHECKING:
     from ingest.ais.writer import AisWriter
 
+log = logging.getLogger(__name__)
 Record = tuple[str, Any, Any]        # (kind, key, row)
 
 
@@ -58,11 +60,13 @@ def source_of(record: Record, batch: Batch) -> str:
     return next(iter(batch.feeds), "ais")
 
 
-def write_sifted(writer: AisWriter, batch: Batch) -> list[Refused[Record]]:
+def write_sifted(writer: AisWriter, batch: Batch,
+                 errors: tuple[type[Exception], ...] = DATA_ERRORS) -> list[Refused[Record]]:
     """One transaction: the parts the database takes, the dead letters, then the batch's counts and checkpoints."""
     conn = writer.conn
     with conn.transaction():
-        split = write_split(conn, records(batch), lambda rows: writer.write(part(rows), staged=True))
+        split = write_split(conn, records(batch), lambda rows: writer.write(part(rows), staged=True),
+                            errors=errors)
         dead: Counter[str] = Counter()
         for r in split.refused:
             source = source_of(r.row, batch)
@@ -73,5 +77,12 @@ def write_sifted(writer: AisWriter, batch: Batch) -> list[Refused[Record]]:
                          feed_rejects=batch.feed_rejects, reasons=Counter(batch.reasons), last_at=batch.last_at)
         for source, n in dead.items():
             envelope.reasons[(source, "dead_letter")] += n
-        writer.write(envelope, staged=True)
+        try:
+            writer.write(envelope, staged=True)
+        except errors as err:           # the counts or feed status refused: keep the rows and the checkpoints
+            if conn.broken or conn.closed:
+                raise
+            log.error("the batch's counts and feed status were refused (%s); committing its checkpoints alone",
+                      reason_of(err))
+            writer.write(Batch(out=Output(), checkpoints=batch.checkpoints), staged=True)
     return split.refused

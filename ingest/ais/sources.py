@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.lines import LineSplitter, capped_lines, split_datagram
+from portdomain.addresses import parse_address as parse_address  # re-exported: it lived here
 
 log = logging.getLogger(__name__)
 CHUNK_LINES = 2000
@@ -183,9 +184,3 @@ class TcpSource:
                 while time.monotonic() < deadline and not stop():
                     time.sleep(0.05)
                 backoff = min(backoff * 2, 30.0)
-
-
-def parse_address(text: str) -> tuple[str, int]:
-    host, _, port = text.rpartition(":")
-    return host or "0.0.0.0", int(port)
-

@@ -24,8 +24,8 @@ from ingest.ais import journal, sift
 from ingest.ais.batch import Batch
 from ingest.ais.options import Options
 from ingest.ais.writer import AisWriter
-from ingest.batchsplit import DATA_ERRORS, reason_of
-from ingest.runtime import settle_gc
+from ingest.batchsplit import ATTEMPTS, DATA_ERRORS, reason_of
+from portdomain.runtime import settle_gc
 from sql import DbSettings, connect
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,12 @@ def run_writer(batches: Any, db: DbSettings | None, options: Options, reports: A
     spooler = Spooler(db, options, reports)
     settle_gc()
     spooler.run(batches, producers, shutdown)
+
+
+class Unclassified(Exception):
+    """The next batch failed for a reason neither the connection nor the data explains: tried again later, up
+    to ATTEMPTS times, then written row by row with the rows that fail dead-lettered (never retried forever,
+    never a crash that the supervisor's restart would replay)."""
 
 
 class Spooler:
@@ -64,6 +70,7 @@ class Spooler:
         self.next_seq = 0
         self.backoff = 0.2
         self.retry_at = 0.0
+        self.unclassified = 0                   # failures of the next batch that nothing explains
 
     def run(self, batches: Any, producers: int = 1, shutdown: Any = None) -> None:
         """Take (seq, batch) items until each producer has sent None; commit them in seq order."""
@@ -195,8 +202,9 @@ class Spooler:
                 self._write(self.memory[0])
                 self.memory_rows -= len(self.memory.popleft())
             self.backoff = 0.2
-        except psycopg.OperationalError as err:
-            log.warning("database unavailable (%s); retrying in %.1f s", str(err).strip()[:120], self.backoff)
+        except (psycopg.OperationalError, Unclassified) as err:
+            if not isinstance(err, Unclassified):
+                log.warning("database unavailable (%s); retrying in %.1f s", str(err).strip()[:120], self.backoff)
             self._close()
             self.retry_at = time.monotonic() + self.backoff
             self.backoff = min(self.backoff * 2, 5.0)
@@ -213,11 +221,26 @@ class Spooler:
             # The data: the rows the database takes are written, the ones it refuses alone dead-lettered.
             log.warning("batch of %d rows refused by the database (%s); writing it row by row where it must",
                         len(batch), reason_of(err))
-            dead = sift.write_sifted(self.writer, batch)
-            self._tell(len(batch) - len(dead), time.perf_counter() - started, len(dead))
-            self._pruned(batch)
+            self._sift(batch, started, DATA_ERRORS)
             return
+        except Exception as err:        # neither the connection nor the data, as far as it can tell
+            self.unclassified += 1
+            if self.unclassified < ATTEMPTS:
+                log.exception("batch of %d rows failed (%d of %d tries)", len(batch), self.unclassified, ATTEMPTS)
+                raise Unclassified(reason_of(err)) from err
+            log.error("batch of %d rows failed %d times (%s); writing it row by row, dead-lettering what fails",
+                      len(batch), ATTEMPTS, reason_of(err))
+            self._sift(batch, started, (Exception,))
+            return
+        self.unclassified = 0
         self._tell(len(batch), time.perf_counter() - started)
+        self._pruned(batch)
+
+    def _sift(self, batch: Batch, started: float, errors: tuple[type[Exception], ...]) -> None:
+        assert self.writer is not None
+        dead = sift.write_sifted(self.writer, batch, errors)
+        self.unclassified = 0
+        self._tell(len(batch) - len(dead), time.perf_counter() - started, len(dead))
         self._pruned(batch)
 
     @staticmethod

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ingest.ais import parallel
+from ingest.ais import clock, parallel
 from ingest.ais.batch import Batch, Checkpoint
 from ingest.ais.journal import Journaled
 from ingest.ais.options import Options
@@ -89,6 +89,8 @@ class AisIngest:
         for source in self.sources:
             decoders[source.name] = StreamDecoder(source.name, synthetic_start=getattr(source, "mtime", None)
                                                   if not getattr(source, "follow", True) else None)
+            if isinstance(source, FileSource):      # lines before a file's first clock take that clock
+                decoders[source.name].carry(clock.first_clock(source.path))
         for t in readers:
             t.start()
         live = len(readers)
@@ -146,6 +148,8 @@ class AisIngest:
                 return True
             except queue.Full:
                 if not self.stop_event.is_set():
+                    if not all(p.is_alive() for p in procs):
+                        raise RuntimeError("an AIS decoder or the writer is gone") from None
                     continue
                 deadline = deadline or time.monotonic() + self.options.shutdown_s + 2
                 if time.monotonic() > deadline or not all(p.is_alive() for p in procs):

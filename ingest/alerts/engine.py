@@ -34,7 +34,7 @@ from shapely import wkt as shapely_wkt
 from ingest import stats
 from ingest.alerts.cases import open_case
 from ingest.alerts.model import Finding, Snapshot, Zone
-from ingest.alerts.rules import RULES, Rule
+from ingest.alerts.rules import RULES, Rule, gate_case
 from sql import query, query_text
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class AlertEngine:
         else:
             vessels["x"], vessels["y"] = pd.Series(dtype=float), pd.Series(dtype=float)
         feeds = pd.DataFrame(query(self.conn, "alert_feeds", {"now": now}),
-                             columns=["source", "kind", "last_message_at", "age_s"])
+                             columns=["source", "kind", "live", "last_message_at", "age_s"])
         feeds["age_s"] = pd.to_numeric(feeds["age_s"], errors="coerce")
         return Snapshot(self.conn, self.port_id, now, self.config.get("rules", {}), self.zones, vessels, feeds,
                         self.to_local, self.to_wgs84, self.memory)
@@ -205,7 +205,8 @@ class AlertEngine:
         alert_id = int(rows[0][0])
         self._act(alert_id, "raise", f"score {f.score}")
         if f.rule == "gate_case":
-            open_case(self.conn, alert_id, self.port_id, f.details, snap.conf("gate_case"), f.evidence_at)
+            open_case(self.conn, alert_id, self.port_id, f.details, snap.settings(gate_case.Settings).model_dump(),
+                      f.evidence_at)
         log.info("raised %s #%d: %s", f.rule, alert_id, f.title_en)
         return alert_id
 

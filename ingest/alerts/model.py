@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
 import psycopg
 import shapely
+from pydantic import BaseModel, ConfigDict
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
@@ -28,8 +29,21 @@ class Factor:
     why: str
 
 
-@dataclass
+class RuleSettings(BaseModel):
+    """A rule's thresholds: the fields of its port.toml table [rules.<table>], each with the code's default
+    (unknown keys refused, units in the field names, ranges checked)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    table: ClassVar[str]
+
+
+S = TypeVar("S", bound=RuleSettings)
+
+
+@dataclass(kw_only=True)
 class Finding:
+    """What a rule found, built by keywords (the field names say what each value is)."""
+
     rule: str
     key: str                          # the dedup key: one live alert per key
     severity: str                     # info | warning | critical
@@ -94,9 +108,18 @@ class Snapshot:
     to_wgs84: Transformer
     memory: dict[str, Any]                      # what rules keep between cycles (anchor points, stays)
     cache: dict[str, Any] = field(default_factory=dict)   # what rules share within one cycle
+    _settings: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def conf(self, rule: str) -> dict[str, Any]:
+        """The raw [rules.<rule>] table (the rules read their typed settings instead)."""
         return self.rules.get(rule, {})
+
+    def settings(self, model: type[S]) -> S:
+        """A rule's typed settings from the port's [rules.<table>] (validated when the port was loaded)."""
+        found = self._settings.get(model.table)
+        if not isinstance(found, model):
+            found = self._settings[model.table] = model.model_validate(self.rules.get(model.table, {}))
+        return found
 
     def to_local_geom(self, geom: BaseGeometry) -> BaseGeometry:
         return shapely.transform(geom, lambda x, y: self.to_local.transform(x, y), interleaved=False)

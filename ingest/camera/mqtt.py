@@ -12,13 +12,13 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import psycopg
 
-from ingest.broker import CAMERA_USER, BrokerLogin
 from ingest.camera.frigate import MAX_BYTES
 from ingest.camera.store import CameraStore
-from ingest.deadletter import PAYLOAD_CAP, dead_letter
+from ingest.deadletter import PAYLOAD_CAP, cap, dead_letter
 from ingest.feeds import record_batch
 from ingest.limits import safe_raw
 from ingest.metrics import IngestMetrics
+from portdomain.broker import CAMERA_USER, BrokerLogin
 from sql import DbSettings, connect
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class FrigateSubscriber:
         self.stop_event = threading.Event()
         self.inbox: queue.Queue[Message] = queue.Queue()
         self.store: CameraStore | None = None
+        self.dead_since_cap = 0
         self.counts: Counter[str] = Counter()
         self.metrics = metrics
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
@@ -86,9 +87,8 @@ class FrigateSubscriber:
                     backoff = min(backoff * 2, 5.0)
                     continue
                 backoff = 0.5
-                for _, _, mid, qos, _ in pending:
-                    if qos > 0:
-                        self.client.ack(mid, qos)
+                for message in pending:
+                    self._ack(message)
                 pending = []
         finally:
             self.client.loop_stop()
@@ -97,8 +97,9 @@ class FrigateSubscriber:
         return self.counts
 
     def _write_batch(self, pending: list[Message]) -> None:
-        """The batch in one transaction; if that fails for anything but an outage, each message alone, so only
-        the one that fails (ATTEMPTS times) is dead-lettered. Raises OperationalError when the database is away."""
+        """The batch in one transaction; if that fails for anything but an outage, each message alone (and
+        acknowledged, and taken out of `pending`, as soon as it is stored), so only the one that fails ATTEMPTS
+        times is dead-lettered. Raises OperationalError when the database is away."""
         try:
             self._write(pending)
             return
@@ -108,8 +109,14 @@ class FrigateSubscriber:
             log.warning("a batch of %d messages failed (%s: %s); writing them one at a time", len(pending),
                         type(err).__name__, str(err).strip()[:200])
             self._reset_store()
-        for message in pending:
+        for message in list(pending):        # each acknowledged once it is stored or dead-lettered
             self._write_alone(message)
+            self._ack(message)
+            pending.remove(message)
+
+    def _ack(self, message: Message) -> None:
+        if message[3] > 0:
+            self.client.ack(message[2], message[3])
 
     def _write_alone(self, message: Message) -> None:
         error: Exception | None = None
@@ -130,8 +137,8 @@ class FrigateSubscriber:
         with self._store().conn.transaction():
             dead_letter(self._store().conn, self.source, message[0], f"failed_{ATTEMPTS}_times", detail,
                         message[1], ATTEMPTS)
-            record_batch(self._store().conn, self.source, "camera", stored=0, reasons={"dead_letter": 1},
-                         rejects=[(self.source, "dead_letter", detail, safe_raw(message[1]))])
+            record_batch(self._store().conn, self.source, "camera", stored=0, reasons={f"failed_{ATTEMPTS}_times": 1},
+                         rejects=[(self.source, f"failed_{ATTEMPTS}_times", detail, safe_raw(message[1]))])
         self.counts["dead_letter"] += 1
         log.error("message on %s dead-lettered after %d attempts: %s", message[0], ATTEMPTS, detail)
 
@@ -161,6 +168,12 @@ class FrigateSubscriber:
                 written["status"] += 1
         self.counts.update(written)
         self._measure(written, time.perf_counter() - started, len(pending))
+        refusals = sum(n for reason, n in written.items() if reason not in ("stored", "status"))
+        self.dead_since_cap += refusals
+        if self.dead_since_cap >= 1_000:         # the table is a window: keep it from growing without end
+            with store.conn.transaction():
+                cap(store.conn, self.source)
+            self.dead_since_cap = 0
 
     def _store(self) -> CameraStore:
         if self.store is None:

@@ -3,12 +3,13 @@
 Token auth (`Authorization: Bearer …`, from PORTMAP_WEBHOOK_TOKEN); every refusal is a 4xx with a JSON
 reason (400 a bad body, Content-Length or JSON, 408 a body too slow to arrive, 413 one too large); 200 only
 for what was stored; a database outage is a 503, so the sender retries and nothing it was told was accepted is
-lost. Every connection has socket timeouts and at most MAX_CONNECTIONS are served at once (more are answered
-503 at once), so stalled senders cannot hold a thread each.
+lost. Every connection has socket timeouts and a deadline, and at most MAX_CONNECTIONS are served at once (more
+are answered 503 at once), so stalled or trickling senders cannot hold a thread each, nor for long.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
@@ -35,6 +36,7 @@ STATUS = {"stored": HTTPStatus.OK, "unknown_camera": HTTPStatus.UNPROCESSABLE_EN
           "refused_by_database": HTTPStatus.UNPROCESSABLE_ENTITY}
 READ_TIMEOUT_S = 5.0        # per read of the request line, headers and body
 BODY_DEADLINE_S = 10.0      # the whole body must have arrived by then (a sender trickling bytes gets 408)
+CONNECTION_DEADLINE_S = 20.0    # no connection lives longer (headers trickled a byte at a time are cut off)
 MAX_CONNECTIONS = 32        # served at once; the others are answered 503 without a thread
 BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
         b"Content-Length: 33\r\nConnection: close\r\n\r\n{\"error\": \"busy\", \"retry\": true}\n")
@@ -61,6 +63,25 @@ class WebhookServer(ThreadingHTTPServer):
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.busy = 0
         self.conn: psycopg.Connection[Any] | None = None
+        self.live: dict[socket.socket, float] = {}       # connection -> when it is cut off
+        self.live_lock = threading.Lock()
+        self.closing = threading.Event()
+        threading.Thread(target=self._reap, name="webhook-reaper", daemon=True).start()
+
+    def _reap(self) -> None:
+        """Once a second, cut off every connection past its deadline: its handler's next read ends at once."""
+        while not self.closing.wait(1.0):
+            now = time.monotonic()
+            with self.live_lock:
+                late = [s for s, deadline in self.live.items() if deadline < now]
+            for s in late:
+                log.info("camera webhook: a connection past %.0f s is cut off", CONNECTION_DEADLINE_S)
+                with contextlib.suppress(OSError):      # (it may have just ended)
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def server_close(self) -> None:
+        self.closing.set()
+        super().server_close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self.slots.acquire(blocking=False):
@@ -79,9 +100,13 @@ class WebhookServer(ThreadingHTTPServer):
             raise
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self.live_lock:
+            self.live[request] = time.monotonic() + CONNECTION_DEADLINE_S
         try:
             super().process_request_thread(request, client_address)
         finally:
+            with self.live_lock:
+                self.live.pop(request, None)
             self.slots.release()
 
     def store(self, source: str) -> CameraStore:
@@ -106,6 +131,7 @@ class WebhookServer(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     server: WebhookServer
     timeout = READ_TIMEOUT_S        # socket timeout for every read (StreamRequestHandler sets it)
+    default_request_version = "HTTP/1.0"    # so a request line that is not HTTP still gets a status line
 
     def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)

@@ -16,10 +16,10 @@ from psycopg.types.json import Jsonb
 from ingest.feeds import record_batch
 from ingest.limits import InputRefused, Record, file_records
 from ingest.progress import Progress
-from ingest.yard.iso6346 import Invalid, container_number
+from portdomain.dangerous_goods import imdg_class, un_number
+from portdomain.iso6346 import Invalid, container_number
 from sql import query
 
-IMDG_CLASS = re.compile(r"^(1\.[1-6][A-N]?|2\.[1-3]|3|4\.[1-3]|5\.[12]|6\.[12]|7|8|9)$")
 PLATE = re.compile(r"^[\w\u4e00-\u9fff·-]{4,12}$")
 
 
@@ -42,24 +42,6 @@ def read_records(path: Path, data: bytes | None = None) -> list[Record]:
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """The good rows of a file (a refused one is left out: importers use read_records and count it)."""
     return [r.fields for r in read_records(path) if r.fields is not None]
-
-
-def un_number(value: Any, required: bool = True) -> int | None:
-    text = str(value or "").strip().upper().removeprefix("UN")
-    if not text and not required:
-        return None
-    if not re.fullmatch(r"\d{4}", text) or not 1 <= int(text) <= 3600:
-        raise Invalid("bad_un_number", f"{value!r} is not a UN number (4 digits, 0001-3600)")
-    return int(text)
-
-
-def imdg_class(value: Any, required: bool = True) -> str | None:
-    text = str(value or "").strip()
-    if not text and not required:
-        return None
-    if not IMDG_CLASS.match(text):
-        raise Invalid("bad_imdg_class", f"{value!r} is not an IMDG class or division")
-    return text
 
 
 def _time(value: Any) -> datetime:

@@ -15,8 +15,8 @@ from typing import Any
 import psycopg
 
 from ingest.ops.rows import FeedReport, Invalid, parse_int, parse_time, read_records, store_rows, text
-from ingest.yard.iso6346 import Invalid as BadNumber
-from ingest.yard.iso6346 import container_number
+from portdomain.iso6346 import Invalid as BadNumber
+from portdomain.iso6346 import container_number
 from sql import query
 
 DIRECTIONS = {"discharge": "discharge", "pickup": "discharge", "import": "discharge", "直提": "discharge",

@@ -21,7 +21,7 @@ from pydifact.segmentcollection import Interchange
 
 from ingest.feeds import record_batch
 from ingest.progress import Progress
-from ingest.yard.iso6346 import Invalid, container_number, size_type
+from portdomain.iso6346 import Invalid, container_number, size_type
 from sql import query
 
 log = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from typing import Any
 import psycopg
 
 from ingest.feeds import record_batch
-from ingest.hazmat.declarations import imdg_class, un_number
 from ingest.limits import csv_rows
 from ingest.progress import Progress
-from ingest.yard.iso6346 import Invalid, container_number, size_type
+from portdomain.dangerous_goods import imdg_class, un_number
+from portdomain.iso6346 import Invalid, container_number, size_type
 from sql import query, query_text
 
 COLUMNS = ("container_no", "iso_type", "full_empty", "gross_kg", "block", "bay", "row", "tier", "vessel_voyage",

@@ -1,2 +1,2 @@
-SELECT source, kind, last_message_at, extract(epoch FROM (%(now)s::timestamptz - last_message_at))::float8 AS age_s
+SELECT source, kind, live, last_message_at, extract(epoch FROM (%(now)s::timestamptz - last_message_at))::float8 AS age_s
 FROM feed_status

@@ -29,8 +29,8 @@ SELECT
      WHERE a.severity = 'critical') AS alerts_critical,
     (SELECT count(*) FROM alerts_at(%(port_id)s, %(at)s) s JOIN alert a USING (alert_id)
      WHERE a.severity = 'warning') AS alerts_warning,
-    (SELECT count(*) FROM feed_status WHERE (source LIKE 'ais:udp:%%' OR source LIKE 'ais:tcp:%%')
+    (SELECT count(*) FROM feed_status WHERE live
        AND last_message_at > now() - interval '1 day') AS feeds,
-    (SELECT count(*) FROM feed_status WHERE (source LIKE 'ais:udp:%%' OR source LIKE 'ais:tcp:%%')
+    (SELECT count(*) FROM feed_status WHERE live
        AND last_message_at > now() - interval '1 day'
        AND last_message_at < now() - make_interval(secs => %(silent_s)s)) AS feeds_silent

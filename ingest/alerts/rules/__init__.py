@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import ValidationError
+
 from ingest.alerts.rules import (
     anchor_drag,
     anchorage_drift,
@@ -18,7 +22,7 @@ from ingest.alerts.rules import (
     speeding,
     unauthorised_anchoring,
 )
-from ingest.alerts.rules.base import Rule
+from ingest.alerts.rules.base import Rule, RuleSettings
 
 RULES: dict[str, Rule] = {
     "restricted_entry": restricted_entry.RULE,
@@ -37,4 +41,27 @@ RULES: dict[str, Rule] = {
     "direct_delivery": direct_delivery.RULE,
 }
 
-__all__ = ["RULES", "Rule"]
+# Each port.toml table [rules.<table>] and the settings model that reads it.
+SETTINGS: dict[str, type[RuleSettings]] = {r.settings.table: r.settings for r in RULES.values() if r.settings}
+
+
+def settings_problems(tables: dict[str, dict[str, Any]]) -> list[str]:
+    """What is wrong with a port's [rules.*] tables, each naming its table and key: an unknown table, an unknown
+    key (a misspelling would otherwise leave the code's default in force), a value out of its range."""
+    out = []
+    for table, values in tables.items():
+        model = SETTINGS.get(table)
+        if model is None:
+            out.append(f"[rules.{table}]: no such rule table (tables: {', '.join(sorted(SETTINGS))})")
+            continue
+        try:
+            model.model_validate(values)
+        except ValidationError as err:
+            for e in err.errors():
+                key = ".".join(str(p) for p in e["loc"]) or "?"
+                known = f" (keys: {', '.join(model.model_fields)})" if e["type"] == "extra_forbidden" else ""
+                out.append(f"[rules.{table}] {key}: {e['msg']}{known}")
+    return out
+
+
+__all__ = ["RULES", "SETTINGS", "Rule", "RuleSettings", "settings_problems"]

@@ -5,10 +5,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from pydantic import Field
 
 from ingest.alerts.model import Factor, Finding, Snapshot, severity_factor
-from ingest.alerts.rules.base import Rule
+from ingest.alerts.rules.base import Rule, RuleSettings
 from sql import query
+
+
+class Settings(RuleSettings):
+    table = "anchor_drag"
+    radius_m: float = Field(150, gt=0, le=5000)         # farther than this from where she anchored: dragging
 
 
 def anchors(snap: Snapshot) -> dict[int, tuple[float, float, object]]:
@@ -30,7 +36,7 @@ def anchors(snap: Snapshot) -> dict[int, tuple[float, float, object]]:
 
 
 def evaluate(snap: Snapshot) -> list[Finding]:
-    radius = float(snap.conf("anchor_drag").get("radius_m", 150))
+    radius = snap.settings(Settings).radius_m
     memory = anchors(snap)
     v = snap.vessels
     out = []
@@ -45,13 +51,28 @@ def evaluate(snap: Snapshot) -> list[Finding]:
                    Factor("vessel behaviour", round(min(30.0, 10 * moved / radius), 1),
                           f"{moved:.0f} m from her anchor (allowed {radius:.0f} m)")]
         name = r.name or str(r.mmsi)
-        out.append(Finding(
-            "anchor_drag", f"anchor_drag:{r.mmsi}", severity, "vessel", str(r.mmsi), snap.point_wkt(r.lon, r.lat),
-            r.observed_at, f"{name} dragging anchor: {moved:.0f} m from where she anchored",
-            f"{name} 走锚：距抛锚点 {moved:.0f} 米",
-            {"mmsi": r.mmsi, "moved_m": round(moved), "radius_m": radius, "anchored_at": [lon, lat],
-             "anchored_since": str(since)}, factors))
+        out.append(
+            Finding(
+                rule="anchor_drag",
+                key=f"anchor_drag:{r.mmsi}",
+                severity=severity,
+                subject_kind="vessel",
+                subject_id=str(r.mmsi),
+                geom_wkt=snap.point_wkt(r.lon, r.lat),
+                evidence_at=r.observed_at,
+                title_en=f"{name} dragging anchor: {moved:.0f} m from where she anchored",
+                title_zh=f"{name} 走锚：距抛锚点 {moved:.0f} 米",
+                details={
+                    "mmsi": r.mmsi,
+                    "moved_m": round(moved),
+                    "radius_m": radius,
+                    "anchored_at": [lon, lat],
+                    "anchored_since": str(since),
+                },
+                factors=factors,
+            )
+        )
     return out
 
 
-RULE = Rule("anchor_drag", "state", evaluate)
+RULE = Rule("anchor_drag", "state", evaluate, settings=Settings)

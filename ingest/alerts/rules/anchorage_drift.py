@@ -7,17 +7,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import shapely
+from pydantic import Field
 
 from ingest.alerts.model import Factor, Finding, Snapshot, severity_factor
-from ingest.alerts.rules.base import Rule
+from ingest.alerts.rules.base import Rule, RuleSettings
 
 FRESH_S = 600
 REMEMBER = timedelta(minutes=30)
 
 
+class Settings(RuleSettings):
+    table = "anchorage_drift"
+    max_sog_kn: float = Field(3.0, ge=0, le=30)
+    min_duration_s: float = Field(60, ge=0, le=86400)
+
+
 def evaluate(snap: Snapshot) -> list[Finding]:
-    conf = snap.conf("anchorage_drift")
-    max_sog = float(conf.get("max_sog_kn", 3.0))
+    max_sog = snap.settings(Settings).max_sog_kn
     lay: dict[int, tuple[str, datetime]] = snap.memory.setdefault("anchorage_of", {})
     v = snap.vessels
     fresh = v[v["age_s"] <= FRESH_S]
@@ -42,16 +48,36 @@ def evaluate(snap: Snapshot) -> list[Finding]:
         metres = float(zone.local.distance(shapely.Point(r.x, r.y)))
         severity = "critical" if r.nav_status == 1 else "warning"       # still reporting at anchor: dragging
         name = r.name or str(mmsi)
-        out.append(Finding(
-            "anchorage_drift", f"anchorage_drift:{mmsi}", severity, "vessel", str(mmsi), snap.point_wkt(r.lon, r.lat),
-            r.observed_at, f"{name} drifting out of {zone.name_en}: {metres:.0f} m outside at {r.sog_kn or 0:.1f} kn",
-            f"{name} 漂出{zone.name_zh}：距锚地边界 {metres:.0f} 米，航速 {r.sog_kn or 0:.1f} 节",
-            {"mmsi": mmsi, "zone_id": zone_id, "outside_m": round(metres), "sog_kn": r.sog_kn,
-             "nav_status": r.nav_status},
-            [severity_factor(severity), Factor("vessel behaviour", round(min(25.0, 5 + metres / 50), 1),
-                                               f"{metres:.0f} m outside {zone.name_en}, still slow")]))
+        out.append(
+            Finding(
+                rule="anchorage_drift",
+                key=f"anchorage_drift:{mmsi}",
+                severity=severity,
+                subject_kind="vessel",
+                subject_id=str(mmsi),
+                geom_wkt=snap.point_wkt(r.lon, r.lat),
+                evidence_at=r.observed_at,
+                title_en=f"{name} drifting out of {zone.name_en}: {metres:.0f} m outside at {r.sog_kn or 0:.1f} kn",
+                title_zh=f"{name} 漂出{zone.name_zh}：距锚地边界 {metres:.0f} 米，航速 {r.sog_kn or 0:.1f} 节",
+                details={
+                    "mmsi": mmsi,
+                    "zone_id": zone_id,
+                    "outside_m": round(metres),
+                    "sog_kn": r.sog_kn,
+                    "nav_status": r.nav_status,
+                },
+                factors=[
+                    severity_factor(severity),
+                    Factor(
+                        "vessel behaviour",
+                        round(min(25.0, 5 + metres / 50), 1),
+                        f"{metres:.0f} m outside {zone.name_en}, still slow",
+                    ),
+                ],
+            )
+        )
     return out
 
 
-RULE = Rule("anchorage_drift", "state", evaluate,
-            min_duration_s=lambda snap: float(snap.conf("anchorage_drift").get("min_duration_s", 60)))
+RULE = Rule("anchorage_drift", "state", evaluate, settings=Settings,
+            min_duration_s=lambda snap: snap.settings(Settings).min_duration_s)

@@ -6,12 +6,18 @@ from datetime import datetime
 from typing import Any
 
 import shapely
+from pydantic import Field
 
 from ingest.alerts.model import Factor, Finding, Snapshot, severity_factor
-from ingest.alerts.rules.base import Rule
+from ingest.alerts.rules.base import Rule, RuleSettings
 from sql import query
 
 RECHECK_S = 30.0     # a stay not yet over its limit is looked up again this often: history can arrive late
+
+
+class Settings(RuleSettings):
+    table = "anchorage_overstay"
+    default_max_stay_h: float = Field(72, gt=0, le=24 * 365)   # an anchorage without its own max_stay_h
 
 
 def stays(snap: Snapshot) -> dict[tuple[int, str], datetime]:
@@ -20,7 +26,7 @@ def stays(snap: Snapshot) -> dict[tuple[int, str], datetime]:
     can bring the earlier reports after the vessel was first seen."""
     memory: dict[tuple[int, str], datetime] = snap.memory.setdefault("stays", {})
     checked: dict[tuple[int, str], datetime] = snap.memory.setdefault("stays_checked", {})
-    default_h = float(snap.conf("anchorage_overstay").get("default_max_stay_h", 72))
+    default_h = snap.settings(Settings).default_max_stay_h
     v = snap.vessels
     present: set[tuple[int, str]] = set()
     rows: dict[int, Any] = {}
@@ -47,7 +53,7 @@ def stays(snap: Snapshot) -> dict[tuple[int, str], datetime]:
 
 
 def evaluate(snap: Snapshot) -> list[Finding]:
-    default_h = float(snap.conf("anchorage_overstay").get("default_max_stay_h", 72))
+    default_h = snap.settings(Settings).default_max_stay_h
     memory = stays(snap)
     by_mmsi: dict[int, Any] = snap.cache["anchorage_rows"]
     out = []
@@ -64,14 +70,28 @@ def evaluate(snap: Snapshot) -> list[Finding]:
         if zone.props.get("dangerous_goods"):
             factors.append(Factor("dangerous goods", 15, "an anchorage for dangerous-goods ships"))
         name = r.name or str(mmsi)
-        out.append(Finding(
-            "anchorage_overstay", f"anchorage_overstay:{zone_id}:{mmsi}", severity, "vessel", str(mmsi),
-            snap.point_wkt(r.lon, r.lat), r.observed_at,
-            f"{name} {hours:.0f} h in {zone.name_en} (limit {limit_h:g} h)",
-            f"{name} 在{zone.name_zh}停留 {hours:.0f} 小时（上限 {limit_h:g} 小时）",
-            {"zone_id": zone_id, "mmsi": mmsi, "since": since.isoformat(), "hours": round(hours, 1),
-             "limit_h": limit_h}, factors))
+        out.append(
+            Finding(
+                rule="anchorage_overstay",
+                key=f"anchorage_overstay:{zone_id}:{mmsi}",
+                severity=severity,
+                subject_kind="vessel",
+                subject_id=str(mmsi),
+                geom_wkt=snap.point_wkt(r.lon, r.lat),
+                evidence_at=r.observed_at,
+                title_en=f"{name} {hours:.0f} h in {zone.name_en} (limit {limit_h:g} h)",
+                title_zh=f"{name} 在{zone.name_zh}停留 {hours:.0f} 小时（上限 {limit_h:g} 小时）",
+                details={
+                    "zone_id": zone_id,
+                    "mmsi": mmsi,
+                    "since": since.isoformat(),
+                    "hours": round(hours, 1),
+                    "limit_h": limit_h,
+                },
+                factors=factors,
+            )
+        )
     return out
 
 
-RULE = Rule("anchorage_overstay", "state", evaluate)
+RULE = Rule("anchorage_overstay", "state", evaluate, settings=Settings)

@@ -9,16 +9,28 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 from pyproj import Geod, Transformer
 
 from ingest.alerts.model import KN_MS, Factor, Finding, Snapshot, severity_factor
-from ingest.alerts.rules.base import Rule
+from ingest.alerts.rules import restricted_entry
+from ingest.alerts.rules.base import Rule, RuleSettings
 from sql import query
 
 FRESH_S = 180
 
 
 GEOD = Geod(ellps="WGS84")
+
+
+class Settings(RuleSettings):
+    table = "collision_risk"
+    cpa_m: float = Field(500, gt=0, le=10_000)                  # closest point of approach under this
+    tcpa_min: float = Field(10, gt=0, le=120)                   # … within this many minutes
+    min_sog_kn: float = Field(1.0, ge=0, le=30)                 # slower vessels are not crossing anyone
+    prefilter_m: float = Field(6000, gt=0, le=50_000)           # pairs farther apart are not looked at
+    exclude_ship_types: list[int] = Field(default_factory=list)  # AIS ship types that work alongside by design
+    exclude_zone_kinds: list[str] = Field(default_factory=list)  # both inside zones of these kinds: manoeuvring
 
 
 def grid_velocity(to_local: Transformer, lon: np.ndarray, lat: np.ndarray, sog_kn: np.ndarray,
@@ -56,10 +68,10 @@ def pairs(snap: Snapshot) -> Pairs:
 
 
 def _pairs(snap: Snapshot) -> Pairs:
-    conf = snap.conf("collision_risk")
+    conf = snap.settings(Settings)
     v = snap.vessels
-    moving = v[(v["age_s"] <= FRESH_S) & (v["sog_kn"].fillna(0) >= float(conf.get("min_sog_kn", 1.0)))
-               & v["cog_deg"].notna() & ~v["ship_type"].isin(conf.get("exclude_ship_types", []))
+    moving = v[(v["age_s"] <= FRESH_S) & (v["sog_kn"].fillna(0) >= conf.min_sog_kn)
+               & v["cog_deg"].notna() & ~v["ship_type"].isin(conf.exclude_ship_types)
                ].reset_index(drop=True)
     none = np.zeros(0, dtype=np.int64)
     if len(moving) < 2:
@@ -74,14 +86,14 @@ def _pairs(snap: Snapshot) -> Pairs:
                 copy.write_row((m, f"SRID={srid};POINT({xi:.1f} {yi:.1f})"))
         cur.execute("CREATE INDEX IF NOT EXISTS cycle_moving_g ON cycle_moving USING gist (g)")
         cur.execute("ANALYZE cycle_moving")
-    left, right = query(snap.conn, "alert_close_pairs", {"distance_m": float(conf.get("prefilter_m", 6000))})[0]
+    left, right = query(snap.conn, "alert_close_pairs", {"distance_m": conf.prefilter_m})[0]
     row_of = pd.Series(np.arange(len(moving)), index=mmsi)
     ia, ib = row_of.loc[left].to_numpy(), row_of.loc[right].to_numpy()
     # Both inside the harbour: manoeuvring, not crossing. Two small craft (fishing boats working the same
     # ground) are not this rule's business; nor two ships meeting in the channel on reciprocal courses,
     # each keeping to her own side of the fairway.
-    inner = snap.inside(conf.get("exclude_zone_kinds", []), x, y)
-    small = moving["ship_type"].isin(snap.conf("restricted_entry").get("small_craft_ship_types", [])).to_numpy()
+    inner = snap.inside(conf.exclude_zone_kinds, x, y)
+    small = moving["ship_type"].isin(snap.settings(restricted_entry.Settings).small_craft_ship_types).to_numpy()
     channel = snap.inside(("channel",), x, y)
     cog = moving["cog_deg"].to_numpy()
     meeting = channel[ia] & channel[ib] & (np.abs(np.abs(cog[ia] - cog[ib]) - 180) < 30)
@@ -97,8 +109,8 @@ def _pairs(snap: Snapshot) -> Pairs:
 
 
 def evaluate(snap: Snapshot) -> list[Finding]:
-    conf = snap.conf("collision_risk")
-    cpa_m, tcpa_s = float(conf.get("cpa_m", 500)), float(conf.get("tcpa_min", 10)) * 60
+    conf = snap.settings(Settings)
+    cpa_m, tcpa_s = conf.cpa_m, conf.tcpa_min * 60
     moving, ia, ib, cpa, tcpa = pairs(snap)
     hit = np.flatnonzero((cpa < cpa_m) & (tcpa > 0) & (tcpa < tcpa_s))
     if not len(hit):
@@ -119,22 +131,30 @@ def evaluate(snap: Snapshot) -> list[Finding]:
         if risky:
             factors.append(Factor("dangerous goods or passengers", 10, f"{', '.join(risky)}: tanker or passenger ship"))
         (m1, n1), (m2, n2) = sorted(((mmsi[a], names[a]), (mmsi[b], names[b])))
-        out.append(Finding(
-            "collision_risk", f"collision_risk:{m1}:{m2}", severity, "vessel_pair", f"{m1}/{m2}",
-            snap.point_wkt((lon[a] + lon[b]) / 2, (lat[a] + lat[b]) / 2), max(seen[a], seen[b]),
-            f"Collision risk: {n1} and {n2}, CPA {c:.0f} m in {t / 60:.1f} min",
-            f"碰撞风险：{n1} 与 {n2}，最近会遇距离 {c:.0f} 米，{t / 60:.1f} 分钟后",
-            {"mmsi": [m1, m2], "names": [n1, n2], "cpa_m": round(c), "tcpa_s": round(t)}, factors))
+        out.append(
+            Finding(
+                rule="collision_risk",
+                key=f"collision_risk:{m1}:{m2}",
+                severity=severity,
+                subject_kind="vessel_pair",
+                subject_id=f"{m1}/{m2}",
+                geom_wkt=snap.point_wkt((lon[a] + lon[b]) / 2, (lat[a] + lat[b]) / 2),
+                evidence_at=max(seen[a], seen[b]),
+                title_en=f"Collision risk: {n1} and {n2}, CPA {c:.0f} m in {t / 60:.1f} min",
+                title_zh=f"碰撞风险：{n1} 与 {n2}，最近会遇距离 {c:.0f} 米，{t / 60:.1f} 分钟后",
+                details={"mmsi": [m1, m2], "names": [n1, n2], "cpa_m": round(c), "tcpa_s": round(t)},
+                factors=factors,
+            )
+        )
     return out
 
 
 def keep(snap: Snapshot) -> set[str]:
-    conf = snap.conf("collision_risk")
     moving, ia, ib, cpa, tcpa = pairs(snap)
-    held = (cpa < float(conf.get("cpa_m", 500)) * 1.2) & (tcpa > -60)
+    held = (cpa < snap.settings(Settings).cpa_m * 1.2) & (tcpa > -60)
     mmsi = moving["mmsi"].to_numpy()
     return {f"collision_risk:{min(x, y)}:{max(x, y)}" for x, y in
             zip(mmsi[ia[held]].tolist(), mmsi[ib[held]].tolist(), strict=True)}
 
 
-RULE = Rule("collision_risk", "state", evaluate, keep=keep)
+RULE = Rule("collision_risk", "state", evaluate, keep=keep, settings=Settings)

@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
+from pydantic import Field
 from shapely import wkt as shapely_wkt
 
 from ingest.alerts.model import Factor, Finding, Snapshot, dg_containers, severity_factor
-from ingest.alerts.rules.base import Rule
+from ingest.alerts.rules.base import Rule, RuleSettings
 from sql import query
 
 LABELS = ["smoke", "fire"]
 
 
+class Settings(RuleSettings):
+    table = "fire_near_dg"
+    radius_m: float = Field(200, gt=0, le=5000)      # dangerous goods this close to a fire or smoke detection
+
+
 def evaluate(snap: Snapshot) -> list[Finding]:
-    radius = float(snap.conf("fire_near_dg").get("radius_m", 200))
+    radius = snap.settings(Settings).radius_m
     events = query(snap.conn, "alert_camera_events", {"port_id": snap.port_id, "now": snap.now, "labels": LABELS})
     if not events:
         return []
@@ -48,14 +54,31 @@ def evaluate(snap: Snapshot) -> list[Finding]:
         if not near_tankers.empty:
             names = [str(n or m) for n, m in zip(near_tankers["name"], near_tankers["mmsi"], strict=True)]
             factors.append(Factor("tanker at berth", 15, ", ".join(names)))
-        out.append(Finding(
-            "fire_near_dg", f"fire_near_dg:{event_id}", severity, "camera_event", event_id, wkt, start_at,
-            f"{label.capitalize()} seen by {camera_id} within {radius:.0f} m of dangerous goods",
-            f"{camera_id} 发现{'烟雾' if label == 'smoke' else '明火'}，{radius:.0f} 米内有危险货物",
-            {"camera_id": camera_id, "label": label, "score": score, "dg_containers": [b[0] for b in boxes][:50],
-             "dg_count": len(boxes), "classes": classes, "quantity_kg": qty,
-             "tankers": [int(m) for m in near_tankers["mmsi"]]}, factors))
+        out.append(
+            Finding(
+                rule="fire_near_dg",
+                key=f"fire_near_dg:{event_id}",
+                severity=severity,
+                subject_kind="camera_event",
+                subject_id=event_id,
+                geom_wkt=wkt,
+                evidence_at=start_at,
+                title_en=f"{label.capitalize()} seen by {camera_id} within {radius:.0f} m of dangerous goods",
+                title_zh=f"{camera_id} 发现{'烟雾' if label == 'smoke' else '明火'}，{radius:.0f} 米内有危险货物",
+                details={
+                    "camera_id": camera_id,
+                    "label": label,
+                    "score": score,
+                    "dg_containers": [b[0] for b in boxes][:50],
+                    "dg_count": len(boxes),
+                    "classes": classes,
+                    "quantity_kg": qty,
+                    "tankers": [int(m) for m in near_tankers["mmsi"]],
+                },
+                factors=factors,
+            )
+        )
     return out
 
 
-RULE = Rule("fire_near_dg", "event", evaluate)
+RULE = Rule("fire_near_dg", "event", evaluate, settings=Settings)

@@ -6,11 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import shapely
+from pydantic import Field
 
 from ingest.alerts.model import Factor, Finding, Snapshot, severity_factor
-from ingest.alerts.rules.base import Rule
+from ingest.alerts.rules.base import Rule, RuleSettings
 
 FRESH_S = 120
+
+
+class Settings(RuleSettings):
+    table = "speeding"
+    hysteresis_kn: float = Field(0.5, ge=0, le=10)      # raise above limit + h, clear below limit - h
+    min_duration_s: float = Field(30, ge=0, le=3600)    # over the limit this long first
 
 
 def _limits(snap: Snapshot) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
@@ -30,7 +37,7 @@ def _limits(snap: Snapshot) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
 
 
 def evaluate(snap: Snapshot) -> list[Finding]:
-    h = float(snap.conf("speeding").get("hysteresis_kn", 0.5))
+    h = snap.settings(Settings).hysteresis_kn
     fresh, limit, zone_of = _limits(snap)
     over = fresh["sog_kn"].to_numpy() > limit + h
     out = []
@@ -45,20 +52,30 @@ def evaluate(snap: Snapshot) -> list[Finding]:
         if r.length_m == r.length_m and (r.length_m or 0) > 100:
             factors.append(Factor("vessel size", 5, f"{r.length_m:.0f} m long"))
         name = r.name or str(r.mmsi)
-        out.append(Finding(
-            "speeding", f"speeding:{r.mmsi}", severity, "vessel", str(r.mmsi), snap.point_wkt(r.lon, r.lat),
-            r.observed_at, f"{name} at {r.sog_kn:.1f} kn in {zone.name_en} (limit {lim:g} kn)",
-            f"{name} 在{zone.name_zh}航速 {r.sog_kn:.1f} 节（限速 {lim:g} 节）",
-            {"zone_id": zid, "mmsi": r.mmsi, "sog_kn": round(float(r.sog_kn), 1), "limit_kn": lim}, factors))
+        out.append(
+            Finding(
+                rule="speeding",
+                key=f"speeding:{r.mmsi}",
+                severity=severity,
+                subject_kind="vessel",
+                subject_id=str(r.mmsi),
+                geom_wkt=snap.point_wkt(r.lon, r.lat),
+                evidence_at=r.observed_at,
+                title_en=f"{name} at {r.sog_kn:.1f} kn in {zone.name_en} (limit {lim:g} kn)",
+                title_zh=f"{name} 在{zone.name_zh}航速 {r.sog_kn:.1f} 节（限速 {lim:g} 节）",
+                details={"zone_id": zid, "mmsi": r.mmsi, "sog_kn": round(float(r.sog_kn), 1), "limit_kn": lim},
+                factors=factors,
+            )
+        )
     return out
 
 
 def keep(snap: Snapshot) -> set[str]:
-    h = float(snap.conf("speeding").get("hysteresis_kn", 0.5))
+    h = snap.settings(Settings).hysteresis_kn
     fresh, limit, _ = _limits(snap)
     still = fresh["sog_kn"].to_numpy() > limit - h
     return {f"speeding:{m}" for m in fresh["mmsi"].to_numpy()[still]}
 
 
-RULE = Rule("speeding", "state", evaluate, keep=keep,
-            min_duration_s=lambda snap: float(snap.conf("speeding").get("min_duration_s", 30)))
+RULE = Rule("speeding", "state", evaluate, keep=keep, settings=Settings,
+            min_duration_s=lambda snap: snap.settings(Settings).min_duration_s)

@@ -1,0 +1,48 @@
+"""Who may do what: the roles (least first), the agencies, and the permission matrix (role × action, and the
+agency where it matters). The app's sign-in, the layers' minimum roles and the alert actions all read this."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROLES = ("viewer", "officer", "supervisor", "admin")
+AGENCIES = ("port", "customs", "border", "maritime_safety", "control_centre")
+# Who may do what, by the least role; a case step is also bound to its agency (customs does the customs spot
+# check), and suppressing or resolving a critical alert is a supervisor's decision. An alert with an open hazmat
+# case is resolved only by its case (officer_act refuses it; the case's last step resolves it).
+MIN_ROLE = {"acknowledge": "officer", "suppress": "officer", "suppress_critical": "supervisor", "resolve": "officer",
+            "resolve_critical": "supervisor", "note": "officer", "complete_step": "officer",
+            "audit_view": "supervisor", "audit_export": "supervisor", "customs_details": "supervisor"}
+
+
+def at_least(role: str | None, least: str) -> bool:
+    """Whether a role ranks at least `least` (an unknown role ranks nowhere)."""
+    return role in ROLES and ROLES.index(role) >= ROLES.index(least)
+
+
+def allowed(actor: Any, action: str, *, severity: str | None = None, agency: str | None = None) -> bool:
+    """The permission matrix in one place: may this actor (anything with .role and .agency) do this action?"""
+    if action in ("suppress", "resolve") and severity == "critical":
+        action = f"{action}_critical"
+    role = getattr(actor, "role", None)
+    if action not in MIN_ROLE or role not in ROLES:
+        return False
+    if action == "customs_details" and getattr(actor, "agency", None) == "customs" and role != "viewer":
+        return True
+    if action == "complete_step" and agency is not None and getattr(actor, "agency", None) != agency:
+        return False
+    return at_least(role, MIN_ROLE[action])
+
+
+# Columns only some may see, by the permission that opens them. One place for everything that shows a layer's
+# rows: the map and the wall (their traces are shared by every officer: as the least of them, actor None), the
+# layer API and its exports (as the user or token asking), the situation report (as the least).
+RESTRICTED_COLUMNS = {"customs_status": "customs_details", "held": "customs_details", "flags": "customs_details"}
+
+
+def redact(actor: Any, frame: Any) -> Any:
+    """The frame (anything with .columns and .drop, e.g. a GeoDataFrame) without the columns `actor` may not see
+    (None: no one's extra rights)."""
+    hidden = [c for c, action in RESTRICTED_COLUMNS.items()
+              if c in frame.columns and (actor is None or not allowed(actor, action))]
+    return frame.drop(columns=hidden) if hidden else frame
