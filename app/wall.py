@@ -70,18 +70,7 @@ def blueprint(ctx: AppContext) -> flask.Blueprint:
     def _context(conn: Any) -> tuple[Any, str, str, dict[str, Any]]:
         return _wall_context(conn, port_id)
 
-    @bp.get("/wall")
-    def wall_page() -> Any:
-        token = flask.request.args.get("token")
-        if token:          # the gate has checked it: keep it in a cookie and drop it from the address
-            rest = urlencode([(k, v) for k, v in flask.request.args.items(multi=True) if k != "token"])
-            resp = flask.redirect("/wall" + (f"?{rest}" if rest else ""))
-            _keep_token(resp, token)
-            return resp
-        resp = flask.send_file(WALL_ASSETS / "wall.html", mimetype="text/html", max_age=0)
-        if flask.request.cookies.get(WALL_COOKIE):      # a cookie an older version kept for /wall only: for the
-            _keep_token(resp, flask.request.cookies[WALL_COOKIE])    # page's own files and glyphs too (the gate)
-        return resp
+    bp.add_url_rule("/wall", "wall_page", _wall_page, methods=["GET"])
 
     @bp.get("/wall/plotly.min.js")
     def wall_plotly() -> flask.Response:
@@ -120,6 +109,19 @@ def blueprint(ctx: AppContext) -> flask.Blueprint:
             return _json(_state(conn, port, timezone, conf, language))
 
     return bp
+
+
+def _wall_page() -> Any:
+    token = flask.request.args.get("token")
+    if token:          # the gate has checked it: keep it in a cookie and drop it from the address
+        rest = urlencode([(k, v) for k, v in flask.request.args.items(multi=True) if k != "token"])
+        resp = flask.redirect("/wall" + (f"?{rest}" if rest else ""))
+        _keep_token(resp, token)
+        return resp
+    resp = flask.send_file(WALL_ASSETS / "wall.html", mimetype="text/html", max_age=0)
+    if flask.request.cookies.get(WALL_COOKIE):      # a cookie an older version kept for /wall only: for the
+        _keep_token(resp, flask.request.cookies[WALL_COOKIE])    # page's own files and glyphs too (the gate)
+    return resp
 
 
 def _keep_token(resp: Any, token: str) -> None:
