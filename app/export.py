@@ -16,7 +16,7 @@ import psycopg
 
 from layers import LAYERS, LayerError, View
 from portdomain import csvsafe
-from sql.alerts import redact
+from portdomain.roles import redact
 
 FORMATS = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3", "csv": "text/csv"}
 MAX_FEATURES = 100_000

@@ -11,8 +11,8 @@ import psycopg
 
 from app.mapstyle import offline_style, style_features
 from layers import LAYERS, Style, View
+from portdomain.roles import redact
 from sql import query
-from sql.alerts import redact
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ from plotly.io.json import to_json_plotly
 
 from layers import LAYERS, Layer, Style, View
 from layers.vessels import Picture, Vessels, typed
+from portdomain.roles import redact
 from sql import query
-from sql.alerts import redact
 
 MAX_CLIENTS = 256
 FULL_EVERY = 300            # ticks between forced whole re-sends of the icon trace

@@ -36,8 +36,8 @@ from app.stats import port_stats
 from layers import LAYERS, View
 from layers.vessels import Vessels
 from layers.yard_use import band_colour
+from portdomain.roles import redact
 from sql import query
-from sql.alerts import redact
 from sql.direct_delivery import direct_rows
 
 SEVERITY_COLOUR = {"critical": "#dc2626", "warning": "#f59e0b", "info": "#2563eb"}

@@ -32,7 +32,8 @@ from app.auth import (
     revoke_token,
     set_disabled,
 )
-from sql.db import connect, data_dir, query
+from portdomain.secrets import secrets_dir
+from sql.db import connect, query
 
 # A real deployment adds its own users; the demo's have a password each, made at install (demo_accounts).
 DEMO_USERS = {"duty": ("officer", "port", "Duty officer (demo)"),
@@ -44,7 +45,7 @@ DEMO_USERS = {"duty": ("officer", "port", "Duty officer (demo)"),
 
 
 def demo_accounts_file() -> Path:
-    return data_dir() / "secrets" / "demo-accounts"
+    return secrets_dir() / "demo-accounts"
 
 
 def demo_passwords(path: Path | None = None) -> dict[str, str]:

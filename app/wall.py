@@ -36,8 +36,8 @@ from app.kpi import port_kpis, tiles
 from layers import LAYERS, Style, View
 from layers.vessels import Vessels
 from portdomain.assets import ASSETS
+from portdomain.roles import redact
 from sql import query
-from sql.alerts import redact
 
 WALL_COOKIE = "portmap_wall"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -112,9 +112,8 @@ def blueprint(ctx: AppContext) -> flask.Blueprint:
 
 
 def _wall_page() -> Any:
-    """The wall's page; a token in the address (the gate has checked it) moves to a cookie."""
     token = flask.request.args.get("token")
-    if token:
+    if token:          # the gate has checked it: keep it in a cookie and drop it from the address
         rest = urlencode([(k, v) for k, v in flask.request.args.items(multi=True) if k != "token"])
         resp = flask.redirect("/wall" + (f"?{rest}" if rest else ""))
         _keep_token(resp, token)

@@ -18,8 +18,8 @@ import paho.mqtt.client as mqtt
 import psycopg
 
 from bench.ais_ingest import ROOT, fresh_port_database
-from ingest.broker import TEST_USER, BrokerLogin
 from ingest.camera.mqtt import FrigateSubscriber
+from portdomain.broker import TEST_USER, BrokerLogin
 from sql import DbSettings
 
 CAPTURED = json.loads((ROOT / "tests" / "fixtures" / "camera" / "frigate-events-front_door-person.json").read_text())

@@ -21,7 +21,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import psycopg
 
-from ingest.broker import FRIGATE_USER, BrokerLogin
+from portdomain.broker import FRIGATE_USER, BrokerLogin
 
 ROOT = Path(__file__).resolve().parent.parent
 WEBHOOK_TOKEN = "faults-webhook-token"

@@ -9,10 +9,10 @@ import signal
 import sys
 from pathlib import Path
 
-import ingest.broker as broker
 from demo.feed import DemoFeed, Options
 from demo.incidents import schedule, wall_minutes_to_start_all
 from demo.world import load_world
+from portdomain import broker
 from portdomain.addresses import parse_address
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from demo.world import World
-from ingest.broker import FRIGATE_USER, BrokerLogin
+from portdomain.broker import FRIGATE_USER, BrokerLogin
 
 
 @dataclass
@@ -37,7 +37,7 @@ class CameraFeed:
     def __init__(self, world: World, rng: random.Random, host: str, port: int, speed: float,
                  topic: str = "frigate/events", client_id: str = "portmap-demo-frigate",
                  login: BrokerLogin | None = None) -> None:
-        """`login` None: Frigate's user on the private broker (ingest/broker.py)."""
+        """`login` None: Frigate's user on the private broker (portdomain/broker.py)."""
         self.world, self.rng, self.speed, self.topic = world, rng, speed, topic
         conf = world.scenario["cameras"]
         self.rate_per_s = float(conf["events_per_camera_per_hour"]) / 3600.0

@@ -20,7 +20,7 @@ from demo.fleet import ANCHORED, CALL_KINDS, Fleet, Vessel
 from demo.incidents import Incidents, schedule
 from demo.world import World
 from demo.yard import Yard
-from ingest.broker import BrokerLogin
+from portdomain.broker import BrokerLogin
 
 log = logging.getLogger(__name__)
 

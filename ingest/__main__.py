@@ -145,11 +145,11 @@ def cmd_ais_table(args: argparse.Namespace) -> int:
 
 def cmd_camera(args: argparse.Namespace) -> int:
     """Frigate events from MQTT into camera_event until SIGTERM."""
-    from ingest import broker
     from ingest.camera.mqtt import FrigateSubscriber
+    from portdomain import broker
     from portdomain.addresses import parse_address
+    from portdomain.secrets import data_dir
     from sql import DbSettings
-    from sql.db import data_dir
 
     if args.webhook:
         from ingest.camera.webhook import WebhookServer
@@ -360,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     cam.add_argument("--webhook", help="also serve POST /api/v1/camera-events on HOST:PORT "
                      "(token from PORTMAP_WEBHOOK_TOKEN)")
     cam.add_argument("--metrics", help="serve Prometheus /metrics on HOST:PORT (e.g. 127.0.0.1:9102)")
-    from ingest.broker import add_arguments as broker_arguments
+    from portdomain.broker import add_arguments as broker_arguments
     broker_arguments(cam)
     cam.add_argument("--state-dir", help="where attempts at unacknowledged messages are counted, so a message "
                      "the worker does not survive is dead-lettered after 3 tries (default: $PORTMAP_DATA or .data, "

@@ -41,8 +41,8 @@ RESTRICTED_COLUMNS = {"customs_status": "customs_details", "held": "customs_deta
 
 
 def redact(actor: Any, frame: Any) -> Any:
-    """The frame (anything with .columns and .drop, e.g. a GeoDataFrame) without the columns `actor` may not
-    see (None: no one's extra rights)."""
+    """The frame (anything with .columns and .drop, e.g. a GeoDataFrame) without the columns `actor` may not see
+    (None: no one's extra rights)."""
     hidden = [c for c, action in RESTRICTED_COLUMNS.items()
               if c in frame.columns and (actor is None or not allowed(actor, action))]
     return frame.drop(columns=hidden) if hidden else frame

@@ -3,7 +3,7 @@
 Each action is one transaction that changes the alert, appends to the alert's audit trail (`alert_action`,
 which refuses updates and deletes) and announces the change with NOTIFY on `portmap_alerts`: the SECURITY
 DEFINER functions officer_act and case_step_complete (migration 035) do it, so the app's database role needs no
-write on those tables; who may act is decided here, by `allowed`. Both the app
+write on those tables; who may act is decided by `allowed` (portdomain/roles.py, the matrix). Both the app
 and the tests use these; the rule engine (ingest/alerts) acts as 'engine'.
 """
 
@@ -22,6 +22,8 @@ from sql.db import query
 __all__ = ["CHANNEL", "MIN_ROLE", "RESTRICTED_COLUMNS", "ROLES", "ActionRefused", "Actor", "allowed", "redact"]
 
 CHANNEL = "portmap_alerts"
+
+
 def _require(actor: Actor, action: str, **context: Any) -> None:
     if not allowed(actor, action, **context):
         raise ActionRefused(f"{actor.username} ({actor.role}, {actor.agency}) may not {action.replace('_', ' ')}"

@@ -13,8 +13,9 @@ from psycopg.rows import dict_row
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from portdomain.secrets import secrets_dir
+
 QUERIES_DIR = Path(__file__).parent / "queries"
-ROOT = Path(__file__).resolve().parent.parent
 # The login of each process kind (scripts/services.sh creates them with generated passwords; sql/grants.sql says
 # what each may do). `admin` is the cluster's superuser: migrations, the test harness and the benchmarks only.
 ROLE_USERS = {
@@ -29,14 +30,9 @@ ROLE_USERS = {
 }
 
 
-def data_dir() -> Path:
-    """Where scripts/services.sh keeps the private cluster, broker and secrets (PORTMAP_DATA moves it)."""
-    return Path(os.environ.get("PORTMAP_DATA") or ROOT / ".data")
-
-
 def passfile() -> Path:
     """The generated database passwords (libpq's passfile format, mode 0600, root only)."""
-    return data_dir() / "secrets" / "pgpass"
+    return secrets_dir() / "pgpass"
 
 
 def default_url(role: str | None = None) -> str:

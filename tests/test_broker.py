@@ -18,8 +18,8 @@ import paho.mqtt.client as mqtt
 import psycopg
 import pytest
 
-from ingest import broker
-from ingest.broker import CAMERA_USER, FRIGATE_USER, TEST_USER, BrokerLogin, private_password_file
+from portdomain import broker
+from portdomain.broker import CAMERA_USER, FRIGATE_USER, TEST_USER, BrokerLogin, private_password_file
 from tests.conftest import ROOT
 
 PORT = int(os.environ.get("PORTMAP_MQTT_PORT", "51883"))

@@ -17,9 +17,9 @@ import paho.mqtt.client as mqtt
 import psycopg
 import pytest
 
-from ingest.broker import TEST_USER, BrokerLogin
 from ingest.camera.frigate import Invalid, parse_event
 from ingest.camera.mqtt import FrigateSubscriber
+from portdomain.broker import TEST_USER, BrokerLogin
 from sql import DbSettings
 from tests.conftest import ROOT, _free_port
 

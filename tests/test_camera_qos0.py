@@ -18,7 +18,7 @@ import paho.mqtt.client as mqtt
 import psycopg
 import pytest
 
-from ingest.broker import FRIGATE_USER, BrokerLogin
+from portdomain.broker import FRIGATE_USER, BrokerLogin
 from tests.conftest import ROOT, _free_port
 from tests.test_camera_frigate import CAPTURED, camera_db  # noqa: F401  (the fixture)
 

@@ -23,7 +23,6 @@ from demo.fleet import ANCHORED, ASSISTED_TURN, MOORED, Fleet, Vessel
 from demo.incidents import KINDS, schedule, wall_minutes_to_start_all
 from demo.world import World, load_world
 from ingest.ais.decoder import StreamDecoder
-from ingest.broker import TEST_USER, BrokerLogin
 from ingest.camera.frigate import parse_event
 from ingest.hazmat.declarations import declaration, gate_transaction, read_rows
 from ingest.ops.berth_plan import parse_row
@@ -32,6 +31,7 @@ from ingest.ops.direct_delivery import parse_row as direct_row
 from ingest.ops.rows import read_rows as direct_rows
 from ingest.yard.edifact import EdifactReport, parse
 from ingest.yard.tos_csv import validate_row
+from portdomain.broker import TEST_USER, BrokerLogin
 
 pytestmark = pytest.mark.unit
 PORT = Path(__file__).resolve().parents[1] / "assets" / "ports" / "weifang"

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from pyproj import Transformer
 
-from ingest.broker import TEST_USER, private_password_file
+from portdomain.broker import TEST_USER, private_password_file
 from tests.conftest import ROOT, _free_port
 
 pytestmark = pytest.mark.db

@@ -27,9 +27,8 @@ FLOORS: dict[str, set[str]] = {
     "app": {"portdomain", "sql", "layers"},
     "demo": {"portdomain"},
 }
-# Modules a folder may import from a floor it otherwise may not: the demo reads the port package as ingest does,
-# and logs in to the MQTT broker as every process does (ingest.broker).
-ALSO = {"demo": {"ingest.port_package", "ingest.port_geometry", "ingest.errors", "ingest.broker"}}
+# Modules a folder may import from a floor it otherwise may not: the demo reads the port package as ingest does.
+ALSO = {"demo": {"ingest.port_package", "ingest.port_geometry", "ingest.errors"}}
 
 
 def imported(path: Path) -> Iterator[tuple[int, str]]:

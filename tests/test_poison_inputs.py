@@ -26,9 +26,9 @@ import psycopg
 import pytest
 
 from bench.stack import free_port, wait_for
-from ingest.broker import TEST_USER, private_password_file
 from ingest.port_load import load_package
 from ingest.port_package import read_package
+from portdomain.broker import TEST_USER, private_password_file
 from tests.conftest import ROOT, WEIFANG, Databases
 from tests.test_camera_frigate import publish
 

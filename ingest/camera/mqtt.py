@@ -15,13 +15,13 @@ import psycopg
 
 from ingest.attempts import AttemptLog
 from ingest.batchsplit import write_split
-from ingest.broker import CAMERA_USER, BrokerLogin
 from ingest.camera.frigate import MAX_BYTES
 from ingest.camera.store import CameraStore
 from ingest.deadletter import PAYLOAD_CAP, cap, dead_letter
 from ingest.feeds import record_batch
 from ingest.limits import safe_raw
 from ingest.metrics import IngestMetrics
+from portdomain.broker import CAMERA_USER, BrokerLogin
 from sql import DbSettings, connect
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class FrigateSubscriber:
                  client_id: str = "portmap-camera", batch_ms: int = 250,
                  metrics: IngestMetrics | None = None, login: BrokerLogin | None = None,
                  state_dir: Path | None = None) -> None:
-        """`login` None: the camera worker's own user on the private broker (ingest/broker.py)."""
+        """`login` None: the camera worker's own user on the private broker (portdomain/broker.py)."""
         self.host, self.port, self.topic = host, port, topic
         self.db, self.port_id = db, port_id
         self.source = f"camera:mqtt:{client_id}"

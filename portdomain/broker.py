@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sql.db import data_dir
+from portdomain.secrets import secrets_dir
 
 # The users of the private broker (scripts/services.sh makes them and their ACL): the camera worker reads
 # frigate/#; `frigate` is what a Frigate server logs in as (the demo feed, the tests' publishers).
@@ -29,7 +29,7 @@ class BrokerConfigError(ValueError):
 
 
 def private_password_file(user: str) -> Path:
-    return data_dir() / "secrets" / f"mqtt-{user}"
+    return secrets_dir() / f"mqtt-{user}"
 
 
 @dataclass(frozen=True)
