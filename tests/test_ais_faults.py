@@ -91,35 +91,38 @@ def test_a_database_outage_under_udp_traffic_loses_nothing(cluster: Cluster, tmp
     ingest = AisIngest([source], DbSettings(url=cluster.url), options)
     worker = threading.Thread(target=ingest.run)
     worker.start()
-    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    started = time.monotonic()
-    outage: list[float] = []
-    spilled_files = 0
-    for i, line in enumerate(lines):
-        if len(outage) == 1 and i % 500 == 0:
-            spilled_files = max(spilled_files, len(list((tmp_path / "spool").glob("*.batch"))))
-        sender.sendto(line.encode() + b"\r\n", source.address)
-        if i == rate * 3:
-            cluster.stop()
-            outage.append(time.monotonic())
-        if i == rate * 9:
-            cluster.start()
-            outage.append(time.monotonic())
-        pause = started + (i + 1) / rate - time.monotonic()
-        if pause > 0:
-            time.sleep(pause)
-    assert outage[1] - outage[0] >= 5, "the database must be down for at least 5 s"
-    assert spilled_files > 0, "the outage should have spilled batches to disk"
-    want = expected_positions(lines)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with psycopg.connect(cluster.url) as conn:
-            stored = conn.execute("SELECT count(*) FROM vessel_position").fetchone()[0]  # type: ignore[index]
-        if stored >= len(want):
-            break
-        time.sleep(0.5)
-    ingest.stop()
-    worker.join(timeout=30)
+    try:
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        started = time.monotonic()
+        outage: list[float] = []
+        spilled_files = 0
+        for i, line in enumerate(lines):
+            if len(outage) == 1 and i % 500 == 0:
+                spilled_files = max(spilled_files, len(list((tmp_path / "spool").glob("*.batch"))))
+            sender.sendto(line.encode() + b"\r\n", source.address)
+            if i == rate * 3:
+                cluster.stop()
+                outage.append(time.monotonic())
+            if i == rate * 9:
+                time.sleep(max(0.0, outage[0] + 5.1 - time.monotonic()))   # down 5 s whatever pg_ctl stop took
+                cluster.start()
+                outage.append(time.monotonic())
+            pause = started + (i + 1) / rate - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+        assert outage[1] - outage[0] >= 5, "the database must be down for at least 5 s"
+        assert spilled_files > 0, "the outage should have spilled batches to disk"
+        want = expected_positions(lines)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with psycopg.connect(cluster.url) as conn:
+                stored = conn.execute("SELECT count(*) FROM vessel_position").fetchone()[0]  # type: ignore[index]
+            if stored >= len(want):
+                break
+            time.sleep(0.5)
+    finally:               # a failed assertion must not leave the worker thread running
+        ingest.stop()
+        worker.join(timeout=30)
     assert ingest.stats.lines == len(lines), "the listener did not accept every datagram"
     with psycopg.connect(cluster.url) as conn:
         got = set(conn.execute("SELECT mmsi, observed_at FROM vessel_position").fetchall())
