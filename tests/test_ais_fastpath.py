@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import pickle
+import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import psycopg
 import pytest
 from pyais.bit_vector import bit_vector
 from pyais.messages import MSG_CLASS
 
 from bench.aispayloads import payloads
+from bench.tabledigest import digests
 from ingest.ais import fastpayload, records
+from ingest.ais.batch import Batch, Output
+from ingest.ais.columns import PositionBlock, concat
+from ingest.ais.writer import POSITION_TYPES, AisWriter
 
 OBSERVED = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -72,3 +79,129 @@ def test_a_known_report_decodes_to_its_published_values() -> None:
     assert (int(d.msg_type[0]), int(d.mmsi[0]), float(d.lon[0]), float(d.lat[0])) == (
         1, 366053209, -122.341618, 37.802118)
     assert (float(d.sog[0]), float(d.cog[0]), int(d.heading[0]), int(d.status[0])) == (0.0, 219.3, 1, 3)
+
+
+def sample_rows(n: int, seed: int = 3) -> list[tuple[Any, ...]]:
+    """Rows as the slow path builds them, every nullable column NULL now and then, times before and after
+    2000 (PostgreSQL's epoch), sources in several scripts, floats that float4 must round."""
+    rng = random.Random(seed)
+    sources = ["ais:file:a.nmea", "ais:udp:udp-0/rx-outer", "ais:tcp:港口/接收机", ""]
+
+    def maybe(value: Any) -> Any:
+        return None if rng.random() < 0.15 else value
+
+    start = datetime(1999, 12, 31, 23, 59, tzinfo=UTC)
+    rows = []
+    for i in range(n):
+        observed = start + timedelta(microseconds=rng.randrange(-10**12, 10**14))
+        t = rng.choice((1, 2, 3, 18, 19, 27, 9))
+        rows.append((rng.randrange(1, 1_000_000_000), observed, observed + timedelta(microseconds=rng.randrange(10**7)),
+                     rng.choice(sources), t, maybe(rng.uniform(-180, 180)), maybe(rng.uniform(-90, 90)),
+                     maybe(rng.randrange(1023) / 10), maybe(rng.randrange(3600) / 10), maybe(rng.randrange(360)),
+                     maybe(float(rng.randrange(-127, 128))), maybe(rng.randrange(16)), rng.random() < 0.5,
+                     maybe(rng.randrange(4095)) if t == 9 else None))
+        if i % 97 == 0:   # the value pyais gives most often: 0.1 has no exact float4
+            rows[-1] = (*rows[-1][:7], 0.1, 0.1, *rows[-1][9:])
+    return rows
+
+
+@pytest.mark.unit
+def test_a_block_holds_the_slow_paths_rows_exactly_and_slices_and_joins_in_order() -> None:
+    rows = sample_rows(3000)
+    block = PositionBlock.from_rows(rows)
+    assert block.rows() == rows
+    assert [[type(v) for v in r] for r in block.rows()] == [[type(v) for v in r] for r in rows]
+    parts = [PositionBlock.from_rows(rows[:10]), block[10:1700], PositionBlock.from_rows(rows[1700:])]
+    joined = concat(parts)
+    assert joined.rows() == rows and len(joined) == len(rows)
+    assert joined.observed_days() == {r[1].date() for r in rows}
+    assert joined.newest_received() == max(r[2] for r in rows)
+    assert concat([]).rows() == [] and PositionBlock.from_rows([]).rows() == []
+
+
+def copy_both_ways(conn: psycopg.Connection[Any], rows: list[tuple[Any, ...]], cut: int) -> list[Any]:
+    """COPY `rows` row by row with psycopg and as a block's bytes (in two COPYs, cut at `cut`) into two temp
+    tables; the count and an md5 over every row of each, in order."""
+    columns = ("mmsi, observed_at, received_at, source, msg_type, lon, lat, sog, cog, heading, rot, status, "
+               "accuracy, altitude")
+    for table in ("by_rows", "by_block"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(f"CREATE TEMP TABLE {table} (n serial, mmsi int4, observed_at timestamptz, received_at "
+                     "timestamptz, source text, msg_type int2, lon float8, lat float8, sog float4, cog float4, "
+                     "heading int2, rot float4, status int2, accuracy bool, altitude int4)")
+    with conn.cursor() as cur, cur.copy(f"COPY by_rows ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(POSITION_TYPES)
+        for row in rows:
+            copy.write_row(row)
+    block = PositionBlock.from_rows(rows)
+    for part in (block[:cut], block[cut:]):
+        with conn.cursor() as cur, cur.copy(f"COPY by_block ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(part.copy_data())
+    digest = (f"SELECT count(*), md5(string_agg(md5(({columns})::text), ',' ORDER BY n)), "
+              "count(*) FILTER (WHERE lon IS NULL), count(*) FILTER (WHERE rot IS NULL), count(DISTINCT source) "
+              "FROM {}")
+    return [conn.execute(digest.format(table)).fetchone() for table in ("by_rows", "by_block")]
+
+
+@pytest.mark.db
+def test_the_blocks_binary_copy_stores_what_psycopgs_row_by_row_copy_stores(db_url: str) -> None:
+    rows = sample_rows(5000)
+    # and rows all of one width (one source, no NULL but altitude, NULL everywhere): no byte mask then
+    plain = [r for r in rows if r[3] == "ais:file:a.nmea" and r[4] != 9 and None not in r[5:13]]
+    with psycopg.connect(db_url) as conn:
+        by_rows, by_block = copy_both_ways(conn, rows, 2000)
+        plain_rows, plain_block = copy_both_ways(conn, plain, 100)
+    assert by_rows == by_block and by_rows[0] == 5000
+    assert by_rows[2] > 500 and by_rows[3] > 500 and by_rows[4] == 4
+    assert plain_rows == plain_block and plain_rows[0] > 300 and plain_rows[2:] == (0, 0, 1)
+
+
+def recent_rows(n: int) -> list[tuple[Any, ...]]:
+    """sample_rows moved to the last hour (history keeps its days), a tenth of them heard twice: the same
+    (mmsi, observed_at) from another source, a moment later, as two receivers hear one transmission."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    rows = [(r[0] % 500 + 412_000_000, now - timedelta(seconds=i), now, *r[3:]) for i, r in enumerate(sample_rows(n))]
+    for i in range(0, n, 10):
+        rows.insert(i + 1, (*rows[i][:2], rows[i][2] + timedelta(milliseconds=5), "ais:udp:other", *rows[i][4:]))
+    return rows
+
+
+@pytest.mark.db
+def test_batches_of_blocks_store_the_same_tables_as_batches_of_tuples(databases: Any) -> None:
+    rows = recent_rows(4000)
+    stored = []
+    for as_block in (False, True):
+        url = databases.create()
+        writer = AisWriter(psycopg.connect(url))
+        for part in (rows[:1500], rows[1500:3000], rows[2500:]):     # the last one overlaps: ON CONFLICT
+            out = Output()
+            if as_block:
+                out.block = PositionBlock.from_rows(part)
+            else:
+                out.positions.extend(part)
+            batch = Batch()
+            batch.add(out, "test")
+            writer.write(batch)
+        writer.conn.close()
+        stored.append(digests(url, ("vessel_position", "vessel_latest", "feed_status")))
+    assert stored[0] == stored[1]
+    assert stored[0]["vessel_position"][0] == len({(r[0], r[1]) for r in rows})
+    assert stored[0]["vessel_latest"][0] == 500
+
+
+@pytest.mark.unit
+def test_batches_join_tuples_and_blocks_in_order_and_old_pickles_have_no_block() -> None:
+    rows = sample_rows(300)
+    batch = Batch()
+    for i, part in enumerate((rows[:100], rows[100:200], rows[200:])):
+        out = Output()
+        if i == 1:
+            out.block = PositionBlock.from_rows(part)
+        else:
+            out.positions.extend(part)
+        batch.add(out, "test")
+    assert batch.out.positions == [] and batch.out.block is not None and batch.out.block.rows() == rows
+    assert len(batch.out) == 300 and batch.last_at["test"] == max(r[2] for r in rows)
+    old = Output()
+    del old.__dict__["block"]            # as a batch pickled before the field existed
+    assert pickle.loads(pickle.dumps(old)).block is None
