@@ -10,8 +10,6 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from pyais.util import compute_checksum
-
 ARMOR = bytes(v + 48 if v < 40 else v + 56 for v in range(64))      # 6-bit value -> payload character
 ODD_CHARS = bytes(c for c in range(48, 120) if c != 92)              # every byte pyais reads as a payload
 DEG = 600_000                                                        # lon/lat unit: 1/10000 minute
@@ -46,6 +44,14 @@ def payload(rng: random.Random) -> bytes:
     return bytes(ARMOR[(v >> (162 - 6 * i)) & 63] for i in range(28))
 
 
+def checksum(body: str) -> int:
+    """NMEA's: the XOR of the characters between ! (or \\) and *."""
+    x = 0
+    for c in body.encode():
+        x ^= c
+    return x
+
+
 def payloads(count: int, seed: int = 31) -> list[bytes]:
     rng = random.Random(seed)
     return [payload(rng) for _ in range(count)]
@@ -59,20 +65,21 @@ def sentences(count: int, seed: int = 31, start: int = 1_767_225_600) -> Iterato
         unix = start + n // 50
         roll = rng.random()
         body = f"AIVDM,1,1,,{'AB'[n % 2]},{payload(rng).decode()},0"
-        checksum = compute_checksum(body)
+        cs = checksum(body)
         if roll < 0.02:
-            checksum ^= 1 + rng.randrange(255)
-        sentence = f"!{body}*{checksum:02X}"
+            cs ^= 1 + rng.randrange(255)
+        sentence = f"!{body}*{cs:02X}"
         if roll < 0.6:
             tag = f"s:rx{n % 3},c:{unix}"
-            yield f"\\{tag}*{compute_checksum(tag):02X}\\{sentence}\n".encode()
+            yield f"\\{tag}*{checksum(tag):02X}\\{sentence}\n".encode()
         elif roll < 0.9:
             yield f"{sentence}\n".encode()
         elif roll < 0.93:
             yield b"!AIVDM,2,1,3,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C\n"
             yield b"!AIVDM,2,2,3,A,88888888880,2*25\n"
         elif roll < 0.95:
-            yield f"$PGHP,1,2026,1,1,0,{n % 60},{n % 60},0,,,,,*00\n".encode()
+            pghp = f"PGHP,1,2026,1,1,0,{n // 3000 % 60},{n // 50 % 60},{n % 1000},219,219,2190047,1,1"
+            yield f"${pghp}*{checksum(pghp):02X}\n".encode()
         elif roll < 0.97:
             yield b"# a comment\n"
         else:

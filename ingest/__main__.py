@@ -83,7 +83,8 @@ def cmd_ais(args: argparse.Namespace) -> int:
         print("ais: give at least one --file, --udp or --tcp", file=sys.stderr)
         return 2
     options = Options(checkpoints=not args.no_checkpoint, spool_dir=spool, spool_max_bytes=budget.max_bytes,
-                      retention_days=args.retention_days or None, speed=args.speed, decoders=args.decoders)
+                      retention_days=args.retention_days or None, speed=args.speed, decoders=args.decoders,
+                      fast_path=not args.slow_path)
     metrics = None          # counted only where someone can read them (as for cameras)
     if args.metrics:
         from ingest.metrics import IngestMetrics
@@ -241,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     ais.add_argument("--retention-days", type=int, default=30, help="keep this many days of history (0: all)")
     ais.add_argument("--decoders", type=int, default=os.cpu_count() or 1,
                      help="decoder processes for a single log file (default: one per core)")
+    ais.add_argument("--slow-path", action="store_true", help="decode every line with pyais, one by one (without "
+                     "it, plain position reports of types 1, 2, 3 and 18 are decoded a chunk at once, into the "
+                     "same rows)")
     ais.set_defaults(func=cmd_ais)
     cam = sub.add_parser("camera", help="Frigate camera events from MQTT")
     cam.add_argument("--mqtt", default=f"127.0.0.1:{os.environ.get('PORTMAP_MQTT_PORT', '51883')}",

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import random
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyais.bit_vector import bit_vector
 from pyais.messages import MSG_CLASS
 
-from bench.aispayloads import payloads
+from bench.ais_fastpath_exact import compare
+from bench.aisgen import messages
+from bench.aispayloads import payloads, sentences
 from bench.tabledigest import digests
 from ingest.ais import fastpayload, records
 from ingest.ais.batch import Batch, Output
 from ingest.ais.columns import PositionBlock, concat
 from ingest.ais.writer import POSITION_TYPES, AisWriter
+from tests.conftest import ROOT
 
 OBSERVED = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -205,3 +214,82 @@ def test_batches_join_tuples_and_blocks_in_order_and_old_pickles_have_no_block()
     old = Output()
     del old.__dict__["block"]            # as a batch pickled before the field existed
     assert pickle.loads(pickle.dumps(old)).block is None
+
+
+# --- the chunk path: fast and slow decoders over the same lines -------------------------------------------
+
+FIXTURE_CORPORA = [p for p in sorted((ROOT / "tests" / "fixtures" / "ais").rglob("*"))
+                   if p.is_file() and p.suffix not in (".md", ".chk")]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("path", FIXTURE_CORPORA, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_fixture_corpus_decodes_to_the_same_output_fast_and_slow(path: Path) -> None:
+    result = compare(path.read_bytes().splitlines(keepends=True))
+    assert result.differences == []
+
+
+@pytest.mark.unit
+def test_the_fast_path_takes_most_lines_of_real_and_synthetic_traffic() -> None:
+    dma = compare((ROOT / "tests" / "fixtures" / "ais" / "dma" / "stream_example.txt").read_bytes()
+                  .splitlines(keepends=True))
+    synthetic = compare([(s + "\n").encode() for s in messages(5_000)])
+    assert dma.differences == [] and synthetic.differences == []
+    assert dma.fast_lines > 2_900                   # the rest: $PGHP, type 5 in parts, 24, 4, …
+    assert synthetic.fast_lines > 0.8 * synthetic.positions > 3_000
+
+
+@pytest.mark.unit
+def test_a_fuzz_corpus_of_random_payloads_bad_checksums_and_broken_lines_decodes_alike() -> None:
+    result = compare(list(sentences(20_000, seed=5)))
+    assert result.differences == []
+    assert result.fast_lines > 4_000 and result.positions > result.fast_lines   # both paths had work
+
+
+def _corrupt(line: bytes, ops: list[tuple[int, int]]) -> bytes:
+    data = bytearray(line)
+    for pos, value in ops:
+        data[pos % len(data)] = value
+    return bytes(data)
+
+
+fast_candidates = st.builds(lambda rng_seed: next(sentences(1, seed=rng_seed)), st.integers(0, 2**32))
+fuzzed = st.one_of(fast_candidates,
+                   st.tuples(fast_candidates, st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)),
+                                                       min_size=1, max_size=3)).map(lambda t: _corrupt(*t)),
+                   st.sampled_from([b"$PGHP,1,2026,1,1,0,0,7,500,219,219,2190047,1,1*13\n", b"\n", b"# x\n",
+                                    b"!AIVDM,2,1,3,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C\n",
+                                    b"!AIVDM,2,2,3,A,88888888880,2*25\n"]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(fuzzed, min_size=1, max_size=60))
+def test_random_valid_and_corrupted_lines_decode_alike_fast_and_slow(lines: list[bytes]) -> None:
+    assert compare(lines).differences == []
+
+
+def _ingest(url: str, path: Path, *flags: str) -> None:
+    subprocess.run([sys.executable, "-m", "ingest", "ais", "--file", str(path), "--no-checkpoint", "--retention-days",
+                    "0", "--spool", str(path.parent / f"spool{len(flags)}"), *flags],
+                   cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, check=True, stdout=subprocess.DEVNULL,
+                   timeout=300)
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("decoders", ["1", "2"])
+def test_a_whole_ingest_stores_the_same_tables_fast_and_slow(databases: Any, tmp_path: Path, decoders: str) -> None:
+    """Real traffic (the DMA stream), synthetic traffic and the fuzz corpus in one file, through the CLI with and
+    without --slow-path (one decoder: the worker's own loop; two: the parallel decoders): every row of every
+    AIS table equal (md5 of each)."""
+    path = tmp_path / "mixed.nmea"
+    with path.open("wb") as fh:
+        fh.write((ROOT / "tests" / "fixtures" / "ais" / "dma" / "stream_example.txt").read_bytes())
+        fh.writelines((s + "\n").encode() for s in messages(6_000, vessels=800))
+        fh.writelines(sentences(6_000, seed=9))
+    stored = []
+    for flags in ((), ("--slow-path",)):
+        url = databases.create()
+        _ingest(url, path, "--decoders", decoders, *flags)
+        stored.append(digests(url))
+    assert stored[0] == stored[1]
+    assert stored[0]["vessel_position"][0] > 8_000 and stored[0]["ingest_reject"][0] > 500

@@ -26,3 +26,4 @@ class Options:
     speed: float | None = None            # replay files at this multiple of their recorded pace
     decoders: int = 1                     # decoder processes for a single log file (CLI: one per core)
     chunk_bytes: int = CHUNK_BYTES        # what one decoder process takes at a time
+    fast_path: bool = True                # plain position reports decoded a chunk at once (ingest.ais.fastpath)

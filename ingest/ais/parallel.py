@@ -78,9 +78,10 @@ def tasks(source: FileSource, start_offset: int, stop: Callable[[], bool],
 
 
 def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, identity: str,
-                 synthetic_start: datetime | None) -> None:
+                 synthetic_start: datetime | None, fast_path: bool = False) -> None:
     """A decoder process: chunks in, (seq, batch) out to the writer, (lines, messages) to the parent."""
     from ingest.ais.decoder import Memo, StreamDecoder  # pyais: here, not in the parent that cuts chunks
+    from ingest.ais.fastpath import FastDecoder
     from ingest.runtime import settle_gc
 
     settle_gc()
@@ -97,10 +98,16 @@ def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, i
             for line in task.context:
                 decoder.feed(line, task.first_line_no)
             decoder.take()                   # the context sets the clock; its counts belong to an earlier chunk
-            for i, line in enumerate(lines):
-                decoder.feed(line, task.first_line_no + i)
-            decoder.finish()
-            out = decoder.take()
+            if fast_path:
+                fast = FastDecoder(decoder)
+                fast.feed_lines(lines, task.first_line_no)
+                fast.finish()
+                out = fast.take()
+            else:
+                for i, line in enumerate(lines):
+                    decoder.feed(line, task.first_line_no + i)
+                decoder.finish()
+                out = decoder.take()
             batch = Batch()
             batch.add(out, source)
             batch.checkpoints[source] = Checkpoint(source, task.end, identity)

@@ -26,6 +26,7 @@ from ingest.ais.sources import Chunk, FileSource
 
 if TYPE_CHECKING:
     from ingest.ais.decoder import StreamDecoder
+    from ingest.ais.fastpath import FastDecoder
     from ingest.metrics import IngestMetrics
     from sql import DbSettings
 
@@ -75,15 +76,19 @@ class AisIngest:
         writer.start()
         # pyais, imported while the writer starts
         from ingest.ais.decoder import StreamDecoder
+        from ingest.ais.fastpath import FastDecoder
 
         chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=32)
-        decoders: dict[str, StreamDecoder] = {}
+        decoders: dict[str, StreamDecoder | FastDecoder] = {}
         starts = self._start_offsets()
         readers = [threading.Thread(target=self._read, args=(s, starts.get(s.name, 0), chunks), daemon=True)
                    for s in self.sources]
         for source in self.sources:
-            decoders[source.name] = StreamDecoder(source.name, synthetic_start=getattr(source, "mtime", None)
-                                                  if not getattr(source, "follow", True) else None)
+            stream = StreamDecoder(source.name, synthetic_start=getattr(source, "mtime", None)
+                                   if not getattr(source, "follow", True) else None)
+            # a paced replay sleeps line by line on the input's clock: the slow path, which has it after each line
+            decoders[source.name] = FastDecoder(stream) if self.options.fast_path and not self.options.speed \
+                else stream
         for t in readers:
             t.start()
         live = len(readers)
@@ -137,7 +142,8 @@ class AisIngest:
         writer = ctx.Process(target=writer_main, args=(results, self.db, self.options, self.reports, n))
         writer.start()
         decoders = [ctx.Process(target=parallel.decoder_main, args=(
-            todo, results, counts, str(source.path), source.name, source.identity, source.mtime))
+            todo, results, counts, str(source.path), source.name, source.identity, source.mtime,
+            self.options.fast_path))
             for _ in range(n)]
         for proc in decoders:
             proc.start()
@@ -210,11 +216,14 @@ class AisIngest:
         finally:
             out.put(None)
 
-    def _decode_chunk(self, chunk: Chunk, decoder: StreamDecoder, batch: Batch,
+    def _decode_chunk(self, chunk: Chunk, decoder: StreamDecoder | FastDecoder, batch: Batch,
                       safe: dict[str, Checkpoint]) -> None:
         line_no = chunk.first_line_no
         received = chunk.received_at
-        for line in chunk.lines:
+        feed_lines = getattr(decoder, "feed_lines", None)      # the fast path takes the chunk whole
+        if feed_lines is not None:
+            feed_lines(chunk.lines, line_no, received)
+        for line in chunk.lines if feed_lines is None else ():
             decoder.feed(line, line_no, received)
             line_no += 1
             if self.options.speed and decoder.clock_at is not None:
