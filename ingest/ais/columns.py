@@ -82,6 +82,10 @@ class PositionBlock:
         """Rows [start:stop] (for a writer that splits a batch), sharing this block's arrays."""
         return PositionBlock(self.data[index], self.null[index], self.sources)
 
+    def take(self, order: np.ndarray) -> PositionBlock:
+        """The rows in another order (or a selection of them)."""
+        return PositionBlock(self.data[order], self.null[order], self.sources)
+
     def rows(self) -> list[tuple[Any, ...]]:
         """The rows as the slow path's tuples: Python ints, floats, bools, aware datetimes, None."""
         columns: list[list[Any]] = []

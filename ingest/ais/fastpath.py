@@ -5,15 +5,16 @@ payload and no fill bits (with or without a tag block, nothing after the checksu
 its payload is a type 1, 2, 3 or 18 report the record builder would store, and its tag block (if any) is
 not part of a group. Everything else (fragments, type 5/24, $PGHP, $xxRMC, comments, anything malformed or
 unusual) goes to the StreamDecoder it wraps, unchanged and in order, since the stream's clock, its pending
-fragments and their expiry depend on the order of lines. Each fast line's clock and station are decided as
-the slow path decides them (the same tag-block parser and cache, the same precedence); only the payload
-decoding, the placing of the report's second on that clock and the building of rows are done as columns.
+fragments and their expiry depend on the order of lines. Each fast line's clock, station, observed time,
+future check, vessel announcement and fragment expiry are decided in line order as the slow path decides
+them (the same tag-block parser and cache, the same precedence, integer microseconds for the time); the
+payload decoding, the checksums and the building of the rows are done once per chunk, as columns, and the
+slow path's rows of the chunk are put back among them in line order.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -44,24 +45,18 @@ def _xor(data: bytes) -> int:
     return x
 
 
-class _Run:
-    """Consecutive fast lines, with what the slow path would have decided for each line's clock and station."""
+class _Rows:
+    """What a chunk's fast lines became, in line order; and where the slow path's rows fall among them."""
 
-    __slots__ = ("clock_at", "ignored", "lines", "pghp", "real", "received", "reference", "rows", "stations")
+    __slots__ = ("heard", "observed", "received", "rows", "slow_after", "stations")
 
-    def __init__(self, decoder: StreamDecoder) -> None:
-        self.lines: list[int] = []          # index into the chunk's lines
+    def __init__(self) -> None:
         self.rows: list[int] = []           # index into the chunk's decoded payloads
-        self.reference: list[int] = []      # microseconds since 1970
+        self.observed: list[int] = []       # microseconds since 1970
         self.received: list[int] = []
-        self.real: list[bool] = []
         self.stations: list[str] = []
-        self.snapshot(decoder)
-
-    def snapshot(self, decoder: StreamDecoder) -> None:
-        """The decoder's state before the run's first line, restored if the run must go the slow way after all."""
-        self.pghp, self.clock_at = decoder._pghp, decoder.clock_at
-        self.ignored = decoder.out.reasons["tag_block_ignored"]
+        self.slow_after: list[int] = []     # per slow-path row of the chunk: how many fast rows came before it
+        self.heard: dict[str, list[int]] = {}   # station: [messages, newest received]
 
 
 class FastDecoder:
@@ -72,6 +67,7 @@ class FastDecoder:
         self.decoder = decoder
         self.segments: list[PositionBlock] = []
         self._us: dict[datetime, int] = {}
+        self._horizon: tuple[datetime | None, int] = (None, 0)
         self.fast_lines = 0
 
     @property
@@ -96,27 +92,36 @@ class FastDecoder:
 
     def feed_lines(self, lines: Sequence[bytes], first_line_no: int, received: datetime | None = None) -> None:
         """Lines as read (with or without their line ends), numbered from first_line_no."""
+        dec = self.decoder
         matches = [FAST_RE.fullmatch(line) for line in lines]
         found = [m.groups() for m in matches if m is not None]
         if not found:
             for i, line in enumerate(lines):
-                self.decoder.feed(line, first_line_no + i, received)
+                dec.feed(line, first_line_no + i, received)
             return
+        self._collect_slow_rows()
         decoded, good = self._decode([f[1] for f in found], [f[2] for f in found], [f[3] for f in found])
-        dec = self.decoder
-        run = _Run(dec)
+        seconds: list[int] = decoded.second.tolist()
+        mmsis: list[int] = decoded.mmsi.tolist()
+        rows = _Rows()
+        received_us = None if received is None else self._micros(received)
+        slow_rows = dec.out.positions
         k = -1
         for i, m in enumerate(matches):
+            line_no = first_line_no + i
             if m is not None:
                 k += 1
-                if good[k] and self._fast_line(run, found[k][0], i, k, first_line_no + i, received):
+                if good[k] and self._fast_line(rows, found[k][0], k, seconds[k], mmsis[k], line_no, received,
+                                               received_us):
+                    if line_no % 64 == 0 and dec._pending:     # what feed() does after each line
+                        dec._expire(line_no)
                     continue
-            if run.lines:
-                self._flush(run, decoded, lines, first_line_no, received)
-                run = _Run(dec)
-            dec.feed(lines[i], first_line_no + i, received)
-        if run.lines:
-            self._flush(run, decoded, lines, first_line_no, received)
+            before = len(slow_rows)
+            dec.feed(lines[i], line_no, received)
+            if len(slow_rows) > before:
+                rows.slow_after += [len(rows.rows)] * (len(slow_rows) - before)
+        self._heard(rows)
+        self._block(rows, decoded)
 
     # --- the chunk's payloads at once ---------------------------------------------------------------
     def _decode(self, heads: list[bytes], payloads: list[bytes], sums: list[bytes]) -> tuple[Any, list[bool]]:
@@ -129,13 +134,12 @@ class FastDecoder:
         good = decoded.ok & (given[:, 0] * 16 + given[:, 1] == want)
         return decoded, good.tolist()
 
-    # --- one fast line: its clock and station, as StreamDecoder._unit decides them --------------------------
-    def _fast_line(self, run: _Run, tag: bytes | None, i: int, k: int, line_no: int,
-                   received: datetime | None) -> bool:
+    # --- one fast line, as StreamDecoder._unit, _decode and _store go through it ---------------------------
+    def _fast_line(self, rows: _Rows, tag: bytes | None, k: int, second: int, mmsi: int, line_no: int,
+                   received: datetime | None, received_us: int | None) -> bool:
+        """False (and nothing changed) where the line must go the slow way after all."""
         dec = self.decoder
-        if not run.lines:
-            run.snapshot(dec)
-        station, reference = dec.source, None
+        station, reference, ignored = dec.source, None, False
         if tag:
             try:
                 valid, tag_station, group, stamp = dec._tag_block(tag)
@@ -144,37 +148,80 @@ class FastDecoder:
             if group is not None:    # a group's station carries over between sentences: the slow path's work
                 return False
             if not valid:
-                dec.out.reasons["tag_block_ignored"] += 1
+                ignored = True
             else:
                 if tag_station == dec.source:   # the slow path tells the two apart by identity: its own work
                     return False
                 station = tag_station or dec.source
                 if stamp:
                     reference = stamp
-        if dec._pghp is not None:
-            reference, dec._pghp = dec._pghp, None
+        pghp = dec._pghp
+        if pghp is not None:
+            reference = pghp
         elif reference is None and dec._gps_clock is not None:
             reference = dec._gps_clock
         real = True
         if reference is not None:
-            dec.clock_at = reference
             ref_us = self._micros(reference)
-            rec_us = ref_us if received is None else self._micros(received)
-        elif received is not None:
-            ref_us = rec_us = self._micros(received)
+            rec_us = ref_us if received_us is None else received_us
+        elif received_us is not None:
+            ref_us = rec_us = received_us
             real = dec.synthetic is None
         elif dec.synthetic is not None:
             ref_us = rec_us = self._micros(dec.synthetic.start) + line_no * 1000
             real = False
         else:
             ref_us = rec_us = self._micros(dec._now())
-        run.lines.append(i)
-        run.rows.append(k)
-        run.reference.append(ref_us)
-        run.received.append(rec_us)
-        run.real.append(real)
-        run.stations.append(station)
+        observed = ref_us
+        if real and second <= 59:           # clock.observed_at, in integer microseconds
+            observed = ref_us - ref_us % MINUTE_US + second * 1_000_000
+            if observed > ref_us + SKEW_US:
+                observed -= MINUTE_US
+            elif observed < ref_us - MINUTE_US + SKEW_US:
+                observed += MINUTE_US
+        if observed > self._horizon_us():
+            return False                    # from the future, or the horizon moves on: the slow path decides
+        # the line is taken: what the slow path would have changed, changed
+        if ignored:
+            dec.out.reasons["tag_block_ignored"] += 1
+        if pghp is not None:
+            dec._pghp = None
+        if reference is not None:
+            dec.clock_at = reference
+        memo = dec.memo
+        if mmsi not in memo.announced and memo.announce(mmsi) and mmsi not in dec.out.statics:
+            dec.out.statics[mmsi] = {"kind": "vessel", "flag": memo.flag(mmsi)}
+        dec.out.messages += 1
+        if station is not dec.source:
+            heard = rows.heard.get(station)
+            if heard is None:
+                rows.heard[station] = [1, rec_us]
+            else:
+                heard[0] += 1
+                if rec_us > heard[1]:
+                    heard[1] = rec_us
+        rows.rows.append(k)
+        rows.observed.append(observed)
+        rows.received.append(rec_us)
+        rows.stations.append(station)
         return True
+
+    def _horizon_us(self) -> int:
+        horizon = self.decoder._horizon
+        if self._horizon[0] is not horizon:
+            self._horizon = (horizon, to_us(horizon))
+        return self._horizon[1]
+
+    def _heard(self, rows: _Rows) -> None:
+        """Messages heard through receiving stations named in tag blocks, counted as _decode counts them."""
+        out = self.decoder.out
+        for station, (count, newest) in rows.heard.items():
+            source = self.decoder._station_source(station)
+            at = from_us(newest)
+            out.stations[source] += count
+            last = out.station_last.get(source)
+            if last is None or at > last:
+                out.station_last[source] = at
 
     def _micros(self, when: datetime) -> int:
         us = self._us.get(when)
@@ -184,84 +231,36 @@ class FastDecoder:
             us = self._us[when] = to_us(when)
         return us
 
-    # --- a run of fast lines to rows ------------------------------------------------------------------------
-    def _flush(self, run: _Run, decoded: Any, lines: Sequence[bytes], first_line_no: int,
-               received: datetime | None) -> None:
+    # --- the chunk's rows ---------------------------------------------------------------------------------
+    def _block(self, rows: _Rows, decoded: Any) -> None:
+        """The fast rows as a block, with the slow path's rows of the chunk put back where they came."""
         dec = self.decoder
-        rows = np.array(run.rows)
-        reference = np.array(run.reference, dtype=np.int64)
-        second = decoded.second[rows].astype(np.int64)
-        use = np.array(run.real) & (second <= 59)
-        placed = reference - reference % MINUTE_US + second * 1_000_000      # clock.observed_at, as columns
-        placed = np.where(placed > reference + SKEW_US, placed - MINUTE_US,
-                          np.where(placed < reference - MINUTE_US + SKEW_US, placed + MINUTE_US, placed))
-        observed = np.where(use, placed, reference)
-        if int(observed.max()) > to_us(dec._horizon):
-            # a report from the future (or a horizon to move on): the slow path decides, line by line
-            dec._pghp, dec.clock_at = run.pghp, run.clock_at
-            dec.out.reasons["tag_block_ignored"] = run.ignored
-            if not run.ignored:
-                del dec.out.reasons["tag_block_ignored"]
-            for i in run.lines:
-                dec.feed(lines[i], first_line_no + i, received)
-            return
-        self._collect_slow_rows()
-        self.segments.append(self._block(run, decoded, rows, observed))
-        self._vessels(decoded.mmsi[rows].tolist())
-        self._stations(run)
-        dec.out.messages += len(rows)
-        self.fast_lines += len(rows)
-        if dec.has_pending():          # what the slow path's feed() does after each of these lines
-            for i in run.lines:
-                if (first_line_no + i) % 64 == 0:
-                    dec._expire(first_line_no + i)
-
-    def _block(self, run: _Run, decoded: Any, rows: np.ndarray, observed: np.ndarray) -> PositionBlock:
-        names = {s: n for n, s in enumerate(dict.fromkeys(run.stations))}
-        dec = self.decoder
+        self.fast_lines += len(rows.rows)
+        names = {s: n for n, s in enumerate(dict.fromkeys(rows.stations))}
         sources = tuple(dec.source if s is dec.source else dec._station_source(s) for s in names)
-        block = PositionBlock.empty(len(rows), sources)
+        index = np.array(rows.rows, dtype=np.intp)
+        block = PositionBlock.empty(len(index), sources)
         data, null = block.data, block.null
-        data["mmsi"] = decoded.mmsi[rows]
-        data["observed_at"] = observed
-        data["received_at"] = run.received
-        data["source"] = [names[s] for s in run.stations]
-        data["msg_type"] = decoded.msg_type[rows]
-        data["accuracy"] = decoded.accuracy[rows]
+        data["mmsi"] = decoded.mmsi[index]
+        data["observed_at"] = rows.observed
+        data["received_at"] = rows.received
+        data["source"] = [names[s] for s in rows.stations] if len(names) > 1 else 0
+        data["msg_type"] = decoded.msg_type[index]
+        data["accuracy"] = decoded.accuracy[index]
         for name in FIELDS:
-            data[name] = getattr(decoded, name)[rows]
-            null[:, columns.COLUMNS.index(name)] = ~getattr(decoded, OK_OF[name])[rows]
+            data[name] = getattr(decoded, name)[index]
+            null[:, columns.COLUMNS.index(name)] = ~getattr(decoded, OK_OF[name])[index]
         null[:, columns.COLUMNS.index("altitude")] = True
-        return block
-
-    def _vessels(self, mmsis: list[int]) -> None:
-        """A position asks for its vessel row once in a while (StreamDecoder._store), in the order of the lines."""
-        memo, statics = self.decoder.memo, self.decoder.out.statics
-        announced = memo.announced
-        for mmsi in mmsis:
-            if mmsi not in announced and memo.announce(mmsi) and mmsi not in statics:
-                statics[mmsi] = {"kind": "vessel", "flag": memo.flag(mmsi)}
-
-    def _stations(self, run: _Run) -> None:
-        dec = self.decoder
-        out = dec.out
-        if all(s is dec.source for s in run.stations):
-            return
-        newest: dict[str, int] = {}
-        heard: Counter[str] = Counter()
-        for station, rec in zip(run.stations, run.received, strict=True):
-            if station is not dec.source:
-                newest[station] = max(newest.get(station, rec), rec)
-                heard[station] += 1
-        for station, rec in newest.items():
-            source = dec._station_source(station)
-            out.stations[source] += heard[station]
-            last, at = out.station_last.get(source), from_us(rec)
-            if last is None or at > last:
-                out.station_last[source] = at
+        if rows.slow_after:
+            slow = PositionBlock.from_rows(dec.out.positions)
+            dec.out.positions = []
+            # fast row j goes at 2j + 1, a slow row after b fast rows at 2b: a stable sort puts each in its place
+            keys = np.concatenate([2 * np.arange(len(index)) + 1, 2 * np.array(rows.slow_after)])
+            block = columns.concat([block, slow]).take(np.argsort(keys, kind="stable"))
+        self.segments.append(block)
 
     def _collect_slow_rows(self) -> None:
-        """Rows the slow path made since the last run go before the next run's rows."""
+        """Rows the slow path made outside feed_lines (feed(), finish()) go where they came."""
         out = self.decoder.out
         if out.positions:
             self.segments.append(PositionBlock.from_rows(out.positions))
