@@ -5,8 +5,9 @@
 For each file of tests/fixtures/ais and ../shared/data (every NMEA-looking file, recursively), for the
 fuzz corpus (bench/aispayloads.sentences: random payloads with edge values, bad checksums, fragments,
 $PGHP, comments, truncated lines) and for the synthetic traffic of bench/aisgen, both decoders read the
-same lines, three ways (a file's synthetic clock, live input stamped on arrival, and in chunks of 97
-lines, so that runs of fast lines start and end everywhere), and every part of their output is compared:
+same lines, five ways (a file's synthetic clock; live input stamped on arrival; in chunks of 97 lines; a
+clock that makes most reports come from the future; and chunks of 97 lines as bytes, as a decoder process
+reads them), and every part of their output is compared:
 position rows (as tuples, types included), vessel rows and their order, aids to navigation, base stations,
 other messages, rejects in order, counts by reason, messages, stations. Prints one line per corpus and
 exits 1 on any difference.
@@ -56,11 +57,14 @@ def _slow(lines: Sequence[bytes], received: datetime | None, kwargs: dict[str, A
 
 
 def _fast(lines: Sequence[bytes], received: datetime | None, kwargs: dict[str, Any],
-          chunk: int) -> tuple[Output, int]:
+          chunk: int, as_bytes: bool = False) -> tuple[Output, int]:
     fast = FastDecoder(StreamDecoder("ais:file:x", **kwargs))
     outs = []
     for start in range(0, len(lines), chunk):
-        fast.feed_lines(lines[start:start + chunk], start, received)
+        if as_bytes:           # as a decoder process reads its chunk (feed_chunk), lines joined
+            fast.feed_chunk(b"".join(lines[start:start + chunk]), start, received)
+        else:
+            fast.feed_lines(lines[start:start + chunk], start, received)
         if start + chunk < len(lines):
             outs.append(fast.take())       # as the worker takes a chunk's output
     fast.finish()
@@ -103,19 +107,22 @@ def differences(slow: Output, fast: Output) -> list[str]:
 
 
 def compare(lines: Sequence[bytes]) -> Result:
-    """Both decoders over `lines`, the three ways."""
+    """Both decoders over `lines`, the five ways."""
     ways: list[tuple[str, datetime | None, dict[str, Any], int]] = [
         ("file", None, {"synthetic_start": START, "now": lambda: NOW}, len(lines) or 1),
         ("live", NOW, {"now": lambda: NOW + timedelta(days=3650)}, len(lines) or 1),
         ("chunks", None, {"synthetic_start": START, "now": lambda: NOW}, 97),
         # a clock that stands at START: most reports are from the future, and refused (fast runs fall back)
         ("future", None, {"synthetic_start": START, "now": lambda: START}, len(lines) or 1),
+        ("bytes", None, {"synthetic_start": START, "now": lambda: NOW}, 97),
     ]
     found: list[str] = []
     fast_lines = positions = 0
+    resplit = b"".join(lines).splitlines(keepends=True)    # what a chunk of these bytes is, line by line
     for name, received, kwargs, chunk in ways:
-        slow = _slow(lines, received, kwargs, chunk)
-        fast, n = _fast(lines, received, kwargs, chunk)
+        as_bytes = name == "bytes"
+        slow = _slow(resplit if as_bytes else lines, received, kwargs, chunk)
+        fast, n = _fast(resplit if as_bytes else lines, received, kwargs, chunk, as_bytes)
         found += [f"{name}: {d}" for d in differences(slow, fast)]
         if name == "file":
             fast_lines, positions = n, len(slow.positions)

@@ -26,8 +26,12 @@ from ingest.ais.batch import Output
 from ingest.ais.columns import PositionBlock, from_us, to_us
 from ingest.ais.decoder import StreamDecoder
 
-FAST_RE = re.compile(rb"(?:\\([ -\[\]-~]*)\\)?(![A-Z]{2}VD[MO],1,1,[^,!$\\*\s]*,[^,!$\\*\s]*,)([0-\[\]-w]{28}),0"
-                     rb"\*([0-9A-Fa-f]{2})\s*")
+SENTENCE = (rb"(?:\\([ -\[\]-~]*)\\)?(![A-Z]{2}VD[MO],1,1,[^,!$\\*\s]*,[^,!$\\*\s]*,)([0-\[\]-w]{28}),0"
+            rb"\*([0-9A-Fa-f]{2})")
+FAST_RE = re.compile(SENTENCE + rb"\s*")          # a line: what StreamDecoder.feed() strips may follow
+# A chunk, line by line: a fast line whole (its end: no line break but the one that ends it, as splitlines()
+# sees them), or any other line.
+CHUNK_RE = re.compile(rb"(?m)^(?:(" + SENTENCE + rb"[ \t\x0b\x0c]*\r?(?:\n|\Z))|([^\n]*\n|[^\n]+\Z))")
 HEX = np.full(256, -1, dtype=np.int16)
 for _i, _c in enumerate(b"0123456789ABCDEF"):
     HEX[_c] = HEX[bytes([_c]).lower()[0]] = _i
@@ -92,11 +96,31 @@ class FastDecoder:
 
     def feed_lines(self, lines: Sequence[bytes], first_line_no: int, received: datetime | None = None) -> None:
         """Lines as read (with or without their line ends), numbered from first_line_no."""
+        units = []
+        for line in lines:
+            m = FAST_RE.fullmatch(line)
+            units.append((line, None if m is None else m.groups()))
+        self._walk(units, first_line_no, received)
+
+    def feed_chunk(self, data: bytes, first_line_no: int, received: datetime | None = None) -> int:
+        """A chunk of whole lines as one bytes object, numbered as its splitlines() would number them; returns
+        how many lines it had. One regex pass over the chunk finds the fast lines and the text between them."""
+        units: list[tuple[bytes, tuple[bytes, ...] | None]] = []
+        for whole, tag, head, payload, checksum, other in CHUNK_RE.findall(data):
+            if whole:
+                units.append((whole, (tag, head, payload, checksum)))
+            else:
+                units += [(line, None) for line in other.splitlines(keepends=True)]
+        self._walk(units, first_line_no, received)
+        return len(units)
+
+    def _walk(self, units: list[tuple[bytes, tuple[bytes, ...] | None]], first_line_no: int,
+              received: datetime | None) -> None:
+        """Each line in order: a fast line's clock and bookkeeping here, any other line to the slow path."""
         dec = self.decoder
-        matches = [FAST_RE.fullmatch(line) for line in lines]
-        found = [m.groups() for m in matches if m is not None]
+        found = [u[1] for u in units if u[1] is not None]
         if not found:
-            for i, line in enumerate(lines):
+            for i, (line, _) in enumerate(units):
                 dec.feed(line, first_line_no + i, received)
             return
         self._collect_slow_rows()
@@ -107,17 +131,17 @@ class FastDecoder:
         received_us = None if received is None else self._micros(received)
         slow_rows = dec.out.positions
         k = -1
-        for i, m in enumerate(matches):
+        for i, (line, groups) in enumerate(units):
             line_no = first_line_no + i
-            if m is not None:
+            if groups is not None:
                 k += 1
-                if good[k] and self._fast_line(rows, found[k][0], k, seconds[k], mmsis[k], line_no, received,
+                if good[k] and self._fast_line(rows, groups[0], k, seconds[k], mmsis[k], line_no, received,
                                                received_us):
                     if line_no % 64 == 0 and dec._pending:     # what feed() does after each line
                         dec._expire(line_no)
                     continue
             before = len(slow_rows)
-            dec.feed(lines[i], line_no, received)
+            dec.feed(line, line_no, received)
             if len(slow_rows) > before:
                 rows.slow_after += [len(rows.rows)] * (len(slow_rows) - before)
         self._heard(rows)

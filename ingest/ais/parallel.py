@@ -93,17 +93,19 @@ def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, i
                 results.put(None)
                 return
             fh.seek(task.start)
-            lines = fh.read(task.end - task.start).splitlines(keepends=True)
+            data = fh.read(task.end - task.start)
             decoder = StreamDecoder(source, synthetic_start=synthetic_start, memo=memo)
             for line in task.context:
                 decoder.feed(line, task.first_line_no)
             decoder.take()                   # the context sets the clock; its counts belong to an earlier chunk
             if fast_path:
                 fast = FastDecoder(decoder)
-                fast.feed_lines(lines, task.first_line_no)
+                n_lines = fast.feed_chunk(data, task.first_line_no)
                 fast.finish()
                 out = fast.take()
             else:
+                lines = data.splitlines(keepends=True)
+                n_lines = len(lines)
                 for i, line in enumerate(lines):
                     decoder.feed(line, task.first_line_no + i)
                 decoder.finish()
@@ -112,4 +114,4 @@ def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, i
             batch.add(out, source)
             batch.checkpoints[source] = Checkpoint(source, task.end, identity)
             results.put((task.seq, batch))
-            counts.put((len(lines), out.messages, dict(out.reasons)))
+            counts.put((n_lines, out.messages, dict(out.reasons)))
