@@ -9,16 +9,12 @@ line per request (tokens redacted); `PORTMAP_APP_DEBUG=1` uses Flask's developme
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-
-from app.server import create_app
-from app.settings import AppSettings
-from app.wall import RedactTokens
-from ingest.runtime import settle_gc
 
 access = logging.getLogger("portmap.access")
 
@@ -43,14 +39,30 @@ def access_log(wsgi: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[b
     return logged
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line: --host and --port override PORTMAP_APP_HOST and PORTMAP_APP_PORT."""
+    p = argparse.ArgumentParser(prog="portmap-app", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--host", help="address to listen on (default PORTMAP_APP_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (default PORTMAP_APP_PORT or 8050)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)         # --help ends here, before the app (or the database) is touched
+    from app.server import create_app
+    from app.settings import AppSettings
+    from app.wall import RedactTokens
+    from ingest.runtime import settle_gc
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = AppSettings()
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = AppSettings(**overrides)
     app = create_app(settings)
     settle_gc()         # no 70 ms collector pauses in the map's ticks
     if settings.debug:
         app.run(host=settings.host, port=settings.port, debug=True)
-        return
+        return 0
     from waitress import serve
 
     wsgi: Any = app.server
@@ -60,7 +72,8 @@ def main() -> None:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)     # "task queue depth" under a burst of ticks
     serve(wsgi, host=settings.host, port=settings.port, threads=int(os.environ.get("PORTMAP_APP_THREADS", "16")),
           connection_limit=1000, channel_timeout=60, ident="portmap")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

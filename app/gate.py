@@ -60,9 +60,13 @@ def _who(conn: psycopg.Connection[Any], bearer: str | None, kind: str | None, co
 
 
 def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool], script_hashes: Sequence[str]) -> None:
-    limiter = auth.RateLimit()
-    csp = CSP.format(hashes="".join(f" {h}" for h in script_hashes))
+    """The session check before every request, the security headers after it, the login and logout routes."""
+    _install_check(server, pool_of)
+    _install_headers(server, CSP.format(hashes="".join(f" {h}" for h in script_hashes)))
+    _install_login(server, pool_of, auth.RateLimit())
 
+
+def _install_check(server: flask.Flask, pool_of: Callable[[], ConnectionPool]) -> None:
     @server.before_request
     def check_session() -> Any:
         path = flask.request.path
@@ -101,6 +105,8 @@ def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool], script_h
             return flask.redirect("/login")
         return flask.Response("sign in first", status=401)
 
+
+def _install_headers(server: flask.Flask, csp: str) -> None:
     @server.after_request
     def headers(resp: flask.Response) -> flask.Response:
         user = current_user()
@@ -114,6 +120,8 @@ def install(server: flask.Flask, pool_of: Callable[[], ConnectionPool], script_h
         resp.headers["Referrer-Policy"] = "same-origin"
         return resp
 
+
+def _install_login(server: flask.Flask, pool_of: Callable[[], ConnectionPool], limiter: auth.RateLimit) -> None:
     @server.get("/login")
     def login_page() -> flask.Response:
         return _login_page(flask.request.args.get("lang", "en"), "")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 from typing import Any
 
-I18N_DIR = Path(__file__).resolve().parent.parent / "assets" / "i18n"
+from portdomain.assets import ASSETS
+
+I18N_DIR = ASSETS / "i18n"
 LANGUAGES = {"en": "English", "zh": "中文"}
 
 
@@ -22,3 +23,8 @@ def t(lang: str, key: str, **values: Any) -> str:
     """The string for key in lang; a key missing there falls back to English, then to the key."""
     text = strings(lang).get(key) or strings("en").get(key) or key
     return text.format(**values) if values else text
+
+
+def language(value: object, default: str = "en") -> str:
+    """The language asked for if the app speaks it, else the default (the one fallback every caller uses)."""
+    return value if isinstance(value, str) and value in LANGUAGES else default

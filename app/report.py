@@ -16,6 +16,7 @@ import argparse
 import html
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -163,73 +164,128 @@ def terminal_bbox(conn: psycopg.Connection[Any], port_id: str) -> tuple[float, f
 
 # --- the report ----------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Situation:
+    """What every section of the situation report reads: the port, the window, the language, who asked."""
+
+    conn: psycopg.Connection[Any]
+    port: PortInfo
+    win: Window
+    lang: str
+    author: str = ""
+
+    @property
+    def when(self) -> datetime | None:
+        """The instant the picture is of: None when it is now."""
+        return None if self.win.live else self.win.end
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"port_id": self.port.port_id, "from": self.win.start, "to": self.win.end}
+
+    @property
+    def zh(self) -> bool:
+        return self.lang == "zh"
+
+
+def _summary(s: Situation) -> str:
+    esc, lang = html.escape, s.lang
+    span = t(lang, "report.window", start=f"{s.win.start:%Y-%m-%d %H:%M}", end=f"{s.win.end:%Y-%m-%d %H:%M}")
+    made = t(lang, "report.made", at=f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC", by=s.author or "—")
+    k = port_kpis(s.conn, s.port.port_id, at=s.when)
+    return (f"<h1>{esc(t(lang, 'report.title'))} · {esc(s.port.name(lang))}</h1>"
+            f"<div class='meta'>{esc(span)} UTC · {esc(made)}</div>"
+            "<div class='kpis'>" + "".join(f"<div class='kpi'><b>{esc(v)}</b>{esc(t(lang, 'kpi.' + key))}</div>"
+                                           for key, v, _level in tiles(k) if key != "feeds") + "</div>")
+
+
+def _maps(s: Situation) -> str:
+    esc, lang = html.escape, s.lang
+    maps = [f"<figure>{map_svg(s.conn, s.port, s.port.bbox, s.when, lang, labels=False)}"
+            f"<figcaption>{esc(t(lang, 'report.map_port'))}</figcaption></figure>"]
+    box = terminal_bbox(s.conn, s.port.port_id)
+    if box:
+        maps.append(f"<figure>{map_svg(s.conn, s.port, box, s.when, lang, labels=True)}"
+                    f"<figcaption>{esc(t(lang, 'report.map_terminals'))}</figcaption></figure>")
+    return f"<h2>{esc(t(lang, 'report.maps'))}</h2><div class='maps'>{''.join(maps)}</div>"
+
+
+def _alerts(s: Situation) -> str:
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td><span class='sev' style='background:{SEVERITY_COLOUR.get(sev, '#2563eb')}'></span>{esc(sev)}</td>"
+        f"<td>{esc(title_zh if s.zh else title_en)}</td><td>{raised:%m-%d %H:%M}</td><td>{esc(state)}</td>"
+        f"<td>{esc(ack or '—')}</td><td>{esc(res or '—')}</td></tr>"
+        for _id, _rule, sev, title_en, title_zh, raised, state, ack, res in query(s.conn, "report_alerts", s.params))
+    return _table(s.lang, "report.alerts", ["report.severity", "report.alert", "report.raised", "report.state",
+                                            "report.acknowledged", "report.resolved"], rows)
+
+
+def _dangerous_goods(s: Situation) -> str:
+    esc = html.escape
+    dg = query(s.conn, "report_dg", {"port_id": s.port.port_id, "to": s.when})
+    rows = "".join(f"<tr><td>{esc(cls)}</td><td>{esc(block or '—')}</td><td>{n}</td>"
+                   f"<td>{esc(', '.join(f'UN{u:04d}' for u in (uns or [])[:8]))}</td></tr>"
+                   for cls, block, n, uns in dg)
+    return _table(s.lang, "report.dg", ["report.class", "report.block", "report.containers", "report.un"], rows)
+
+
+def _ships(s: Situation) -> str:
+    esc, lang = html.escape, s.lang
+    ships = query(s.conn, "report_vessels", {"port_id": s.port.port_id, "to": s.when})
+    rows = "".join(f"<tr><td>{esc(t(lang, 'report.at_' + kind))}</td><td>{esc(name_zh if s.zh else name_en)}</td>"
+                   f"<td>{esc(name or str(mmsi))} ({mmsi})</td><td>{esc(dest or '—')}</td>"
+                   f"<td>{f'{eta:%m-%d %H:%M}' if eta else '—'}</td><td>{seen:%H:%M}</td></tr>"
+                   for kind, _place, name_en, name_zh, mmsi, name, _type, dest, eta, seen in ships)
+    return _table(lang, "report.ships", ["report.where", "report.place", "report.vessel", "report.destination",
+                                         "report.eta", "report.seen"], rows, note=t(lang, "report.etd"))
+
+
+def _statistics(s: Situation) -> str:
+    return statistics_section(s.conn, s.port.port_id, s.win.start, s.win.end, s.lang)
+
+
+def _direct(s: Situation) -> str:
+    return direct_section(s.conn, s.port.port_id, s.win, s.lang)
+
+
+def _cameras(s: Situation) -> str:
+    esc = html.escape
+    rows = "".join(f"<tr><td>{esc(cam)}</td><td>{esc(label)}</td><td>{n}</td><td>{first:%H:%M}–{last:%H:%M}</td></tr>"
+                   for cam, label, n, first, last in query(s.conn, "report_cameras", s.params))
+    return _table(s.lang, "report.cameras", ["report.camera", "report.object", "report.tracks", "report.when"], rows)
+
+
+def _feeds(s: Situation) -> str:
+    esc, lang = html.escape, s.lang
+    rows = "".join(f"<tr><td>{esc(src)}</td><td>{esc(kind)}</td><td>{silent} s</td>"
+                   f"<td>{esc(t(lang, 'report.ok' if silent < 120 else 'report.silent'))}</td></tr>"
+                   for src, kind, silent in query(s.conn, "wall_feeds", {}))
+    return _table(lang, "report.feeds", ["report.feed", "report.kind", "report.silent_for", "report.status"],
+                  rows, note=t(lang, "report.feeds_now"))
+
+
+# The situation report's sections in page order (tests/test_report.py::test_every_section_is_registered).
+SITUATION_SECTIONS: dict[str, Callable[[Situation], str]] = {
+    "summary": _summary, "maps": _maps, "alerts": _alerts, "dangerous_goods": _dangerous_goods, "ships": _ships,
+    "statistics": _statistics, "direct_delivery": _direct, "cameras": _cameras, "feeds": _feeds,
+}
+
+
+def _document(lang: str, title: str, parts: list[str]) -> str:
+    return (f"<!doctype html><html lang='{'zh-Hans' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
+
+
 def situation_html(conn: psycopg.Connection[Any], port_id: str, at: datetime | None = None, hours: float = 8,
                    lang: str = "en", author: str = "") -> str:
     """The whole report as one self-contained HTML document."""
     port = port_info(conn, port_id)
     if port is None:
         raise ValueError(f"no port {port_id!r} is loaded")
-    win = window(at, hours)
-    when = None if win.live else win.end
-    esc = html.escape
-    zh = lang == "zh"
-    params = {"port_id": port_id, "from": win.start, "to": win.end}
-    k = port_kpis(conn, port_id, at=when)
-    span = t(lang, "report.window", start=f"{win.start:%Y-%m-%d %H:%M}", end=f"{win.end:%Y-%m-%d %H:%M}")
-    made = t(lang, "report.made", at=f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC", by=author or "—")
-    parts = [f"<h1>{esc(t(lang, 'report.title'))} · {esc(port.name(lang))}</h1>",
-             f"<div class='meta'>{esc(span)} UTC · {esc(made)}</div>",
-             "<div class='kpis'>" + "".join(f"<div class='kpi'><b>{esc(v)}</b>{esc(t(lang, 'kpi.' + key))}</div>"
-                                           for key, v, _level in tiles(k) if key != "feeds") + "</div>"]
-    maps = [f"<figure>{map_svg(conn, port, port.bbox, when, lang, labels=False)}"
-            f"<figcaption>{esc(t(lang, 'report.map_port'))}</figcaption></figure>"]
-    box = terminal_bbox(conn, port_id)
-    if box:
-        maps.append(f"<figure>{map_svg(conn, port, box, when, lang, labels=True)}"
-                    f"<figcaption>{esc(t(lang, 'report.map_terminals'))}</figcaption></figure>")
-    parts.append(f"<h2>{esc(t(lang, 'report.maps'))}</h2><div class='maps'>{''.join(maps)}</div>")
-
-    alerts = query(conn, "report_alerts", params)
-    rows = "".join(
-        f"<tr><td><span class='sev' style='background:{SEVERITY_COLOUR.get(sev, '#2563eb')}'></span>{esc(sev)}</td>"
-        f"<td>{esc(title_zh if zh else title_en)}</td><td>{raised:%m-%d %H:%M}</td><td>{esc(state)}</td>"
-        f"<td>{esc(ack or '—')}</td><td>{esc(res or '—')}</td></tr>"
-        for _id, _rule, sev, title_en, title_zh, raised, state, ack, res in alerts)
-    parts.append(_table(lang, "report.alerts", ["report.severity", "report.alert", "report.raised", "report.state",
-                                                "report.acknowledged", "report.resolved"], rows))
-
-    dg = query(conn, "report_dg", {"port_id": port_id, "to": when})
-    rows = "".join(f"<tr><td>{esc(cls)}</td><td>{esc(block or '—')}</td><td>{n}</td>"
-                   f"<td>{esc(', '.join(f'UN{u:04d}' for u in (uns or [])[:8]))}</td></tr>"
-                   for cls, block, n, uns in dg)
-    parts.append(_table(lang, "report.dg", ["report.class", "report.block", "report.containers", "report.un"], rows))
-
-    ships = query(conn, "report_vessels", {"port_id": port_id, "to": when})
-    rows = "".join(f"<tr><td>{esc(t(lang, 'report.at_' + kind))}</td><td>{esc(name_zh if zh else name_en)}</td>"
-                   f"<td>{esc(name or str(mmsi))} ({mmsi})</td><td>{esc(dest or '—')}</td>"
-                   f"<td>{f'{eta:%m-%d %H:%M}' if eta else '—'}</td><td>{seen:%H:%M}</td></tr>"
-                   for kind, _place, name_en, name_zh, mmsi, name, _type, dest, eta, seen in ships)
-    parts.append(_table(lang, "report.ships", ["report.where", "report.place", "report.vessel", "report.destination",
-                                               "report.eta", "report.seen"], rows, note=t(lang, "report.etd")))
-
-    parts.append(statistics_section(conn, port_id, win.start, win.end, lang))
-    parts.append(direct_section(conn, port_id, win, lang))
-
-    cams = query(conn, "report_cameras", params)
-    rows = "".join(f"<tr><td>{esc(cam)}</td><td>{esc(label)}</td><td>{n}</td><td>{first:%H:%M}–{last:%H:%M}</td></tr>"
-                   for cam, label, n, first, last in cams)
-    parts.append(_table(lang, "report.cameras", ["report.camera", "report.object", "report.tracks", "report.when"],
-                        rows))
-
-    feeds = query(conn, "wall_feeds", {})
-    rows = "".join(f"<tr><td>{esc(src)}</td><td>{esc(kind)}</td><td>{silent} s</td>"
-                   f"<td>{esc(t(lang, 'report.ok' if silent < 120 else 'report.silent'))}</td></tr>"
-                   for src, kind, silent in feeds)
-    parts.append(_table(lang, "report.feeds", ["report.feed", "report.kind", "report.silent_for", "report.status"],
-                        rows, note=t(lang, "report.feeds_now")))
-    return (f"<!doctype html><html lang='{'zh-Hans' if zh else 'en'}'><head><meta charset='utf-8'>"
-            f"<title>{esc(t(lang, 'report.title'))} · {esc(port.name(lang))}</title><style>{CSS}</style></head>"
-            f"<body>{''.join(parts)}</body></html>")
+    s = Situation(conn, port, window(at, hours), lang, author)
+    return _document(lang, f"{t(lang, 'report.title')} · {port.name(lang)}",
+                     [section(s) for section in SITUATION_SECTIONS.values()])
 
 
 def direct_section(conn: psycopg.Connection[Any], port_id: str, win: Window, lang: str) -> str:
@@ -309,6 +365,115 @@ def statistics_section(conn: psycopg.Connection[Any], port_id: str, start: datet
             f"<div class='maps'>{charts}</div>{table}")
 
 
+@dataclass(frozen=True)
+class Incident:
+    """What every section of an incident report reads: the alert's row, its port, the language, who asked."""
+
+    conn: psycopg.Connection[Any]
+    port: PortInfo
+    alert_id: int
+    row: tuple[Any, ...]
+    lang: str
+    author: str = ""
+
+    def __getattr__(self, name: str) -> Any:     # the alert's columns by name (report_incident.sql)
+        if name in INCIDENT_COLUMNS:
+            return self.row[INCIDENT_COLUMNS.index(name)]
+        raise AttributeError(name)
+
+
+INCIDENT_COLUMNS = ("id", "rule", "severity", "state", "title_en", "title_zh", "subject_kind", "subject_id",
+                    "evidence_at", "raised_at", "resolved_at", "details", "lon", "lat")
+
+
+def _incident_summary(i: Incident) -> str:
+    esc, lang = html.escape, i.lang
+    made = t(lang, "report.made", at=f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC", by=i.author or "—")
+    facts = (("report.severity", i.severity), ("report.rule", i.rule), ("report.state", i.state),
+             ("report.subject", f"{i.subject_kind} {i.subject_id}"),
+             ("report.evidence", f"{i.evidence_at:%Y-%m-%d %H:%M:%S} UTC"),
+             ("report.raised", f"{i.raised_at:%Y-%m-%d %H:%M:%S} UTC"),
+             ("report.resolved", f"{i.resolved_at:%Y-%m-%d %H:%M:%S} UTC" if i.resolved_at else "—"),
+             ("report.where", f"{i.lat:.5f}, {i.lon:.5f}" if i.lon is not None else "—"),
+             ("report.score", (i.details or {}).get("score", "—")))
+    return (f"<h1>{esc(t(lang, 'report.incident'))} #{i.alert_id} · {esc(i.port.name(lang))}</h1>"
+            f"<div class='meta'>{esc(made)}</div><h2>{esc(i.title_zh if lang == 'zh' else i.title_en)}</h2>"
+            "<table>" + "".join(f"<tr><th>{esc(t(lang, k))}</th><td>{esc(str(v))}</td></tr>" for k, v in facts)
+            + "</table>")
+
+
+def _incident_factors(i: Incident) -> str:
+    factors = (i.details or {}).get("factors") or []
+    if not factors:
+        return ""
+    return _table(i.lang, "report.factors", ["report.points", "report.why"],
+                  "".join(f"<tr><td>+{f.get('points', 0):g}</td><td>{html.escape(str(f.get('why', '')))}</td></tr>"
+                          for f in factors))
+
+
+def _incident_close_map(i: Incident) -> str:
+    if i.lon is None:
+        return ""
+    d = 0.006
+    box = (i.lon - d / math.cos(math.radians(i.lat)), i.lat - d, i.lon + d / math.cos(math.radians(i.lat)), i.lat + d)
+    selected = int(i.subject_id) if i.subject_kind == "vessel" and str(i.subject_id).isdigit() else None
+    svg = map_svg(i.conn, i.port, box, i.evidence_at, i.lang, labels=True, track_of=selected, mark=(i.lon, i.lat))
+    return (f"<h2>{html.escape(t(i.lang, 'report.close_map'))}</h2><figure>{svg}"
+            f"<figcaption>{html.escape(t(i.lang, 'report.close_caption'))}</figcaption></figure>")
+
+
+def _incident_dg_near(i: Incident) -> str:
+    if i.lon is None:
+        return ""
+    esc = html.escape
+    near = query(i.conn, "report_incident_dg", {"port_id": i.port.port_id, "at": i.evidence_at, "lon": i.lon,
+                                                "lat": i.lat, "metres": INCIDENT_RADIUS_M})
+    return _table(i.lang, "report.dg_near", ["report.container", "report.slot", "report.goods", "report.metres"],
+                  "".join(f"<tr><td>{esc(no)}</td><td>{esc(f'{b}-{bay:02d}-{row:02d}-{tier}')}</td>"
+                          f"<td>{esc(', '.join(goods))}</td><td>{int(m)}</td></tr>"
+                          for no, b, bay, row, tier, goods, m in near))
+
+
+def _incident_cameras(i: Incident) -> str:
+    if i.lon is None:
+        return ""
+    esc, zh = html.escape, i.lang == "zh"
+    cams = query(i.conn, "report_incident_cameras", {"port_id": i.port.port_id, "lon": i.lon, "lat": i.lat})
+    return _table(i.lang, "report.cameras_seeing", ["report.camera", "report.name", "report.status"],
+                  "".join(f"<tr><td>{esc(c)}</td><td>{esc(nz if zh else ne)}</td><td>{esc(st)}</td></tr>"
+                          for c, ne, nz, st in cams))
+
+
+def _incident_lifecycle(i: Incident) -> str:
+    esc = html.escape
+    trail = query(i.conn, "alert_trail", {"alert_id": i.alert_id})
+    return _table(i.lang, "report.lifecycle", ["report.when", "report.who", "report.action", "report.note"],
+                  "".join(f"<tr><td>{when:%Y-%m-%d %H:%M:%S}</td><td>{esc(actor)}"
+                          f"{esc(f' ({role}, {agency})' if role else '')}</td><td>{esc(action)}</td>"
+                          f"<td>{esc(note or '')}</td></tr>"
+                          for when, actor, role, agency, action, note in trail))
+
+
+def _incident_case(i: Incident) -> str:
+    esc, lang = html.escape, i.lang
+    steps = query(i.conn, "case_of_alert", {"alert_id": i.alert_id})
+    if not steps:
+        return ""
+    return _table(lang, "report.case", ["report.step", "report.agency", "report.due", "report.done"],
+                  "".join(f"<tr><td>{esc(t(lang, 'case.step_' + step))}</td><td>{esc(agency)}</td>"
+                          f"<td>{f'{due:%H:%M}' if due else '—'}</td>"
+                          f"<td>{esc(f'{by} {done:%H:%M} — {outcome or str()}' if done else '—')}</td></tr>"
+                          for _c, _n, step, agency, due, done, by, outcome in steps))
+
+
+# An incident report's sections in page order; a section with nothing to say gives "".
+INCIDENT_SECTIONS: dict[str, Callable[[Incident], str]] = {
+    "summary": _incident_summary, "factors": _incident_factors, "close_map": _incident_close_map,
+    "dg_near": _incident_dg_near, "cameras": _incident_cameras, "lifecycle": _incident_lifecycle,
+    "case": _incident_case,
+}
+
+
 def incident_html(conn: psycopg.Connection[Any], port_id: str, alert_id: int, lang: str = "en",
                   author: str = "") -> str:
     """One alert: a close map with the subject's track, the dangerous goods within 300 m, the cameras that see
@@ -317,62 +482,9 @@ def incident_html(conn: psycopg.Connection[Any], port_id: str, alert_id: int, la
     rows = query(conn, "report_incident", {"alert_id": alert_id, "port_id": port_id})
     if port is None or not rows:
         raise ValueError(f"no alert {alert_id} in port {port_id!r}")
-    (_id, rule, severity, state, title_en, title_zh, subject_kind, subject_id, evidence_at, raised_at, resolved_at,
-     details, lon, lat) = rows[0]
-    esc = html.escape
-    zh = lang == "zh"
-    at = evidence_at
-    made = t(lang, "report.made", at=f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC", by=author or "—")
-    parts = [f"<h1>{esc(t(lang, 'report.incident'))} #{alert_id} · {esc(port.name(lang))}</h1>",
-             f"<div class='meta'>{esc(made)}</div>",
-             f"<h2>{esc(title_zh if zh else title_en)}</h2>",
-             "<table>" + "".join(f"<tr><th>{esc(t(lang, k))}</th><td>{esc(str(v))}</td></tr>" for k, v in (
-                 ("report.severity", severity), ("report.rule", rule), ("report.state", state),
-                 ("report.subject", f"{subject_kind} {subject_id}"),
-                 ("report.evidence", f"{evidence_at:%Y-%m-%d %H:%M:%S} UTC"),
-                 ("report.raised", f"{raised_at:%Y-%m-%d %H:%M:%S} UTC"),
-                 ("report.resolved", f"{resolved_at:%Y-%m-%d %H:%M:%S} UTC" if resolved_at else "—"),
-                 ("report.where", f"{lat:.5f}, {lon:.5f}" if lon is not None else "—"),
-                 ("report.score", (details or {}).get("score", "—")))) + "</table>"]
-    factors = (details or {}).get("factors") or []
-    if factors:
-        parts.append(_table(lang, "report.factors", ["report.points", "report.why"],
-                            "".join(f"<tr><td>+{f.get('points', 0):g}</td><td>{esc(str(f.get('why', '')))}</td></tr>"
-                                    for f in factors)))
-    if lon is not None:
-        d = 0.006
-        box = (lon - d / math.cos(math.radians(lat)), lat - d, lon + d / math.cos(math.radians(lat)), lat + d)
-        selected = int(subject_id) if subject_kind == "vessel" and str(subject_id).isdigit() else None
-        svg = map_svg(conn, port, box, at, lang, labels=True, track_of=selected, mark=(lon, lat))
-        parts.append(f"<h2>{esc(t(lang, 'report.close_map'))}</h2><figure>{svg}"
-                     f"<figcaption>{esc(t(lang, 'report.close_caption'))}</figcaption></figure>")
-        near = query(conn, "report_incident_dg", {"port_id": port_id, "at": at, "lon": lon, "lat": lat,
-                                                  "metres": INCIDENT_RADIUS_M})
-        heads = ["report.container", "report.slot", "report.goods", "report.metres"]
-        parts.append(_table(lang, "report.dg_near", heads,
-                            "".join(f"<tr><td>{esc(no)}</td><td>{esc(f'{b}-{bay:02d}-{row:02d}-{tier}')}</td>"
-                                    f"<td>{esc(', '.join(goods))}</td><td>{int(m)}</td></tr>"
-                                    for no, b, bay, row, tier, goods, m in near)))
-        cams = query(conn, "report_incident_cameras", {"port_id": port_id, "lon": lon, "lat": lat})
-        parts.append(_table(lang, "report.cameras_seeing", ["report.camera", "report.name", "report.status"],
-                            "".join(f"<tr><td>{esc(c)}</td><td>{esc(nz if zh else ne)}</td><td>{esc(st)}</td></tr>"
-                                    for c, ne, nz, st in cams)))
-    trail = query(conn, "alert_trail", {"alert_id": alert_id})
-    parts.append(_table(lang, "report.lifecycle", ["report.when", "report.who", "report.action", "report.note"],
-                        "".join(f"<tr><td>{when:%Y-%m-%d %H:%M:%S}</td><td>{esc(actor)}"
-                                f"{esc(f' ({role}, {agency})' if role else '')}</td><td>{esc(action)}</td>"
-                                f"<td>{esc(note or '')}</td></tr>"
-                                for when, actor, role, agency, action, note in trail)))
-    steps = query(conn, "case_of_alert", {"alert_id": alert_id})
-    if steps:
-        parts.append(_table(lang, "report.case", ["report.step", "report.agency", "report.due", "report.done"],
-                            "".join(f"<tr><td>{esc(t(lang, 'case.step_' + step))}</td><td>{esc(agency)}</td>"
-                                    f"<td>{f'{due:%H:%M}' if due else '—'}</td>"
-                                    f"<td>{esc(f'{by} {done:%H:%M} — {outcome or str()}' if done else '—')}</td></tr>"
-                                    for _c, _n, step, agency, due, done, by, outcome in steps)))
-    return (f"<!doctype html><html lang='{'zh-Hans' if zh else 'en'}'><head><meta charset='utf-8'>"
-            f"<title>{esc(t(lang, 'report.incident'))} #{alert_id}</title><style>{CSS}</style></head>"
-            f"<body>{''.join(parts)}</body></html>")
+    i = Incident(conn, port, alert_id, tuple(rows[0]), lang, author)
+    return _document(lang, f"{t(lang, 'report.incident')} #{alert_id}",
+                     [section(i) for section in INCIDENT_SECTIONS.values()])
 
 
 def _table(lang: str, title: str, heads: list[str], rows: str, note: str = "") -> str:

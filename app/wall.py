@@ -27,20 +27,20 @@ from zoneinfo import ZoneInfo
 import flask
 import plotly
 from plotly.io.json import to_json_plotly
-from psycopg_pool import ConnectionPool
 
-from app import live
 from app.ages import layer_ages
+from app.context import AppContext
 from app.figure import build_figure, port_info
-from app.i18n import LANGUAGES, t
+from app.i18n import language, t
 from app.kpi import port_kpis, tiles
 from layers import LAYERS, Style, View
 from layers.vessels import Vessels
+from portdomain.assets import ASSETS
 from sql import query
 
 WALL_COOKIE = "portmap_wall"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-ASSETS = Path(__file__).resolve().parent.parent / "assets" / "wall"
+WALL_ASSETS = ASSETS / "wall"
 LIVE_ZOOM = 14.0           # the wall's live traces are drawn for views up to this close
 _TOKEN_IN_URL = re.compile(r"([?&]token=)[^&\s\"]+")
 
@@ -57,22 +57,19 @@ class RedactTokens(logging.Filter):
         return True
 
 
-def install(server: flask.Flask, pool_of: Any, port_id: str) -> None:
+def blueprint(ctx: AppContext) -> flask.Blueprint:
+    """The wall's page, its Plotly bundle and its three JSON documents."""
     logging.getLogger("werkzeug").addFilter(RedactTokens())
-    traces = live.TtlCache(0.9)
+    bp = flask.Blueprint("wall", __name__)
+    traces = ctx.cache("wall_traces", 0.9)
+    port_id = ctx.port_id
 
-    def pool() -> ConnectionPool:
-        return cast(ConnectionPool, pool_of())
+    pool = ctx.open_pool
 
     def _context(conn: Any) -> tuple[Any, str, str, dict[str, Any]]:
-        """The port (None when none is loaded), the wall's language (?lang=, else port.toml [wall]), the port's
-        time zone and its [wall] settings."""
-        port = port_info(conn, port_id)
-        timezone, conf = _wall_config(conn, port_id)
-        asked = flask.request.args.get("lang", "")
-        return port, asked if asked in LANGUAGES else str(conf.get("lang", "en")), timezone, conf
+        return _wall_context(conn, port_id)
 
-    @server.get("/wall")
+    @bp.get("/wall")
     def wall_page() -> Any:
         token = flask.request.args.get("token")
         if token:          # the gate has checked it: keep it in a cookie and drop it from the address
@@ -81,13 +78,13 @@ def install(server: flask.Flask, pool_of: Any, port_id: str) -> None:
             resp.set_cookie(WALL_COOKIE, token, max_age=400 * 86400, httponly=True, samesite="Strict",
                             secure=flask.request.is_secure, path="/wall")
             return resp
-        return flask.send_file(ASSETS / "wall.html", mimetype="text/html", max_age=0)
+        return flask.send_file(WALL_ASSETS / "wall.html", mimetype="text/html", max_age=0)
 
-    @server.get("/wall/plotly.min.js")
+    @bp.get("/wall/plotly.min.js")
     def wall_plotly() -> flask.Response:
         return flask.send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400)
 
-    @server.get("/wall/figure.json")
+    @bp.get("/wall/figure.json")
     def wall_figure() -> flask.Response:
         with pool().connection(timeout=5) as conn:
             port, language, _timezone, _conf = _context(conn)
@@ -100,7 +97,7 @@ def install(server: flask.Flask, pool_of: Any, port_id: str) -> None:
         return flask.Response(to_json_plotly({"figure": figure, "owners": owners}), mimetype="application/json",
                               headers={"Cache-Control": "no-store"})
 
-    @server.get("/wall/live.json")
+    @bp.get("/wall/live.json")
     def wall_live() -> flask.Response:
         """The live layers' traces by layer name, whole (the wall redraws every few seconds)."""
         zoom = min(float(flask.request.args.get("zoom", 11)), LIVE_ZOOM)
@@ -111,13 +108,23 @@ def install(server: flask.Flask, pool_of: Any, port_id: str) -> None:
             out = traces.get((port_id, language, round(zoom)), lambda: _live_traces(conn, port, language, zoom))
         return flask.Response(out, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
-    @server.get("/wall/state.json")
+    @bp.get("/wall/state.json")
     def wall_state() -> flask.Response:
         with pool().connection(timeout=5) as conn:
             port, language, timezone, conf = _context(conn)
             if port is None:
                 return _json({"error": "no port is loaded"}, 503)
             return _json(_state(conn, port, timezone, conf, language))
+
+    return bp
+
+
+def _wall_context(conn: Any, port_id: str) -> tuple[Any, str, str, dict[str, Any]]:
+    """The port (None when none is loaded), the wall's language (?lang=, else port.toml [wall]), the port's
+    time zone and its [wall] settings."""
+    port = port_info(conn, port_id)
+    timezone, conf = _wall_config(conn, port_id)
+    return port, language(flask.request.args.get("lang", ""), str(conf.get("lang", "en"))), timezone, conf
 
 
 def _json(doc: Any, status: int = 200) -> flask.Response:

@@ -58,7 +58,7 @@ def _slow(lines: Sequence[bytes], received: datetime | None, kwargs: dict[str, A
 
 def _fast(lines: Sequence[bytes], received: datetime | None, kwargs: dict[str, Any],
           chunk: int, as_bytes: bool = False) -> tuple[Output, int]:
-    fast = FastDecoder(StreamDecoder("ais:file:x", **kwargs))
+    fast = FastDecoder(StreamDecoder("ais:file:x", **kwargs), fast_min=1)   # the fast path for any chunk
     outs = []
     for start in range(0, len(lines), chunk):
         if as_bytes:           # as a decoder process reads its chunk (feed_chunk), lines joined

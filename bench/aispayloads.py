@@ -22,9 +22,10 @@ def _put(value: int, start: int, width: int, field: int) -> int:
     return (value & ~mask) | ((field & ((1 << width) - 1)) << shift)
 
 
-def payload(rng: random.Random) -> bytes:
-    """One 28-character payload: random bits, a type from TYPES, some fields set to edge values."""
-    if rng.random() < 0.1:      # any characters pyais accepts, 'X'..'_' and 'x'..'w' included
+def payload(rng: random.Random, mmsi: int | None = None) -> bytes:
+    """One 28-character payload: random bits, a type from TYPES, some fields set to edge values (or the MMSI
+    given)."""
+    if mmsi is None and rng.random() < 0.1:      # any characters pyais accepts, 'X'..'_' and 'x'..'w' included
         return bytes([rng.choice(b"123B")]) + bytes(rng.choice(ODD_CHARS) for _ in range(27))
     v = _put(rng.getrandbits(168), 0, 6, rng.choice(TYPES))
     b = 4 if v >> 162 == 18 else 0           # type 18's fields after the MMSI sit 4 bits earlier
@@ -41,6 +42,8 @@ def payload(rng: random.Random) -> bytes:
     for start, width, choices in edges:
         if rng.random() < 0.3:
             v = _put(v, start, width, int(rng.choice(choices)))
+    if mmsi is not None:
+        v = _put(v, 8, 30, mmsi)
     return bytes(ARMOR[(v >> (162 - 6 * i)) & 63] for i in range(28))
 
 
@@ -57,14 +60,16 @@ def payloads(count: int, seed: int = 31) -> list[bytes]:
     return [payload(rng) for _ in range(count)]
 
 
-def sentences(count: int, seed: int = 31, start: int = 1_767_225_600) -> Iterator[bytes]:
+def sentences(count: int, seed: int = 31, start: int = 1_767_225_600, mmsi_base: int | None = None) -> Iterator[bytes]:
     """NMEA lines around random payloads: tag blocks or none, both channels, now and then a bad checksum,
-    a type 5 in two parts, a $PGHP clock, a comment or a broken line between them."""
+    a type 5 in two parts, a $PGHP clock, a comment or a broken line between them. `mmsi_base`: each payload
+    gets its own MMSI from there (no two reports of one vessel in one second)."""
     rng = random.Random(seed)
     for n in range(count):
         unix = start + n // 50
         roll = rng.random()
-        body = f"AIVDM,1,1,,{'AB'[n % 2]},{payload(rng).decode()},0"
+        mmsi = None if mmsi_base is None else mmsi_base + n
+        body = f"AIVDM,1,1,,{'AB'[n % 2]},{payload(rng, mmsi).decode()},0"
         cs = checksum(body)
         if roll < 0.02:
             cs ^= 1 + rng.randrange(255)

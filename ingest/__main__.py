@@ -15,16 +15,32 @@ from typing import Any, TypeVar
 # Each command imports what it needs: multiprocessing (spawn) imports this module again in every
 # worker process, and a decoder should not carry psycopg, shapely and pyproj it never uses.
 T = TypeVar("T")
+STOP_DEADLINE_S = 8.0       # the camera and inbox workers exit this soon after SIGTERM, database up or down
 
 
-def _serve(run: Callable[[], T], stop: Callable[[], None]) -> T | None:
-    """Run a worker until it ends, or until SIGTERM or Ctrl-C stops it (then None)."""
-    signal.signal(signal.SIGTERM, lambda *_: stop())
+def _serve(run: Callable[[], T], stop: Callable[[], None], *, exit_within_s: float | None = None) -> T | None:
+    """Run a worker until it ends, or until SIGTERM or Ctrl-C stops it (then None). With `exit_within_s`, a
+    worker that has not returned that long after SIGTERM (stuck in a call to a database that does not answer)
+    exits anyway: for workers whose input is safe elsewhere until committed (MQTT unacknowledged, a dropped file
+    still in its folder)."""
+    def on_term(*_: object) -> None:
+        if exit_within_s is not None:
+            timer = threading.Timer(exit_within_s, _exit_now, (exit_within_s,))
+            timer.daemon = True
+            timer.start()
+        stop()
+    signal.signal(signal.SIGTERM, on_term)
     try:
         return run()
     except KeyboardInterrupt:
         stop()
         return None
+
+
+def _exit_now(after_s: float) -> None:
+    logging.getLogger("ingest").error("still running %.0f s after SIGTERM: exiting now (nothing committed is lost)",
+                                      after_s)
+    os._exit(143)
 
 
 def cmd_port(args: argparse.Namespace) -> int:
@@ -62,6 +78,7 @@ def cmd_ais(args: argparse.Namespace) -> int:
     """Ingest AIS NMEA from files, UDP and TCP at once until the files end (or forever when live)."""
     from ingest.ais.journal import Journal, Journaled, SpoolBudget
     from ingest.ais.sources import FileSource, TcpSource, UdpSource, parse_address
+    from ingest.ais.tcpserver import TcpListenSource
     from ingest.ais.worker import AisIngest, Options
     from ingest.runtime import settle_gc
 
@@ -71,8 +88,11 @@ def cmd_ais(args: argparse.Namespace) -> int:
         sources.append(FileSource(Path(path), station, follow=args.follow, chunk_lines=20 if args.speed else 2000))
     live: list[Any] = [UdpSource(*parse_address(addr), station=f"{args.station or 'udp'}-{i}")
                        for i, addr in enumerate(args.udp or [])]
-    live += [TcpSource(*parse_address(addr), station=f"{args.station or 'tcp'}-{i}")
+    live += [TcpSource(*parse_address(addr), station=f"{args.station or 'tcp'}-{i}", idle_s=args.tcp_idle_s)
              for i, addr in enumerate(args.tcp or [])]
+    live += [TcpListenSource(*parse_address(addr), station=f"{args.station or 'tcp-in'}-{i}",
+                             idle_s=args.tcp_idle_s, max_connections=args.tcp_max_connections)
+             for i, addr in enumerate(args.tcp_listen or [])]
     spool = Path(args.spool)
     budget = SpoolBudget(spool, args.spool_max_mb << 20 if args.spool_max_mb else None)
     if args.no_checkpoint or args.no_journal:
@@ -80,7 +100,7 @@ def cmd_ais(args: argparse.Namespace) -> int:
     else:       # what the listeners accept is on disk before it is decoded: a kill -9 loses none of it
         sources += [Journaled(s, Journal(spool / "journal", s.name, budget)) for s in live]
     if not sources:
-        print("ais: give at least one --file, --udp or --tcp", file=sys.stderr)
+        print("ais: give at least one --file, --udp, --tcp or --tcp-listen", file=sys.stderr)
         return 2
     options = Options(checkpoints=not args.no_checkpoint, spool_dir=spool, spool_max_bytes=budget.max_bytes,
                       retention_days=args.retention_days or None, speed=args.speed, decoders=args.decoders,
@@ -121,7 +141,7 @@ def cmd_camera(args: argparse.Namespace) -> int:
         metrics.serve(*parse_address(args.metrics))
     subscriber = FrigateSubscriber(host, port, DbSettings(), args.port_id, topic=args.topic,
                                    client_id=args.client_id, metrics=metrics)
-    counts = _serve(subscriber.run, subscriber.stop)
+    counts = _serve(subscriber.run, subscriber.stop, exit_within_s=STOP_DEADLINE_S)
     if counts is None:
         return 130
     print(f"camera: {dict(counts)}")
@@ -156,13 +176,19 @@ def cmd_yard(args: argparse.Namespace) -> int:
 def cmd_hazmat(args: argparse.Namespace) -> int:
     """Dangerous-goods declarations and gate transactions from CSV or JSON files."""
     from ingest.hazmat.declarations import import_file
+    from ingest.yard.iso6346 import Invalid
     from sql import DbSettings, connect
 
     rejected = 0
     with connect(DbSettings()) as conn:
         for what, paths in (("declarations", args.declarations or []), ("gate", args.gate or [])):
             for path in paths:
-                report = import_file(conn, Path(path), args.port_id, what)
+                try:
+                    report = import_file(conn, Path(path), args.port_id, what)
+                except Invalid as bad:          # the whole file is unreadable: bad_json, too_deep, bad_header …
+                    print(f"hazmat: {path}: refused whole: {bad.args[0]}: {bad.args[-1]}", file=sys.stderr)
+                    rejected += 1
+                    continue
                 print(f"hazmat: {path}: {report.stored} of {report.rows} stored, rejected {dict(report.rejects)}")
                 rejected += sum(report.rejects.values())
     return 1 if rejected else 0
@@ -174,7 +200,7 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     from sql import DbSettings
 
     inbox = Inbox(Path(args.folder), DbSettings(), args.port_id, poll_s=args.poll)
-    stats = _serve(lambda: inbox.run(until_empty=args.once), inbox.stop)
+    stats = _serve(lambda: inbox.run(until_empty=args.once), inbox.stop_now, exit_within_s=STOP_DEADLINE_S)
     if stats is None:
         return 130
     print(f"inbox: {dict(stats.files)} imported, {stats.failed} failed, {stats.rejected_rows} rows rejected")
@@ -228,7 +254,13 @@ def main(argv: list[str] | None = None) -> int:
     ais.add_argument("--follow", action="store_true", help="keep reading what is appended to the files")
     ais.add_argument("--udp", action="append", help="listen for datagrams on HOST:PORT (repeatable)")
     ais.add_argument("--tcp", action="append", help="connect to HOST:PORT and read lines (repeatable)")
-    ais.add_argument("--station", help="station id of the source (default: file-N, udp-N, tcp-N)")
+    ais.add_argument("--tcp-listen", action="append", help="accept receivers' TCP connections on HOST:PORT and "
+                     "read lines from all of them (repeatable)")
+    ais.add_argument("--tcp-idle-s", type=float, default=60.0, help="close a TCP connection silent this long "
+                     "(a half-open peer); a --tcp feed is then dialled again (default 60)")
+    ais.add_argument("--tcp-max-connections", type=int, default=64, help="connections --tcp-listen keeps open; "
+                     "one more closes the one silent the longest (default 64)")
+    ais.add_argument("--station", help="station id of the source (default: file-N, udp-N, tcp-N, tcp-in-N)")
     ais.add_argument("--no-checkpoint", action="store_true", help="read files from the start, record nothing")
     ais.add_argument("--spool", default=".data/spool/ais", help="where batches wait while the database is away, "
                      "and the journal of what UDP and TCP sources accepted")

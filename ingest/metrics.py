@@ -21,6 +21,8 @@ class IngestMetrics:
                                  registry=r)
         self.batch_seconds = Histogram(f"{prefix}_batch_seconds", "Time to commit one write transaction",
                                        buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=r)
+        self.dead_letters = Counter(f"{prefix}_dead_letters", "Rows the database refused alone, dead-lettered",
+                                    registry=r)
         self.batch_rows = Counter(f"{prefix}_written_rows", "Rows committed by the writer", registry=r)
 
     def serve(self, host: str, port: int) -> None:

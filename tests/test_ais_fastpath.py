@@ -26,6 +26,8 @@ from bench.tabledigest import digests
 from ingest.ais import fastpayload, records
 from ingest.ais.batch import Batch, Output
 from ingest.ais.columns import PositionBlock, concat
+from ingest.ais.decoder import StreamDecoder
+from ingest.ais.fastpath import FastDecoder
 from ingest.ais.writer import POSITION_TYPES, AisWriter
 from tests.conftest import ROOT
 
@@ -284,14 +286,32 @@ def test_a_whole_ingest_stores_the_same_tables_fast_and_slow(databases: Any, tmp
     path = tmp_path / "mixed.nmea"
     with path.open("wb") as fh:
         fh.write((ROOT / "tests" / "fixtures" / "ais" / "dma" / "stream_example.txt").read_bytes())
-        # 3,000 vessels at 2,000 reports/s: no vessel reports twice in one second. (Two reports of one vessel
-        # stamped alike tie in vessel_latest, whose pick among them depends on batch bounds, either path.)
+        # 3,000 vessels at 2,000 reports/s: no vessel reports twice in one second (two reports of one vessel
+        # stamped alike tie in vessel_latest, and its pick between them depends on batch bounds, either path)
         fh.writelines((s + "\n").encode() for s in messages(9_000, vessels=3_000))
-        fh.writelines(sentences(6_000, seed=9))
+        fh.writelines(sentences(6_000, seed=9, mmsi_base=200_000_000))      # one report per MMSI, as above
     stored = []
     for flags in ((), ("--slow-path",)):
         url = databases.create()
         _ingest(url, path, "--decoders", decoders, *flags)
-        stored.append(digests(url))
+        # vessel_latest.geom left out: a report without a position keeps the position the live row had, and
+        # whether that is one of an earlier report in the same batch or in the last one depends on where the
+        # batches were cut (timing); two --slow-path runs differ there too. Every history row's geom is compared.
+        stored.append(digests(url, leave_out=("vessel_latest.geom",)))
     assert stored[0] == stored[1]
     assert stored[0]["vessel_position"][0] > 8_000 and stored[0]["ingest_reject"][0] > 500
+
+
+@pytest.mark.unit
+def test_a_trickle_of_lines_goes_the_slow_way_and_a_chunk_the_fast_way_to_the_same_rows() -> None:
+    lines = [(s + "\n").encode() for s in messages(400, vessels=400)]
+    slow = StreamDecoder("ais:udp:x")
+    trickle = FastDecoder(StreamDecoder("ais:udp:x"))
+    chunk = FastDecoder(StreamDecoder("ais:udp:x"))
+    for i, line in enumerate(lines):
+        slow.feed(line, i, OBSERVED)
+        trickle.feed_lines([line], i, OBSERVED)        # live input, a datagram at a time
+    chunk.feed_lines(lines, 0, OBSERVED)
+    want, by_trickle, by_chunk = slow.take(), trickle.take(), chunk.take()
+    assert trickle.fast_lines == 0 and by_trickle.block is None and by_trickle.positions == want.positions
+    assert chunk.fast_lines > 250 and by_chunk.block is not None and by_chunk.block.rows() == want.positions

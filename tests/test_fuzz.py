@@ -33,8 +33,6 @@ from ingest.yard import edifact, tos_csv
 from ingest.yard.iso6346 import Invalid as YardInvalid
 from tests.conftest import ROOT
 
-SHARED = ROOT.parent / "shared"
-
 settings.register_profile("default", max_examples=150, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=5000, deadline=None,
@@ -101,7 +99,8 @@ frigate_docs = st.fixed_dictionaries({"type": st.one_of(st.sampled_from(["new", 
                                           ["id", "camera", "label", "start_time", "end_time", "score", "top_score",
                                            "sub_label", "current_zones", "entered_zones", "has_snapshot"]),
                                           json_values, max_size=11)})
-FRIGATE_REASONS = {"bad_json", "not_an_event", "missing_field", "bad_value"}
+FRIGATE_REASONS = {"bad_json", "not_an_event", "missing_field", "bad_value", "nul_byte", "bad_encoding", "too_large",
+                   "too_deep"}
 
 
 @given(st.one_of(st.binary(max_size=300), mutated(FRIGATE), frigate_docs.map(lambda d: json.dumps(d).encode())))
@@ -114,7 +113,8 @@ def test_frigate_payloads_are_stored_or_refused_with_a_reason(payload: bytes) ->
         assert event.event_id and event.camera and frigate.LABEL.match(event.label)
 
 
-ONVIF_REASONS = {"too_large", "bad_xml", "unsupported_topic", "missing_field", "bad_value", "not_an_event"}
+ONVIF_REASONS = {"too_large", "too_deep", "xml_dtd", "bad_xml", "unsupported_topic", "missing_field", "bad_value",
+                 "not_an_event"}
 
 
 @given(st.one_of(st.sampled_from(ONVIF).flatmap(mutated), st.binary(max_size=200)))
@@ -129,13 +129,13 @@ def test_onvif_notifications_are_parsed_or_refused_with_a_reason(payload: bytes)
 
 # --- yard and dangerous goods ---------------------------------------------------------------------------
 
-EDIFACT = sorted((SHARED / "data" / "edifact-php-edifact").rglob("*.edi"))   # LGPL: read from ../shared
+EDIFACT = sorted((FIXTURES / "edifact").glob("*.edi"))   # LGPL-3.0, its text beside them
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_edifact_is_parsed_or_refused_whole_with_a_reason(data: Any) -> None:
-    assert EDIFACT, "the EDIFACT samples are read from ../shared/data/edifact-php-edifact"
+    assert EDIFACT, "the EDIFACT samples are in tests/fixtures/edifact"
     seed = EDIFACT[data.draw(st.integers(0, len(EDIFACT) - 1))].read_bytes()
     text = data.draw(mutated(seed)).decode("latin-1")
     report = edifact.EdifactReport()

@@ -51,11 +51,12 @@ def test_files_are_imported_in_order_bad_rows_counted_and_the_rest_moved_aside(w
     drop(inbox, "6-broken.hazmat.json", "{not json")
     drop(inbox, ".7-half-written.tos.csv", TOS)          # being written: left alone
     stats = Inbox(inbox, DbSettings(url=weifang_db), "weifang").run(until_empty=True)
-    assert dict(stats.files) == {"tos": 1, "edifact": 1, "declarations": 2, "gate": 1}
-    assert stats.failed == 1 and stats.rejected_rows == 2       # the bad check digit; the bad JSON file
+    assert dict(stats.files) == {"tos": 1, "edifact": 1, "declarations": 1, "gate": 1}
+    assert stats.failed == 2 and stats.rejected_rows == 1       # the bad check digit; the notes and the bad JSON
     assert sorted(p.name for p in (inbox / "done").iterdir()) == [
-        "1-yard.tos.csv", "2-gate_in.edi", "3-d.hazmat.csv", "4-t.gate.csv", "6-broken.hazmat.json"]
+        "1-yard.tos.csv", "2-gate_in.edi", "3-d.hazmat.csv", "4-t.gate.csv"]
     assert "unknown file kind" in (inbox / "failed" / "5-notes.txt.reason").read_text()
+    assert (inbox / "failed" / "6-broken.hazmat.json.reason").read_text().startswith("bad_json: ")
     assert [p.name for p in inbox.iterdir() if p.is_file()] == [".7-half-written.tos.csv"]
     with psycopg.connect(weifang_db) as conn:
         assert conn.execute("SELECT container_no, state FROM container ORDER BY 1").fetchall() == [
@@ -65,7 +66,7 @@ def test_files_are_imported_in_order_bad_rows_counted_and_the_rest_moved_aside(w
         assert feeds == {"tos_csv": 1, "edifact": 1, "hazmat": 1, "gate": 1}
         assert conn.execute("SELECT count(*) FROM feed_status WHERE last_message_at IS NULL").fetchone() == (0,)
         reasons = dict(conn.execute("SELECT reason, count FROM ingest_reject_count").fetchall())
-        assert reasons == {"bad_check_digit": 1, "bad_json": 1}
+        assert reasons == {"bad_check_digit": 1, "bad_json": 1, "unknown_kind": 1}
 
 
 def test_while_the_database_is_away_files_wait_and_are_imported_when_it_returns(weifang_db: str,

@@ -1,4 +1,4 @@
-"""EDIFACT from the real D.95B COARRI and BAPLIE (read from ../shared: LGPL, not copied into this repo)."""
+"""EDIFACT from the real D.95B COARRI and BAPLIE (php-edifact's samples, LGPL-3.0, in tests/fixtures/edifact)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ingest.yard.edifact import import_file
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.db
-EDIFACT = ROOT.parent / "shared" / "data" / "edifact-php-edifact"
+EDIFACT = ROOT / "tests" / "fixtures" / "edifact"
 
 
 def test_coarri_gives_two_discharges_and_nineteen_loads_once(weifang_db: str) -> None:

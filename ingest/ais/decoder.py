@@ -6,6 +6,7 @@ rejects, kept with its raw text); the good sentences around it are never lost.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections import OrderedDict
@@ -27,7 +28,9 @@ from pyais.messages import MAX_PAYLOAD_LEN, MSG_CLASS, AISSentence, GatehouseSen
 from ingest.ais import clock, records
 from ingest.ais.batch import Output, merge_static  # batches spooled before Output moved name it from here
 from ingest.limits import safe_raw
+from ingest.lines import LINE_CAP
 
+log = logging.getLogger(__name__)
 # A sentence is an optional tag block, then ! or $, up to its *hh checksum; AIS armouring never
 # uses \ ! or $, so several sentences on one line split cleanly, and junk after *hh is dropped.
 # Some receivers append the UNIX receive time after the checksum: `…*0F,1276256770`.
@@ -183,6 +186,9 @@ class StreamDecoder:
     # --- lines -------------------------------------------------------------------------------
     def feed(self, line: bytes, line_no: int, received: datetime | None = None) -> None:
         """One line as read (with or without its newline)."""
+        if len(line) > LINE_CAP and len(line.rstrip(b"\r\n")) > LINE_CAP:   # readers cut it at LINE_CAP + 1
+            self._reject("line_too_long", f"longer than the {LINE_CAP}-byte line limit", line[:200])
+            return
         stripped = line.strip()
         if not stripped:
             self.out.reasons["blank"] += 1
@@ -209,6 +215,12 @@ class StreamDecoder:
                            raw)
         if len(self._pending) and line_no % 64 == 0:
             self._expire(line_no)
+
+    def refuse(self, line: bytes, err: Exception) -> None:
+        """A line that raised what feed() does not expect (a decoder bug): refused alone with the error."""
+        if not self.out.reasons["decoder_error"]:
+            log.exception("%s: line %r raised", self.source, line[:120], exc_info=err)
+        self._reject("decoder_error", f"{type(err).__name__}: {err}"[:120], line)
 
     def finish(self) -> None:
         """End of input: fragments still waiting are incomplete."""

@@ -26,17 +26,19 @@ from ingest.ais.batch import Output
 from ingest.ais.columns import PositionBlock, from_us, to_us
 from ingest.ais.decoder import StreamDecoder
 
-SENTENCE = (rb"(?:\\([ -\[\]-~]*)\\)?(![A-Z]{2}VD[MO],1,1,[^,!$\\*\s]*,[^,!$\\*\s]*,)([0-\[\]-w]{28}),0"
+SENTENCE = (rb"(?:\\([ -\[\]-~]{0,1024})\\)?(![A-Z]{2}VD[MO],1,1,[^,!$\\*\s]{0,8},[^,!$\\*\s]{0,8},)([0-\[\]-w]{28}),0"
             rb"\*([0-9A-Fa-f]{2})")
-FAST_RE = re.compile(SENTENCE + rb"\s*")          # a line: what StreamDecoder.feed() strips may follow
+# At most about 1.1 KB: never a line StreamDecoder.feed() would refuse as line_too_long.
+FAST_RE = re.compile(SENTENCE + rb"\s{0,64}")     # a line: what StreamDecoder.feed() strips may follow
 # A chunk, line by line: a fast line whole (its end: no line break but the one that ends it, as splitlines()
 # sees them), or any other line.
-CHUNK_RE = re.compile(rb"(?m)^(?:(" + SENTENCE + rb"[ \t\x0b\x0c]*\r?(?:\n|\Z))|([^\n]*\n|[^\n]+\Z))")
+CHUNK_RE = re.compile(rb"(?m)^(?:(" + SENTENCE + rb"[ \t\x0b\x0c]{0,64}\r?(?:\n|\Z))|([^\n]*\n|[^\n]+\Z))")
 HEX = np.full(256, -1, dtype=np.int16)
 for _i, _c in enumerate(b"0123456789ABCDEF"):
     HEX[_c] = HEX[bytes([_c]).lower()[0]] = _i
 TAIL_XOR = ord(",") ^ ord("0")
 MINUTE_US, SKEW_US = 60_000_000, 5_000_000
+FAST_MIN = 24               # fewer fast lines than this in a call: all of them the slow way (the same rows)
 FIELDS = ("lon", "lat", "sog", "cog", "heading", "rot", "status")
 OK_OF = {"lon": "position_ok", "lat": "position_ok", "sog": "sog_ok", "cog": "cog_ok", "heading": "heading_ok",
          "rot": "rot_ok", "status": "status_ok"}
@@ -67,10 +69,12 @@ class FastDecoder:
     """A StreamDecoder with the fast path in front of it: feed chunks of lines, take() as from the decoder, the
     positions in one PositionBlock (`Output.block`) in stream order."""
 
-    def __init__(self, decoder: StreamDecoder) -> None:
+    def __init__(self, decoder: StreamDecoder, fast_min: int = FAST_MIN) -> None:
         self.decoder = decoder
+        self.fast_min = fast_min
         self.segments: list[PositionBlock] = []
         self._us: dict[datetime, int] = {}
+        self._tags: dict[bytes, tuple[bool, bool, str, datetime | None, int]] = {}
         self._horizon: tuple[datetime | None, int] = (None, 0)
         self.fast_lines = 0
 
@@ -85,14 +89,29 @@ class FastDecoder:
         self.decoder.finish()
 
     def take(self) -> Output:
-        self._collect_slow_rows()
+        """As StreamDecoder.take(); the positions in `block` once the fast path has made any (else, as the slow
+        path made them, in `positions`)."""
         out = self.decoder.take()
-        out.block = columns.concat(self.segments)
-        self.segments = []
+        if self.segments:
+            if out.positions:
+                self.segments.append(PositionBlock.from_rows(out.positions))
+                out.positions = []
+            out.block = columns.concat(self.segments)
+            self.segments = []
         return out
 
     def feed(self, line: bytes, line_no: int, received: datetime | None = None) -> None:
         self.feed_lines([line], line_no, received)
+
+    def refuse(self, line: bytes, err: Exception) -> None:
+        self.decoder.refuse(line, err)
+
+    def _slow(self, line: bytes, line_no: int, received: datetime | None) -> None:
+        """A line the slow way, as the worker feeds it: one that raises what feed() does not expect is refused."""
+        try:
+            self.decoder.feed(line, line_no, received)
+        except Exception as err:  # noqa: BLE001  (a line the decoder cannot classify: refused alone)
+            self.decoder.refuse(line, err)
 
     def feed_lines(self, lines: Sequence[bytes], first_line_no: int, received: datetime | None = None) -> None:
         """Lines as read (with or without their line ends), numbered from first_line_no."""
@@ -119,9 +138,9 @@ class FastDecoder:
         """Each line in order: a fast line's clock and bookkeeping here, any other line to the slow path."""
         dec = self.decoder
         found = [u[1] for u in units if u[1] is not None]
-        if not found:
+        if len(found) < self.fast_min:       # a trickle (live input): numpy's fixed cost would outweigh what it saves
             for i, (line, _) in enumerate(units):
-                dec.feed(line, first_line_no + i, received)
+                self._slow(line, first_line_no + i, received)
             return
         self._collect_slow_rows()
         decoded, good = self._decode([f[1] for f in found], [f[2] for f in found], [f[3] for f in found])
@@ -141,7 +160,7 @@ class FastDecoder:
                         dec._expire(line_no)
                     continue
             before = len(slow_rows)
-            dec.feed(line, line_no, received)
+            self._slow(line, line_no, received)
             if len(slow_rows) > before:
                 rows.slow_after += [len(rows.rows)] * (len(slow_rows) - before)
         self._heard(rows)
@@ -163,30 +182,25 @@ class FastDecoder:
                    received: datetime | None, received_us: int | None) -> bool:
         """False (and nothing changed) where the line must go the slow way after all."""
         dec = self.decoder
-        station, reference, ignored = dec.source, None, False
+        station, reference, ref_us, ignored = dec.source, None, 0, False
         if tag:
-            try:
-                valid, tag_station, group, stamp = dec._tag_block(tag)
-            except Exception:        # noqa: BLE001 - whatever it is, the slow path meets it in its own place
+            seen = self._tags.get(tag)
+            if seen is None:
+                if len(self._tags) > 4096:
+                    self._tags.clear()
+                seen = self._tags[tag] = self._tag(tag)
+            if seen[0]:
                 return False
-            if group is not None:    # a group's station carries over between sentences: the slow path's work
-                return False
-            if not valid:
-                ignored = True
-            else:
-                if tag_station == dec.source:   # the slow path tells the two apart by identity: its own work
-                    return False
-                station = tag_station or dec.source
-                if stamp:
-                    reference = stamp
+            _, ignored, station, reference, ref_us = seen
         pghp = dec._pghp
         if pghp is not None:
             reference = pghp
+            ref_us = self._micros(pghp)
         elif reference is None and dec._gps_clock is not None:
             reference = dec._gps_clock
+            ref_us = self._micros(reference)
         real = True
         if reference is not None:
-            ref_us = self._micros(reference)
             rec_us = ref_us if received_us is None else received_us
         elif received_us is not None:
             ref_us = rec_us = received_us
@@ -229,6 +243,23 @@ class FastDecoder:
         rows.received.append(rec_us)
         rows.stations.append(station)
         return True
+
+    def _tag(self, tag: bytes) -> tuple[bool, bool, str, datetime | None, int]:
+        """What a tag block gives a fast line, as StreamDecoder._unit reads it (through its parser and cache):
+        (slow: the slow path's work after all, tag_block_ignored, station, its clock, that in microseconds)."""
+        dec = self.decoder
+        try:
+            valid, tag_station, group, stamp = dec._tag_block(tag)
+        except Exception:            # noqa: BLE001 - whatever it is, the slow path meets it in its own place
+            return True, False, dec.source, None, 0
+        if group is not None:        # a group's station carries over between sentences: the slow path's work
+            return True, False, dec.source, None, 0
+        if not valid:
+            return False, True, dec.source, None, 0
+        if tag_station == dec.source:   # the slow path tells the two apart by identity: its own work
+            return True, False, dec.source, None, 0
+        stamp = stamp or None
+        return False, False, tag_station or dec.source, stamp, 0 if stamp is None else to_us(stamp)
 
     def _horizon_us(self) -> int:
         horizon = self.decoder._horizon

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from ingest.ais.sources import FileSource, _count_lines
 
 log = logging.getLogger(__name__)
 FRAGMENT_RE = re.compile(rb"VD[MO],(\d),(\d),")
+CARRY_CHUNKS = 4       # a chunk is cut anyway after this many blocks without a message's end (memory bound)
 RMC_LINE_RE = re.compile(rb"^[ \t]*\$[A-Z]{2}RMC,[^\n]*\n?", re.MULTILINE)
 
 
@@ -65,9 +67,11 @@ def tasks(source: FileSource, start_offset: int, stop: Callable[[], bool],
             if not block:
                 return
             cut = _cut(block, at_eof=not data)
-            if cut == 0:                     # no message ends in this block: read on
+            if cut == 0 and len(block) < CARRY_CHUNKS * chunk_bytes:    # no message ends in this block: read on
                 carry = block
                 continue
+            if cut == 0:       # none in several blocks either (junk, a line of megabytes): cut at a line, or here
+                cut = block.rfind(b"\n") + 1 or len(block)
             chunk, carry = block[:cut], block[cut:]
             yield Task(seq, line_no, offset, offset + cut, [rmc] if rmc else [])
             found = RMC_LINE_RE.findall(chunk) if b"RMC," in chunk else None   # find() is 15× the regex
@@ -85,6 +89,8 @@ def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, i
     from ingest.runtime import settle_gc
 
     settle_gc()
+    for sig in (signal.SIGTERM, signal.SIGINT):     # the parent stops it (None), after the writer's last batch
+        signal.signal(sig, signal.SIG_IGN)
     memo = Memo()       # what one chunk learnt (flags, static reports, vessels announced) serves the next
     with open(path, "rb") as fh:
         while True:
@@ -107,7 +113,10 @@ def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, i
                 lines = data.splitlines(keepends=True)
                 n_lines = len(lines)
                 for i, line in enumerate(lines):
-                    decoder.feed(line, task.first_line_no + i)
+                    try:
+                        decoder.feed(line, task.first_line_no + i)
+                    except Exception as err:  # noqa: BLE001  (a line the decoder cannot classify: refused alone)
+                        decoder.refuse(line, err)
                 decoder.finish()
                 out = decoder.take()
             batch = Batch()

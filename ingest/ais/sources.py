@@ -6,10 +6,13 @@ import hashlib
 import logging
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from ingest.lines import LineSplitter, capped_lines, split_datagram
 
 log = logging.getLogger(__name__)
 CHUNK_LINES = 2000
@@ -59,12 +62,12 @@ class FileSource:
             while not stop():
                 lines: list[bytes] = []
                 first = line_no
-                for line in fh:
-                    if not line.endswith(b"\n") and self.follow:
+                for line, size, whole in capped_lines(fh):     # a line over the cap is cut, not held
+                    if not whole and self.follow:
                         fh.seek(offset)          # a half-written line: wait for the rest
                         break
                     lines.append(line)
-                    offset += len(line)
+                    offset += size
                     line_no += 1
                     if len(lines) >= self.chunk_lines:
                         break
@@ -115,18 +118,33 @@ class UdpSource:
                     data = self.sock.recv(65535)
                 except TimeoutError:
                     break
-                lines.extend(data.splitlines())
+                lines.extend(split_datagram(data))
             if lines:
                 yield Chunk(self.name, lines, line_no, None, datetime.now(UTC))
                 line_no += len(lines)
+        lines = self._drain()           # stopping: what is already in the socket's buffer is accepted
+        if lines:
+            yield Chunk(self.name, lines, line_no, None, datetime.now(UTC))
         self.sock.close()
+
+    def _drain(self, most: int = 20_000) -> list[bytes]:
+        self.sock.setblocking(False)
+        lines: list[bytes] = []
+        for _ in range(most):
+            try:
+                lines.extend(split_datagram(self.sock.recv(65535)))
+            except (BlockingIOError, InterruptedError):
+                break
+        return lines
 
 
 class TcpSource:
-    """A TCP client to a receiver or aggregator, reconnecting with capped backoff."""
+    """A TCP client to a receiver or aggregator, reconnecting with capped backoff; a feed silent for `idle_s`
+    (a half-open connection: the peer vanished without a FIN) is dropped and dialled again."""
 
-    def __init__(self, host: str, port: int, station: str) -> None:
-        self.host, self.port, self.station = host, port, station
+    def __init__(self, host: str, port: int, station: str, idle_s: float = 60.0) -> None:
+        self.host, self.port, self.station, self.idle_s = host, port, station, idle_s
+        self.refusals: Counter[str] = Counter()
 
     @property
     def name(self) -> str:
@@ -139,17 +157,23 @@ class TcpSource:
             try:
                 with socket.create_connection((self.host, self.port), timeout=5) as conn:
                     conn.settimeout(0.2)
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
                     backoff = 0.5
                     log.info("connected to %s:%s", self.host, self.port)
-                    rest = b""
+                    splitter = LineSplitter()          # a line over the cap is cut, not held whole
+                    heard = time.monotonic()
                     while not stop():
                         try:
                             data = conn.recv(1 << 16)
                         except TimeoutError:
+                            if time.monotonic() - heard > self.idle_s:
+                                self.refusals["tcp_idle_timeout"] += 1
+                                raise ConnectionError(f"silent for {self.idle_s:.0f} s") from None
                             continue
+                        heard = time.monotonic()
                         if not data:
                             raise ConnectionError("closed by peer")
-                        *lines, rest = (rest + data).split(b"\n")
+                        lines = splitter.feed(data)
                         if lines:
                             yield Chunk(self.name, lines, line_no, None, datetime.now(UTC))
                             line_no += len(lines)

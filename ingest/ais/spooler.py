@@ -12,6 +12,7 @@ import logging
 import multiprocessing as mp
 import pickle
 import queue
+import signal
 import time
 from collections import deque
 from pathlib import Path
@@ -19,10 +20,11 @@ from typing import Any
 
 import psycopg
 
-from ingest.ais import journal
+from ingest.ais import journal, sift
 from ingest.ais.batch import Batch
 from ingest.ais.options import Options
 from ingest.ais.writer import AisWriter
+from ingest.batchsplit import DATA_ERRORS, reason_of
 from ingest.runtime import settle_gc
 from sql import DbSettings, connect
 
@@ -30,12 +32,17 @@ log = logging.getLogger(__name__)
 
 
 def run_writer(batches: Any, db: DbSettings | None, options: Options, reports: Any = None,
-               producers: int = 1) -> None:
-    """Take (seq, batch) items from `batches` until each of `producers` has sent None; commit them all."""
+               producers: int = 1, shutdown: Any = None) -> None:
+    """Take (seq, batch) items from `batches` until each of `producers` has sent None; commit them all.
+    Once `shutdown` (an Event) is set, by the parent or by a SIGTERM or SIGINT to this process, what is not
+    committed within Options.shutdown_s is spilled to the spool (or left to be re-read) and the process ends."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s writer: %(message)s")
+    if shutdown is not None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: shutdown.set())
     spooler = Spooler(db, options, reports)
     settle_gc()
-    spooler.run(batches, producers)
+    spooler.run(batches, producers, shutdown)
 
 
 class Spooler:
@@ -58,11 +65,17 @@ class Spooler:
         self.backoff = 0.2
         self.retry_at = 0.0
 
-    def run(self, batches: Any, producers: int = 1) -> None:
+    def run(self, batches: Any, producers: int = 1, shutdown: Any = None) -> None:
         """Take (seq, batch) items until each producer has sent None; commit them in seq order."""
         finished = 0
         parent = mp.parent_process()
+        deadline: float | None = None
         while finished < producers or self.reorder or self.memory or self._spooled():
+            if shutdown is not None and shutdown.is_set():
+                deadline = deadline or time.monotonic() + self.options.shutdown_s
+                if time.monotonic() >= deadline:
+                    self._stop_now(batches)
+                    return
             if finished < producers and parent is not None and not parent.is_alive() and batches.empty():
                 log.warning("the decoder is gone: writing what was handed over, then stopping")
                 finished = producers
@@ -75,6 +88,39 @@ class Spooler:
             self._drain()
             if finished >= producers and (self.memory or self._spooled()) and time.monotonic() < self.retry_at:
                 time.sleep(min(0.2, self.retry_at - time.monotonic()))
+
+    def _stop_now(self, batches: Any) -> None:
+        """Stopping with batches not committed (the database away or slow): take what is still queued, then
+        leave them to be re-read (every source has a checkpoint: a spilled copy would be written twice) or
+        spill them to the spool, to be written first at the next start."""
+        with contextlib.suppress(queue.Empty, OSError, EOFError):
+            while True:
+                item = batches.get(timeout=0.05)
+                if item is not None:
+                    self.reorder[item[0]] = item[1]
+        held = [self.reorder[seq] for seq in sorted(self.reorder)]
+        self.reorder.clear()
+        held[:0] = self.memory
+        self.memory.clear()
+        self.memory_rows = 0
+        rows = sum(len(b) for b in held)
+        if self.options.replayable:
+            log.warning("stopping with %d rows not committed: they are re-read from the checkpoints at the next "
+                        "start", rows)
+        else:
+            for batch in held:
+                self._spill(batch)
+            log.warning("stopping with %d rows not committed: spilled to %s, written first at the next start",
+                        rows, self.spool)
+        self._close()
+
+    def _spill(self, batch: Batch) -> None:
+        self.seq += 1
+        path = self.spool / f"{self.seq:012d}.batch"
+        blob = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+        path.with_suffix(".tmp").write_bytes(blob)
+        path.with_suffix(".tmp").rename(path)
+        self.budget.grew(len(blob))
 
     def _receive(self, batches: Any) -> int:
         """Everything queued now (waiting briefly for the first); returns how many producers finished."""
@@ -131,12 +177,8 @@ class Spooler:
                 return
             oldest = self.memory.popleft()
             self.memory_rows -= len(oldest)
-            self.seq += 1
-            path = self.spool / f"{self.seq:012d}.batch"
-            path.with_suffix(".tmp").write_bytes(blob)
-            path.with_suffix(".tmp").rename(path)
-            self.budget.grew(len(blob))
-            log.warning("database away: spilled %d rows to %s", len(oldest), path)
+            self._spill(oldest)
+            log.warning("database away: spilled %d rows to %s", len(oldest), self.spool)
             self._tell(0, None)
 
     def _spooled(self) -> list[Path]:
@@ -165,25 +207,28 @@ class Spooler:
         started = time.perf_counter()
         try:
             self.writer.write(batch)
-        except psycopg.OperationalError:
-            raise
-        except psycopg.Error as err:
-            # Not the connection but the data: keep the batch for inspection and go on with the next.
-            quarantine = self.spool / "refused"
-            quarantine.mkdir(exist_ok=True)
-            path = quarantine / f"{time.time_ns()}.batch"
-            path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
-            log.error("batch of %d rows refused by the database (%s); kept in %s", len(batch), err, path)
-            self._close()
+        except DATA_ERRORS as err:
+            if self.writer.conn.broken or self.writer.conn.closed:
+                raise psycopg.OperationalError(str(err)) from err     # the connection, not the data: retry
+            # The data: the rows the database takes are written, the ones it refuses alone dead-lettered.
+            log.warning("batch of %d rows refused by the database (%s); writing it row by row where it must",
+                        len(batch), reason_of(err))
+            dead = sift.write_sifted(self.writer, batch)
+            self._tell(len(batch) - len(dead), time.perf_counter() - started, len(dead))
+            self._pruned(batch)
             return
         self._tell(len(batch), time.perf_counter() - started)
+        self._pruned(batch)
+
+    @staticmethod
+    def _pruned(batch: Batch) -> None:
         for cp in batch.checkpoints.values():
             if cp.journal:
                 journal.prune(cp.journal)
 
-    def _tell(self, rows: int, seconds: float | None) -> None:
+    def _tell(self, rows: int, seconds: float | None, dead: int = 0) -> None:
         if self.reports is not None:
-            self.reports.put((rows, seconds, self.memory_rows, self.budget.used()))
+            self.reports.put((rows, seconds, self.memory_rows, self.budget.used(), dead))
 
     def _close(self) -> None:
         if self.writer is not None:

@@ -11,6 +11,7 @@ first, and do their own imports while this one does its own.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import multiprocessing as mp
 import queue
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ingest.ais import parallel
 from ingest.ais.batch import Batch, Checkpoint
+from ingest.ais.journal import Journaled
 from ingest.ais.options import Options
 from ingest.ais.sources import Chunk, FileSource
 
@@ -59,8 +61,9 @@ class AisIngest:
         self.metrics = metrics
         self.stop_event = threading.Event()
         self.stats = Stats()
+        self.shutdown: Any = None           # set on stop(): the writer process then has shutdown_s to finish
         self._pace_origin: tuple[Any, float] | None = None
-        self._refused: dict[str, int] = {}
+        self._refused: dict[tuple[str, str], int] = {}
 
     # --- decode side -------------------------------------------------------------------------
     def run(self) -> Stats:
@@ -72,7 +75,9 @@ class AisIngest:
         ctx = mp.get_context("spawn")
         batches: Any = ctx.Queue(maxsize=8)
         self.reports: Any = ctx.Queue()
-        writer = ctx.Process(target=writer_main, args=(batches, self.db, self.options, self.reports), daemon=False)
+        self.shutdown = ctx.Event()
+        writer = ctx.Process(target=writer_main, args=(batches, self.db, self._writer_options(), self.reports, 1,
+                                                       self.shutdown), daemon=False)
         writer.start()
         # pyais, imported while the writer starts
         from ingest.ais.decoder import StreamDecoder
@@ -109,7 +114,7 @@ class AisIngest:
             self._refusals(batch)
             due = time.monotonic() - first_at >= self.options.batch_ms / 1000
             if len(batch) >= self.options.batch_rows or (due and (len(batch) or batch.checkpoints or batch.reasons)):
-                batches.put((self.stats.batches, batch))
+                self._put(batches, (self.stats.batches, batch), writer)
                 self.stats.batches += 1
                 batch, first_at = Batch(), time.monotonic()
             elif not len(batch):
@@ -117,17 +122,53 @@ class AisIngest:
         for source_name, decoder in decoders.items():
             decoder.finish()
             batch.add(decoder.take(), source_name)
-        batches.put((self.stats.batches, batch))
+        self._put(batches, (self.stats.batches, batch), writer)
         self.stats.batches += 1
-        batches.put(None)
-        writer.join()
+        self._put(batches, None, writer)
+        self._join(writer)
         self._report(batches)
         if writer.exitcode != 0:
             raise RuntimeError(f"AIS writer exited with {writer.exitcode}")
         return self.stats
 
     def stop(self) -> None:
+        """Stop reading; the writer commits what it holds within Options.shutdown_s, or else spills it to the
+        spool (or leaves it to be re-read from the checkpoints, when every source has one), and exits."""
         self.stop_event.set()
+        if self.shutdown is not None:
+            self.shutdown.set()
+
+    def _writer_options(self) -> Options:
+        replayable = self.options.checkpoints and all(isinstance(s, FileSource | Journaled) for s in self.sources)
+        return dataclasses.replace(self.options, replayable=replayable)
+
+    def _put(self, q: Any, item: Any, *procs: Any) -> bool:
+        """Hand on an item, unless stopping and the process that takes it is gone (or stopped taking)."""
+        deadline = None
+        while True:
+            try:
+                q.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                if not self.stop_event.is_set():
+                    continue
+                deadline = deadline or time.monotonic() + self.options.shutdown_s + 2
+                if time.monotonic() > deadline or not all(p.is_alive() for p in procs):
+                    log.warning("stopping: an item was not handed on (it is re-read or was spilled)")
+                    return False
+
+    def _join(self, *procs: Any) -> None:
+        """Wait for processes; once stopping, for at most shutdown_s and a little more in all, then end them."""
+        deadline = None
+        for proc in procs:
+            while proc.is_alive():
+                proc.join(timeout=0.2)
+                if self.stop_event.is_set():
+                    deadline = deadline or time.monotonic() + self.options.shutdown_s + 1.5
+                    if time.monotonic() > deadline:
+                        log.error("stopping: %s did not end in time; terminating it", proc.name)
+                        proc.kill()
+                        proc.join(timeout=2)
 
     def _run_parallel(self, source: FileSource) -> Stats:
         """One log file decoded by several processes (see ingest.ais.parallel)."""
@@ -139,7 +180,9 @@ class AisIngest:
         todo: Any = ctx.Queue(maxsize=n)
         counts: Any = ctx.Queue()
         self.reports = ctx.Queue()
-        writer = ctx.Process(target=writer_main, args=(results, self.db, self.options, self.reports, n))
+        self.shutdown = ctx.Event()
+        writer = ctx.Process(target=writer_main, args=(results, self.db, self._writer_options(), self.reports, n,
+                                                       self.shutdown))
         writer.start()
         decoders = [ctx.Process(target=parallel.decoder_main, args=(
             todo, results, counts, str(source.path), source.name, source.identity, source.mtime,
@@ -149,18 +192,17 @@ class AisIngest:
             proc.start()
         start = self._start_offsets().get(source.name, 0)
         for task in parallel.tasks(source, start, self.stop_event.is_set, self.options.chunk_bytes):
-            todo.put(task)
+            if not self._put(todo, task, *decoders):
+                break
             self.stats.batches += 1
             self._count(counts, source.name)
             self._report(results)
         for _ in decoders:
-            todo.put(None)
-        for proc in decoders:
-            proc.join()
-        writer.join()
+            self._put(todo, None, *decoders)
+        self._join(*decoders, writer)
         self._count(counts, source.name)
         self._report(results)
-        if writer.exitcode != 0 or any(p.exitcode != 0 for p in decoders):
+        if not self.stop_event.is_set() and (writer.exitcode != 0 or any(p.exitcode != 0 for p in decoders)):
             raise RuntimeError("an AIS decoder or the writer failed")
         return self.stats
 
@@ -179,18 +221,20 @@ class AisIngest:
                     self.metrics.rejects.labels(source, reason).inc(k)
 
     def _refusals(self, batch: Batch) -> None:
-        """Lines a journaled source refused because the spool's disk budget was used up."""
+        """What sources refused before decoding: lines when the spool's disk budget was used up (a journaled
+        source), connections closed by a TCP source's limits (idle, evicted)."""
         for source in self.sources:
             journal = getattr(source, "journal", None)
-            if journal is None:
-                continue
-            seen = self._refused.get(source.name, 0)
-            if journal.refused > seen:
-                n = journal.refused - seen
-                self._refused[source.name] = journal.refused
-                batch.reasons[(source.name, "spool_full")] += n
-                if self.metrics is not None:
-                    self.metrics.rejects.labels(source.name, "spool_full").inc(n)
+            counts = dict(getattr(getattr(source, "source", source), "refusals", {}))
+            if journal is not None:
+                counts["spool_full"] = journal.refused
+            for reason, total in counts.items():
+                seen = self._refused.get((source.name, reason), 0)
+                if total > seen:
+                    self._refused[(source.name, reason)] = total
+                    batch.reasons[(source.name, reason)] += total - seen
+                    if self.metrics is not None:
+                        self.metrics.rejects.labels(source.name, reason).inc(total - seen)
 
     def _report(self, batches: Any) -> None:
         if self.metrics is None:
@@ -200,9 +244,11 @@ class AisIngest:
             m.queue_depth.set(batches.qsize())
         while True:
             try:
-                rows, seconds, held, spooled = self.reports.get_nowait()
+                rows, seconds, held, spooled, dead = self.reports.get_nowait()
             except queue.Empty:
                 return
+            if dead:
+                m.dead_letters.inc(dead)
             if seconds is not None:
                 m.batch_seconds.observe(seconds)
                 m.batch_rows.inc(rows)
@@ -224,7 +270,10 @@ class AisIngest:
         if feed_lines is not None:
             feed_lines(chunk.lines, line_no, received)
         for line in chunk.lines if feed_lines is None else ():
-            decoder.feed(line, line_no, received)
+            try:
+                decoder.feed(line, line_no, received)
+            except Exception as err:  # noqa: BLE001  (a line the decoder cannot classify: refused alone)
+                decoder.refuse(line, err)
             line_no += 1
             if self.options.speed and decoder.clock_at is not None:
                 self._pace(decoder.clock_at)
@@ -283,9 +332,9 @@ class AisIngest:
 
 
 def writer_main(batches: Any, db: DbSettings | None, options: Options, reports: Any = None,
-                producers: int = 1) -> None:
+                producers: int = 1, shutdown: Any = None) -> None:
     """The writer process's entry point; here so that starting it imports only this light module, then
     ingest.ais.spooler (psycopg and the database code) in the new process."""
     from ingest.ais.spooler import run_writer
 
-    run_writer(batches, db, options, reports, producers)
+    run_writer(batches, db, options, reports, producers, shutdown)

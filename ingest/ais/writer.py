@@ -41,11 +41,23 @@ class AisWriter:
         conn.execute(query_text("ais_stage"))
         conn.commit()
 
-    def write(self, batch: Batch) -> dict[str, int]:
+    def write(self, batch: Batch, *, staged: bool = False) -> dict[str, int]:
+        """Commit the batch, or raise and leave it intact for a retry. `staged`: a part of a batch written
+        inside the caller's transaction (ingest.ais.sift), under a savepoint."""
+        days = set(self.known_days)
+        try:
+            return self._write(batch, staged)
+        except BaseException:
+            self.known_days = days      # partitions made in what was rolled back are gone again
+            raise
+
+    def _write(self, batch: Batch, staged: bool) -> dict[str, int]:
         out = batch.out
         started = time.perf_counter()
         stored = {"positions": 0, "latest": 0}
         with self.conn.transaction():
+            if staged and len(out):     # staging keeps its rows until the caller's commit: start it empty
+                self.conn.execute(query_text("ais_stage_clear"))
             self._partitions(out)
             if out.positions or out.block:
                 with self.conn.cursor() as cur, cur.copy(
@@ -69,7 +81,7 @@ class AisWriter:
             self._small_tables(out)
             self._rejects_and_feeds(batch)
         self.batches += 1
-        if self.retention_days and time.monotonic() >= self.retention_due:
+        if self.retention_days and time.monotonic() >= self.retention_due and not staged:
             self.apply_retention()
         if len(self.known) > 1_000_000:
             self.known.clear()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ingest.limits import InputRefused, loads_json
+
 TYPES = frozenset({"new", "update", "end"})
+MAX_BYTES = 64 * 1024         # a Frigate event is 1-3 KB
 LABEL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .-]{0,39}$")     # an object class: person, truck, license_plate …
 
 
@@ -52,9 +54,9 @@ def parse_event(payload: bytes) -> CameraEvent:
 def _envelope(payload: bytes, wrong_shape: str, required: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Frigate's {type: new|update|end, before, after} around an object; returns (whole, after)."""
     try:
-        doc = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise Invalid("bad_json", str(err)[:120]) from err
+        doc = loads_json(payload, max_bytes=MAX_BYTES)
+    except InputRefused as err:             # too_large, too_deep, nul_byte, bad_encoding, bad_json
+        raise Invalid(err.reason, err.detail) from err
     if not isinstance(doc, dict) or not isinstance(doc.get("type"), str) or doc["type"] not in TYPES \
             or not isinstance(doc.get("after"), dict):
         raise Invalid(wrong_shape, "expected {type: new|update|end, before, after}")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime
 
 from ingest.camera.frigate import Invalid
+from ingest.limits import InputRefused, parse_xml
 
 NS = {"tt": "http://www.onvif.org/ver10/schema", "wsnt": "http://docs.oasis-open.org/wsn/b-2"}
 LABELS = [(re.compile(p, re.I), label) for p, label in (
@@ -28,12 +28,10 @@ class OnvifNotification:
 
 def parse_notifications(payload: bytes) -> list[OnvifNotification]:
     """Every analytics notification in one MetadataStream; other topics (PTZ, I/O, …) raise unsupported_topic."""
-    if len(payload) > MAX_BYTES:
-        raise Invalid("too_large", f"{len(payload)} bytes")
-    try:
-        root = ET.fromstring(payload)
-    except (ET.ParseError, LookupError, ValueError) as err:    # (an unknown encoding in the declaration: LookupError)
-        raise Invalid("bad_xml", str(err)[:120]) from err
+    try:            # size and depth capped, no DTD (so no entity expansion, no external entity)
+        root = parse_xml(payload, max_bytes=MAX_BYTES)
+    except InputRefused as err:                     # too_large, too_deep, xml_dtd, bad_xml
+        raise Invalid(err.reason, err.detail) from err
     out = []
     for note in root.iter(f"{{{NS['wsnt']}}}NotificationMessage"):
         topic = (note.findtext("wsnt:Topic", default="", namespaces=NS) or "").strip()

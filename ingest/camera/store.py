@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -11,9 +12,11 @@ from psycopg.types.json import Jsonb
 
 from ingest.camera.frigate import Invalid, parse_event, parse_review
 from ingest.feeds import record_batch
+from ingest.limits import safe_raw
 from sql import query, query_text
 
 log = logging.getLogger(__name__)
+Refused = Callable[[str, bytes, str, str], None]      # (kind: event|review, payload, reason, detail)
 
 
 class CameraStore:
@@ -22,17 +25,22 @@ class CameraStore:
         self.port_id = port_id
         self.source = source
 
-    def write(self, payloads: list[bytes], reviews: list[bytes] | None = None) -> Counter[str]:
-        """Store what is good, reject the rest with a reason; all in one transaction. Returns counts."""
+    def write(self, payloads: list[bytes], reviews: list[bytes] | None = None, *,
+              refused: Refused | None = None) -> Counter[str]:
+        """Store what is good, reject the rest with a reason; all in one transaction. Returns counts.
+        `refused(kind, payload, reason, detail)` is called for each rejected payload, inside the transaction
+        (the MQTT subscriber dead-letters it there)."""
         counts: Counter[str] = Counter()
         rejects: list[tuple[str, str, str, str]] = []
         with self.conn.transaction(), self.conn.cursor() as cur:
-            items = [(p, self._one) for p in payloads] + [(p, self._review) for p in reviews or []]
-            for payload, handle in items:
+            items = [("event", p, self._one) for p in payloads] + [("review", p, self._review) for p in reviews or []]
+            for kind, payload, handle in items:
                 reason, detail = handle(cur, payload)
                 counts[reason] += 1
                 if reason != "stored":
-                    rejects.append((self.source, reason, detail, payload.decode("utf-8", "replace")[:2000]))
+                    rejects.append((self.source, reason, detail, safe_raw(payload)))
+                    if refused is not None:
+                        refused(kind, payload, reason, detail)
             record_batch(self.conn, self.source, "camera", stored=counts["stored"], rejects=rejects,
                          reasons={r: n for r, n in counts.items() if r != "stored"})
         return counts

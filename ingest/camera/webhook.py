@@ -1,7 +1,10 @@
 """`POST /api/v1/camera-events`: camera events from other video systems (JSON) and ONVIF event XML.
 
 Token auth (`Authorization: Bearer …`, from PORTMAP_WEBHOOK_TOKEN); every refusal is a 4xx with a JSON
-reason; a database outage is a 503, so the sender retries and nothing it was told was accepted is lost.
+reason (400 a bad body, Content-Length or JSON, 408 a body too slow to arrive, 413 one too large); 200 only
+for what was stored; a database outage is a 503, so the sender retries and nothing it was told was accepted is
+lost. Every connection has socket timeouts and at most MAX_CONNECTIONS are served at once (more are answered
+503 at once), so stalled senders cannot hold a thread each.
 """
 
 from __future__ import annotations
@@ -9,7 +12,9 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import socket
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,16 +25,32 @@ import psycopg
 from ingest.camera.frigate import Invalid
 from ingest.camera.onvif import MAX_BYTES, parse_notifications
 from ingest.camera.store import CameraStore
+from ingest.feeds import record_batch
+from ingest.limits import InputRefused, loads_json, safe_raw
 from sql import DbSettings, connect, query
 
 log = logging.getLogger(__name__)
 PATH = "/api/v1/camera-events"
 STATUS = {"stored": HTTPStatus.OK, "unknown_camera": HTTPStatus.UNPROCESSABLE_ENTITY,
           "refused_by_database": HTTPStatus.UNPROCESSABLE_ENTITY}
+READ_TIMEOUT_S = 5.0        # per read of the request line, headers and body
+BODY_DEADLINE_S = 10.0      # the whole body must have arrived by then (a sender trickling bytes gets 408)
+MAX_CONNECTIONS = 32        # served at once; the others are answered 503 without a thread
+BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+        b"Content-Length: 33\r\nConnection: close\r\n\r\n{\"error\": \"busy\", \"retry\": true}\n")
+
+
+class Refused(Exception):
+    """A request answered with `status` and `body` (raised where a transaction must roll back)."""
+
+    def __init__(self, status: HTTPStatus, body: dict[str, Any]) -> None:
+        super().__init__(status, body)
+        self.status, self.body = status, body
 
 
 class WebhookServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 64
 
     def __init__(self, address: tuple[str, int], db: DbSettings, port_id: str, token: str) -> None:
         if not token:
@@ -37,7 +58,31 @@ class WebhookServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.db, self.port_id, self.token = db, port_id, token
         self.lock = threading.Lock()
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.busy = 0
         self.conn: psycopg.Connection[Any] | None = None
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            self.busy += 1
+            try:
+                request.setblocking(False)      # a new connection's send buffer takes these bytes at once
+                request.send(BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except Exception:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def store(self, source: str) -> CameraStore:
         if self.conn is None or self.conn.closed:
@@ -49,44 +94,100 @@ class WebhookServer(ThreadingHTTPServer):
             self.conn.close()
         self.conn = None
 
+    def reset_connection(self) -> None:
+        """After a failed request: roll back what it left open, or reconnect next time."""
+        try:
+            if self.conn is not None and not self.conn.closed:
+                self.conn.rollback()
+        except psycopg.Error:
+            self.drop_connection()
+
 
 class Handler(BaseHTTPRequestHandler):
     server: WebhookServer
+    timeout = READ_TIMEOUT_S        # socket timeout for every read (StreamRequestHandler sets it)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)
 
     def do_POST(self) -> None:
+        self.body_read = False
+        try:
+            status, reply = self._post()
+        except Refused as refused:
+            status, reply = refused.status, refused.body
+        self._reply(status, reply)
+
+    def _post(self) -> tuple[HTTPStatus, dict[str, Any]]:
         url = urlparse(self.path)
         if url.path != PATH:
-            return self._reply(HTTPStatus.NOT_FOUND, {"error": "not_found"})
+            return HTTPStatus.NOT_FOUND, {"error": "not_found"}
         sent = self.headers.get("Authorization", "")
-        if not hmac.compare_digest(sent.encode(), f"Bearer {self.server.token}".encode()):
-            return self._reply(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"})
-        length = int(self.headers.get("Content-Length") or 0)
-        if length <= 0 or length > MAX_BYTES:
-            return self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length else HTTPStatus.BAD_REQUEST,
-                               {"error": "bad_length", "detail": f"{length} bytes (1..{MAX_BYTES})"})
-        body = self.rfile.read(length)
+        if not hmac.compare_digest(sent.encode("utf-8", "replace"), f"Bearer {self.server.token}".encode()):
+            return HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"}
+        body = self._body(self._length())
+        self.body_read = True
         kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         try:
             with self.server.lock:
                 if kind == "application/json":
-                    status, reply = self._json(body)
-                elif kind in ("application/xml", "text/xml", "application/soap+xml"):
-                    status, reply = self._onvif(body, parse_qs(url.query).get("camera", [""])[0])
-                else:
-                    status, reply = HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "unsupported_media_type"}
+                    return self._json(body)
+                if kind in ("application/xml", "text/xml", "application/soap+xml"):
+                    return self._onvif(body, parse_qs(url.query).get("camera", [""])[0])
+                return HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "unsupported_media_type"}
         except psycopg.OperationalError:
             self.server.drop_connection()
-            status, reply = HTTPStatus.SERVICE_UNAVAILABLE, {"error": "database_unavailable", "retry": True}
-        self._reply(status, reply)
+            return HTTPStatus.SERVICE_UNAVAILABLE, {"error": "database_unavailable", "retry": True}
+        except Refused:
+            self.server.reset_connection()
+            raise
+        except Exception as err:
+            log.exception("camera webhook: request failed (%s)", type(err).__name__)
+            self.server.reset_connection()
+            return HTTPStatus.INTERNAL_SERVER_ERROR, {"error": "not_stored", "retry": True}
+
+    def _length(self) -> int:
+        if self.headers.get("Transfer-Encoding"):
+            raise Refused(HTTPStatus.BAD_REQUEST, {"error": "bad_length", "detail": "send a Content-Length"})
+        values = self.headers.get_all("Content-Length") or []
+        if len(set(values)) != 1 or not values[0].strip().isdigit():
+            raise Refused(HTTPStatus.BAD_REQUEST, {"error": "bad_length",
+                                                   "detail": "one numeric Content-Length is required"})
+        length = int(values[0])
+        if length > MAX_BYTES:
+            raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                          {"error": "too_large", "detail": f"{length} bytes (at most {MAX_BYTES})"})
+        if length == 0:
+            raise Refused(HTTPStatus.BAD_REQUEST, {"error": "bad_length", "detail": "an empty body"})
+        return length
+
+    def _body(self, length: int) -> bytes:
+        """Exactly `length` bytes, all arrived within BODY_DEADLINE_S, or 408 (slow) / 400 (cut short)."""
+        deadline = time.monotonic() + BODY_DEADLINE_S
+        chunks: list[bytes] = []
+        got = 0
+        while got < length:
+            left = deadline - time.monotonic()
+            try:
+                if left <= 0:
+                    raise TimeoutError
+                self.connection.settimeout(min(left, READ_TIMEOUT_S))
+                chunk = self.rfile.read1(length - got)
+            except TimeoutError:
+                raise Refused(HTTPStatus.REQUEST_TIMEOUT, {"error": "slow_body", "detail": f"{got} of {length} "
+                              f"bytes in {BODY_DEADLINE_S:.0f} s"}) from None
+            if not chunk:
+                raise Refused(HTTPStatus.BAD_REQUEST, {"error": "short_body", "detail": f"{got} of {length} bytes"})
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
 
     def _json(self, body: bytes) -> tuple[HTTPStatus, dict[str, Any]]:
         try:
-            doc = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            doc = None
+            doc = loads_json(body, max_bytes=MAX_BYTES)
+        except InputRefused as err:
+            self._count_refusal("webhook", err.reason, err.detail, body)
+            return HTTPStatus.BAD_REQUEST, {"error": err.reason}
         if isinstance(doc, dict) and "after" not in doc:     # the plain schema: {id, camera, label, start_time, …}
             doc.setdefault("current_zones", doc.get("zones", []))
             body = json.dumps({"type": "end" if doc.get("end_time") else "new", "after": doc}).encode()
@@ -101,30 +202,71 @@ class Handler(BaseHTTPRequestHandler):
         try:
             notes = parse_notifications(body)
         except Invalid as bad:
+            self._count_refusal("onvif", bad.args[0], bad.args[1], body)
             return HTTPStatus.BAD_REQUEST, {"error": bad.args[0], "detail": bad.args[1]}
         store = self.server.store("onvif")
         result = {"started": 0, "ended": 0, "state_only": 0}
-        with store.conn.transaction():
-            for note in notes:
-                if note.active:
-                    doc = {"type": "new", "topic": note.topic, "after": {
-                        "id": f"onvif:{camera}:{note.topic}:{note.at.isoformat()}", "camera": camera,
-                        "label": note.label, "start_time": note.at.timestamp(), "end_time": None}}
-                    counts = store.write([json.dumps(doc).encode()])
-                    if "unknown_camera" in counts:
-                        return HTTPStatus.UNPROCESSABLE_ENTITY, {"error": "unknown_camera"}
-                    result["started"] += 1
-                elif query(store.conn, "camera_event_end_open", {"at": note.at, "port_id": self.server.port_id,
-                                                                 "camera": camera, "topic": note.topic}):
-                    result["ended"] += 1
-                else:
-                    result["state_only"] += 1      # an inactive rule with nothing open: a state report
+        try:
+            with store.conn.transaction():        # all the notifications of the request, or none
+                for note in notes:
+                    if note.active:
+                        doc = {"type": "new", "topic": note.topic, "after": {
+                            "id": f"onvif:{camera}:{note.topic}:{note.at.isoformat()}", "camera": camera,
+                            "label": note.label, "start_time": note.at.timestamp(), "end_time": None}}
+                        counts = store.write([json.dumps(doc).encode()])
+                        if counts["stored"] != 1:
+                            reason = next(iter(counts))
+                            raise Refused(STATUS.get(reason, HTTPStatus.BAD_REQUEST), {"error": reason})
+                        result["started"] += 1
+                    elif query(store.conn, "camera_event_end_open", {
+                            "at": note.at, "port_id": self.server.port_id, "camera": camera, "topic": note.topic}):
+                        result["ended"] += 1
+                    else:
+                        result["state_only"] += 1      # an inactive rule with nothing open: a state report
+        except Refused as refused:            # rolled back: the refusal is counted on its own
+            self._count_refusal("onvif", refused.body["error"], f"camera {camera[:60]!r}", body)
+            raise
         return HTTPStatus.OK, result
+
+    def _count_refusal(self, source: str, reason: str, detail: str, body: bytes) -> None:
+        """A request refused before (or instead of) being stored: its reject row and count (if the database is
+        there: the sender is answered its 4xx either way)."""
+        try:
+            conn = self.server.store(source).conn
+            with conn.transaction():
+                record_batch(conn, source, "camera", stored=0, reasons={reason: 1},
+                             rejects=[(source, reason, detail, safe_raw(body))])
+        except psycopg.Error as err:
+            log.warning("camera webhook: could not count a %s refusal (%s)", reason, str(err).strip()[:120])
+            self.server.drop_connection()
 
     def _reply(self, status: HTTPStatus, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+            if not self.body_read:
+                self._linger()
+        except OSError as err:          # the sender went away (or stopped reading) before its answer
+            log.info("camera webhook: could not answer %s (%s)", self.address_string(), err)
+        self.close_connection = True
+
+    def _linger(self) -> None:
+        """Refused before its body was read: let the sender finish sending (for a second, up to 2 MB) so that
+        closing does not reset the connection before it reads the answer."""
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_WR)
+        deadline, drained = time.monotonic() + 1.0, 0
+        while drained < 2 << 20 and (left := deadline - time.monotonic()) > 0:
+            self.connection.settimeout(left)
+            try:
+                chunk = self.connection.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drained += len(chunk)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections import Counter
@@ -16,6 +14,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from ingest.feeds import record_batch
+from ingest.limits import InputRefused, Record, file_records
 from ingest.progress import Progress
 from ingest.yard.iso6346 import Invalid, container_number
 from sql import query
@@ -31,18 +30,18 @@ class ImportReport:
     rejects: Counter[str] = field(default_factory=Counter)
 
 
+def read_records(path: Path, data: bytes | None = None) -> list[Record]:
+    """A CSV with a header row, or a JSON array of objects, each record checked alone (limits.file_records);
+    a file that cannot be read at all raises Invalid (bad_json, too_deep, bad_header, …)."""
+    try:
+        return file_records(path.read_bytes() if data is None else data, path.suffix)
+    except InputRefused as err:
+        raise Invalid(err.reason, err.detail) from err
+
+
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    """A CSV with a header row, or a JSON array of objects."""
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".json":
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise Invalid("bad_json", str(err)[:120]) from err
-        if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
-            raise Invalid("bad_json", "expected an array of objects")
-        return doc
-    return list(csv.DictReader(io.StringIO(text)))
+    """The good rows of a file (a refused one is left out: importers use read_records and count it)."""
+    return [r.fields for r in read_records(path) if r.fields is not None]
 
 
 def un_number(value: Any, required: bool = True) -> int | None:
@@ -132,25 +131,30 @@ def gate_transaction(row: dict[str, Any], port_id: str, gates: set[str], source:
             "raw": Jsonb({k: v for k, v in row.items() if k is not None})}
 
 
-def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str, what: str) -> ImportReport:
-    """what: 'declarations' or 'gate'. Good rows are stored; each bad one is counted and kept with its reason."""
+def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str, what: str,
+                data: bytes | None = None) -> ImportReport:
+    """what: 'declarations' or 'gate'. Good rows are stored; each bad one is counted and kept with its reason.
+    `data`: the file's bytes, if the caller has read them already. A file that cannot be read at all raises
+    Invalid (the drop folder moves it to failed/)."""
     feed = "hazmat" if what == "declarations" else "gate"      # one feed whatever the file; rows keep their file
     source = f"{feed}:{path.name}"
     report = ImportReport()
     rejects: list[tuple[str, str, str, str]] = []
-    try:
-        rows = read_rows(path)
-    except Invalid as bad:
-        rows = []
-        report.rejects[bad.args[0]] += 1
-        rejects.append((feed, bad.args[0], f"{path.name}: {bad.args[1]}", path.read_text(errors="replace")[:2000]))
+    records = read_records(path, data)
     with conn.transaction():
         gates = {r[0] for r in query(conn, "gate_exists", {"port_id": port_id})}
-        bar = Progress(len(rows), path.name)
-        for n, row in enumerate(rows, start=1):
+        bar = Progress(len(records), path.name)
+        for n, record in enumerate(records, start=1):
             report.rows += 1
             if n % 200 == 0:
                 bar.update(n)
+            if record.fields is None:
+                assert record.refused is not None
+                report.rejects[record.refused.reason] += 1
+                rejects.append((feed, record.refused.reason, f"{path.name} record {record.line_no}: "
+                                f"{record.refused.detail}", record.raw))
+                continue
+            row = record.fields
             try:
                 params = declaration(row, source) if what == "declarations" else gate_transaction(
                     row, port_id, gates, source)

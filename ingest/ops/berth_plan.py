@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 
-from ingest.ops.rows import FeedReport, Invalid, parse_int, parse_time, store_rows
+from ingest.ops.rows import FeedReport, Invalid, parse_int, parse_time, read_records, store_rows
 from ingest.ops.rows import read_rows as rows_of
 
 
@@ -36,7 +36,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     return rows_of(path, "calls")
 
 
-def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str) -> FeedReport:
+def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str, data: bytes | None = None) -> FeedReport:
     berths = {r[0] for r in conn.execute("SELECT berth_id FROM berth WHERE port_id = %s", (port_id,)).fetchall()}
-    return store_rows(conn, path, read_rows(path), lambda row: parse_row(row, berths), "berth_plan_upsert", port_id,
-                      "berthplan")
+    return store_rows(conn, path, read_records(path, "calls", data), lambda row: parse_row(row, berths),
+                      "berth_plan_upsert", port_id, "berthplan")

@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from ingest.ops.rows import FeedReport, Invalid, parse_int, parse_time, read_rows, store_rows, text
+from ingest.ops.rows import FeedReport, Invalid, parse_int, parse_time, read_records, store_rows, text
 from ingest.yard.iso6346 import Invalid as BadNumber
 from ingest.yard.iso6346 import container_number
 from sql import query
@@ -44,8 +44,8 @@ def parse_row(row: dict[str, Any], berths: set[str], gates: set[str]) -> dict[st
             "max_minutes": parse_int(row.get("max_minutes"), "max_minutes", 1, 1440)}
 
 
-def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str) -> FeedReport:
+def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str, data: bytes | None = None) -> FeedReport:
     berths = {r[0] for r in conn.execute("SELECT berth_id FROM berth WHERE port_id = %s", (port_id,)).fetchall()}
     gates = {r[0] for r in query(conn, "gate_exists", {"port_id": port_id})}
-    return store_rows(conn, path, read_rows(path, "containers"), lambda row: parse_row(row, berths, gates),
+    return store_rows(conn, path, read_records(path, "containers", data), lambda row: parse_row(row, berths, gates),
                       "direct_delivery_upsert", port_id, "direct")

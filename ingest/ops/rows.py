@@ -3,9 +3,6 @@ fields, each failure an `Invalid` whose message is the reason counted."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -16,6 +13,7 @@ from typing import Any
 
 import psycopg
 
+from ingest.limits import Record, file_records
 from sql import query
 
 log = logging.getLogger(__name__)
@@ -60,33 +58,41 @@ def text(row: dict[str, Any], name: str) -> str | None:
     return str(row.get(name) or "").strip() or None
 
 
+def read_records(path: Path, key: str, data: bytes | None = None) -> list[Record]:
+    """The records of a CSV file (a header line), or of a JSON list or object holding the list under `key`, each
+    checked alone (limits.file_records); a file that cannot be read at all raises limits.InputRefused."""
+    return file_records(path.read_bytes() if data is None else data, path.suffix, key)
+
+
 def read_rows(path: Path, key: str) -> list[dict[str, Any]]:
-    """The rows of a CSV file (a header line), or of a JSON list or object holding the list under `key`."""
-    content = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".json":
-        doc = json.loads(content)
-        rows = doc.get(key, doc) if isinstance(doc, dict) else doc
-        if not isinstance(rows, list):
-            raise Invalid("json_not_a_list")
-        return [r if isinstance(r, dict) else {} for r in rows]
-    return list(csv.DictReader(io.StringIO(content)))
+    """The good rows of a file (a refused one is left out: store_rows counts it)."""
+    return [r.fields for r in read_records(path, key) if r.fields is not None]
 
 
-def store_rows(conn: psycopg.Connection[Any], path: Path, rows: list[dict[str, Any]],
+def store_rows(conn: psycopg.Connection[Any], path: Path, rows: list[Record],
                parse: Callable[[dict[str, Any]], dict[str, Any]], upsert: str, port_id: str,
                source: str) -> FeedReport:
     """Parse each row and upsert the good ones (named query `upsert`) in one transaction; a bad row is counted
     and logged with its line (CSV: its line in the file) and reason, and the rows around it are still stored."""
     report = FeedReport()
     with conn.transaction():
-        for i, row in enumerate(rows, start=2 if path.suffix.lower() == ".csv" else 1):
+        for record in rows:
             report.rows += 1
             try:
-                parsed = parse(row)
+                if record.fields is None:
+                    assert record.refused is not None
+                    raise Invalid(record.refused.reason)
+                parsed = parse(record.fields)
+                with conn.transaction():        # a savepoint: a row the database refuses is only that row
+                    query(conn, upsert, {**parsed, "port_id": port_id, "source": f"{source}:{path.name}"})
             except Invalid as err:
                 report.rejects[str(err)] += 1
-                log.warning("%s row %d rejected: %s", path.name, i, err)
+                log.warning("%s row %d rejected: %s", path.name, record.line_no, err)
                 continue
-            query(conn, upsert, {**parsed, "port_id": port_id, "source": f"{source}:{path.name}"})
+            except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as err:
+                report.rejects["refused_by_database"] += 1
+                log.warning("%s row %d refused by the database: %s", path.name, record.line_no,
+                            str(err).strip()[:120])
+                continue
             report.stored += 1
     return report

@@ -93,7 +93,12 @@ def parse(text: str, report: EdifactReport) -> list[Move]:
     for message in messages:
         mtype = str(message.type)
         report.messages[mtype] += 1
-        moves.extend(_message(message, mtype, unb, sent, report))
+        try:
+            moves.extend(_message(message, mtype, unb, sent, report))
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as err:    # one message, not the file
+            report.rejects["bad_message"] += 1
+            log.warning("%s message %s refused: %s: %s", mtype, getattr(message, "reference_number", "?"),
+                        type(err).__name__, str(err)[:120])
     return moves
 
 
@@ -160,9 +165,11 @@ def _group(group: list[Any], kind: str, mtype: str, prefix: str, index: int, voy
     return Move(f"{prefix}:{number}:{index}", number, kind, when, iso, voyage, plate or None, raw, dangerous)
 
 
-def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str) -> EdifactReport:
+def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str, data: bytes | None = None) -> EdifactReport:
+    """`data`: the file's bytes, if the caller has read them already. A move the database refuses (a NUL byte
+    in a field, say) is refused alone, under a savepoint."""
     report = EdifactReport()
-    moves = parse(path.read_text(encoding="latin-1"), report)
+    moves = parse((path.read_bytes() if data is None else data).decode("latin-1"), report)
     report.moves = len(moves)
     source = f"edifact:{path.name}"
     bar = Progress(len(moves), path.name)
@@ -170,17 +177,30 @@ def import_file(conn: psycopg.Connection[Any], path: Path, port_id: str) -> Edif
         for done, move in enumerate(sorted(moves, key=lambda m: m.moved_at), start=1):
             if done % 200 == 0:
                 bar.update(done)
-            params = {**move.__dict__, "port_id": port_id, "source": source.split(":")[0]}
-            if query(conn, "yard_move_insert", params):
-                report.new_moves += 1
-                query(conn, "yard_move_apply", params)
-            for imdg_class, un in move.dangerous:
-                query(conn, "hazmat_declaration_upsert", {
-                    "declaration_id": f"{move.move_id}:{un}", "subject_kind": "container",
-                    "subject_id": move.container_no, "un_number": un, "imdg_class": imdg_class,
-                    "declared_at": move.moved_at, "source": source})
-                report.declarations += 1
+            try:
+                with conn.transaction():
+                    new, lines = _store_move(conn, move, port_id, source)
+                report.new_moves += new
+                report.declarations += lines
+            except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as err:
+                report.rejects["refused_by_database"] += 1
+                log.warning("%s: move %s refused by the database: %s", path.name, move.move_id[:80],
+                            str(err).strip()[:120])
         record_batch(conn, "edifact", "yard", stored=report.new_moves, reasons=report.rejects, rejects=[],
                      rejected=sum(report.rejects.values()))
     bar.done()
     return report
+
+
+def _store_move(conn: psycopg.Connection[Any], move: Move, port_id: str, source: str) -> tuple[int, int]:
+    """One move and its dangerous-goods lines; returns (1 if the move is new else 0, the lines stored)."""
+    params = {**move.__dict__, "port_id": port_id, "source": source.split(":")[0]}
+    new = bool(query(conn, "yard_move_insert", params))
+    if new:
+        query(conn, "yard_move_apply", params)
+    for imdg_class, un in move.dangerous:
+        query(conn, "hazmat_declaration_upsert", {
+            "declaration_id": f"{move.move_id}:{un}", "subject_kind": "container",
+            "subject_id": move.container_no, "un_number": un, "imdg_class": imdg_class,
+            "declared_at": move.moved_at, "source": source})
+    return int(new), len(move.dangerous)

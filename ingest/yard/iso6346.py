@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 
 from stdnum import iso6346
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
-TABLES = Path(__file__).resolve().parent.parent.parent / "assets" / "iso6346"
+from portdomain.assets import ASSETS
+
+TABLES = ASSETS / "iso6346"
 
 
 class Invalid(Exception):

@@ -8,8 +8,6 @@ again changes nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +18,7 @@ import psycopg
 
 from ingest.feeds import record_batch
 from ingest.hazmat.declarations import imdg_class, un_number
+from ingest.limits import csv_rows
 from ingest.progress import Progress
 from ingest.yard.iso6346 import Invalid, container_number, size_type
 from sql import query, query_text
@@ -81,19 +80,29 @@ def validate_row(row: dict[str, str], blocks: dict[str, tuple[int, int, int]]) -
 
 
 def import_snapshot(conn: psycopg.Connection[Any], path: Path, port_id: str, *, source: str = "tos_csv",
-                    snapshot_at: datetime | None = None, progress: bool = False) -> SnapshotReport:
+                    snapshot_at: datetime | None = None, progress: bool = False,
+                    data: bytes | None = None) -> SnapshotReport:
+    """`data`: the file's bytes if the caller has read them already (the drop folder reads without following
+    links). A record that is truncated, has a field over the limit, invalid UTF-8 or control bytes is refused
+    alone (limits.csv_rows); a file whose header is unreadable raises limits.InputRefused."""
     snapshot_at = snapshot_at or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     blocks = {r[0]: (r[1], r[2], r[3]) for r in query(conn, "yard_blocks_of_port", {"port_id": port_id})}
     report = SnapshotReport()
     good: dict[str, tuple[Any, ...]] = {}
     dangerous: list[dict[str, Any]] = []
     rejects: list[tuple[str, str, str, str]] = []
-    text = path.read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    bar = Progress(text.count("\n") - 1 if progress else 0, path.name)
+    data = path.read_bytes() if data is None else data
+    bar = Progress(data.count(b"\n") - 1 if progress else 0, path.name)
     bar.on = bar.on and progress
-    for line_no, row in enumerate(reader, start=2):
+    for record in csv_rows(data):
         report.rows += 1
+        line_no = record.line_no
+        if record.fields is None:
+            assert record.refused is not None
+            report.rejects[record.refused.reason] += 1
+            rejects.append((source, record.refused.reason, f"line {line_no}: {record.refused.detail}", record.raw))
+            continue
+        row = record.fields
         try:
             staged = validate_row(row, blocks)
             if staged[0] in good:
@@ -109,7 +118,7 @@ def import_snapshot(conn: psycopg.Connection[Any], path: Path, port_id: str, *, 
                     "source": source})
         except Invalid as bad:
             report.rejects[bad.args[0]] += 1
-            rejects.append((source, bad.args[0], f"line {line_no}: {bad.args[1]}", ",".join(row.values())[:2000]))
+            rejects.append((source, bad.args[0], f"line {line_no}: {bad.args[1]}", record.raw))
         if report.rows % 500 == 0:
             bar.update(report.rows)
     with conn.transaction():     # (a savepoint if the caller has a transaction open: staging is emptied first)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import shapely
@@ -13,8 +12,9 @@ from shapely import STRtree
 
 from ingest.alerts.model import Factor, Finding, Snapshot, dg_containers, severity_factor
 from ingest.alerts.rules.base import Rule
+from portdomain.assets import ASSETS
 
-TABLE = Path(__file__).resolve().parents[3] / "assets" / "imdg" / "segregation_7_2_4.csv"
+TABLE = ASSETS / "imdg" / "segregation_7_2_4.csv"
 CODE_NAMES = {"1": "away from", "2": "separated from", "3": "separated by a complete compartment or hold from",
               "4": "separated longitudinally by an intervening complete compartment or hold from"}
 CODE_CONF = {"1": "away_from_m", "2": "separated_from_m", "3": "separated_by_compartment_m",
