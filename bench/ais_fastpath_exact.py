@@ -75,15 +75,20 @@ def _fast(lines: Sequence[bytes], received: datetime | None, kwargs: dict[str, A
 
 
 def _joined(outs: list[Output]) -> Output:
+    """The outputs of a stream's chunks as one, as a batch joins them (positions as tuples, joined once: adding
+    block to block for thousands of chunks would copy the rows over and over)."""
     from ingest.ais.batch import Batch
 
+    positions: list[tuple[Any, ...]] = []
     batch = Batch()
     for out in outs:
+        positions += out.block.rows() if out.block is not None else out.positions
+        out.positions, out.block = [], None
         batch.add(out, "x")
     joined = batch.out
+    joined.positions = positions
     for o in outs:
         joined.reasons.update(o.reasons)
-    for o in outs:
         joined.stations.update(o.stations)
         for s, at in o.station_last.items():
             joined.station_last[s] = max(joined.station_last.get(s, at), at)
