@@ -41,14 +41,45 @@ def from_us(us: int) -> datetime:
 
 
 class PositionBlock:
-    """Position rows in stream order, as columns."""
+    """Position rows in stream order, as columns. A block joined from others (concat) keeps them apart until its
+    columns are read, so that adding chunk after chunk to a batch copies each row once, not once per chunk."""
 
-    __slots__ = ("data", "null", "sources")
+    __slots__ = ("_data", "_null", "_parts", "_sources")
 
     def __init__(self, data: np.ndarray, null: np.ndarray, sources: tuple[str, ...]) -> None:
-        self.data = data            # structured array of DTYPE, one element per row
-        self.null = null            # (rows, 14) bool: True where the slow path's tuple holds None
-        self.sources = sources      # what the `source` codes stand for
+        self._data = data            # structured array of DTYPE, one element per row
+        self._null = null            # (rows, 14) bool: True where the slow path's tuple holds None
+        self._sources = sources      # what the `source` codes stand for
+        self._parts: list[PositionBlock] | None = None
+
+    @classmethod
+    def joined(cls, parts: list[PositionBlock]) -> PositionBlock:
+        block = cls.empty()
+        block._parts = parts
+        return block
+
+    def _columns(self) -> None:
+        if self._parts is not None:
+            whole = _concat_now(self._parts)
+            self._data, self._null, self._sources, self._parts = whole._data, whole._null, whole._sources, None
+
+    @property
+    def data(self) -> np.ndarray:
+        self._columns()
+        return self._data
+
+    @property
+    def null(self) -> np.ndarray:
+        self._columns()
+        return self._null
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        self._columns()
+        return self._sources
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (PositionBlock, (self.data, self.null, self.sources))
 
     @classmethod
     def empty(cls, rows: int = 0, sources: tuple[str, ...] = ()) -> PositionBlock:
@@ -72,11 +103,13 @@ class PositionBlock:
             else:
                 values = [0 if v is None else v for v in column]
             block.data[name] = values
-        block.sources = tuple(sources)
+        block._sources = tuple(sources)
         return block
 
     def __len__(self) -> int:
-        return len(self.data)
+        if self._parts is not None:
+            return sum(len(p) for p in self._parts)
+        return len(self._data)
 
     def __getitem__(self, index: slice) -> PositionBlock:
         """Rows [start:stop] (for a writer that splits a batch), sharing this block's arrays."""
@@ -114,12 +147,22 @@ class PositionBlock:
 
 
 def concat(blocks: Iterable[PositionBlock]) -> PositionBlock:
-    """Blocks one after the other, their source codes mapped onto one list."""
-    parts = [b for b in blocks if len(b)]
+    """Blocks one after the other (joined when first read: see PositionBlock)."""
+    parts: list[PositionBlock] = []
+    for b in blocks:
+        if b._parts is not None:
+            parts += b._parts
+        elif len(b):
+            parts.append(b)
     if not parts:
         return PositionBlock.empty()
     if len(parts) == 1:
         return parts[0]
+    return PositionBlock.joined(parts)
+
+
+def _concat_now(parts: list[PositionBlock]) -> PositionBlock:
+    """The parts' rows in one block, their source codes mapped onto one list."""
     sources: dict[str, int] = {}
     datas = []
     for part in parts:
