@@ -107,7 +107,8 @@ def cmd_ais(args: argparse.Namespace) -> int:
     if retention is None:       # a replay of files keeps everything; a live feed keeps 30 days
         retention = 30 if live else 0
     options = Options(checkpoints=not args.no_checkpoint, spool_dir=spool, spool_max_bytes=budget.max_bytes,
-                      retention_days=retention or None, speed=args.speed, decoders=args.decoders)
+                      retention_days=retention or None, speed=args.speed, decoders=args.decoders,
+                      fast_path=not args.slow_path)
     metrics = None          # counted only where someone can read them (as for cameras)
     if args.metrics:
         from ingest.metrics import IngestMetrics
@@ -336,6 +337,9 @@ def _ais_arguments(ais: argparse.ArgumentParser) -> None:
                           "with --udp/--tcp, all for a replay of files); a run never drops what it stored")
     ais.add_argument("--decoders", type=int, default=os.cpu_count() or 1,
                      help="decoder processes for a single log file (default: one per core)")
+    ais.add_argument("--slow-path", action="store_true", help="decode every line with pyais, one by one (without "
+                     "it, plain position reports of types 1, 2, 3 and 18 are decoded a chunk at once, into the "
+                     "same rows)")
     ais.set_defaults(func=cmd_ais)
 
 

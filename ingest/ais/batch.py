@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ingest.ais.columns import PositionBlock
 
 # Static fields in the order of the vessel staging table (after mmsi).
 STATIC_FIELDS = ("kind", "ais_class", "imo", "call_sign", "name", "ship_type", "dim_a_m", "dim_b_m", "dim_c_m",
@@ -31,9 +34,34 @@ class Output:
     # Messages heard through a receiving station named in tag blocks (`s:`), which is its own feed.
     stations: Counter[str] = field(default_factory=Counter)
     station_last: dict[str, datetime] = field(default_factory=dict)
+    # The fast path's positions (ingest.ais.fastpath), as columns, in stream order. An Output holds its positions
+    # either here or in `positions`, never in both. (A plain default: a batch pickled before it had this field
+    # reads it from the class.)
+    block: PositionBlock | None = None
 
     def __len__(self) -> int:
-        return len(self.positions) + len(self.statics) + len(self.atons) + len(self.bases) + len(self.others)
+        return (len(self.positions) + len(self.statics) + len(self.atons) + len(self.bases) + len(self.others)
+                + (len(self.block) if self.block is not None else 0))
+
+    def newest_received(self) -> datetime | None:
+        if self.block is not None:
+            return self.block.newest_received()
+        return max(r[2] for r in self.positions) if self.positions else None
+
+    def add_positions(self, other: Output) -> None:
+        """Another output's positions after this one's: tuples while both have tuples, else one block."""
+        if self.block is None and other.block is None:
+            self.positions.extend(other.positions)
+            return
+        from ingest.ais.columns import PositionBlock, concat  # numpy, only where blocks are
+
+        parts = []
+        for out in (self, other):
+            if out.positions:
+                parts.append(PositionBlock.from_rows(out.positions))
+            if out.block is not None:
+                parts.append(out.block)
+        self.positions, self.block = [], concat(parts)
 
 
 def merge_static(into: dict[int, dict[str, Any]], mmsi: int, fields: dict[str, Any]) -> None:
@@ -78,8 +106,8 @@ class Batch:
             self.reasons[(source, reason)] += n
         self.feeds[source] += out.messages
         self.feed_rejects[source] += len(out.rejects)
-        if out.positions:
-            newest = max(r[2] for r in out.positions)
+        newest = out.newest_received()
+        if newest is not None:
             self.last_at[source] = max(self.last_at.get(source, newest), newest)
         for station, n in out.stations.items():          # each receiving station is a feed of its own
             self.feeds[station] += n
@@ -88,7 +116,7 @@ class Batch:
 
     def _add_rows(self, out: Output) -> None:
         mine = self.out
-        mine.positions.extend(out.positions)
+        mine.add_positions(out)
         for mmsi, fields in out.statics.items():
             merge_static(mine.statics, mmsi, fields)
         for table, rows, at in ((mine.atons, out.atons, 11), (mine.bases, out.bases, 4)):

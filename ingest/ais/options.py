@@ -26,6 +26,7 @@ class Options:
     speed: float | None = None            # replay files at this multiple of their recorded pace
     decoders: int = 1                     # decoder processes for a single log file (CLI: one per core)
     chunk_bytes: int = CHUNK_BYTES        # what one decoder process takes at a time
+    fast_path: bool = True                # plain position reports decoded a chunk at once (ingest.ais.fastpath)
     shutdown_s: float = 5.0               # after SIGTERM, the writer's time to commit what it holds
     replayable: bool = False              # every source re-reads from its checkpoint (files, journals): on a
                                           # stop with the database away what is held is dropped, not spilled

@@ -100,9 +100,10 @@ def last_clock(chunk: bytes) -> datetime | None:
 
 
 def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, identity: str,
-                 synthetic_start: datetime | None) -> None:
+                 synthetic_start: datetime | None, fast_path: bool = False) -> None:
     """A decoder process: chunks in, (seq, batch) out to the writer, (lines, messages) to the parent."""
     from ingest.ais.decoder import Memo, StreamDecoder  # pyais: here, not in the parent that cuts chunks
+    from ingest.ais.fastpath import FastDecoder
     from portdomain.runtime import settle_gc
 
     settle_gc()
@@ -116,18 +117,26 @@ def decoder_main(todo: Any, results: Any, counts: Any, path: str, source: str, i
                 results.put(None)
                 return
             fh.seek(task.start)
-            lines = fh.read(task.end - task.start).splitlines(keepends=True)
+            data = fh.read(task.end - task.start)
             decoder = StreamDecoder(source, synthetic_start=synthetic_start, memo=memo)
             decoder.carry(task.clock)
-            for i, line in enumerate(lines):
-                try:
-                    decoder.feed(line, task.first_line_no + i)
-                except Exception as err:  # noqa: BLE001  (a line the decoder cannot classify: refused alone)
-                    decoder.refuse(line, err)
-            decoder.finish()
-            out = decoder.take()
+            if fast_path:
+                fast = FastDecoder(decoder)
+                n_lines = fast.feed_chunk(data, task.first_line_no)
+                fast.finish()
+                out = fast.take()
+            else:
+                lines = data.splitlines(keepends=True)
+                n_lines = len(lines)
+                for i, line in enumerate(lines):
+                    try:
+                        decoder.feed(line, task.first_line_no + i)
+                    except Exception as err:  # noqa: BLE001  (a line the decoder cannot classify: refused alone)
+                        decoder.refuse(line, err)
+                decoder.finish()
+                out = decoder.take()
             batch = Batch()
             batch.add(out, source)
             batch.checkpoints[source] = Checkpoint(source, task.end, identity)
             results.put((task.seq, batch))
-            counts.put((len(lines), out.messages, dict(out.reasons)))
+            counts.put((n_lines, out.messages, dict(out.reasons)))

@@ -27,7 +27,8 @@ Record = tuple[str, Any, Any]        # (kind, key, row)
 
 def records(batch: Batch) -> list[Record]:
     out = batch.out
-    return [*(("position", None, r) for r in out.positions), *(("vessel", m, f) for m, f in out.statics.items()),
+    positions = out.block.rows() if out.block is not None else out.positions    # a batch has one or the other
+    return [*(("position", None, r) for r in positions), *(("vessel", m, f) for m, f in out.statics.items()),
             *(("aton", k, r) for k, r in out.atons.items()), *(("base", k, r) for k, r in out.bases.items()),
             *(("other", None, r) for r in out.others), *(("reject", None, r) for r in out.rejects)]
 

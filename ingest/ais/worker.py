@@ -28,6 +28,7 @@ from ingest.ais.sources import Chunk, FileSource
 
 if TYPE_CHECKING:
     from ingest.ais.decoder import StreamDecoder
+    from ingest.ais.fastpath import FastDecoder
     from ingest.metrics import IngestMetrics
     from sql import DbSettings
 
@@ -80,17 +81,21 @@ class AisIngest:
         writer.start()
         # pyais, imported while the writer starts
         from ingest.ais.decoder import StreamDecoder
+        from ingest.ais.fastpath import FastDecoder
 
         chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=32)
-        decoders: dict[str, StreamDecoder] = {}
+        decoders: dict[str, StreamDecoder | FastDecoder] = {}
         starts = self._start_offsets()
         readers = [threading.Thread(target=self._read, args=(s, starts.get(s.name, 0), chunks), daemon=True)
                    for s in self.sources]
         for source in self.sources:
-            decoders[source.name] = StreamDecoder(source.name, synthetic_start=getattr(source, "mtime", None)
-                                                  if not getattr(source, "follow", True) else None)
+            stream = StreamDecoder(source.name, synthetic_start=getattr(source, "mtime", None)
+                                   if not getattr(source, "follow", True) else None)
             if isinstance(source, FileSource):      # lines before a file's first clock take that clock
-                decoders[source.name].carry(clock.first_clock(source.path))
+                stream.carry(clock.first_clock(source.path))
+            # a paced replay sleeps line by line on the input's clock: the slow path, which has it after each line
+            decoders[source.name] = FastDecoder(stream) if self.options.fast_path and not self.options.speed \
+                else stream
         for t in readers:
             t.start()
         live = len(readers)
@@ -184,7 +189,8 @@ class AisIngest:
                                                        self.shutdown))
         writer.start()
         decoders = [ctx.Process(target=parallel.decoder_main, args=(
-            todo, results, counts, str(source.path), source.name, source.identity, source.mtime))
+            todo, results, counts, str(source.path), source.name, source.identity, source.mtime,
+            self.options.fast_path))
             for _ in range(n)]
         for proc in decoders:
             proc.start()
@@ -260,11 +266,14 @@ class AisIngest:
         finally:
             out.put(None)
 
-    def _decode_chunk(self, chunk: Chunk, decoder: StreamDecoder, batch: Batch,
+    def _decode_chunk(self, chunk: Chunk, decoder: StreamDecoder | FastDecoder, batch: Batch,
                       safe: dict[str, Checkpoint]) -> None:
         line_no = chunk.first_line_no
         received = chunk.received_at
-        for line in chunk.lines:
+        feed_lines = getattr(decoder, "feed_lines", None)      # the fast path takes the chunk whole
+        if feed_lines is not None:
+            feed_lines(chunk.lines, line_no, received)
+        for line in chunk.lines if feed_lines is None else ():
             try:
                 decoder.feed(line, line_no, received)
             except Exception as err:  # noqa: BLE001  (a line the decoder cannot classify: refused alone)

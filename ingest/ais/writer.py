@@ -62,13 +62,16 @@ class AisWriter:
         with self.conn.transaction():
             if staged and len(out):     # staging keeps its rows until the caller's commit: start it empty
                 self.conn.execute(query_text("ais_stage_clear"))
-            self._partitions(out.positions)
-            if out.positions:
+            self._partitions(out)
+            if out.positions or out.block:
                 with self.conn.cursor() as cur, cur.copy(
                         "COPY stg_position FROM STDIN (FORMAT BINARY)") as copy:
-                    copy.set_types(POSITION_TYPES)
-                    for row in out.positions:
-                        copy.write_row(row)
+                    if out.block:      # the fast path's columns, encoded whole (ingest.ais.columns)
+                        copy.write(out.block.copy_data())
+                    else:
+                        copy.set_types(POSITION_TYPES)
+                        for row in out.positions:
+                            copy.write_row(row)
                 stored = {"positions": self._history(), "latest": self._rowcount("ais_latest_merge")}
             # A vessel this writer has already stored needs no row for a mere position report.
             statics = [(m, f) for m, f in out.statics.items()
@@ -90,7 +93,8 @@ class AisWriter:
         if len(self.known) > 1_000_000:
             self.known.clear()
         self.known.update(m for m, _ in statics)
-        log.debug("batch: %d positions in %.1f ms", len(out.positions), (time.perf_counter() - started) * 1000)
+        log.debug("batch: %d positions in %.1f ms", len(out.positions) + len(out.block or ()),
+                  (time.perf_counter() - started) * 1000)
         return stored
 
     def _history(self) -> int:
@@ -144,8 +148,9 @@ class AisWriter:
                         "run with --retention-days 0 to keep it", ", ".join(map(str, old)), self.retention_days,
                         horizon.date() if horizon else "?", self.retention_days)
 
-    def _partitions(self, positions: list[tuple[Any, ...]]) -> None:
-        days = {row[1].date() for row in positions} - self.known_days
+    def _partitions(self, out: Output) -> None:
+        days = {row[1].date() for row in out.positions} | (out.block.observed_days() if out.block else set())
+        days -= self.known_days
         if days:   # only the days present: an old replay must not create every day in between
             query(self.conn, "ensure_position_partitions", {"days": sorted(days)})
             self.known_days |= days
