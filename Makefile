@@ -31,7 +31,7 @@ demo: db
 	@bash scripts/daemon.sh stop feed ais camera inbox alerts app reports
 	@bash scripts/daemon.sh restart ais $(PY) -m ingest ais --udp 127.0.0.1:$(AIS_UDP_PORT) --station demo \
 		--metrics 127.0.0.1:$(AIS_METRICS_PORT)
-	@PORTMAP_WEBHOOK_TOKEN=$${PORTMAP_WEBHOOK_TOKEN:-demo-webhook-token} bash scripts/daemon.sh restart camera \
+	@PORTMAP_WEBHOOK_TOKEN=$${PORTMAP_WEBHOOK_TOKEN:-$$(cat .data/secrets/webhook-token)} bash scripts/daemon.sh restart camera \
 		$(PY) -m ingest camera --mqtt 127.0.0.1:$(MQTT_PORT) --webhook 127.0.0.1:$(WEBHOOK_PORT) \
 		--metrics 127.0.0.1:$(CAMERA_METRICS_PORT)
 	@bash scripts/daemon.sh restart inbox $(PY) -m ingest inbox $(INBOX)
@@ -47,7 +47,7 @@ demo: db
 	@echo "Port One-Map is up: http://127.0.0.1:$(APP_PORT)/   (make stop to stop it; logs in $(RUN)/)"
 	@echo "Situation reports at each shift change (06:00, 14:00, 22:00 port time) go to .data/reports/"
 	@echo "AIS ingest listens for NMEA on udp://127.0.0.1:$(AIS_UDP_PORT); metrics on :$(AIS_METRICS_PORT)/metrics"
-	@echo "Camera events: MQTT frigate/events on 127.0.0.1:$(MQTT_PORT) (login frigate, password in .data/secrets/mqtt-frigate); POST http://127.0.0.1:$(WEBHOOK_PORT)/api/v1/camera-events"
+	@echo "Camera events: MQTT frigate/events on 127.0.0.1:$(MQTT_PORT) (login frigate, password in .data/secrets/mqtt-frigate); POST http://127.0.0.1:$(WEBHOOK_PORT)/api/v1/camera-events (bearer token in .data/secrets/webhook-token)"
 
 test: lint services
 	@$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)

@@ -56,6 +56,14 @@ pg_secrets() {
   done
 }
 
+webhook_secret() {
+  # The camera webhook's bearer token (make demo hands it to the camera worker), made once and kept.
+  secrets_dir
+  local f=$SECRETS/webhook-token
+  if [ ! -s "$f" ]; then (umask 077 && new_password >"$f"); fi
+  chmod 600 "$f"
+}
+
 pg_hba() {
   # Written on every start, so a cluster made by an older version is brought up to date: over TCP every login
   # needs its password (SCRAM); on the socket only the postgres OS user, as itself (this script's own door).
@@ -217,7 +225,8 @@ mqtt_stop() {
 case "${1:-}" in
   start)
     if [ -z "${DATABASE_URL:-}" ]; then pg_start; fi
-    mqtt_start ;;
+    mqtt_start
+    webhook_secret ;;
   stop) mqtt_stop; pg_stop ;;
   pg-start) pg_start ;;
   pg-stop) pg_stop ;;
