@@ -22,7 +22,7 @@ import psycopg
 
 from bench.ais_ingest import fresh_port_database
 from ingest.alerts.retrospective import Retrospective
-from ingest.runtime import settle_gc
+from portdomain.runtime import settle_gc
 
 
 def record(url: str, vessels: int, minutes: float, report_s: float, seed: int,
