@@ -73,14 +73,16 @@ def json_depth(data: bytes) -> int:
     return deepest
 
 
-def loads_json(data: bytes | str, max_bytes: int = JSON_MAX_BYTES, max_depth: int = JSON_MAX_DEPTH) -> Any:
+def loads_json(data: bytes | str, max_bytes: int = JSON_MAX_BYTES, max_depth: int = JSON_MAX_DEPTH,
+               nul_ok: bool = False) -> Any:
     """json.loads with a size and nesting limit checked first, and no NUL anywhere (PostgreSQL's jsonb and text
     refuse it); anything refused raises InputRefused(reason): too_large, too_deep, bad_encoding, nul_byte,
-    bad_json."""
+    bad_json. `nul_ok` lets a \\u0000 escape through for a caller that refuses it per record (a raw NUL byte is
+    never JSON and is still refused)."""
     raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else bytes(data)
     if len(raw) > max_bytes:
         raise InputRefused("too_large", f"{len(raw)} bytes (at most {max_bytes})")
-    if b"\x00" in raw or _NUL_ESCAPE.search(raw):
+    if b"\x00" in raw or (not nul_ok and _NUL_ESCAPE.search(raw)):
         raise InputRefused("nul_byte", "a NUL byte or \\u0000 escape")
     depth = json_depth(raw)
     if depth > max_depth:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -194,7 +195,8 @@ def read_file(file: Path, name: str, spec: FileSpec, frame: BaseGeometry) -> tup
     if not file.is_file():
         return [], [Refusal(name, None, "file is missing")]
     try:            # size- and depth-limited: a 10,000-deep file is refused, not a RecursionError
-        doc = loads_json(file.read_bytes(), max_bytes=GEOJSON_MAX_BYTES, max_depth=GEOJSON_MAX_DEPTH)
+        doc = loads_json(file.read_bytes(), max_bytes=GEOJSON_MAX_BYTES, max_depth=GEOJSON_MAX_DEPTH,
+                         nul_ok=True)       # a \u0000 escape refuses its own feature below, not the whole file
     except (OSError, InputRefused) as err:
         return [], [Refusal(name, None, f"not valid GeoJSON: {err}")]
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
@@ -208,6 +210,10 @@ def read_file(file: Path, name: str, spec: FileSpec, frame: BaseGeometry) -> tup
         fid = _feature_id(raw)
         if crs_problem:
             bad.append(Refusal(name, fid, crs_problem))
+            continue
+        if "\\u0000" in json.dumps(raw):
+            bad.append(Refusal(name, fid if isinstance(fid, str) and "\x00" not in fid else f"#{index}",
+                               "a NUL (\\u0000) in this feature"))
             continue
         try:
             feat = validate_feature(raw, spec, frame)

@@ -315,6 +315,22 @@ def test_port_package_features_are_kept_or_refused_with_a_reason(data: Any) -> N
                 feature.props["bays"] * feature.props["rows"]
 
 
+def test_a_nul_escape_refuses_its_own_feature_not_the_file() -> None:
+    """Found by the fuzzer above (CI, 2026-12-03): one feature with a \\u0000 key cost every feature of the file."""
+    features = copy.deepcopy(PACKAGE_FEATURES["basemap"])
+    features[0]["type"] = {"\x00": None}
+    features.append(copy.deepcopy(features[-1]) | {"id": "nul-name"})
+    features[-1]["properties"] = features[-1]["properties"] | {"name": "quay\x00"}
+    raw = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "basemap.geojson"
+        file.write_bytes(raw)
+        good, bad = read_file(file, file.name, FILE_SPECS["basemap"], PACKAGE_FRAME)
+    assert len(good) == len(features) - 2 and len(good) >= 1
+    assert [r.reason for r in bad] == ["a NUL (\\u0000) in this feature"] * 2
+    assert all("\x00" not in (r.feature_id or "") for r in bad)
+
+
 @given(mutated((PACKAGE / "port.toml").read_bytes()))
 def test_port_config_is_read_or_refused_with_a_reason(raw: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:
