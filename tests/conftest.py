@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ingest.port_load import load_package
@@ -22,6 +23,14 @@ from ingest.port_package import read_package
 from sql import DbSettings
 from sql.db import ROLE_USERS
 from sql.migrate import migrate
+
+# Hypothesis: `make test` (CI) runs the same 150 examples per property every time (derandomize), so a red CI is a
+# change's fault, never the draw's; HYPOTHESIS_PROFILE=explore draws new ones, =long draws 5,000 (run them to hunt).
+_FUZZ = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("default", max_examples=150, derandomize=True, **_FUZZ)
+settings.register_profile("explore", max_examples=150, **_FUZZ)
+settings.register_profile("long", max_examples=5000, **_FUZZ)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 WEIFANG = ROOT / "assets" / "ports" / "weifang"

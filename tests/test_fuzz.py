@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -32,12 +31,6 @@ from ingest.port_package import FILE_SPECS, load_config, package_frame, read_fil
 from ingest.yard import edifact, tos_csv
 from portdomain.iso6346 import Invalid as YardInvalid
 from tests.conftest import ROOT
-
-settings.register_profile("default", max_examples=150, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=5000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 FIXTURES = ROOT / "tests" / "fixtures"
 GOOD_NMEA = [line.strip() for line in (FIXTURES / "ais" / "ais-nmea-pyais" / "ais_test_messages.txt")
