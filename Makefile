@@ -10,6 +10,7 @@ AIS_METRICS_PORT ?= 9101
 MQTT_PORT ?= $(or $(PORTMAP_MQTT_PORT),51883)
 WEBHOOK_PORT ?= 8091
 CAMERA_METRICS_PORT ?= 9102
+PYTEST_WORKERS ?= 2   ## pytest-xdist processes (the machine's 2 cores); 0 runs in one process
 DEMO_SPEED ?= 1
 DEMO_SEED ?= 7
 INBOX ?= .data/inbox
@@ -50,7 +51,7 @@ demo: db
 	@echo "Camera events: MQTT frigate/events on 127.0.0.1:$(MQTT_PORT) (login frigate, password in .data/secrets/mqtt-frigate); POST http://127.0.0.1:$(WEBHOOK_PORT)/api/v1/camera-events (bearer token in .data/secrets/webhook-token)"
 
 test: lint services
-	@$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	@$(PY) -m pytest -m "not slow" -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-slow: services
 	@$(PY) -m pytest -m slow $(PYTEST_ARGS)
