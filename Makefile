@@ -51,7 +51,7 @@ demo: db
 	@echo "Camera events: MQTT frigate/events on 127.0.0.1:$(MQTT_PORT) (login frigate, password in .data/secrets/mqtt-frigate); POST http://127.0.0.1:$(WEBHOOK_PORT)/api/v1/camera-events (bearer token in .data/secrets/webhook-token)"
 
 test: lint services
-	@$(PY) -m pytest -m "not slow" -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	@PY=$(PY) PYTEST_WORKERS=$(PYTEST_WORKERS) PYTEST_ARGS="$(PYTEST_ARGS)" bash scripts/test.sh
 
 test-slow: services
 	@$(PY) -m pytest -m slow $(PYTEST_ARGS)

@@ -32,6 +32,19 @@ settings.register_profile("explore", max_examples=150, **_FUZZ)
 settings.register_profile("long", max_examples=5000, **_FUZZ)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+# Files that hold a process or a browser to a deadline, or count every UDP datagram: `make test` runs them alone,
+# after the files that run two at a time (scripts/test.sh), so the other half of the suite never steals their core.
+SERIAL_FILES = frozenset({
+    "test_ais_faults.py", "test_ais_shutdown.py", "test_camera_qos0.py", "test_demo_feed_e2e.py", "test_faults.py",
+    "test_map_live_browser.py", "test_poison_ais.py", "test_poison_inputs.py", "test_wall.py",
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SERIAL_FILES:
+            item.add_marker(pytest.mark.serial)
+
 ROOT = Path(__file__).resolve().parent.parent
 WEIFANG = ROOT / "assets" / "ports" / "weifang"
 TINYPORT = ROOT / "tests" / "fixtures" / "ports" / "tinyport"
