@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -211,7 +210,7 @@ def read_file(file: Path, name: str, spec: FileSpec, frame: BaseGeometry) -> tup
         if crs_problem:
             bad.append(Refusal(name, fid, crs_problem))
             continue
-        if "\\u0000" in json.dumps(raw):
+        if _has_nul(raw):
             bad.append(Refusal(name, fid if isinstance(fid, str) and "\x00" not in fid else f"#{index}",
                                "a NUL (\\u0000) in this feature"))
             continue
@@ -226,6 +225,17 @@ def read_file(file: Path, name: str, spec: FileSpec, frame: BaseGeometry) -> tup
         seen.add(feat.feature_id)
         good.append(feat)
     return good, bad
+
+
+def _has_nul(value: Any) -> bool:
+    """A NUL in any key or string of a parsed JSON value (PostgreSQL's text refuses it); nesting is capped on load."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def validate_feature(raw: Any, spec: FileSpec, frame: BaseGeometry) -> Feature:
