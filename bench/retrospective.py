@@ -70,6 +70,10 @@ def main() -> None:
                    help="share of vessels under way (the rest at anchor, a report every 3 min); bench.alerts_cycle's "
                         "population has about 0.2 fresh and moving")
     p.add_argument("--seed", type=int, default=25)
+    p.add_argument("--reference", action="store_true", help="also run the reference mode (every rule over the "
+                   "whole picture at every step) and check that it raised the same alerts")
+    p.add_argument("--port-step", type=float, default=None, help="seconds between evaluations of the rules that "
+                   "read the port's other tables (default: every step)")
     a = p.parse_args()
     url = fresh_port_database("portmap_bench_retro")
     t0 = time.perf_counter()
@@ -77,15 +81,27 @@ def main() -> None:
     print(f"recorded {n:,} reports of {a.vessels:,} vessels over {a.minutes:g} min in "
           f"{time.perf_counter() - t0:.0f} s")
     settle_gc()
-    with psycopg.connect(url) as conn:
-        report = Retrospective(conn, "weifang", start, end, a.step).run()
-        conn.commit()
-    per_step = report.wall_s / max(1, report.steps) * 1000
-    print(f"retrospective: {report.steps} steps of {a.step:g} s over {a.minutes:g} simulated min in "
-          f"{report.wall_s:.1f} s ({per_step:.0f} ms a step), raised {sum(report.raised.values())} alerts "
-          f"{dict(report.raised)}")
-    print(f"speed: {report.speed:,.1f} simulated s per wall s (target 600); a day would take "
-          f"{86_400 / report.speed / 60:,.1f} min")
+    runs = {}
+    for incremental in ([True, False] if a.reference else [True]):
+        with psycopg.connect(url) as conn:
+            cpu = time.process_time()
+            report = Retrospective(conn, "weifang", start, end, a.step, incremental=incremental,
+                                   port_step_s=a.port_step).run()
+            cpu = time.process_time() - cpu
+            conn.rollback()
+        runs[incremental] = sorted((o.finding.key, o.raised_at, o.resolved_at) for o in report.alerts)
+        per_step = report.wall_s / max(1, report.steps) * 1000
+        mode = "incremental" if incremental else "reference"
+        print(f"{mode}: {report.steps} steps of {a.step:g} s over {a.minutes:g} simulated min in "
+              f"{report.wall_s:.1f} s ({per_step:.1f} ms a step; this process's CPU {cpu:.1f} s), raised "
+              f"{sum(report.raised.values())} alerts {dict(report.raised)}")
+        print("  ms a step by rule: " + ", ".join(f"{k} {v / max(1, report.steps) * 1000:.2f}"
+                                                  for k, v in report.rule_s.most_common()))
+        print(f"  speed: {report.speed:,.1f} simulated s per wall s (target 600); a day would take "
+              f"{86_400 / report.speed / 60:,.1f} min")
+    if a.reference:
+        same = runs[True] == runs[False]
+        print(f"the same alerts in both modes: {same} ({len(runs[True])} and {len(runs[False])})")
 
 
 if __name__ == "__main__":

@@ -298,7 +298,9 @@ def _retrospective(args: argparse.Namespace) -> int:
         return 2
     with connect(DbSettings()) as conn:
         try:
-            report = Retrospective(conn, args.port_id, start, end, step).run(progress=sys.stderr.isatty())
+            report = Retrospective(conn, args.port_id, start, end, step, incremental=not args.reference,
+                                   port_step_s=parse_step(args.port_step) if args.port_step else None,
+                                   ).run(progress=sys.stderr.isatty())
         except ValueError as err:
             print(f"alerts: {err}", file=sys.stderr)
             return 2
@@ -398,6 +400,10 @@ def main(argv: list[str] | None = None) -> int:
                         "instant (ISO 8601, UTC unless an offset is given) ...")
     alerts.add_argument("--to", help="... to this one, and store what they raise as retrospective alerts")
     alerts.add_argument("--step", default="2s", help="retrospective: simulated time between evaluations (2s)")
+    alerts.add_argument("--port-step", help="retrospective: how often the rules that read the port's other tables "
+                        "(camera events, yard, gates, plans) are evaluated (default: every step)")
+    alerts.add_argument("--reference", action="store_true", help="retrospective: every rule over the whole "
+                        "picture at every step, instead of only what changed (slower; the same alerts)")
     alerts.set_defaults(func=cmd_alerts)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -108,7 +108,14 @@ class Snapshot:
     to_wgs84: Transformer
     memory: dict[str, Any]                      # what rules keep between cycles (anchor points, stays)
     cache: dict[str, Any] = field(default_factory=dict)   # what rules share within one cycle
+    # The vessels this snapshot speaks for (None: every vessel of the port). A retrospective step that looks only
+    # at what changed passes those vessels (some of them gone from the picture): memory of others is kept.
+    scope: frozenset[int] | None = None
     _settings: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def speaks_for(self, mmsi: int) -> bool:
+        """Whether this snapshot says where `mmsi` is (absent from it: gone from the picture)."""
+        return self.scope is None or mmsi in self.scope
 
     def conf(self, rule: str) -> dict[str, Any]:
         """The raw [rules.<rule>] table (the rules read their typed settings instead)."""

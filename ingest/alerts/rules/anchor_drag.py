@@ -21,9 +21,9 @@ def anchors(snap: Snapshot) -> dict[int, tuple[float, float, object]]:
     """mmsi -> (x, y, since) of the anchor of every vessel now at anchor; kept between cycles."""
     memory: dict[int, tuple[float, float, object]] = snap.memory.setdefault("anchors", {})
     v = snap.vessels
-    at_anchor = v[(v["nav_status"] == 1) & (v["age_s"] <= 1800)]
+    at_anchor = v[(v["nav_status"] == 1) & (v["age_s"] <= ANCHORED_FRESH_S)]
     now_anchored = set(at_anchor["mmsi"].tolist())
-    for mmsi in [m for m in memory if m not in now_anchored]:
+    for mmsi in [m for m in memory if m not in now_anchored and snap.speaks_for(m)]:
         del memory[mmsi]                               # she weighed anchor: a new spell starts afresh
     unknown = [int(m) for m in now_anchored if m not in memory]
     if unknown:
@@ -75,4 +75,6 @@ def evaluate(snap: Snapshot) -> list[Finding]:
     return out
 
 
-RULE = Rule("anchor_drag", "state", evaluate, settings=Settings)
+ANCHORED_FRESH_S = 1800
+RULE = Rule("anchor_drag", "state", evaluate, settings=Settings, scope="vessel",
+            ages_s=lambda snap: [ANCHORED_FRESH_S])

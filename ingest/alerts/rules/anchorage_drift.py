@@ -36,7 +36,7 @@ def evaluate(snap: Snapshot) -> list[Finding]:
         mmsi = int(r.mmsi)
         if is_in and is_slow:
             zone = next(z for z in anchorages if shapely.contains_xy(z.local, r.x, r.y))
-            lay[mmsi] = (zone.zone_id, snap.now)
+            lay[mmsi] = (zone.zone_id, r.observed_at)     # the report that placed her inside
             continue
         if mmsi not in lay:
             continue
@@ -79,5 +79,12 @@ def evaluate(snap: Snapshot) -> list[Finding]:
     return out
 
 
-RULE = Rule("anchorage_drift", "state", evaluate, settings=Settings,
-            min_duration_s=lambda snap: snap.settings(Settings).min_duration_s)
+def wakes(snap: Snapshot) -> dict[int, float]:
+    """When each vessel remembered in an anchorage is forgotten (a retrospective run looks at her again then)."""
+    lay = snap.memory.get("anchorage_of", {})
+    return {m: last_in.timestamp() + REMEMBER.total_seconds() for m, (_zone, last_in) in lay.items()
+            if snap.scope is None or m in snap.scope}
+
+
+RULE = Rule("anchorage_drift", "state", evaluate, settings=Settings, scope="vessel", ages_s=lambda snap: [FRESH_S],
+            wakes=wakes, min_duration_s=lambda snap: snap.settings(Settings).min_duration_s)

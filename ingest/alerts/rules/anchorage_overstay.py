@@ -35,7 +35,7 @@ def stays(snap: Snapshot) -> dict[tuple[int, str], datetime]:
         present |= {(int(m), zone.zone_id) for m in inside["mmsi"]}
         rows.update((int(r.mmsi), r) for r in inside.itertuples())
     snap.cache["anchorage_rows"] = rows
-    for key in [k for k in memory if k not in present]:
+    for key in [k for k in memory if k not in present and snap.speaks_for(k[0])]:
         del memory[key]
         checked.pop(key, None)
     unknown = [k for k in present if k not in memory
@@ -94,4 +94,16 @@ def evaluate(snap: Snapshot) -> list[Finding]:
     return out
 
 
-RULE = Rule("anchorage_overstay", "state", evaluate, settings=Settings)
+def wakes(snap: Snapshot) -> dict[int, float]:
+    """When each stay this snapshot saw passes its limit (a retrospective run looks at her again then)."""
+    default_h = snap.settings(Settings).default_max_stay_h
+    out: dict[int, float] = {}
+    for (mmsi, zone_id), since in snap.memory.get("stays", {}).items():
+        if snap.scope is None or mmsi in snap.scope:
+            limit_h = float(snap.zones[zone_id].props.get("max_stay_h") or default_h)
+            out[mmsi] = min(out.get(mmsi, float("inf")), since.timestamp() + limit_h * 3600)
+    return out
+
+
+RULE = Rule("anchorage_overstay", "state", evaluate, settings=Settings, scope="vessel", ages_s=lambda snap: [],
+            wakes=wakes)

@@ -7,6 +7,8 @@ instant and each vessel's SOG/COG.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -137,36 +139,40 @@ def evaluate(snap: Snapshot) -> list[Finding]:
         return []
     # Plain lists, not a pandas row per finding: a busy bay has a thousand encounters.
     mmsi = moving["mmsi"].tolist()
-    names = [n or str(m) for n, m in zip(moving["name"].tolist(), mmsi, strict=True)]
-    types = moving["ship_type"].fillna(0).astype(int).tolist()
-    lon, lat, seen = moving["lon"].tolist(), moving["lat"].tolist(), moving["observed_at"].tolist()
-    out = []
-    for a, b, c, t in zip(ia[hit].tolist(), ib[hit].tolist(), cpa[hit].tolist(), tcpa[hit].tolist(),
-                             strict=True):
-        severity = "critical" if c < cpa_m / 2 and t < tcpa_s / 2 else "warning"
-        factors = [severity_factor(severity),
-                   Factor("closeness", round(20 * (1 - c / cpa_m), 1), f"CPA {c:.0f} m (limit {cpa_m:.0f} m)"),
-                   Factor("time", round(15 * (1 - t / tcpa_s), 1), f"in {t / 60:.1f} min")]
-        risky = [names[k] for k in (a, b) if 60 <= types[k] <= 89]
-        if risky:
-            factors.append(Factor("dangerous goods or passengers", 10, f"{', '.join(risky)}: tanker or passenger ship"))
-        (m1, n1), (m2, n2) = sorted(((mmsi[a], names[a]), (mmsi[b], names[b])))
-        out.append(
-            Finding(
-                rule="collision_risk",
-                key=f"collision_risk:{m1}:{m2}",
-                severity=severity,
-                subject_kind="vessel_pair",
-                subject_id=f"{m1}/{m2}",
-                geom_wkt=snap.point_wkt((lon[a] + lon[b]) / 2, (lat[a] + lat[b]) / 2),
-                evidence_at=max(seen[a], seen[b]),
-                title_en=f"Collision risk: {n1} and {n2}, CPA {c:.0f} m in {t / 60:.1f} min",
-                title_zh=f"碰撞风险：{n1} 与 {n2}，最近会遇距离 {c:.0f} 米，{t / 60:.1f} 分钟后",
-                details={"mmsi": [m1, m2], "names": [n1, n2], "cpa_m": round(c), "tcpa_s": round(t)},
-                factors=factors,
-            )
-        )
-    return out
+    cols = {"mmsi": mmsi, "name": [n or str(m) for n, m in zip(moving["name"].tolist(), mmsi, strict=True)],
+            "type": moving["ship_type"].fillna(0).astype(int).tolist(), "lon": moving["lon"].tolist(),
+            "lat": moving["lat"].tolist(), "seen": moving["observed_at"].tolist()}
+    return [encounter(snap, conf, cols, a, b, c, t) for a, b, c, t in
+            zip(ia[hit].tolist(), ib[hit].tolist(), cpa[hit].tolist(), tcpa[hit].tolist(), strict=True)]
+
+
+def encounter(snap: Snapshot, conf: Settings, cols: dict[str, Any], a: int, b: int, c: float, t: float) -> Finding:
+    """The finding for vessels `a` and `b` (indices into the columns mmsi, name (never empty), type, lon, lat,
+    seen) meeting at `c` metres in `t` seconds."""
+    cpa_m, tcpa_s = conf.cpa_m, conf.tcpa_min * 60
+    mmsi, names, types = cols["mmsi"], cols["name"], cols["type"]
+    lon, lat, seen = cols["lon"], cols["lat"], cols["seen"]
+    severity = "critical" if c < cpa_m / 2 and t < tcpa_s / 2 else "warning"
+    factors = [severity_factor(severity),
+               Factor("closeness", round(20 * (1 - c / cpa_m), 1), f"CPA {c:.0f} m (limit {cpa_m:.0f} m)"),
+               Factor("time", round(15 * (1 - t / tcpa_s), 1), f"in {t / 60:.1f} min")]
+    risky = [names[k] for k in (a, b) if 60 <= types[k] <= 89]
+    if risky:
+        factors.append(Factor("dangerous goods or passengers", 10, f"{', '.join(risky)}: tanker or passenger ship"))
+    (m1, n1), (m2, n2) = sorted(((mmsi[a], names[a]), (mmsi[b], names[b])))
+    return Finding(
+        rule="collision_risk",
+        key=f"collision_risk:{m1}:{m2}",
+        severity=severity,
+        subject_kind="vessel_pair",
+        subject_id=f"{m1}/{m2}",
+        geom_wkt=snap.point_wkt((lon[a] + lon[b]) / 2, (lat[a] + lat[b]) / 2),
+        evidence_at=max(seen[a], seen[b]),
+        title_en=f"Collision risk: {n1} and {n2}, CPA {c:.0f} m in {t / 60:.1f} min",
+        title_zh=f"碰撞风险：{n1} 与 {n2}，最近会遇距离 {c:.0f} 米，{t / 60:.1f} 分钟后",
+        details={"mmsi": [m1, m2], "names": [n1, n2], "cpa_m": round(c), "tcpa_s": round(t)},
+        factors=factors,
+    )
 
 
 def keep(snap: Snapshot) -> set[str]:
@@ -177,4 +183,5 @@ def keep(snap: Snapshot) -> set[str]:
             zip(mmsi[ia[held]].tolist(), mmsi[ib[held]].tolist(), strict=True)}
 
 
-RULE = Rule("collision_risk", "state", evaluate, keep=keep, settings=Settings)
+RULE = Rule("collision_risk", "state", evaluate, keep=keep, settings=Settings, scope="pair",
+            ages_s=lambda snap: [FRESH_S])

@@ -37,10 +37,12 @@ def healthy_feeds(snap: Snapshot) -> dict[str, float]:
 
 def evaluate(snap: Snapshot) -> list[Finding]:
     silent_min = snap.settings(Settings).silent_min
+    healthy = healthy_feeds(snap)
+    if not healthy:
+        return []                        # every feed silent (or none known): no vessel is dark, the feeds are
     v = snap.vessels
     quiet = v[v["age_s"] > silent_min * 60]
     inside = snap.inside(WATERS, quiet["x"].to_numpy(), quiet["y"].to_numpy())
-    healthy = healthy_feeds(snap)
     out = []
     now = snap.now.timestamp()
     for r in quiet[inside].itertuples():
@@ -78,4 +80,5 @@ def evaluate(snap: Snapshot) -> list[Finding]:
     return out
 
 
-RULE = Rule("dark_vessel", "state", evaluate, settings=Settings)
+RULE = Rule("dark_vessel", "state", evaluate, settings=Settings, scope="vessel",
+            ages_s=lambda snap: [snap.settings(Settings).silent_min * 60])

@@ -66,4 +66,4 @@ def evaluate(snap: Snapshot) -> list[Finding]:
     return out
 
 
-RULE = Rule("restricted_entry", "state", evaluate, settings=Settings)
+RULE = Rule("restricted_entry", "state", evaluate, settings=Settings, scope="vessel", ages_s=lambda snap: [FRESH_S])

@@ -77,5 +77,5 @@ def keep(snap: Snapshot) -> set[str]:
     return {f"speeding:{m}" for m in fresh["mmsi"].to_numpy()[still]}
 
 
-RULE = Rule("speeding", "state", evaluate, keep=keep, settings=Settings,
+RULE = Rule("speeding", "state", evaluate, keep=keep, settings=Settings, scope="vessel", ages_s=lambda snap: [FRESH_S],
             min_duration_s=lambda snap: snap.settings(Settings).min_duration_s)

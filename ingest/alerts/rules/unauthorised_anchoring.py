@@ -53,5 +53,6 @@ def evaluate(snap: Snapshot) -> list[Finding]:
     return out
 
 
-RULE = Rule("unauthorised_anchoring", "state", evaluate, settings=Settings,
+RULE = Rule("unauthorised_anchoring", "state", evaluate, settings=Settings, scope="vessel",
+            ages_s=lambda snap: [FRESH_S],
             min_duration_s=lambda snap: snap.settings(Settings).min_duration_min * 60)
