@@ -86,6 +86,18 @@ class WallConfig(BaseModel):
         return v
 
 
+class AlertsConfig(BaseModel):
+    """[alerts]: the lifecycle's own settings (each rule's thresholds are in its [rules.<name>] table)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # An officer resolves a state alert whose condition still holds (the patrol is on it, say): the engine does
+    # not raise that condition again for this long, and raises a new alert only if it still holds after it.
+    quiet_after_resolve_min: float = Field(default=30, ge=0, le=24 * 60)
+    # A vessel's state alerts are held, not cleared, while the feed that heard her has been silent since her
+    # last report (give or take this much): no news from a silent receiver is not news that she stopped.
+    outage_grace_s: float = Field(default=30, ge=0, le=3600)
+
+
 class PortConfig(BaseModel):
     """port.toml: names, where the port is, its metric CRS and the thresholds of every rule."""
 
@@ -101,6 +113,7 @@ class PortConfig(BaseModel):
     retention: dict[str, int] = Field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     wall: WallConfig = Field(default_factory=WallConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
     @field_validator("bbox")
     @classmethod

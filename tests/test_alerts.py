@@ -424,3 +424,67 @@ def test_a_direct_pickup_that_overstays_raises_an_alert_where_the_truck_is_and_c
                  "VALUES ('dd-out', 'CSQU3054383', 'gate_out', now(), 'test')")          # out of the gate
     engine.cycle()
     assert [a["state"] for a in alerts(conn, "direct_delivery")] == ["resolved"]
+
+
+# --- lifecycle traps (issue 32, point 3) ------------------------------------------------------
+def test_resolving_while_the_condition_holds_quiets_it_instead_of_raising_it_again(conn: Any, engine: Any) -> None:
+    """The officer resolves a speeding alert while the ship is still fast (the pilot is told): the engine does
+    not raise her again a second later; after the quiet time, if she still is, it is a new alert. An alert the
+    engine cleared itself (the condition went) is raised again at once when it comes back."""
+    vessel(conn, 412000110, CHANNEL_MID, sog=14.0, cog=200)
+    engine.cycle()
+    ripe(engine)
+    engine.cycle()
+    first = alerts(conn, "speeding")
+    assert [a["state"] for a in first] == ["open"]
+    resolve(conn, first[0]["alert_id"], OFFICER, "pilot told to slow down")
+    assert alerts(conn, "speeding")[0]["quiet_until"] > now() + timedelta(minutes=29)   # Weifang: 30 min
+    for _ in range(3):
+        vessel(conn, 412000110, CHANNEL_MID, sog=14.0, cog=200)
+        engine.cycle()
+        ripe(engine)
+    assert [a["state"] for a in alerts(conn, "speeding")] == ["resolved"]      # quiet: not raised again
+    conn.execute("UPDATE alert SET quiet_until = now() - interval '1 second' WHERE alert_id = %s",
+                 (first[0]["alert_id"],))                                    # as if 30 minutes had passed
+    engine.cycle()
+    assert [a["state"] for a in alerts(conn, "speeding")] == ["resolved", "open"]   # still fast: a new alert
+    vessel(conn, 412000110, CHANNEL_MID, sog=8.0, cog=200)
+    engine.cycle()                                                           # below the limit: the engine clears
+    cleared = alerts(conn, "speeding")[1]
+    assert cleared["state"] == "resolved" and cleared["quiet_until"] < now() - timedelta(days=365)
+    vessel(conn, 412000110, CHANNEL_MID, sog=14.0, cog=200)
+    engine.cycle()
+    ripe(engine)
+    engine.cycle()
+    assert [a["state"] for a in alerts(conn, "speeding")] == ["resolved", "resolved", "open"]
+
+
+def test_a_feed_outage_holds_a_speeding_alert_until_the_feed_speaks_again(conn: Any, engine: Any) -> None:
+    """A 4-minute receiver outage: the true speeding alert stays (held, noted once in its trail), the same
+    alert, with its acknowledgement; when the feed speaks again and hears her, the rule decides; a feed that
+    speaks without her for longer than the grace lets it clear."""
+    vessel(conn, 412000120, CHANNEL_MID, sog=14.0, cog=200)
+    engine.cycle()
+    ripe(engine)
+    engine.cycle()
+    alert_id = alerts(conn, "speeding")[0]["alert_id"]
+    acknowledge(conn, alert_id, OFFICER)
+    vessel(conn, 412000120, CHANNEL_MID, sog=14.0, cog=200, age_s=240)   # her last report 4 minutes ago ...
+    feed(conn, age_s=239)                                                # ... and nothing from her receiver since
+    for _ in range(2):
+        report = engine.cycle()
+        assert alert_id not in report.cleared
+    found = alerts(conn, "speeding")
+    assert [(a["alert_id"], a["state"]) for a in found] == [(alert_id, "acknowledged")]
+    notes = conn.execute("SELECT note FROM alert_action WHERE alert_id = %s AND action = 'note'",
+                         (alert_id,)).fetchall()
+    assert len(notes) == 1 and "silent since the last report" in notes[0][0] and PORT_FEED in notes[0][0]
+    feed(conn, age_s=1)                                  # the receiver is back; she has not been heard yet
+    assert alert_id not in engine.cycle().cleared        # (its feed-health alert clears)
+    vessel(conn, 412000120, CHANNEL_MID, sog=14.2, cog=200)             # heard again, still fast: the same alert
+    engine.cycle()
+    assert [(a["alert_id"], a["state"]) for a in alerts(conn, "speeding")] == [(alert_id, "acknowledged")]
+    vessel(conn, 412000120, CHANNEL_MID, sog=14.2, cog=200, age_s=200)  # silent while her feed works: it clears
+    feed(conn, age_s=1)
+    engine.feed_back.clear()
+    assert alert_id in engine.cycle().cleared

@@ -73,6 +73,9 @@ class AlertEngine:
                                                                                {"port_id": port_id})]}
         self.pending: dict[str, float] = {}       # key -> when the condition was first seen (monotonic)
         self.written: dict[str, tuple[str, float]] = {}   # key -> (severity, when) of its last detail refresh
+        self.outage_noted: set[int] = set()       # alerts held through a feed outage (noted once in their trail)
+        self.feed_silent: dict[Any, bool] = {}     # feeds silent past the grace at the last cycle
+        self.feed_back: dict[Any, float] = {}      # feed -> when it spoke again after its last outage (epoch s)
 
     def _local(self, geom: Any) -> Any:
         return shapely.transform(geom, lambda x, y: self.to_local.transform(x, y), interleaved=False)
@@ -139,8 +142,8 @@ class AlertEngine:
         for alert_id in (r[0] for r in query(conn, "alert_unsuppress_due", {"port_id": self.port_id, "now": snap.now})):
             self._act(alert_id, "unsuppress", "suppression ended")
             report.reopened.append(alert_id)
-        live = {key: (alert_id, rule, state) for alert_id, rule, key, state, _until in
-                query(conn, "alert_live", {"port_id": self.port_id})}
+        rows = query(conn, "alert_live", {"port_id": self.port_id})
+        live = {key: (alert_id, rule, state) for alert_id, rule, key, state, *_rest in rows}
         event_keys = [f.key for name, fs in found.items() if self.rules[name].kind == "event" for f in fs]
         seen = {r[0] for r in query(conn, "alert_keys_seen", {"keys": event_keys})} if event_keys else set()
         active: set[str] = set()
@@ -184,6 +187,7 @@ class AlertEngine:
         for key in [k for k in self.written if k not in active]:
             del self.written[key]
         kept = set().union(*held.values()) if held else set()
+        kept |= self._outage_holds(snap, rows)
         for key, (alert_id, name, _state) in live.items():
             owner = self.rules.get(name)
             if owner is None or owner.kind != "state" or key in active or key in kept or "*" in held.get(name, ()):
@@ -191,6 +195,49 @@ class AlertEngine:
             query(conn, "alert_clear", {"alert_id": alert_id})
             self._act(alert_id, "resolve", "condition cleared")
             report.cleared.append(alert_id)
+
+    def _outage_holds(self, snap: Snapshot, rows: list[tuple[Any, ...]]) -> set[str]:
+        """The keys of live vessel alerts to hold (stale, not cleared): every vessel of the alert has been unheard
+        for longer than the port's grace while the feed that heard her has been silent at least as long, or came
+        back within the grace and has not heard her since. No news from a silent receiver is not news that the
+        ship slowed down; once she is heard again (or the feed has spoken for the grace without her), the rule
+        decides."""
+        grace = float(self.config.get("alerts", {}).get("outage_grace_s", 30))
+        v, f = snap.vessels, snap.feeds
+        if v.empty or f.empty:
+            return set()
+        now = snap.now.timestamp()
+        feed_age: dict[Any, float] = {}
+        for source, age in zip(f["source"], f["age_s"], strict=True):
+            if age == age and age <= grace and self.feed_silent.pop(source, False):
+                self.feed_back[source] = now - age          # it spoke again after an outage
+            elif age == age and age > grace:
+                self.feed_silent[source] = True
+            back = self.feed_back.get(source)
+            # a feed back within the grace has not had time to hear everyone again: as good as still silent
+            feed_age[source] = age if back is None or now - back > grace else float("inf")
+        by_mmsi = {int(m): (a, src) for m, a, src in zip(v["mmsi"], v["age_s"], v["source"], strict=True)}
+        out: set[str] = set()
+        for alert_id, rule, key, _state, _until, kind, subject in rows:
+            owner = self.rules.get(rule)
+            if owner is None or owner.kind != "state" or kind not in ("vessel", "vessel_pair"):
+                continue
+            silent = []
+            for mmsi in str(subject).split("/"):
+                age, source = by_mmsi.get(int(mmsi), (None, None)) if mmsi.isdigit() else (None, None)
+                fa = feed_age.get(source)
+                if age is None or fa is None or not (age > grace and fa == fa and fa >= age - grace):
+                    break
+                silent.append(source)
+            else:
+                out.add(key)
+                if alert_id not in self.outage_noted:
+                    self.outage_noted.add(alert_id)
+                    self._act(alert_id, "note", f"held: {', '.join(sorted(set(silent)))} silent since the last "
+                                                "report; kept until the feed speaks again")
+                continue
+            self.outage_noted.discard(alert_id)
+        return out
 
     def _params(self, f: Finding) -> dict[str, Any]:
         return {"severity": f.severity, "evidence_at": f.evidence_at, "wkt": f.geom_wkt, "title_en": f.title_en,
