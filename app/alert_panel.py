@@ -80,15 +80,21 @@ def case_steps(conn: psycopg.Connection[Any], alert_id: int, lang: str, user: An
     lines: list[Any] = [html.Div(t(lang, "case.title", id=rows[0][0]), className="case-title")]
     for case_id, _no, step, agency, due_at, done_at, done_by, outcome in rows:
         name = t(lang, f"case.step_{step}")
+        owner = t(lang, f"agency.{agency}")
+        overdue = done_at is None and due_at is not None and due_at < datetime.now(UTC)
         if done_at is not None:
             text = t(lang, "case.done_by", step=name, who=done_by, at=f"{done_at:%H:%M}", outcome=outcome or "")
+        elif overdue:
+            text = t(lang, "case.overdue", step=name, agency=owner, at=f"{due_at:%H:%M}")
         else:
-            text = t(lang, "case.open", step=name, agency=agency, at=f"{due_at:%H:%M}" if due_at else "—")
-        lines.append(html.Div(text, className="case-line" + (" case-done" if done_at else ""),
-                              **{"data-step": step, "data-done": "1" if done_at else "0"}))
+            text = t(lang, "case.open", step=name, agency=owner, at=f"{due_at:%H:%M}" if due_at else "—")
+        state = " case-done" if done_at else " case-overdue" if overdue else ""
+        lines.append(html.Div(text, className="case-line" + state,
+                              **{"data-step": step, "data-done": "1" if done_at else "0",
+                                 "data-overdue": "1" if overdue else "0"}))
         if next_step is not None and step == next_step[2]:
             may = user is not None and alerts.allowed(user, "complete_step", agency=agency)
             lines.append(html.Button(t(lang, "case.complete", step=name), n_clicks=0, disabled=not may,
                                      id={"type": CASE_STEP, "case": case_id, "step": step}, className="case-button",
-                                     title="" if may else t(lang, "case.not_yours", agency=agency)))
+                                     title="" if may else t(lang, "case.not_yours", agency=owner)))
     return lines

@@ -328,6 +328,14 @@ def test_a_gate_mismatch_opens_a_four_step_case_owned_by_port_and_customs(conn: 
     done = [c.children for c in shown["port"] if "case-done" in (getattr(c, "className", "") or "")]
     assert len(done) == 2 and done[0].startswith("✓ gate warning: li.wei at ") and "truck held at lane 3" in done[0]
     assert "placard UN1830 confirmed" in done[1]
+    assert not [c for c in shown["port"] if "case-overdue" in (getattr(c, "className", "") or "")]
+    conn.execute("UPDATE hazmat_case_step SET due_at = now() - interval '5 minutes' WHERE case_id = %s AND "
+                 "step = 'customs_check'", (case_id,))             # customs is late: shown overdue, in red
+    for lang, words in (("en", ("customs check OVERDUE since", "customs owes it")),
+                        ("zh", ("海关查验 已超时", "待海关办理"))):
+        late = [c for c in case_steps(conn, found[0]["alert_id"], lang, OFFICER)
+                if "case-overdue" in (getattr(c, "className", "") or "")]
+        assert len(late) == 1 and all(w in late[0].children for w in words), late
     complete_step(conn, case_id, "customs_check", CUSTOMS, "mis-declared: sulphuric acid")
     assert complete_step(conn, case_id, "disposal", OFFICER, "returned to shipper") is True
     assert alerts(conn, "gate_case")[0]["state"] == "resolved"
