@@ -94,6 +94,8 @@ def cmd_ais(args: argparse.Namespace) -> int:
     live += [TcpListenSource(*parse_address(addr), station=f"{args.station or 'tcp-in'}-{i}",
                              idle_s=args.tcp_idle_s, max_connections=args.tcp_max_connections)
              for i, addr in enumerate(args.tcp_listen or [])]
+    if args.bus:
+        return _publish(args, sources + live)
     spool = Path(args.spool)
     budget = SpoolBudget(spool, args.spool_max_mb << 20 if args.spool_max_mb else None)
     if args.no_checkpoint or args.no_journal:
@@ -122,6 +124,33 @@ def cmd_ais(args: argparse.Namespace) -> int:
     if stats is None:
         return 130
     print(f"ais: {stats.lines} lines, {stats.messages} messages in {stats.batches} batches")
+    return 0
+
+
+def _publish(args: argparse.Namespace, sources: list[Any]) -> int:
+    """`ingest ais --bus`: the sources' pieces onto JetStream (ingest.ais.bus), until the files end or SIGTERM."""
+    from ingest.ais.bus import Publisher
+
+    if not sources:
+        print("ais: give at least one --file, --udp, --tcp or --tcp-listen", file=sys.stderr)
+        return 2
+    publisher = Publisher(args.bus, args.port_id)
+    if _serve(lambda: publisher.run(sources), publisher.stop) is None:
+        return 130
+    print(f"ais: published {publisher.lines} lines in {publisher.published} pieces to the bus")
+    return 0
+
+
+def cmd_ais_bus(args: argparse.Namespace) -> int:
+    """`ingest ais-bus`: one writer of the bus's AIS pieces (a durable pull consumer), until SIGTERM."""
+    from ingest.ais.bus import BusWriter
+
+    os.environ.setdefault("PORTMAP_DB_ROLE", "ais")
+    writer = BusWriter(args.bus, fetch=args.fetch, fast_path=not args.slow_path)
+    if _serve(lambda: writer.run(args.idle_exit_s), writer.stop, exit_within_s=15) is None:
+        return 130
+    print(f"ais-bus: {writer.lines} lines, {writer.messages} messages from {writer.committed} pieces; "
+          f"{writer.dead} dead-lettered")
     return 0
 
 
@@ -342,6 +371,10 @@ def _ais_arguments(ais: argparse.ArgumentParser) -> None:
     ais.add_argument("--slow-path", action="store_true", help="decode every line with pyais, one by one (without "
                      "it, plain position reports of types 1, 2, 3 and 18 are decoded a chunk at once, into the "
                      "same rows)")
+    ais.add_argument("--bus", help="publish what the sources accept to NATS JetStream at nats://USER@HOST:PORT "
+                     "instead of decoding it here (writers: `ingest ais-bus`); the password from "
+                     "PORTMAP_NATS_PASSWORD or the generated secret")
+    ais.add_argument("--port-id", default="weifang", help="with --bus: the port whose subject it publishes on")
     ais.set_defaults(func=cmd_ais)
 
 
@@ -353,6 +386,13 @@ def main(argv: list[str] | None = None) -> int:
     port.add_argument("--check", action="store_true", help="validate only, write nothing")
     port.set_defaults(func=cmd_port)
     _ais_arguments(sub.add_parser("ais", help="ingest AIS NMEA 0183 from files, UDP and TCP"))
+    bus = sub.add_parser("ais-bus", help="write AIS from the NATS JetStream bus (any number of these, anywhere)")
+    bus.add_argument("--bus", required=True, help="nats://USER@HOST:PORT (password: PORTMAP_NATS_PASSWORD or the "
+                     "generated secret)")
+    bus.add_argument("--fetch", type=int, default=4, help="pieces per transaction (default 4, ~12,000 lines)")
+    bus.add_argument("--idle-exit-s", type=float, default=None, help="exit after this long with nothing to fetch")
+    bus.add_argument("--slow-path", action="store_true", help="decode every line with pyais, one by one")
+    bus.set_defaults(func=cmd_ais_bus)
     table = sub.add_parser("ais-table", help="AIS from a MarineCadastre/NOAA CSV or a GeoPackage of points "
                                               "(MMSI, BaseDateTime, LAT, LON, SOG, COG, Heading, VesselName, …)")
     table.add_argument("file", nargs="+", help="a .csv or .gpkg file (repeatable)")

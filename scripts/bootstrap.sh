@@ -12,6 +12,7 @@ APT_PACKAGES=(
   poppler-utils                                            # pdftoppm / pdftotext for report tests
   nginx                                                    # the TLS reverse proxy of docs/deploy.md, tested by the suite
   prometheus                                               # promtool: deploy/prometheus checked by the suite
+  nats-server                                              # the optional ingest bus (JetStream), tested by the suite
 )
 
 die() { echo "bootstrap: $*" >&2; exit 1; }
