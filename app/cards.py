@@ -11,6 +11,7 @@ from dash import html
 
 from app.berth_work import berth_work
 from app.i18n import t
+from portdomain.ship_types import ship_type_name
 from sql import query
 
 NAV = {0: ("under way", "在航"), 1: ("at anchor", "锚泊"), 5: ("moored", "系泊"), 7: ("fishing", "捕捞作业")}
@@ -27,7 +28,7 @@ def vessel_card(conn: psycopg.Connection[Any], mmsi: int, lang: str) -> html.Div
     lines = [
         (t(lang, "card.identity"), " · ".join(str(x) for x in (f"MMSI {mmsi}", imo and f"IMO {imo}", call_sign, flag)
                                               if x)),
-        (t(lang, "card.type"), f"{ship_type if ship_type is not None else '—'}"
+        (t(lang, "card.type"), ship_type_name(ship_type, lang)
          + (f" · {length:.0f} × {beam or 0:.0f} m" if length else "") + (f" · {draught:.1f} m" if draught else "")),
         (t(lang, "card.motion"), f"{sog if sog is not None else '—'} kn · {cog if cog is not None else '—'}° · "
          + (NAV.get(status, (str(status), str(status)))[1 if zh else 0] if status is not None else "—")),
