@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0     # PDF rendering (weasyprint)
   poppler-utils                                            # pdftoppm / pdftotext for report tests
   nginx                                                    # the TLS reverse proxy of docs/deploy.md, tested by the suite
+  gdal-bin                                                 # ogrinfo/ogr2ogr: the OGC API, vector tile and export tests read back with GDAL
 )
 
 die() { echo "bootstrap: $*" >&2; exit 1; }
