@@ -84,20 +84,24 @@ def layer_frame(conn: psycopg.Connection[Any], name: str, view: View, actor: Any
     fs, page = layer_page(conn, name, view, actor)
     found = json.loads(page.features)
     hidden = set(hidden_columns(actor))
-    names = [c for c, _ in features.columns(conn, fs, view) if c not in hidden]
-    frame = pd.DataFrame([f["properties"] for f in found], columns=names)
-    for column in names:
-        frame[column] = _plain_column(frame[column])
+    typed = [(c, oid) for c, oid in features.columns(conn, fs, view) if c not in hidden]
+    frame = pd.DataFrame([f["properties"] for f in found], columns=[c for c, _ in typed])
+    for column, oid in typed:
+        frame[column] = _plain_column(frame[column], oid)
     geoms = [shapely.geometry.shape(f["geometry"]) for f in found]
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326").values, crs="EPSG:4326")
     gdf.attrs.update(layer=fs.name, geometry=fs.geometry)
     return gdf
 
 
-def _plain_column(values: pd.Series) -> pd.Series:
-    present = [v for v in values if v is not None]
-    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
-        return values.astype("Int64")           # an IMO or a nav status stays whole where some are missing
+def _plain_column(values: pd.Series, oid: int) -> pd.Series:
+    """By the column's database type: whole numbers stay whole where some are missing (an IMO, a nav status)."""
+    if oid in features.INTEGER_OIDS:
+        return values.astype("Int64")
+    if oid in features.NUMBER_OIDS:
+        return values.astype("Float64")
+    if oid == features.BOOL_OID:
+        return values.astype("boolean")
     return values.map(_plain)
 
 
