@@ -47,18 +47,29 @@ def _source(fs: FeatureSet) -> sql.Composable:
 
 
 def _fid(fs: FeatureSet) -> sql.Composable:
+    """The feature id: the key column's value, or the key columns joined with '/'."""
     if not fs.key:
         raise LayerError(f"feature set {fs.name!r} names no key columns")
+    if len(fs.key) == 1:
+        return sql.Identifier("s", fs.key[0])
     return sql.SQL("concat_ws('/', {})").format(sql.SQL(", ").join(sql.Identifier("s", c) for c in fs.key))
+
+
+def _shown(conn: psycopg.Connection[Any], fs: FeatureSet, view: View, hidden: list[str]) -> list[str]:
+    return [c for c, _ in columns(conn, fs, view) if c not in hidden]
 
 
 def page(conn: psycopg.Connection[Any], fs: FeatureSet, view: View, *, hidden: list[str], out: Output = Output(),
          limit: int = 10, offset: int = 0, fid: str | None = None) -> Page:
     """The features of `fs` in the view (its bbox, zoom and instant), in id order, `offset` and `limit` a page."""
-    text = sql.SQL(query_text("features_page")).format(source=_source(fs), fid=_fid(fs))  # type: ignore[arg-type]
-    params = {**view.params(), **fs.params(view), "hidden": hidden, "geometry": fs.geometry,
-              "srid": out.srid, "flip": out.flip, "digits": out.digits, "limit": limit, "offset": offset,
-              "fid": fid}
+    shown = _shown(conn, fs, view, hidden)
+    properties = sql.SQL("json_build_object({})").format(sql.SQL(", ").join(
+        sql.SQL("{}, {}").format(sql.Literal(c), sql.Identifier("s", c)) for c in shown))
+    order = sql.SQL(", ").join(sql.Identifier("s", c) for c in fs.key)
+    text = sql.SQL(query_text("features_page")).format(  # type: ignore[arg-type]
+        source=_source(fs), fid=_fid(fs), order=order, properties=properties)
+    params = {**view.params(), **fs.params(view), "geometry": fs.geometry, "srid": out.srid, "flip": out.flip,
+              "digits": out.digits, "limit": limit, "offset": offset, "fid": fid}
     row = conn.execute(text, params).fetchone()
     assert row is not None
     return Page(int(row[0]), int(row[1]), row[2])
@@ -67,9 +78,10 @@ def page(conn: psycopg.Connection[Any], fs: FeatureSet, view: View, *, hidden: l
 def tile(conn: psycopg.Connection[Any], fs: FeatureSet, view: View, zxy: tuple[int, int, int], *,
          hidden: list[str]) -> bytes:
     """One Mapbox Vector Tile layer (named as the set) of the set's features in tile z/x/y; b'' when empty."""
-    text = sql.SQL(query_text("features_mvt")).format(source=_source(fs))  # type: ignore[arg-type]
+    shown = sql.SQL(", ").join(sql.Identifier("s", c) for c in _shown(conn, fs, view, hidden))
+    text = sql.SQL(query_text("features_mvt")).format(source=_source(fs), columns=shown)  # type: ignore[arg-type]
     z, x, y = zxy
-    params = {**view.params(), **fs.params(view), "hidden": hidden, "geometry": fs.geometry, "z": z, "x": x, "y": y,
+    params = {**view.params(), **fs.params(view), "geometry": fs.geometry, "z": z, "x": x, "y": y,
               "layer": fs.name}
     row = conn.execute(text, params).fetchone()
     return bytes(row[0]) if row and row[0] else b""

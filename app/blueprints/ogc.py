@@ -4,7 +4,9 @@ may (the gate: sessions, API tokens as bearer, HTTP Basic password or ?apikey=; 
 
 from __future__ import annotations
 
+import functools
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,23 +17,29 @@ from app.blueprints.api import error, server_error
 from app.context import AppContext
 from app.figure import port_info
 from app.i18n import language
-from layers import FeatureSet, View, feature_sets
+from layers import FeatureSet, Layer, View, feature_sets
 from layers import features as made
 from portdomain.roles import hidden_columns
 
 log = logging.getLogger("app.server")
 ROOT = "/api/v1/ogc"
 MVT = "application/vnd.mapbox-vector-tile"
+TILE_KEEP_S = 300.0         # a tile unchanged this long is made again all the same
+TILE_LIVE_S = 1.0           # a live layer without a version: as fresh as the map's live tick
 
 
-def _visible() -> dict[str, FeatureSet]:
-    """The feature sets the asker may read (a layer above their role is not listed)."""
+def _visible() -> dict[str, tuple[Layer, FeatureSet]]:
+    """The feature sets the asker may read, with their layers (a layer above their role is not listed)."""
     user = gate.current_user()
-    return {name: fs for name, (layer, fs) in feature_sets().items() if user is not None
+    return {name: (layer, fs) for name, (layer, fs) in feature_sets().items() if user is not None
             and user.at_least(layer.min_role)}
 
 
 def _set(cid: str) -> FeatureSet:
+    return _layer_set(cid)[1]
+
+
+def _layer_set(cid: str) -> tuple[Layer, FeatureSet]:
     found = _visible().get(cid)
     if found is None:
         flask.abort(404, description=f"no such collection: {cid[:100]}")
@@ -87,16 +95,26 @@ def _items(ctx: AppContext, cid: str, fid: str | None) -> flask.Response:
     return flask.Response(body, mimetype=ogc.GEOJSON, headers=headers)
 
 
-def _tile(ctx: AppContext, sets: list[FeatureSet], z: int, x: int, y: int) -> flask.Response:
+def _tile(ctx: AppContext, sets: list[tuple[Layer, FeatureSet]], z: int, x: int, y: int) -> flask.Response:
+    """The tile of one set, or of several (a tile layer each). A tile is made again only when its data may have
+    changed: the port package reloaded (reference layers), the layer's version (e.g. any container moved for the
+    yard), or after TILE_LIVE_S for a live layer that cannot tell."""
     if not (0 <= z <= 24 and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
         raise export.ExportError(f"no tile {z}/{x}/{y} in WebMercatorQuad")
     hidden = hidden_columns(gate.current_user())
+    cache = ctx.cache("ogc-tiles", TILE_KEEP_S)
+    parts = []
     with ctx.read_connection(timeout=5) as conn:
         port = _port(ctx, conn)
-        view = View(port_id=port.port_id, bbox=ogc.tile_bbox(z, x, y), zoom=float(z),
-                    at=ogc.parse_datetime(flask.request.args.get("datetime"), sets[0]) if len(sets) == 1 else None)
-        body = b"".join(made.tile(conn, fs, view, (z, x, y), hidden=hidden) for fs in sets)
-    return flask.Response(body, mimetype=MVT, headers={"Cache-Control": "no-store"})
+        at = ogc.parse_datetime(flask.request.args.get("datetime"), sets[0][1]) if len(sets) == 1 else None
+        view = View(port_id=port.port_id, bbox=ogc.tile_bbox(z, x, y), zoom=float(z), at=at)
+        for layer, fs in sets:
+            version = layer.version(conn, view) if layer.live else port.loaded_at
+            if version is None:                 # live, and no way to tell a change: made afresh every TILE_LIVE_S
+                version = int(time.monotonic() / TILE_LIVE_S)
+            key = (fs.name, z, x, y, tuple(hidden), at, version)
+            parts.append(cache.get(key, functools.partial(made.tile, conn, fs, view, (z, x, y), hidden=hidden)))
+    return flask.Response(b"".join(parts), mimetype=MVT, headers={"Cache-Control": "no-store"})
 
 
 def blueprint(ctx: AppContext) -> flask.Blueprint:
@@ -118,7 +136,7 @@ def blueprint(ctx: AppContext) -> flask.Blueprint:
     @_refusing
     def ogc_tile(cid: str, z: int, x: int, y: int) -> flask.Response:
         """One collection as a Mapbox Vector Tile (WebMercatorQuad z/x/y)."""
-        return _tile(ctx, [_set(cid)], z, x, y)
+        return _tile(ctx, [_layer_set(cid)], z, x, y)
 
     @bp.get(f"{ROOT}/tiles/<int:z>/<int:x>/<int:y>.mvt")
     @_refusing
@@ -147,7 +165,8 @@ def _documents(bp: flask.Blueprint, ctx: AppContext) -> None:
             port = _port(ctx, conn)
         base = _base()
         return _json({"links": [base.link("/collections", "self", "application/json", "the layers")],
-                      "collections": [ogc.collection(base, fs, port.bbox, port.crs) for fs in _visible().values()]})
+                      "collections": [ogc.collection(base, fs, port.bbox, port.crs)
+                                      for _, fs in _visible().values()]})
 
     @bp.get(f"{ROOT}/collections/<cid>")
     @_refusing
