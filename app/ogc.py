@@ -15,7 +15,7 @@ from pyproj import Transformer
 
 from app.export import ExportError, parse_at
 from layers import FeatureSet
-from layers.features import BOOL_OID, INTEGER_OIDS, JSON_OIDS, NUMBER_OIDS, TIME_OIDS, Output
+from layers.features import ARRAY_OIDS, BOOL_OID, INTEGER_OIDS, JSON_OIDS, NUMBER_OIDS, TIME_OIDS, Output
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/{}"
@@ -27,7 +27,6 @@ CONFORMANCE = [
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
 GEOJSON = "application/geo+json"
-ARRAY_OIDS = frozenset({1000, 1005, 1007, 1009, 1015, 1016, 1021, 1022, 1115, 1185, 1231})
 
 
 class OgcError(ExportError):

@@ -19,6 +19,7 @@ NUMBER_OIDS = frozenset({700, 701, 1700})
 TIME_OIDS = frozenset({1082, 1114, 1184})
 JSON_OIDS = frozenset({114, 3802})
 BOOL_OID = 16
+ARRAY_OIDS = frozenset({1000, 1005, 1007, 1009, 1015, 1016, 1021, 1022, 1115, 1185, 1231})
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,7 @@ def page(conn: psycopg.Connection[Any], fs: FeatureSet, view: View, *, hidden: l
          limit: int = 10, offset: int = 0, fid: str | None = None) -> Page:
     """The features of `fs` in the view (its bbox, zoom and instant), in id order, `offset` and `limit` a page."""
     shown = _shown(conn, fs, view, hidden)
-    properties = sql.SQL("json_build_object({})").format(sql.SQL(", ").join(
-        sql.SQL("{}, {}").format(sql.Literal(c), sql.Identifier("s", c)) for c in shown))
+    properties = sql.SQL(", ").join(sql.Identifier("s", c) for c in shown)
     order = sql.SQL(", ").join(sql.Identifier("s", c) for c in fs.key)
     text = sql.SQL(query_text("features_page")).format(  # type: ignore[arg-type]
         source=_source(fs), fid=_fid(fs), order=order, properties=properties)
@@ -78,7 +78,8 @@ def page(conn: psycopg.Connection[Any], fs: FeatureSet, view: View, *, hidden: l
 def tile(conn: psycopg.Connection[Any], fs: FeatureSet, view: View, zxy: tuple[int, int, int], *,
          hidden: list[str]) -> bytes:
     """One Mapbox Vector Tile layer (named as the set) of the set's features in tile z/x/y; b'' when empty."""
-    shown = sql.SQL(", ").join(sql.Identifier("s", c) for c in _shown(conn, fs, view, hidden))
+    scalars = [c for c, oid in columns(conn, fs, view) if c not in hidden and oid not in ARRAY_OIDS | JSON_OIDS]
+    shown = sql.SQL(", ").join(sql.Identifier("s", c) for c in scalars)   # a tile's attributes are plain values
     text = sql.SQL(query_text("features_mvt")).format(source=_source(fs), columns=shown)  # type: ignore[arg-type]
     z, x, y = zxy
     params = {**view.params(), **fs.params(view), "geometry": fs.geometry, "z": z, "x": x, "y": y,

@@ -1,15 +1,16 @@
 -- One page of a feature set (layers/base.py FeatureSet) as GeoJSON features made by PostGIS, for the layer API and
 -- OGC API - Features (app/ogc.py). The source is the set's own named query (its `geom` WKB in EPSG:4326, run with
 -- the view's parameters); layers/features.py composes in the feature id (its key columns), the order (the same
--- columns) and the properties (the columns the asker may see, as a JSON object in the query order; braces of JSON text are doubled). Only features
--- of the set's geometry type are its (`geometry`). Coordinates are in `srid`, latitude first when `flip` (EPSG:4326
--- by its axis order), with `digits` decimals; every polygon's exterior ring counter-clockwise and its holes
--- clockwise (RFC 7946 section 3.1.6). `features` is the text of a JSON array of the page's features, in id order.
+-- columns) and the properties (the columns the asker may see, in the query's order, made into each feature by
+-- ST_AsGeoJSON; the braces of the JSON text here are doubled for the composition). Only features of the set's
+-- geometry type are its (`geometry`). Coordinates are in `srid`, latitude first when `flip` (EPSG:4326 by its axis
+-- order), with `digits` decimals; every polygon's exterior ring counter-clockwise and its holes clockwise (RFC 7946
+-- section 3.1.6). `features` is the text of a JSON array of the page's features, in id order.
 -- The source is materialised first: its own plan stays as the map runs it (no filter pushed into it).
 WITH src AS MATERIALIZED (
 {source}
 ), hit AS MATERIALIZED (
-    SELECT s.*, x.g
+    SELECT s.*, x.g AS the_geom_4326
     FROM src s
     CROSS JOIN LATERAL (SELECT ST_GeomFromWKB(s.geom, 4326) AS g) x
     WHERE s.geom IS NOT NULL AND ST_GeometryType(x.g) = 'ST_' || %(geometry)s
@@ -20,9 +21,10 @@ WITH src AS MATERIALIZED (
     ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
 )
 SELECT (SELECT count(*) FROM hit) AS matched, count(*) AS returned,
-       '[' || coalesce(string_agg(
-           '{{"type": "Feature", "id": ' || to_json({fid})::text
-           || ', "geometry": ' || ST_AsGeoJSON(CASE WHEN %(flip)s THEN ST_FlipCoordinates(x.g) ELSE x.g END, %(digits)s)
-           || ', "properties": ' || ({properties})::text || '}}', ', ' ORDER BY {order}), '') || ']' AS features
+       '[' || coalesce(string_agg('{{"type": "Feature", "id": ' || to_json({fid})::text || ', '
+                                  || substr(ST_AsGeoJSON(r.*, 'the_geom_out', %(digits)s), 2), ', ' ORDER BY {order}), '')
+       || ']' AS features
 FROM page s
-CROSS JOIN LATERAL (SELECT ST_ForcePolygonCCW(ST_Transform(s.g, %(srid)s)) AS g) x
+CROSS JOIN LATERAL (SELECT {properties},
+                           CASE WHEN %(flip)s THEN ST_FlipCoordinates(x.g) ELSE x.g END AS the_geom_out
+                    FROM (SELECT ST_ForcePolygonCCW(ST_Transform(s.the_geom_4326, %(srid)s)) AS g) x) r
