@@ -10,11 +10,12 @@ from typing import Any
 import flask
 from werkzeug.exceptions import HTTPException
 
-from app import export, gate
+from app import cap, export, gate
 from app.context import AppContext
 from app.figure import port_info
 from app.i18n import language
 from layers import View
+from sql import query
 
 log = logging.getLogger("app.server")
 
@@ -63,6 +64,24 @@ def blueprint(ctx: AppContext) -> flask.Blueprint:
         return flask.Response(body, mimetype=export.FORMATS[fmt], headers={
             "Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"', "Cache-Control": "no-store"})
 
+    @bp.get("/api/v1/cap.atom")
+    def cap_feed() -> flask.Response:
+        """The port's live alerts (and those resolved in the last day) as an Atom feed of CAP 1.2 messages."""
+        with ctx.read_connection(timeout=5) as conn:
+            rows = _cap_rows(conn, ctx.port_id, None)
+        body = cap.feed(rows, ctx.port_id, flask.request.host_url.rstrip("/"), datetime.now(UTC))
+        return flask.Response(body, mimetype="application/atom+xml", headers={"Cache-Control": "no-store"})
+
+    @bp.get("/api/v1/cap/<int:alert_id>.xml")
+    def cap_message(alert_id: int) -> flask.Response:
+        """One alert in its latest state as a CAP 1.2 message."""
+        with ctx.read_connection(timeout=5) as conn:
+            rows = _cap_rows(conn, ctx.port_id, alert_id)
+        if not rows:
+            return error(f"no alert {alert_id}", 404)
+        return flask.Response(cap.document(rows[0], ctx.port_id), mimetype=cap.CAP_TYPE,
+                              headers={"Cache-Control": "no-store"})
+
     @bp.route("/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def unknown(rest: str) -> flask.Response:
         """Any other path under /api/ is a JSON 404 (not the map's page)."""
@@ -70,6 +89,11 @@ def blueprint(ctx: AppContext) -> flask.Blueprint:
 
     bp.register_error_handler(Exception, server_error)
     return bp
+
+
+def _cap_rows(conn: Any, port_id: str, alert_id: int | None) -> list[dict[str, Any]]:
+    found = query(conn, "cap_alerts", {"port_id": port_id, "alert_id": alert_id})
+    return [dict(zip(cap.COLUMNS, r, strict=True)) for r in found]
 
 
 def server_error(err: Exception) -> flask.Response:
