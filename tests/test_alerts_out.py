@@ -118,6 +118,14 @@ def _subscribe_args() -> list[str]:
             "-F", "%t %r %p"]
 
 
+def _checkpointed(conn: psycopg.Connection[Any], timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    last = conn.execute("SELECT max(action_id) FROM alert_action").fetchone()
+    while time.monotonic() < deadline and conn.execute(
+            "SELECT position FROM ingest_checkpoint WHERE source = 'alerts-out:mqtt:weifang'").fetchone() != last:
+        time.sleep(0.1)
+
+
 def test_a_restarted_publisher_resumes_from_its_checkpoint(publisher: dict[str, Any], tmp_path: Path) -> None:
     live = tmp_path / "live.txt"
     sub = _subscribe(live)
@@ -126,19 +134,18 @@ def test_a_restarted_publisher_resumes_from_its_checkpoint(publisher: dict[str, 
         with psycopg.connect(publisher["url"], autocommit=True) as conn:
             first = _raise(conn, f"speeding:ckpt-a-{time.time_ns()}")
             _wait(live, first, 1)
-            deadline = time.monotonic() + 10                  # ... and checkpointed (acknowledged by the broker)
-            while time.monotonic() < deadline and conn.execute(
-                    "SELECT position FROM ingest_checkpoint WHERE source = 'alerts-out:mqtt:weifang'").fetchone() != \
-                    conn.execute("SELECT max(action_id) FROM alert_action").fetchone():
-                time.sleep(0.1)
+            _checkpointed(conn)                               # ... and checkpointed (acknowledged by the broker)
             publisher["proc"].kill()                          # kill -9: no clean stop
             publisher["proc"].wait(timeout=10)
             second = _raise(conn, f"speeding:ckpt-b-{time.time_ns()}")     # raised while it is down
             publisher["proc"] = publisher["start"]()
             got = _wait(live, second, 1)
-            checkpoint = conn.execute("SELECT position FROM ingest_checkpoint "
-                                      "WHERE source = 'alerts-out:mqtt:weifang'").fetchone()
             last = conn.execute("SELECT max(action_id) FROM alert_action").fetchone()
+            deadline, checkpoint = time.monotonic() + 10, None
+            while checkpoint != last and time.monotonic() < deadline:     # checkpointed once acknowledged
+                checkpoint = conn.execute("SELECT position FROM ingest_checkpoint "
+                                          "WHERE source = 'alerts-out:mqtt:weifang'").fetchone()
+                time.sleep(0.1)
     finally:
         sub.terminate()
     assert [m["state"] for _, m in got] == ["open"]

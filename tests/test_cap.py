@@ -5,6 +5,7 @@ Updates that reference them, a resolved alert an All Clear; strangers get nothin
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ import pytest
 from app.auth import add_token
 from sql import alerts
 from sql.alerts import Actor
-from tests.conftest import ROOT
+from tests.conftest import ROOT, _free_port, wait_http
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(shutil.which("xmllint") is None, reason="needs libxml2-utils")]
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
@@ -71,8 +73,24 @@ def _get(url: str, token: str | None) -> tuple[int, bytes]:
         return err.code, err.read()
 
 
-def test_the_cap_feed_validates_against_the_cap_1_2_schema(app_url: str, db_url: str, schema: Path,
+@pytest.fixture()
+def own_app(weifang_db: str) -> Iterator[tuple[str, str]]:
+    """The real app on a database of the test's own (the alerts it raises stay out of the session's)."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": weifang_db, "PORTMAP_APP_PORT": str(port)}
+    proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        yield f"http://127.0.0.1:{port}", weifang_db
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_the_cap_feed_validates_against_the_cap_1_2_schema(own_app: tuple[str, str], schema: Path,
                                                            tmp_path: Path) -> None:
+    app_url, db_url = own_app
     with psycopg.connect(db_url, autocommit=True) as conn:
         fire = _raise(conn, "fire_near_dg:cap", "critical", "fire_near_dg", "Smoke at the dangerous-goods storage")
         dg = _raise(conn, "dg_segregation:cap", "warning", "dg_segregation", "Class 5.1 beside class 3 in D01")
