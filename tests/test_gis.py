@@ -303,3 +303,19 @@ def test_the_gis_surfaces_read_as_the_read_only_role_and_strangers_get_a_challen
         assert status == 401 and headers["www-authenticate"].startswith("Basic"), path
         assert b"mmsi" not in body
     assert _get(f"{gis['base']}/api/v1/ogc/collections?apikey=pm_api_guessed")[0] == 401
+
+
+def test_an_officers_session_opens_the_ogc_api_as_the_layer_api_and_a_supervisor_sees_the_holds(
+        gis: dict[str, Any]) -> None:
+    from tests.test_secure_web import _session
+    with psycopg.connect(gis["url"], autocommit=True) as conn:
+        conn.execute("UPDATE container SET customs_status = 'hold' WHERE container_no = "
+                     "(SELECT min(container_no) FROM container WHERE state = 'in_yard')")
+    items = f"{gis['base']}/api/v1/ogc/collections/yard_use/items?limit=10000"
+    supervisor = json.loads(_get(items, _session(gis["base"], "gissuper"))[2])["features"]
+    token = json.loads(_get(items, _bearer(gis))[2])["features"]
+    assert len(supervisor) == len(token) > 0
+    assert sum(f["properties"]["held"] for f in supervisor) >= 1                   # the supervisor sees the hold
+    assert not any("held" in f["properties"] for f in token)                      # a token does not
+    schema = json.loads(_get(f"{gis['base']}/api/v1/ogc/collections/yard_use/queryables", _bearer(gis))[2])
+    assert "held" not in schema["properties"] and "height" in schema["properties"]
