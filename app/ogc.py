@@ -21,6 +21,7 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/{}"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
@@ -114,8 +115,49 @@ def landing(base: Base, title: str) -> dict[str, Any]:
     return {"title": f"{title}: OGC API - Features",
             "description": "Every layer of the port's map, live or at a past instant (datetime).",
             "links": [base.link("", "self", "application/json", "this document"),
+                      base.link("/api", "service-desc", "application/vnd.oai.openapi+json;version=3.0",
+                                "the API definition (OpenAPI 3.0)"),
                       base.link("/conformance", "conformance", "application/json", "conformance classes"),
                       base.link("/collections", "data", "application/json", "the layers")]}
+
+
+def _param(name: str, schema: dict[str, Any], where: str = "query", required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required, "schema": schema}
+
+
+def _get(summary: str, kind: str, params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"get": {"summary": summary, "parameters": params or [],
+                    "responses": {"200": {"description": summary, "content": {kind: {}}},
+                                  "400": {"description": "a bad parameter, with the reason"},
+                                  "401": {"description": "sign in, or send an api token"},
+                                  "404": {"description": "no such collection or feature"}}}}
+
+
+def openapi(base: Base, collection_ids: list[str]) -> dict[str, Any]:
+    """The API definition (OpenAPI 3.0) that the landing page links as service-desc."""
+    cid = _param("collectionId", {"type": "string", "enum": collection_ids}, "path", True)
+    items = [cid, _param("bbox", {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}),
+             _param("bbox-crs", {"type": "string", "format": "uri"}),
+             crs := _param("crs", {"type": "string", "format": "uri"}),
+             _param("datetime", {"type": "string"}), _param("offset", {"type": "integer", "minimum": 0}),
+             _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})]
+    fid = _param("featureId", {"type": "string"}, "path", True)
+    return {
+        "openapi": "3.0.3", "info": {"title": "Port One-Map: OGC API - Features", "version": "1.0"},
+        "servers": [{"url": base.url}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                                           "basic": {"type": "http", "scheme": "basic"},
+                                           "apikey": {"type": "apiKey", "in": "query", "name": "apikey"}}},
+        "security": [{"bearer": []}, {"basic": []}, {"apikey": []}],
+        "paths": {"/": _get("landing page", "application/json"),
+                  "/conformance": _get("conformance classes", "application/json"),
+                  "/collections": _get("the layers", "application/json"),
+                  "/collections/{collectionId}": _get("one layer", "application/json", [cid]),
+                  "/collections/{collectionId}/items": _get("its features", GEOJSON, items),
+                  "/collections/{collectionId}/items/{featureId}": _get("one feature", GEOJSON,
+                                                                        [cid, fid, crs]),
+                  "/collections/{collectionId}/queryables": _get("its properties", "application/schema+json",
+                                                                 [cid])}}
 
 
 def collection(base: Base, fs: FeatureSet, bbox: tuple[float, ...], port_crs: str) -> dict[str, Any]:

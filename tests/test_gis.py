@@ -263,6 +263,10 @@ def test_paging_bbox_crs_datetime_items_and_queryables(gis: dict[str, Any]) -> N
     assert status == 200 and json.loads(body)["properties"]["name"] == "AT B09"
     schema = json.loads(_get(f"{api}/collections/vessels/queryables", _bearer(gis))[2])
     assert schema["properties"]["mmsi"] == {"type": "integer"} and "geometry" in schema["properties"]
+    landing = json.loads(_get(api, _bearer(gis))[2])
+    desc = next(link["href"] for link in landing["links"] if link["rel"] == "service-desc")
+    spec = json.loads(_get(desc, _bearer(gis))[2])
+    assert spec["openapi"].startswith("3.0") and "/collections/{collectionId}/items" in spec["paths"]
     conformance = json.loads(_get(f"{api}/conformance", _bearer(gis))[2])["conformsTo"]
     assert any(c.endswith("/conf/crs") for c in conformance) and any(c.endswith("/conf/core") for c in conformance)
 

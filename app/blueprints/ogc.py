@@ -154,6 +154,10 @@ def _documents(bp: flask.Blueprint, ctx: AppContext) -> None:
     def ogc_landing() -> flask.Response:
         return _json(ogc.landing(_base(), "Port One-Map"))
 
+    @bp.get(f"{ROOT}/api")
+    def ogc_api() -> flask.Response:
+        return _json(ogc.openapi(_base(), list(_visible())), "application/vnd.oai.openapi+json;version=3.0")
+
     @bp.get(f"{ROOT}/conformance")
     def ogc_conformance() -> flask.Response:
         return _json({"conformsTo": ogc.CONFORMANCE})
