@@ -12,7 +12,7 @@ with psycopg.connect(url, autocommit=True) as conn:
     p = {**v.params(), **fs.params(v), "hidden": [], "geometry": fs.geometry, "srid": 4326, "flip": False, "digits": 7, "limit": 10000, "offset": 0, "fid": None, "z":16,"x":54466,"y":25461,"layer":"x"}
     tmpl = "features_page" if name=="vessels" else "features_mvt"
     shown = features._shown(conn, fs, v, [])
-    properties = sql.SQL("json_build_object({})").format(sql.SQL(", ").join(sql.SQL("{}, {}").format(sql.Literal(c), sql.Identifier("s", c)) for c in shown))
+    properties = sql.SQL(", ").join(sql.Identifier("s", c) for c in shown)
     order = sql.SQL(", ").join(sql.Identifier("s", c) for c in fs.key)
     text = sql.SQL("EXPLAIN (ANALYZE, BUFFERS off, TIMING on) " + query_text(tmpl)).format(source=features._source(fs), fid=features._fid(fs), order=order, properties=properties, columns=sql.SQL(", ").join(sql.Identifier("s", c) for c in shown))
     for r in conn.execute(text, p).fetchall(): print(r[0])

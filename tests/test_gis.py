@@ -236,6 +236,7 @@ def test_paging_bbox_crs_datetime_items_and_queryables(gis: dict[str, Any]) -> N
         url = next((link["href"] for link in doc["links"] if link["rel"] == "next"), None)
         pages += 1
     assert len(seen) == len(set(seen)) == doc["numberMatched"] == _expected(gis["url"], "vessels") and pages == 3
+    assert seen == sorted(seen)                                   # in id order, across pages too
     harbour = "119.196,37.19,119.207,37.235"
     inside = json.loads(_get(f"{api}/collections/vessels/items?limit=1000&bbox={harbour}", _bearer(gis))[2])
     points = [shapely.geometry.shape(f["geometry"]) for f in inside["features"]]
