@@ -21,6 +21,7 @@ import base64
 import html
 import logging
 import math
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -192,6 +193,13 @@ def _install_login(server: flask.Flask, pool_of: Callable[[], ConnectionPool]) -
         resp.delete_cookie(auth.SESSION_COOKIE)
         resp.delete_cookie(CSRF_COOKIE)
         return resp
+
+
+def loggable_path() -> str:
+    """The request's path and query for a log line, with any token in the address (`token=`, `apikey=`) redacted."""
+    query = flask.request.query_string.decode("utf-8", "replace")
+    query = re.sub(r"((?:^|&)(?:token|apikey)=)[^&]*", r"\1[redacted]", query)
+    return (flask.request.path + (f"?{query}" if query else ""))[:300]
 
 
 def _bearer() -> str | None:

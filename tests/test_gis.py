@@ -193,7 +193,14 @@ def test_unknown_api_paths_are_json_404s_and_a_server_fault_is_a_logged_500(gis:
     while "InsufficientPrivilege" not in gis["log"].read_text() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert "API GET /api/v1/layers/vessels failed: InsufficientPrivilege" in gis["log"].read_text()
-    assert gis["token"] not in gis["log"].read_text()
+    refused = _get(f"{gis['base']}/api/v1/layers/vessels?bbox=x&apikey={gis['token']}")
+    ogc_refused = _get(f"{gis['base']}/api/v1/ogc/collections/vessels/items?limit=x&apikey={gis['token']}")
+    assert refused[0] == ogc_refused[0] == 400
+    deadline = time.monotonic() + 5
+    while "OGC API refused" not in gis["log"].read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = gis["log"].read_text()
+    assert "apikey=[redacted]" in text and gis["token"] not in text            # logged with the reason, no token
 
 
 def test_ogrinfo_lists_every_layer_over_oapif_and_reads_features_with_a_token(gis: dict[str, Any]) -> None:

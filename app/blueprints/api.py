@@ -57,7 +57,7 @@ def blueprint(ctx: AppContext) -> flask.Blueprint:
         except export.Forbidden:
             return error("forbidden", 403)
         except (export.ExportError, ValueError) as err:
-            log.warning("layer API refused %r from %s: %s", flask.request.full_path[:300],
+            log.warning("layer API refused %r from %s: %s", gate.loggable_path(),
                         user.username if user else "?", err)
             return error(str(err), 400)
         stamp = (view.at or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")

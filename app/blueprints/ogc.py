@@ -67,7 +67,7 @@ def _refusing(fn: Callable[..., flask.Response]) -> Callable[..., flask.Response
         try:
             return fn(*args, **kwargs)
         except export.ExportError as err:
-            log.warning("OGC API refused %r: %s", flask.request.path[:300], err)
+            log.warning("OGC API refused %r: %s", gate.loggable_path(), err)
             return error(str(err), 400)
     guarded.__name__ = fn.__name__
     guarded.__doc__ = fn.__doc__
