@@ -202,6 +202,7 @@ CONF
   if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then
     if cmp -s "$DATA/mqtt/mosquitto.conf.new" "$DATA/mqtt/mosquitto.conf"; then
       rm -f "$DATA/mqtt/mosquitto.conf.new"
+      kill -HUP "$(cat "$pidf")"      # running already: re-read the users and ACL just written (a new user)
       return
     fi
     mqtt_stop                        # started with another configuration (an older version's): start it anew
