@@ -126,6 +126,15 @@ def _expected(url: str, name: str) -> int:
     return int((frame.geom_type == fs.geometry).sum()) if len(frame) else 0
 
 
+def test_every_layer_serves_feature_sets_of_one_geometry_type_with_a_key() -> None:
+    from layers import LAYERS
+    sets = feature_sets()
+    assert {layer.name for layer, _ in sets.values()} == set(LAYERS)          # no layer left out of GIS clients
+    for name, (_, fs) in sets.items():
+        assert fs.geometry in GDAL_TYPES and fs.key, name
+    assert sets["yard_use"][1].geometry == "Point" and sets["structure_areas"][1].geometry == "Polygon"
+
+
 @pytest.mark.parametrize("name", SETS)
 def test_every_layer_exports_in_every_format_and_gdal_reads_it_back(gis: dict[str, Any], name: str,
                                                                     tmp_path: Path) -> None:
