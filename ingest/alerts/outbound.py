@@ -69,11 +69,12 @@ class AlertPublisher:
                     pass
 
     def publish_pending(self, conn: psycopg.Connection[Any]) -> int:
-        """Publish what changed after the checkpoint; advance it past what the broker acknowledged."""
+        """Publish what changed after the checkpoint, in order, and advance it past what the broker acknowledged;
+        stop at the first change it did not (it is tried again next time). Returns how many were published."""
         rows = query(conn, "checkpoint_get", {"source": self.checkpoint_key})
         after = int(rows[0][0]) if rows else None
         changes = query(conn, "alert_out_changes", {"port_id": self.port_id, "after": after, "limit": BATCH})
-        done = after
+        published = 0
         for action_id, payload, alert_id in changes:
             info = self.client.publish(topic(self.port_id, alert_id), payload, qos=1, retain=True)
             try:
@@ -83,11 +84,11 @@ class AlertPublisher:
             if not info.is_published():
                 self.counts["unacknowledged"] += 1
                 break
-            done = action_id
-            self.counts["published"] += 1
-        if done is not None and done != after:
-            query(conn, "checkpoint_set", {"source": self.checkpoint_key, "position": done, "file_identity": None})
-        return len(changes) if done == (changes[-1][0] if changes else done) else 0
+            query(conn, "checkpoint_set", {"source": self.checkpoint_key, "position": action_id,
+                                           "file_identity": None})
+            published += 1
+        self.counts["published"] += published
+        return published
 
     def stop(self) -> None:
         self._stop.set()
