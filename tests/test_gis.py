@@ -340,3 +340,34 @@ def test_an_officers_session_opens_the_ogc_api_as_the_layer_api_and_a_supervisor
     assert not any("held" in f["properties"] for f in token)                      # a token does not
     schema = json.loads(_get(f"{gis['base']}/api/v1/ogc/collections/yard_use/queryables", _bearer(gis))[2])
     assert "held" not in schema["properties"] and "height" in schema["properties"]
+
+
+def test_a_cached_yard_tile_is_made_again_when_the_yard_changes(gis: dict[str, Any], tmp_path: Path) -> None:
+    z, x, y = YARD_TILE
+    url = f"{gis['base']}/api/v1/ogc/collections/yard_use/tiles/{z}/{x}/{y}.mvt"
+    opts = ["-oo", f"Z={z}", "-oo", f"X={x}", "-oo", f"Y={y}"]
+
+    def stacks() -> int:
+        tile = tmp_path / "yard.mvt"
+        tile.write_bytes(_get(url, _bearer(gis))[2])
+        count = _summary(_gdal("ogrinfo", "-ro", "-so", *opts, f"MVT:{tile}", "yard_use"))["count"]
+        assert count is not None
+        return int(count)
+
+    before = stacks()
+    assert stacks() == before                                   # served again from the cache, unchanged
+    xmin, ymin, xmax, ymax = tile_bbox(z, x, y, buffer=0)
+    with psycopg.connect(gis["url"], autocommit=True) as conn:     # a box grounded in an empty slot of the tile
+        slot = conn.execute("""SELECT s.block_id, s.bay, s.row_ FROM yard_slot s WHERE s.geom && ST_MakeEnvelope(
+                                   %s, %s, %s, %s, 4326) AND NOT EXISTS (SELECT 1 FROM container c WHERE
+                                   c.block_id = s.block_id AND c.bay = s.bay AND c.row_ = s.row_)
+                               ORDER BY 1, 2, 3 LIMIT 1""", (xmin, ymin, xmax, ymax)).fetchone()
+        assert slot is not None
+        conn.execute("""INSERT INTO container (container_no, state, port_id, block_id, bay, row_, tier, geom)
+                        SELECT 'TGHU3929964', 'in_yard', 'weifang', block_id, bay, row_, 1, ST_Centroid(geom)
+                        FROM yard_slot WHERE block_id = %s AND bay = %s AND row_ = %s""", slot)
+    try:
+        assert stacks() == before + 1                           # the yard's version changed: made again
+    finally:
+        with psycopg.connect(gis["url"], autocommit=True) as conn:
+            conn.execute("DELETE FROM container WHERE container_no = 'TGHU3929964'")
