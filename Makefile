@@ -29,7 +29,7 @@ db: services
 
 demo: db
 	@mkdir -p $(RUN)
-	@bash scripts/daemon.sh stop feed ais camera inbox alerts app reports
+	@bash scripts/daemon.sh stop feed ais camera inbox alerts alerts-out app reports
 	@bash scripts/daemon.sh restart ais $(PY) -m ingest ais --udp 127.0.0.1:$(AIS_UDP_PORT) --station demo \
 		--metrics 127.0.0.1:$(AIS_METRICS_PORT)
 	@PORTMAP_WEBHOOK_TOKEN=$${PORTMAP_WEBHOOK_TOKEN:-$$(cat .data/secrets/webhook-token)} bash scripts/daemon.sh restart camera \
@@ -37,6 +37,7 @@ demo: db
 		--metrics 127.0.0.1:$(CAMERA_METRICS_PORT)
 	@bash scripts/daemon.sh restart inbox $(PY) -m ingest inbox $(INBOX)
 	@bash scripts/daemon.sh restart alerts $(PY) -m ingest alerts --port-id weifang
+	@bash scripts/daemon.sh restart alerts-out $(PY) -m ingest alerts-out --mqtt 127.0.0.1:$(MQTT_PORT) --port-id weifang
 	@bash scripts/daemon.sh restart app $(PY) -m app
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(APP_PORT)/healthz
 	@$(PY) -m app.users demo
@@ -48,6 +49,7 @@ demo: db
 	@echo "Port One-Map is up: http://127.0.0.1:$(APP_PORT)/   (make stop to stop it; logs in $(RUN)/)"
 	@echo "Situation reports at each shift change (06:00, 14:00, 22:00 port time) go to .data/reports/"
 	@echo "AIS ingest listens for NMEA on udp://127.0.0.1:$(AIS_UDP_PORT); metrics on :$(AIS_METRICS_PORT)/metrics"
+	@echo "Alerts out: MQTT portmap/weifang/alerts/<id> on 127.0.0.1:$(MQTT_PORT) (retained JSON, docs/alerts-out.md); CAP 1.2 feed http://127.0.0.1:$(APP_PORT)/api/v1/cap.atom; OGC API http://127.0.0.1:$(APP_PORT)/api/v1/ogc (an api token: python -m app.users token add NAME --kind api)"
 	@echo "Camera events: MQTT frigate/events on 127.0.0.1:$(MQTT_PORT) (login frigate, password in .data/secrets/mqtt-frigate); POST http://127.0.0.1:$(WEBHOOK_PORT)/api/v1/camera-events (bearer token in .data/secrets/webhook-token)"
 
 test: lint services
@@ -64,7 +66,7 @@ bench: db             ## every benchmark; writes BENCHMARKS.md (run make demo fi
 	@$(PY) -m bench.all $(BENCH_ARGS)
 
 stop:
-	@bash scripts/daemon.sh stop feed app camera ais inbox alerts reports
+	@bash scripts/daemon.sh stop feed app camera ais inbox alerts alerts-out reports
 	@bash scripts/services.sh stop
 	@echo "stopped"
 

@@ -28,6 +28,7 @@ class AppContext:
 
     settings: AppSettings
     pool: ConnectionPool
+    read_pool: ConnectionPool | None = None     # the read-only role's (portmap_read): the layer API, OGC, tiles
     clients: live.Clients = field(default_factory=live.Clients)    # what each browser's map holds
     failed_since: dict[str, datetime] = field(default_factory=dict)  # since when a panel's last query failed
     caches: dict[str, live.TtlCache] = field(default_factory=dict)
@@ -38,7 +39,11 @@ class AppContext:
         pool = ConnectionPool(db.url, min_size=2, max_size=16, open=False, kwargs={
             "options": f"-c statement_timeout={db.statement_timeout_ms} -c timezone=UTC",
             "application_name": db.application_name})
-        return cls(settings, pool)
+        read = settings.read_db()
+        read_pool = ConnectionPool(read.url, min_size=1, max_size=8, open=False, kwargs={
+            "options": f"-c statement_timeout={read.statement_timeout_ms} -c timezone=UTC",
+            "application_name": read.application_name})
+        return cls(settings, pool, read_pool=read_pool)
 
     @property
     def port_id(self) -> str:
@@ -52,6 +57,14 @@ class AppContext:
 
     def connection(self, timeout: float = 2) -> Any:
         return self.open_pool().connection(timeout=timeout)
+
+    def read_connection(self, timeout: float = 2) -> Any:
+        """A connection as the read-only role: what GIS clients are served from (the app's own pool if none)."""
+        if self.read_pool is None:
+            return self.connection(timeout)
+        if self.read_pool.closed:
+            self.read_pool.open(wait=False)
+        return self.read_pool.connection(timeout=timeout)
 
     def cache(self, name: str, ttl_s: float) -> live.TtlCache:
         """A cache shared by every officer, made on first ask."""

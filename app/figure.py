@@ -25,6 +25,7 @@ class PortInfo:
     zoom: float
     bbox: tuple[float, float, float, float]
     loaded_at: datetime
+    crs: str = "EPSG:4326"          # the port's local metric CRS (port.toml), e.g. EPSG:32650
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -35,7 +36,7 @@ def port_info(conn: psycopg.Connection[Any], port_id: str) -> PortInfo | None:
     if not rows:
         return None
     r = rows[0]
-    return PortInfo(r[0], r[1], r[2], r[5], r[6], r[7], (r[8], r[9], r[10], r[11]), r[12])
+    return PortInfo(r[0], r[1], r[2], r[5], r[6], r[7], (r[8], r[9], r[10], r[11]), r[12], r[3])
 
 
 def parse_view(search: str | None) -> tuple[float, float, float] | None:

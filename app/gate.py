@@ -10,15 +10,18 @@ carry the session's CSRF token: the login and logout forms in a field, Dash's ca
 `X-CSRF-Token` header that `assets/csrf.js` adds from the `portmap_csrf` cookie (SameSite=Strict, readable
 by the page only).
 
-Read-only access tokens (`Authorization: Bearer pm_api_…`) open the layer API (`/api/`) to tools such as
-QGIS; a token acts as a viewer and can never POST.
+Read-only access tokens (`Authorization: Bearer pm_api_…`, or HTTP Basic with the token as the password, or
+`?apikey=pm_api_…`) open the layer API and OGC API (`/api/`) to tools such as QGIS and GDAL; a token acts as a
+viewer and can never POST.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import logging
 import math
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -90,6 +93,8 @@ def _install_check(server: flask.Flask, pool_of: Callable[[], ConnectionPool]) -
             return None
         bearer = _bearer()
         kind = next((k for prefix, k in TOKEN_PREFIXES.items() if path.startswith(prefix)), None)
+        if kind == "api" and bearer is None:        # GIS clients that cannot send a header: ?apikey= (GDAL, QGIS)
+            bearer = flask.request.args.get("apikey") or None
         if kind == "wall" and bearer is None:       # a wall browser cannot send headers: the address, then a cookie
             bearer = flask.request.args.get("token") or flask.request.cookies.get(WALL_COOKIE)
         if bearer is not None and (posting or kind is None):
@@ -114,9 +119,12 @@ def _install_check(server: flask.Flask, pool_of: Callable[[], ConnectionPool]) -
                 log.warning("POST %s by %s without its CSRF token refused", path, user.username)
                 return flask.Response("missing or wrong CSRF token", status=403)
             return None
-        if flask.request.method == "GET" and "text/html" in flask.request.headers.get("Accept", ""):
+        if flask.request.method == "GET" and "text/html" in flask.request.headers.get("Accept", "") and kind != "api":
             return flask.redirect("/login")
-        return flask.Response("sign in first", status=401)
+        refused = flask.Response("sign in first", status=401)
+        if kind == "api":           # QGIS and GDAL answer a challenge with HTTP Basic (the token as password)
+            refused.headers["WWW-Authenticate"] = 'Basic realm="Port One-Map API", charset="UTF-8"'
+        return refused
 
 
 def _install_headers(server: flask.Flask, csp: str) -> None:
@@ -187,9 +195,26 @@ def _install_login(server: flask.Flask, pool_of: Callable[[], ConnectionPool]) -
         return resp
 
 
+def loggable_path() -> str:
+    """The request's path and query for a log line, with any token in the address (`token=`, `apikey=`) redacted."""
+    query = flask.request.query_string.decode("utf-8", "replace")
+    query = re.sub(r"((?:^|&)(?:token|apikey)=)[^&]*", r"\1[redacted]", query)
+    return (flask.request.path + (f"?{query}" if query else ""))[:300]
+
+
 def _bearer() -> str | None:
+    """The access token of `Authorization: Bearer <token>`, or of `Basic` with the token as the password (any
+    user name), as QGIS's and GDAL's HTTP Basic logins send it."""
     value = flask.request.headers.get("Authorization", "")
-    return value[7:].strip() or None if value[:7].lower() == "bearer " else None
+    if value[:7].lower() == "bearer ":
+        return value[7:].strip() or None
+    if value[:6].lower() == "basic ":
+        try:
+            _, _, password = base64.b64decode(value[6:].strip(), validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return password or None
+    return None
 
 
 def _same_origin() -> bool:

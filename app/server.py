@@ -9,7 +9,7 @@ import plotly.io as pio
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import gate, wall
-from app.blueprints import api, audit, base, reports
+from app.blueprints import api, audit, base, ogc, reports
 from app.context import AppContext
 from app.layout import ALERT_TICK_MS, PANEL_TICK_MS, TICK_MS, layout
 from app.panels import PANELS
@@ -17,7 +17,7 @@ from app.settings import AppSettings
 from portdomain.assets import ASSETS
 
 __all__ = ["ALERT_TICK_MS", "BLUEPRINTS", "PANEL_TICK_MS", "TICK_MS", "create_app"]
-BLUEPRINTS = (base, api, reports, audit, wall)
+BLUEPRINTS = (base, ogc, api, reports, audit, wall)
 
 
 def create_app(settings: AppSettings) -> dash.Dash:

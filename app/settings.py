@@ -18,9 +18,20 @@ class AppSettings(BaseSettings):
     debug: bool = False
     max_body: int = 1 << 20         # bytes of a request body (1 MB); the app, its WSGI server and docs/deploy's proxy
     max_reports: int = 2            # reports rendering at once in this process; more are answered 429
+    read_url: str | None = Field(default=None, validation_alias=AliasChoices("PORTMAP_DB_READ_URL",
+                                                                             "PORTMAP_APP_READ_URL"))
     # behind a reverse proxy (docs/deploy.md): the client's address, the scheme and the host from its headers
     trust_proxy: bool = Field(default=False, validation_alias=AliasChoices("PORTMAP_TRUST_PROXY",
                                                                            "PORTMAP_APP_TRUST_PROXY"))
+
+    def read_db(self) -> DbSettings:
+        """The read-only role (portmap_read) that GIS clients are served with; PORTMAP_DB_READ_URL (a replica, say)
+        wins, then DATABASE_URL."""
+        if self.read_url:
+            return DbSettings(url=self.read_url, statement_timeout_ms=self.statement_timeout_ms,
+                              application_name="portmap-app-read")
+        return DbSettings.for_role("read", statement_timeout_ms=self.statement_timeout_ms,
+                                   application_name="portmap-app-read")
 
     def db(self) -> DbSettings:
         return DbSettings.for_role("app", statement_timeout_ms=self.statement_timeout_ms,

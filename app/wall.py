@@ -43,11 +43,12 @@ WALL_COOKIE = "portmap_wall"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 WALL_ASSETS = ASSETS / "wall"
 LIVE_ZOOM = 14.0           # the wall's live traces are drawn for views up to this close
-_TOKEN_IN_URL = re.compile(r"([?&]token=)[^&\s\"]+")
+_TOKEN_IN_URL = re.compile(r"([?&](?:token|apikey)=)[^&\s\"]+")
 
 
 class RedactTokens(logging.Filter):
-    """Access-log lines never carry a token (`/wall?token=…` is the wall's first request)."""
+    """Access-log lines never carry a token (`/wall?token=…` is the wall's first request, `?apikey=…` a GIS
+    client's every one)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args and isinstance(record.args, tuple):

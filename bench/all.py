@@ -31,6 +31,8 @@ BENCHES: list[tuple[str, str, list[str], list[str], str]] = [
      "warm cycle <= 500 ms (issue 6)"),
     ("Officer map refresh", "bench.map_refresh", [], ["--ticks", "10"],
      "first render <= 3 s; tick p95 <= 100 ms; payload <= 200 KB at 10 % moved (issue 7)"),
+    ("OGC API and vector tiles", "bench.ogc", [], ["--runs", "5"],
+     "10,000 features as GeoJSON <= 300 ms; a z16 yard tile <= 50 ms p95 with 50,000 containers (issue 27)"),
     ("Situation report", "bench.report", [], [], "<= 5 s with the demo running (issue 9)"),
     ("Port statistics", "bench.port_stats", [], ["--days", "7", "--vessels", "20"],
      "statistics queries <= 200 ms on 30 days of history (issue 12)"),

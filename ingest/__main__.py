@@ -378,6 +378,35 @@ def _ais_arguments(ais: argparse.ArgumentParser) -> None:
     ais.set_defaults(func=cmd_ais)
 
 
+def _alerts_out_arguments(out: argparse.ArgumentParser) -> None:
+    from portdomain.broker import add_arguments as broker_arguments
+    out.add_argument("--mqtt", default=f"127.0.0.1:{os.environ.get('PORTMAP_MQTT_PORT', '51883')}",
+                     help="the broker, HOST:PORT or mqtt[s]://USER@HOST:PORT")
+    out.add_argument("--port-id", default="weifang")
+    out.add_argument("--poll", type=float, default=2.0, help="seconds between looks when no NOTIFY wakes it")
+    out.add_argument("--client-id", default="portmap-alerts-out", help="MQTT client id (the persistent session)")
+    broker_arguments(out)
+    out.set_defaults(func=cmd_alerts_out)
+
+
+def cmd_alerts_out(args: argparse.Namespace) -> int:
+    """Publish alert state changes on MQTT until SIGTERM (ingest/alerts/outbound.py)."""
+    from ingest.alerts.outbound import AlertPublisher
+    from portdomain import broker
+    from sql import DbSettings
+
+    try:
+        login = broker.from_arguments(args.mqtt, args, broker.ALERTS_USER)
+    except broker.BrokerConfigError as err:
+        print(f"alerts-out: {err}", file=sys.stderr)
+        return 2
+    publisher = AlertPublisher(DbSettings.for_role("alerts"), login, args.port_id, poll_s=args.poll,
+                               client_id=args.client_id)
+    counts = _serve(publisher.run, publisher.stop, exit_within_s=STOP_DEADLINE_S)
+    print(f"alerts-out: {dict(counts or {})}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -445,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     alerts.add_argument("--reference", action="store_true", help="retrospective: every rule over the whole "
                         "picture at every step, instead of only what changed (slower; the same alerts)")
     alerts.set_defaults(func=cmd_alerts)
+    _alerts_out_arguments(sub.add_parser("alerts-out", help="publish every alert state change on MQTT "
+                                                         "(portmap/<port>/alerts/<id>, retained JSON)"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pydifact").setLevel(logging.WARNING)     # it names the syntax of every file it reads

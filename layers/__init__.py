@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from layers.alerts import Alerts
 from layers.aton import Aton
-from layers.base import Layer, LayerError, Style, View
+from layers.base import FeatureSet, Layer, LayerError, Style, View
 from layers.basemap import Basemap
 from layers.berth_occupancy import BerthOccupancy
 from layers.berths import Berths
@@ -48,4 +48,15 @@ def get_layer(name: str) -> Layer:
         raise LayerError(f"unknown layer {name!r}; registered: {', '.join(LAYERS)}") from None
 
 
-__all__ = ["LAYERS", "Layer", "LayerError", "Style", "View", "get_layer"]
+def feature_sets() -> dict[str, tuple[Layer, FeatureSet]]:
+    """Every layer's feature sets by name (what the layer API and OGC API - Features serve), in draw order."""
+    found: dict[str, tuple[Layer, FeatureSet]] = {}
+    for layer in LAYERS.values():
+        for fs in layer.feature_sets():
+            if fs.name in found:
+                raise LayerError(f"feature set {fs.name!r} of layer {layer.name!r} is named twice")
+            found[fs.name] = (layer, fs)
+    return found
+
+
+__all__ = ["LAYERS", "FeatureSet", "Layer", "LayerError", "Style", "View", "feature_sets", "get_layer"]

@@ -18,6 +18,8 @@ class Alerts(Layer):
     name = "alerts"
     title = {"en": "Alerts", "zh": "告警"}
     sql = "layer_alerts"
+    geometry = "Point"
+    key = ("alert_id",)
     age_sources = ("alerts",)
     live = True
 

@@ -23,6 +23,8 @@ class Aton(Layer):
     name = "aton"
     title = {"en": "Aids to navigation", "zh": "助航标志"}
     sql = "layer_aton"
+    geometry = "Point"
+    key = ("mmsi",)
     age_sources = ("feed:ais",)
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -44,6 +45,34 @@ class Style:
     zoom: float = 11.0        # some layers draw more when zoomed in (vessel hulls and names)
 
 
+@dataclass(frozen=True)
+class FeatureSet:
+    """A layer's features of one geometry type as GIS clients read them (the layer API, OGC API - Features and
+    vector tiles, app/ogc.py): its named query (`geom` as WKB in EPSG:4326, run with the view's parameters and
+    `extra`), the geometry type every feature has, and the columns that name a feature (its id)."""
+
+    name: str
+    title: dict[str, str]
+    sql: str
+    geometry: str                       # Point, LineString, Polygon, MultiPolygon (OGC simple features)
+    key: tuple[str, ...]
+    extra: dict[str, Any] = field(default_factory=dict)
+    # a named query around `sql` that makes its `geom` (e.g. from lon/lat columns): its `{source}` is `sql`
+    wrap: str | None = None
+    # the parameter that carries the view's instant (None = now); a set whose query has none is timeless
+    instant: str = "at"
+    # the query's parameters when they are not the view's plus `extra` (e.g. a tolerance from the zoom)
+    params_of: Callable[[View], dict[str, Any]] | None = None
+
+    @property
+    def timed(self) -> bool:
+        """It follows the replay's instant (OGC `datetime`)."""
+        return f"%({self.instant})s" in query_text(self.sql)
+
+    def params(self, view: View) -> dict[str, Any]:
+        return self.params_of(view) if self.params_of is not None else {**view.params(), **self.extra}
+
+
 class Layer:
     """One map layer. Subclasses set the class attributes and implement `traces`."""
 
@@ -61,6 +90,13 @@ class Layer:
     refresh_s: ClassVar[float] = 0.9
     # a live layer: the live tick redraws it (when its version changes); reference layers are drawn once
     live: ClassVar[bool] = False
+    # what GIS clients read (FeatureSet): every feature's geometry type and the columns naming a feature
+    geometry: ClassVar[str] = "Point"
+    key: ClassVar[tuple[str, ...]] = ()
+
+    def feature_sets(self) -> tuple[FeatureSet, ...]:
+        """The layer's features for GIS clients, one geometry type each (most layers: one set, named as it)."""
+        return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key),)
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, view.params())

@@ -15,6 +15,8 @@ class Basemap(Layer):
     name = "basemap"
     title = {"en": "Basemap", "zh": "底图"}
     sql = "layer_basemap"
+    geometry = "MultiPolygon"
+    key = ("feature_id",)
     in_style = True
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:

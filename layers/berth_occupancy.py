@@ -17,6 +17,8 @@ class BerthOccupancy(Layer):
     name = "berth_occupancy"
     title = {"en": "Berth occupancy", "zh": "泊位占用"}
     sql = "layer_berth_occupancy"
+    geometry = "LineString"
+    key = ("berth_id",)
     age_sources = ("feed:ais",)
     live = True
 

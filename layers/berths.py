@@ -20,6 +20,8 @@ class Berths(Layer):
     name = "berths"
     title = {"en": "Berths", "zh": "泊位"}
     sql = "layer_berths"
+    geometry = "LineString"
+    key = ("berth_id",)
     in_style = True
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:

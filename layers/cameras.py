@@ -14,6 +14,8 @@ class Cameras(Layer):
     name = "cameras"
     title = {"en": "Cameras", "zh": "摄像机"}
     sql = "layer_cameras"
+    geometry = "Polygon"
+    key = ("camera_id",)
     age_sources = ("feed:camera",)
     in_style = True          # the field-of-view cones; the camera points with their status stay traces
 

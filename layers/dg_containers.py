@@ -24,6 +24,8 @@ class DgContainers(Layer):
     name = "dg_containers"
     title = {"en": "Dangerous goods", "zh": "危险货物"}
     sql = "layer_dg_containers"
+    geometry = "Point"
+    key = ("container_no",)
     age_sources = ("feed:yard", "feed:hazmat")
     live = True
 

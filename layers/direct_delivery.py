@@ -4,6 +4,7 @@ overstays. Its rows come from ops_direct_delivery, which the port-operations pan
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import geopandas as gpd
@@ -11,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import psycopg
 
-from layers.base import Layer, Style, View
+from layers.base import FeatureSet, Layer, Style, View
 from sql.direct_delivery import KEYS, direct_rows
 
 STATE_COLOUR = {"waiting": "#64748b", "on_truck": "#2563eb", "at_gate": "#d97706"}
@@ -38,9 +39,17 @@ class DirectDelivery(Layer):
     name = "direct_delivery"
     title = {"en": "Direct delivery", "zh": "直提直装"}
     sql = "ops_direct_delivery"
+    geometry = "Point"
+    key = ("plan_id",)
     age_sources = ("feed:yard",)
     live = True
     refresh_s = 5.0
+
+    def feature_sets(self) -> tuple[FeatureSet, ...]:
+        return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key, wrap="features_lonlat",
+                           instant="now", params_of=lambda view: {"port_id": view.port_id,
+                                                                 "now": view.at or datetime.now(UTC),
+                                                                 "done_keep_h": 0}),)
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         placed = [r for r in direct_rows(conn, view.port_id, view.at, done_keep_h=0) if r["lon"] is not None]

@@ -27,6 +27,8 @@ class Anchorages(Layer):
     name = "anchorages"
     title = {"en": "Anchorage occupancy", "zh": "锚地占用"}
     sql = "layer_anchorages"
+    geometry = "Point"
+    key = ("zone_id",)
     age_sources = ("feed:ais",)
     live = True
 
@@ -50,6 +52,8 @@ class Gates(Layer):
     name = "gates"
     title = {"en": "Gates and trucks", "zh": "闸口与卡车"}
     sql = "layer_gates"
+    geometry = "Point"
+    key = ("gate_id",)
     age_sources = ("feed:gate",)
     live = True
 
@@ -76,6 +80,8 @@ class CameraEvents(Layer):
     name = "camera_events"
     title = {"en": "Camera detections (10 min)", "zh": "摄像机检测（10分钟）"}
     sql = "layer_camera_events"
+    geometry = "Point"
+    key = ("camera_id", "label", "last_at")
     age_sources = ("feed:camera",)
     live = True
 

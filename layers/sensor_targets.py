@@ -9,7 +9,7 @@ import geopandas as gpd
 import plotly.graph_objects as go
 import psycopg
 
-from layers.base import Style, View, read_frame
+from layers.base import FeatureSet, Style, View, read_frame
 
 
 class SensorTargets:
@@ -21,6 +21,13 @@ class SensorTargets:
     live: ClassVar[bool] = True
     source: ClassVar[str]               # the registered source (ingest/sources.py) whose targets it draws
     colour: ClassVar[str] = "#7c3aed"
+    title: ClassVar[dict[str, str]]
+    geometry: ClassVar[str] = "Point"
+    key: ClassVar[tuple[str, ...]] = ("source", "target_id")
+
+    def feature_sets(self) -> tuple[FeatureSet, ...]:
+        return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key,
+                           extra={"prefix": self.source}),)
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, {**view.params(), "prefix": self.source})

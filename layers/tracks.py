@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import psycopg
 
-from layers.base import Layer, Style, View, line_trace, read_frame
+from layers.base import FeatureSet, Layer, Style, View, line_trace, read_frame
 
 RECENT_MIN = 15
 SELECTED_MIN = 24 * 60
@@ -24,10 +24,21 @@ class Tracks(Layer):
     name = "tracks"
     title = {"en": "Tracks", "zh": "航迹"}
     sql = "ais_tracks"
+    geometry = "LineString"
+    key = ("mmsi",)
     age_sources = ("feed:ais",)
     live = True
     view_zoom = 0.0
     refresh_s = 5.0
+
+    def feature_sets(self) -> tuple[FeatureSet, ...]:
+        """Every vessel's last RECENT_MIN minutes (a selected vessel's day is the map's alone)."""
+        return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key, params_of=self._set_params),)
+
+    @staticmethod
+    def _set_params(view: View) -> dict[str, Any]:
+        return {**view.params(), "tolerance": 0.5 * 360 / (256 * 2 ** view.zoom), "at": view.at or datetime.now(UTC),
+                "minutes": RECENT_MIN, "mmsi": None}
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         at = view.at or datetime.now(UTC)

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import psycopg
 
-from layers.base import Layer, Style, View, read_frame
+from layers.base import FeatureSet, Layer, Style, View, read_frame
 from sql import query_text
 
 # (colour, English, Chinese) by the AIS ship-type group (ITU-R M.1371 table 53)
@@ -214,9 +214,15 @@ class Vessels(Layer):
     name = "vessels"
     title = {"en": "Vessels (AIS)", "zh": "船舶（AIS）"}
     sql = "layer_vessels"
+    geometry = "Point"
+    key = ("mmsi",)
     age_sources = ("feed:ais",)
     live = True
     max_age_s = 1800
+
+    def feature_sets(self) -> tuple[FeatureSet, ...]:
+        return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key,
+                           extra={"max_age_s": self.max_age_s}),)
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, {**view.params(), "max_age_s": self.max_age_s})

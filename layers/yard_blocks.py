@@ -22,6 +22,8 @@ class YardBlocks(Layer):
     name = "yard_blocks"
     title = {"en": "Yard blocks", "zh": "堆场箱区"}
     sql = "layer_yard_blocks"
+    geometry = "Polygon"
+    key = ("block_id",)
     in_style = True
     age_sources = ("feed:yard",)
 

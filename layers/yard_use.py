@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import psycopg
 
-from layers.base import Layer, Style, View, read_frame
+from layers.base import FeatureSet, Layer, Style, View, read_frame
 
 STACK_ZOOM = 16.0          # stacks are drawn from this zoom, and only those in view are read
 # utilisation bands: (upper bound, colour); the yard_blocks fill uses the same bands
@@ -33,9 +33,15 @@ class YardUse(Layer):
     name = "yard_use"
     title = {"en": "Yard utilisation and stacks", "zh": "堆场利用率与箱垛"}
     sql = "layer_yard_blocks"
+    geometry = "Point"
+    key = ("block_id", "bay", "row_")
     age_sources = ("feed:yard",)
     live = True
     view_zoom: ClassVar[float | None] = STACK_ZOOM
+
+    def feature_sets(self) -> tuple[FeatureSet, ...]:
+        """The stacks (points: height, dangerous goods, holds); the blocks' utilisation is the yard_blocks layer's."""
+        return (FeatureSet(self.name, self.title, "layer_yard_stacks", self.geometry, self.key),)
 
     def version(self, conn: psycopg.Connection[Any], view: View) -> Any:
         from sql import query

@@ -33,6 +33,8 @@ class Zones(Layer):
     name = "zones"
     title = {"en": "Zones", "zh": "功能区"}
     sql = "layer_zones"
+    geometry = "MultiPolygon"
+    key = ("zone_id",)
     in_style = True
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:

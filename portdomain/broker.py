@@ -22,6 +22,7 @@ from portdomain.secrets import secrets_dir
 CAMERA_USER = "portmap-camera"
 FRIGATE_USER = "frigate"
 TEST_USER = "portmap-test"      # the tests and benchmarks, on topics of their own
+ALERTS_USER = "portmap-alerts"  # alerts out: publishes portmap/<port>/alerts/<id>
 
 
 class BrokerConfigError(ValueError):

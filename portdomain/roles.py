@@ -40,9 +40,13 @@ def allowed(actor: Any, action: str, *, severity: str | None = None, agency: str
 RESTRICTED_COLUMNS = {"customs_status": "customs_details", "held": "customs_details", "flags": "customs_details"}
 
 
+def hidden_columns(actor: Any) -> list[str]:
+    """The restricted columns `actor` may not see (None: no one's extra rights, so all of them)."""
+    return [c for c, action in RESTRICTED_COLUMNS.items() if actor is None or not allowed(actor, action)]
+
+
 def redact(actor: Any, frame: Any) -> Any:
     """The frame (anything with .columns and .drop, e.g. a GeoDataFrame) without the columns `actor` may not see
     (None: no one's extra rights)."""
-    hidden = [c for c, action in RESTRICTED_COLUMNS.items()
-              if c in frame.columns and (actor is None or not allowed(actor, action))]
+    hidden = [c for c in hidden_columns(actor) if c in frame.columns]
     return frame.drop(columns=hidden) if hidden else frame

