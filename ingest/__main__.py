@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -177,6 +178,51 @@ def cmd_camera(args: argparse.Namespace) -> int:
     if counts is None:
         return 130
     print(f"camera: {dict(counts)}")
+    return 0
+
+
+def _secret(env: str, name: str) -> bytes:
+    """A listener's secret: from the environment, else a file in the secrets folder made once (0600)."""
+    from portdomain.secrets import secrets_dir
+
+    if os.environ.get(env):
+        return os.environ[env].encode()
+    path = secrets_dir() / name
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
+    return path.read_bytes().strip()
+
+
+def cmd_vehicles(args: argparse.Namespace) -> int:
+    """JT/T 808 terminals over TCP into vehicle_position and vehicle_latest until SIGTERM."""
+    import asyncio
+
+    from ingest.batchwriter import BatchWriter
+    from ingest.vehicles import store
+    from ingest.vehicles.server import Jt808Server
+    from portdomain.addresses import parse_address
+    from portdomain.runtime import settle_gc
+    from sql import DbSettings
+
+    if not args.jt808:
+        print("vehicles: give --jt808 HOST:PORT", file=sys.stderr)
+        return 2
+    writer = BatchWriter(DbSettings.for_role("ais"), f"vehicles:jt808:{args.station}", "vehicles", store.flush,
+                         prepare=store.prepare, describe=store.describe, max_rows=args.buffer_rows).start()
+    server = Jt808Server(*parse_address(args.jt808), writer, _secret("PORTMAP_JT808_SECRET", "jt808-secret"),
+                         idle_s=args.idle_s, max_connections=args.max_connections)
+    settle_gc()
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(server.serve())
+    writer.stop(STOP_DEADLINE_S)
+    print(f"vehicles: {writer.stats.stored} reports stored in {writer.stats.batches} batches, "
+          f"refused {dict(server.refused)}")
     return 0
 
 
@@ -376,6 +422,15 @@ def main(argv: list[str] | None = None) -> int:
     yard.add_argument("--port-id", default="weifang")
     yard.add_argument("--at", help="when the snapshot was taken (ISO 8601; default: the file's time)")
     yard.set_defaults(func=cmd_yard)
+    veh = sub.add_parser("vehicles", help="JT/T 808 (2013 and 2019) vehicle terminals over TCP")
+    veh.add_argument("--jt808", help="accept terminals' TCP connections on HOST:PORT (auth codes signed with "
+                     "PORTMAP_JT808_SECRET, else .data/secrets/jt808-secret)")
+    veh.add_argument("--station", default="jt808-0", help="the listener's name in feed_status (vehicles:jt808:NAME)")
+    veh.add_argument("--idle-s", type=float, default=300.0, help="close a terminal's connection silent this long")
+    veh.add_argument("--max-connections", type=int, default=15000)
+    veh.add_argument("--buffer-rows", type=int, default=500_000, help="reports held while the database is away; "
+                     "beyond, terminals are answered 'failed' and keep them (blind-area data)")
+    veh.set_defaults(func=cmd_vehicles)
     haz = sub.add_parser("hazmat", help="dangerous-goods declarations and gate transactions (CSV or JSON)")
     haz.add_argument("--declarations", action="append", help="a declarations file (repeatable)")
     haz.add_argument("--gate", action="append", help="a gate transactions file (repeatable)")

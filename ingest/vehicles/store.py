@@ -1,0 +1,76 @@
+"""Write JT/T 808 location reports: binary COPY into staging, then history (idempotent) and the live picture."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from ingest.vehicles.jt808 import Location, Registration
+from sql import query, query_text
+
+STAGE_TYPES = ["text", "timestamptz", "timestamptz", "text", "float8", "float8", "float4", "int2", "int4", "int8",
+               "int8", "float4", "float4", "int2", "int2", "text"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A location report as stored: the terminal, when it arrived, where from."""
+
+    phone: str
+    received_at: datetime
+    source: str
+    loc: Location
+
+    def row(self) -> tuple[Any, ...]:
+        loc = self.loc
+        lon, lat = (loc.lon, loc.lat) if loc.positioned else (None, None)
+        return (self.phone, loc.observed_at, self.received_at, self.source, lon, lat, loc.speed_kmh,
+                loc.direction_deg, loc.altitude_m, loc.alarm, loc.status, loc.mileage_km, loc.fuel_l, loc.signal,
+                loc.satellites, json.dumps(loc.extra))
+
+
+@dataclass(frozen=True)
+class TerminalSeen:
+    """A registration to keep (jt808_terminal), queued with the reports."""
+
+    phone: str
+    protocol: int
+    reg: Registration
+    source: str
+    registered_at: datetime
+
+
+def prepare(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(query_text("vehicle_stage"))
+
+
+def flush(conn: psycopg.Connection[Any], rows: Sequence[Report | TerminalSeen]) -> int:
+    """Inside the writer's transaction: the reports and registrations; returns the reports stored."""
+    reports = [r for r in rows if isinstance(r, Report)]
+    for seen in (r for r in rows if isinstance(r, TerminalSeen)):
+        reg = seen.reg
+        query(conn, "jt808_terminal_upsert", {
+            "phone": seen.phone, "protocol": seen.protocol, "province": reg.province, "city": reg.city,
+            "maker": reg.maker, "model": reg.model, "terminal_id": reg.terminal_id, "plate_color": reg.plate_color,
+            "plate": reg.plate, "source": seen.source, "registered_at": seen.registered_at})
+    if not reports:
+        return 0
+    with conn.cursor() as cur:
+        with cur.copy("COPY stg_vehicle_position FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(STAGE_TYPES)
+            for report in reports:
+                copy.write_row(report.row())
+        cur.execute(query_text("vehicle_history_insert"))
+        stored = cur.rowcount
+        cur.execute(query_text("vehicle_latest_merge"))
+        cur.execute(query_text("vehicle_stage_clear"))
+    return stored
+
+
+def describe(row: Report | TerminalSeen) -> str:
+    return repr(row)[:1000]
