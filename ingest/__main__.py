@@ -226,6 +226,71 @@ def cmd_vehicles(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trackers(args: argparse.Namespace) -> int:
+    """Phone trackers (OsmAnd / Traccar Client over HTTP) into person_position and person_latest until SIGTERM."""
+    from ingest.batchwriter import BatchWriter
+    from ingest.trackers import store
+    from ingest.trackers.server import TrackerServer, device_token
+    from portdomain.addresses import parse_address
+    from sql import DbSettings
+
+    secret = _secret("PORTMAP_TRACKER_SECRET", "tracker-secret")
+    if args.token_for:
+        print(device_token(secret, args.token_for))
+        return 0
+    if not args.http:
+        print("trackers: give --http HOST:PORT (or --token-for DEVICE)", file=sys.stderr)
+        return 2
+    db = DbSettings.for_role("ais")
+    writer = BatchWriter(db, store.SOURCE, "people", store.flush, describe=store.describe, batch_s=0.05).start()
+    days = args.retention_days if args.retention_days is not None else _people_days(db, args.port_id)
+    server = TrackerServer(parse_address(args.http), writer, secret, retention_days=days)
+    threading.Thread(target=_prune_people, args=(db, days, server), daemon=True).start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stopped = threading.Event()
+    _serve(lambda: stopped.wait(), stopped.set)
+    server.shutdown()
+    writer.stop(STOP_DEADLINE_S)
+    print(f"trackers: {writer.stats.stored} positions stored, refused {dict(writer.stats.refused)}")
+    return 0
+
+
+def _people_days(db: Any, port_id: str) -> int:
+    import psycopg
+
+    from ingest.trackers import store
+    from sql import connect
+
+    try:
+        with connect(db) as conn:
+            return store.retention_days(conn, port_id)
+    except psycopg.Error as err:
+        logging.getLogger("ingest.trackers").warning("retention from port.toml unknown (%s): %d days", err,
+                                                     store.DEFAULT_RETENTION_DAYS)
+        return store.DEFAULT_RETENTION_DAYS
+
+
+def _prune_people(db: Any, days: int, server: Any) -> None:
+    """Hourly: people's positions older than the retention are deleted (personal data)."""
+    import time
+
+    import psycopg
+
+    from ingest.trackers import store
+    from sql import connect
+
+    while True:
+        try:
+            with connect(db) as conn:
+                gone = store.prune(conn, days)
+            if gone:
+                logging.getLogger("ingest.trackers").info("retention: %d positions older than %d days deleted",
+                                                          gone, days)
+        except psycopg.Error as err:
+            logging.getLogger("ingest.trackers").warning("retention: %s", str(err).strip()[:120])
+        time.sleep(3600)
+
+
 def cmd_yard(args: argparse.Namespace) -> int:
     """Import a TOS CSV snapshot: the yard as the terminal system sees it now."""
     from datetime import datetime
@@ -431,6 +496,14 @@ def main(argv: list[str] | None = None) -> int:
     veh.add_argument("--buffer-rows", type=int, default=500_000, help="reports held while the database is away; "
                      "beyond, terminals are answered 'failed' and keep them (blind-area data)")
     veh.set_defaults(func=cmd_vehicles)
+    trk = sub.add_parser("trackers", help="phone trackers of people (OsmAnd / Traccar Client protocol over HTTP)")
+    trk.add_argument("--http", help="serve the protocol on HOST:PORT (each device's token: --token-for)")
+    trk.add_argument("--token-for", metavar="DEVICE", help="print the token of a device id and exit (signed with "
+                     "PORTMAP_TRACKER_SECRET, else .data/secrets/tracker-secret)")
+    trk.add_argument("--port-id", default="weifang", help="the port whose [retention] people_days applies")
+    trk.add_argument("--retention-days", type=int, default=None, help="days people's positions are kept "
+                     "(default: port.toml [retention] people_days, else 7)")
+    trk.set_defaults(func=cmd_trackers)
     haz = sub.add_parser("hazmat", help="dangerous-goods declarations and gate transactions (CSV or JSON)")
     haz.add_argument("--declarations", action="append", help="a declarations file (repeatable)")
     haz.add_argument("--gate", action="append", help="a gate transactions file (repeatable)")

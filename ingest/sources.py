@@ -43,7 +43,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            cli="python -m ingest hazmat --declarations FILE (or the inbox)"),
     Source("gate", "gate", live=False, cadence_s=None, cli="python -m ingest hazmat --gate FILE (or the inbox)"),
     Source("vehicles:jt808", "vehicles", live=True, cadence_s=30, cli="python -m ingest vehicles --jt808 HOST:PORT"),
-    Source("vehicles", "vehicles", live=False, cadence_s=None, cli="python -m ingest inbox folder (*.vehicles.csv)"),
+    Source("trackers:http", "people", live=False, cadence_s=None, cli="python -m ingest trackers --http HOST:PORT"),
 )}
 
 

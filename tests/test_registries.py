@@ -87,7 +87,7 @@ FEEDS_THE_CODE_WRITES = {
     "ais:udp:udp-0": "ais", "ais:udp:udp-0/rx-outer": "ais", "ais:tcp:tcp-0": "ais", "ais:tcp-in:tcp-in-0": "ais",
     "ais:file:file-0": "ais", "camera:mqtt:portmap-camera": "camera", "webhook": "camera", "onvif": "camera",
     "tos_csv": "yard", "edifact": "yard", "hazmat": "hazmat", "gate": "gate",
-    "vehicles:jt808:jt808-0": "vehicles", "vehicles": "vehicles",
+    "vehicles:jt808:jt808-0": "vehicles", "trackers:http": "people",
 }
 
 

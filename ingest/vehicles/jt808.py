@@ -376,7 +376,8 @@ def decode_batch(body: bytes) -> tuple[int, list[Location | FrameError]]:
     if len(body) < 3:
         raise FrameError("short_body", "a batch upload without its count")
     count, kind = struct.unpack_from(">HB", body)
-    at, out = 3, []
+    at = 3
+    out: list[Location | FrameError] = []
     for _ in range(count):
         if at + 2 > len(body):
             raise FrameError("bad_item", f"batch says {count} items, the body holds {len(out)}")
