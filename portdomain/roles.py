@@ -12,7 +12,8 @@ AGENCIES = ("port", "customs", "border", "maritime_safety", "control_centre")
 # case is resolved only by its case (officer_act refuses it; the case's last step resolves it).
 MIN_ROLE = {"acknowledge": "officer", "suppress": "officer", "suppress_critical": "supervisor", "resolve": "officer",
             "resolve_critical": "supervisor", "note": "officer", "complete_step": "officer",
-            "audit_view": "supervisor", "audit_export": "supervisor", "customs_details": "supervisor"}
+            "audit_view": "supervisor", "audit_export": "supervisor", "customs_details": "supervisor",
+            "people_positions": "supervisor"}
 
 
 def at_least(role: str | None, least: str) -> bool:
@@ -29,6 +30,11 @@ def allowed(actor: Any, action: str, *, severity: str | None = None, agency: str
         return False
     if action == "customs_details" and getattr(actor, "agency", None) == "customs" and role != "viewer":
         return True
+    if action == "people_positions" and agency is not None and getattr(actor, "agency", None) == agency \
+            and role != "viewer":       # a person's own agency sees its people (personal data: no one else)
+        return True
+    if action == "people_positions":
+        return at_least(role, MIN_ROLE[action])
     if action == "complete_step" and agency is not None and getattr(actor, "agency", None) != agency:
         return False
     return at_least(role, MIN_ROLE[action])
@@ -40,9 +46,17 @@ def allowed(actor: Any, action: str, *, severity: str | None = None, agency: str
 RESTRICTED_COLUMNS = {"customs_status": "customs_details", "held": "customs_details", "flags": "customs_details"}
 
 
+# Rows holding personal data (people's positions) carry the person's agency in this column: a row is kept only
+# for someone allowed "people_positions" for that agency (supervisors, and the person's own agency).
+PERSONAL_AGENCY = "personal_agency"
+
+
 def redact(actor: Any, frame: Any) -> Any:
-    """The frame (anything with .columns and .drop, e.g. a GeoDataFrame) without the columns `actor` may not see
-    (None: no one's extra rights)."""
+    """The frame (anything with .columns and .drop, e.g. a GeoDataFrame) without the columns `actor` may not see,
+    nor the personal rows (None: no one's extra rights, so no personal row)."""
     hidden = [c for c, action in RESTRICTED_COLUMNS.items()
               if c in frame.columns and (actor is None or not allowed(actor, action))]
+    if PERSONAL_AGENCY in frame.columns and len(frame):
+        keep = [actor is not None and allowed(actor, "people_positions", agency=a) for a in frame[PERSONAL_AGENCY]]
+        frame = frame[keep]
     return frame.drop(columns=hidden) if hidden else frame

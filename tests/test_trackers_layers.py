@@ -1,0 +1,105 @@
+"""The vehicles and people layers from rows inserted into a real database: icons by kind and team, heading, trails,
+replay; people's positions only for supervisors and the person's own agency (the layer API's frame, the shared
+map's and the report's as the least of users: none)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+
+from app import export
+from app.auth import User
+from layers import LAYERS, Style, View
+from portdomain.roles import redact
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.db
+NOW = datetime.now(UTC).replace(microsecond=0)
+BBOX = (118.70, 36.95, 119.75, 37.65)
+
+
+def add_vehicle(conn: psycopg.Connection[Any], phone: str, points: list[tuple[float, float]], *, alarm: int = 0,
+                plate: str | None = None, kind: str = "container_truck", at: datetime = NOW) -> None:
+    if plate:
+        conn.execute("INSERT INTO vehicle (terminal_phone, plate, kind) VALUES (%s, %s, %s)", (phone, plate, kind))
+    for i, (lon, lat) in enumerate(points):
+        observed = at - timedelta(seconds=30 * (len(points) - 1 - i))
+        conn.execute("INSERT INTO vehicle_position (terminal_phone, observed_at, received_at, source, geom, speed_kmh, "
+                     "direction_deg, alarm) VALUES (%s, %s, %s, 'vehicles:jt808:t', ST_SetSRID(ST_MakePoint(%s, %s), "
+                     "4326), 18.5, 90, %s)", (phone, observed, observed, lon, lat, alarm))
+    conn.execute("INSERT INTO vehicle_latest (terminal_phone, observed_at, received_at, source, geom) SELECT "
+                 "terminal_phone, observed_at, received_at, source, geom FROM vehicle_position WHERE terminal_phone = "
+                 "%s ORDER BY observed_at DESC LIMIT 1", (phone,))
+
+
+def add_person(conn: psycopg.Connection[Any], device: str, name: str | None, team: str | None,
+               points: list[tuple[float, float]]) -> None:
+    if name and team:
+        conn.execute("INSERT INTO person (device_id, name, team) VALUES (%s, %s, %s)", (device, name, team))
+    for i, (lon, lat) in enumerate(points):
+        observed = NOW - timedelta(seconds=60 * (len(points) - 1 - i))
+        conn.execute("INSERT INTO person_position (device_id, observed_at, received_at, source, geom, accuracy_m) "
+                     "VALUES (%s, %s, %s, 'trackers:http', ST_SetSRID(ST_MakePoint(%s, %s), 4326), 5)",
+                     (device, observed, observed, lon, lat))
+    conn.execute("INSERT INTO person_latest SELECT * FROM person_position WHERE device_id = %s "
+                 "ORDER BY observed_at DESC LIMIT 1", (device,))
+
+
+def test_vehicles_by_kind_with_heading_trail_and_emergency(conn: psycopg.Connection[Any]) -> None:
+    add_vehicle(conn, "13912340001", [(119.180, 37.200), (119.181, 37.200), (119.182, 37.201)], plate="鲁G12345")
+    add_vehicle(conn, "13912340002", [(119.190, 37.210)], plate="鲁G119", kind="fire_engine", alarm=1)
+    add_vehicle(conn, "13912340003", [(119.195, 37.212)])                           # not in the registry
+    add_vehicle(conn, "13912340004", [(119.196, 37.213)], at=NOW - timedelta(hours=1))    # silent an hour: left out
+    layer = LAYERS["vehicles"]
+    gdf = layer.query(conn, View(port_id="weifang", bbox=BBOX))
+    assert list(gdf["terminal_phone"]) == ["13912340001", "13912340002", "13912340003"]
+    assert list(gdf["kind"]) == ["container_truck", "fire_engine", "unregistered"]
+    assert list(gdf["emergency"]) == [False, True, False]
+    trails = gdf.attrs["trails"]
+    assert len(trails) == 1 and len(trails[0].coords) == 3                         # the truck's last 60 s
+    traces = layer.traces(gdf, Style(lang="en"))
+    icons = {t.marker.symbol: t for t in traces if t.marker and isinstance(t.marker.symbol, str)}
+    assert set(icons) == {"vehicle-container_truck", "vehicle-fire_engine", "vehicle-unregistered"}
+    assert list(icons["vehicle-container_truck"].marker.angle) == [90]
+    assert "鲁G12345" in icons["vehicle-container_truck"].hovertext[0] and "18 km/h" in \
+        icons["vehicle-container_truck"].hovertext[0]
+    assert list(traces[-1].lon) == [119.19]                                        # the emergency ring
+    zh = layer.traces(gdf, Style(lang="zh"))
+    assert any("消防车" in (t.hovertext or [""])[0] for t in zh if t.hovertext)
+    earlier = layer.query(conn, View(port_id="weifang", bbox=BBOX, at=NOW - timedelta(seconds=15)))   # replay
+    assert list(earlier["terminal_phone"]) == ["13912340001"] and earlier["lon"].iloc[0] == pytest.approx(119.181)
+    sprite = json.loads((ROOT / "assets" / "sprite" / "portmap.json").read_text())
+    assert set(icons) <= set(sprite) and "person-border_boarding" in sprite
+
+
+def test_people_only_for_supervisors_and_their_own_agency(conn: psycopg.Connection[Any]) -> None:
+    add_person(conn, "phone-a1", "Wang Li", "border_boarding", [(119.180, 37.200), (119.1805, 37.2002)])
+    add_person(conn, "phone-b2", "Zhao Min", "customs_inspection", [(119.185, 37.205)])
+    add_person(conn, "phone-c3", None, None, [(119.186, 37.206)])
+    layer = LAYERS["people"]
+    view = View(port_id="weifang", bbox=BBOX)
+    gdf = layer.query(conn, view)
+    assert list(gdf["team"]) == ["border_boarding", "customs_inspection", "unregistered"]
+    traces = layer.traces(gdf, Style(lang="en"))
+    assert [t.marker.symbol for t in traces[1:]] == ["person-border_boarding", "person-customs_inspection",
+                                                     "person-unregistered"]
+    assert "Wang Li" in traces[1].hovertext[0] and len(gdf.attrs["trails"]) == 1
+
+    def seen(user: User | None) -> list[str]:
+        return list(export.layer_frame(conn, "people", view, user)["device_id"]) if user else list(
+            redact(None, layer.query(conn, view))["device_id"])
+
+    supervisor = User("s", "S", "supervisor", "port", "")
+    border = User("b", "B", "officer", "border", "")
+    customs = User("c", "C", "officer", "customs", "")
+    customs_viewer = User("cv", "CV", "viewer", "customs", "")
+    port_officer = User("o", "O", "officer", "port", "")
+    assert seen(supervisor) == ["phone-a1", "phone-b2", "phone-c3"]
+    assert seen(border) == ["phone-a1"] and seen(customs) == ["phone-b2"]
+    assert seen(port_officer) == [] and seen(customs_viewer) == []
+    assert seen(None) == []                                   # the shared map, the wall, the situation report
+    assert "personal_agency" in export.layer_frame(conn, "people", view, supervisor).columns
