@@ -213,7 +213,8 @@ def cmd_vehicles(args: argparse.Namespace) -> int:
         print("vehicles: give --jt808 HOST:PORT", file=sys.stderr)
         return 2
     writer = BatchWriter(DbSettings.for_role("ais"), f"vehicles:jt808:{args.station}", "vehicles", store.flush,
-                         prepare=store.prepare, describe=store.describe, max_rows=args.buffer_rows).start()
+                         prepare=store.prepare, describe=store.describe, max_rows=args.buffer_rows,
+                         batch_s=args.batch_s, arrived=store.arrived).start()
     server = Jt808Server(*parse_address(args.jt808), writer, _secret("PORTMAP_JT808_SECRET", "jt808-secret"),
                          idle_s=args.idle_s, max_connections=args.max_connections)
     settle_gc()
@@ -221,8 +222,10 @@ def cmd_vehicles(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve())
     writer.stop(STOP_DEADLINE_S)
-    print(f"vehicles: {writer.stats.stored} reports stored in {writer.stats.batches} batches, "
-          f"refused {dict(server.refused)}")
+    stats = writer.stats
+    print(f"vehicles: {stats.stored} reports stored in {stats.batches} batches, refused {dict(server.refused)}; "
+          f"arrival -> commit p50 {stats.delay_percentile(50) * 1000:.0f} ms, "
+          f"p95 {stats.delay_percentile(95) * 1000:.0f} ms")
     return 0
 
 
@@ -493,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     veh.add_argument("--station", default="jt808-0", help="the listener's name in feed_status (vehicles:jt808:NAME)")
     veh.add_argument("--idle-s", type=float, default=300.0, help="close a terminal's connection silent this long")
     veh.add_argument("--max-connections", type=int, default=15000)
+    veh.add_argument("--batch-s", type=float, default=0.05, help="the longest a report waits to be written "
+                     "(batches also end at 5,000 reports)")
     veh.add_argument("--buffer-rows", type=int, default=500_000, help="reports held while the database is away; "
                      "beyond, terminals are answered 'failed' and keep them (blind-area data)")
     veh.set_defaults(func=cmd_vehicles)

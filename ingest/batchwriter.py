@@ -34,6 +34,11 @@ class WriterStats:
     batches: int = 0
     outages: int = 0
     refused: Counter[str] = field(default_factory=Counter)
+    delays_s: deque[float] = field(default_factory=lambda: deque(maxlen=200_000))   # arrival -> commit, newest
+
+    def delay_percentile(self, p: float) -> float:
+        ordered = sorted(self.delays_s)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 class BatchWriter:
@@ -41,10 +46,10 @@ class BatchWriter:
 
     def __init__(self, db: DbSettings, source: str, kind: str, flush: Flush, *, batch_rows: int = 5000,
                  batch_s: float = 0.1, max_rows: int = 500_000, prepare: Callable[[Any], None] | None = None,
-                 describe: Callable[[Any], str] = repr) -> None:
+                 describe: Callable[[Any], str] = repr, arrived: Callable[[Any], float | None] | None = None) -> None:
         self.db, self.source, self.kind, self.flush = db, source, kind, flush
         self.batch_rows, self.batch_s, self.max_rows = batch_rows, batch_s, max_rows
-        self.prepare, self.describe = prepare, describe
+        self.prepare, self.describe, self.arrived = prepare, describe, arrived
         self.rows: deque[tuple[Any, Done | None]] = deque()
         self.rejects: list[tuple[str, str, str, str]] = []
         self.reasons: Counter[str] = Counter()
@@ -141,6 +146,9 @@ class BatchWriter:
         for row, done in batch:
             if done is not None:
                 done(id(row) not in refused)
+        if self.arrived is not None:
+            now = time.time()
+            self.stats.delays_s.extend(now - t for t in map(self.arrived, (r for r, _ in batch)) if t is not None)
         return more
 
     def _commit(self, conn: psycopg.Connection[Any], batch: list[tuple[Any, Done | None]],

@@ -74,3 +74,8 @@ def flush(conn: psycopg.Connection[Any], rows: Sequence[Report | TerminalSeen]) 
 
 def describe(row: Report | TerminalSeen) -> str:
     return repr(row)[:1000]
+
+
+def arrived(row: Report | TerminalSeen) -> float | None:
+    """When a report reached the server (epoch seconds), for the writer's arrival -> commit delays."""
+    return row.received_at.timestamp() if isinstance(row, Report) else None
