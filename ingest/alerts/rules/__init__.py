@@ -20,7 +20,10 @@ from ingest.alerts.rules import (
     restricted_entry,
     restricted_entry_camera,
     speeding,
+    tracker_silent,
     unauthorised_anchoring,
+    vehicle_emergency,
+    vehicle_speeding,
 )
 from ingest.alerts.rules.base import Rule, RuleSettings
 
@@ -39,6 +42,9 @@ RULES: dict[str, Rule] = {
     "fire_near_dg": fire_near_dg.RULE,
     "gate_case": gate_case.RULE,
     "direct_delivery": direct_delivery.RULE,
+    "vehicle_emergency": vehicle_emergency.RULE,
+    "vehicle_speeding": vehicle_speeding.RULE,
+    "tracker_silent": tracker_silent.RULE,
 }
 
 # Each port.toml table [rules.<table>] and the settings model that reads it.
