@@ -25,8 +25,8 @@ def truck(conn: psycopg.Connection[Any], phone: str, at: tuple[float, float], *,
     if plate:
         conn.execute("INSERT INTO vehicle (terminal_phone, plate, kind) VALUES (%s, %s, 'container_truck') "
                      "ON CONFLICT DO NOTHING", (phone, plate))
-    conn.execute("INSERT INTO vehicle_latest (terminal_phone, observed_at, received_at, source, geom, speed_kmh, alarm) "
-                 "VALUES (%s, %s, now(), 'vehicles:jt808:t', ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s) "
+    conn.execute("INSERT INTO vehicle_latest (terminal_phone, observed_at, received_at, source, geom, speed_kmh, "
+                 "alarm) VALUES (%s, %s, now(), 'vehicles:jt808:t', ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s) "
                  "ON CONFLICT (terminal_phone) DO UPDATE SET observed_at = EXCLUDED.observed_at, geom = EXCLUDED.geom, "
                  "speed_kmh = EXCLUDED.speed_kmh, alarm = EXCLUDED.alarm",
                  (phone, now() - timedelta(seconds=age_s), *at, speed, alarm))
