@@ -182,21 +182,9 @@ def cmd_camera(args: argparse.Namespace) -> int:
 
 
 def _secret(env: str, name: str) -> bytes:
-    """A listener's secret: from the environment, else a file in the secrets folder made once (0600)."""
-    from portdomain.secrets import secrets_dir
+    from portdomain.secrets import listener_secret
 
-    if os.environ.get(env):
-        return os.environ[env].encode()
-    path = secrets_dir() / name
-    if not path.exists():
-        import secrets
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(32))
-    return path.read_bytes().strip()
-
+    return listener_secret(env, name)
 
 def cmd_vehicles(args: argparse.Namespace) -> int:
     """JT/T 808 terminals over TCP into vehicle_position and vehicle_latest until SIGTERM."""

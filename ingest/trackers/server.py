@@ -10,7 +10,6 @@ and kept. Reads have timeouts, bodies a size cap, and at most MAX_CONNECTIONS ar
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -24,6 +23,7 @@ from urllib.parse import parse_qs, urlparse
 from ingest.batchwriter import BatchWriter
 from ingest.limits import InputRefused
 from ingest.trackers import osmand
+from portdomain.secrets import tracker_token
 
 log = logging.getLogger(__name__)
 READ_TIMEOUT_S = 5.0
@@ -34,7 +34,7 @@ BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n
 
 
 def device_token(secret: bytes, device_id: str) -> str:
-    return hmac.new(secret, f"tracker:{device_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    return tracker_token(secret, device_id)
 
 
 class TrackerServer(ThreadingHTTPServer):
