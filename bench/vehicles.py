@@ -190,6 +190,9 @@ def main() -> None:
     parser.add_argument("--duration-s", type=float, default=60.0, help="the measured window (after a warm-up)")
     args = parser.parse_args()
     url = fresh_port_database("portmap_bench_vehicles")
+    with psycopg.connect(url) as conn:          # the vehicle registry: the server registers only these
+        conn.execute("INSERT INTO vehicle (terminal_phone, plate, kind) SELECT '1' || lpad(i::text, 10, '0'), "
+                     "'B' || i, 'container_truck' FROM generate_series(0, %s - 1) i", (args.terminals,))
     proc, port = start_server(url)
     try:
         bench = asyncio.run(run(port, args, proc.pid, url))

@@ -6,6 +6,7 @@ yard's limit, the fire engine's emergency button, a patrol phone going silent in
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import socket
@@ -18,7 +19,7 @@ from urllib.parse import urlencode
 
 from demo.world import XY, World
 from ingest.vehicles import jt808
-from portdomain.secrets import listener_secret, tracker_token
+from portdomain.secrets import data_dir, listener_secret, tracker_token
 
 log = logging.getLogger(__name__)
 REPORT_S = 5.0            # wall seconds between a terminal's reports
@@ -78,6 +79,7 @@ class Terminal:
     next_try: float = 0.0
     alarm: int = 0
     speeding: bool = False
+    code: str = ""                 # the auth code the platform gave at registration
     splitter: jt808.Splitter = field(default_factory=jt808.Splitter)
 
 
@@ -92,6 +94,13 @@ class VehicleFeed:
                           for i, (p, plate, kind, v2019, kmh) in enumerate(VEHICLES)]
         self.people = [(d, Mover(loop[1:3] + loop[1:2], 1.2, along_m=i * 60.0)) for i, (d, *_r) in enumerate(PEOPLE)]
         self.secret = listener_secret("PORTMAP_TRACKER_SECRET", "tracker-secret")
+        self.codes_file = data_dir() / "demo" / "jt808-codes.json"     # what each terminal keeps of its login
+        try:
+            self.codes: dict[str, str] = json.loads(self.codes_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.codes = {}
+        for t in self.terminals:
+            t.code = self.codes.get(t.phone, "")
         self.next_report = self.next_phone = 0.0
         self.sent = self.phones_sent = 0
         self.silent_phone = ""
@@ -168,18 +177,31 @@ class VehicleFeed:
         assert self.jt808_at is not None
         try:
             t.sock = socket.create_connection(self.jt808_at, timeout=2)
-            reg = jt808.Registration(37, 700, "70111", "DEMO-808", t.phone[-7:], 1, t.plate)
-            self._send(t, jt808.REGISTER, jt808.encode_registration(reg, t.version))
-            code = self._answer(t, jt808.REGISTER_ANSWER)
-            self._send(t, jt808.AUTH, jt808.encode_auth(jt808.decode_registration_answer(code)[2], t.version,
-                                                        "86" + t.phone[-13:].rjust(13, "0"), "demo-1.0"))
-            self._answer(t, jt808.PLATFORM_ANSWER)
+            if not (t.code and self._authenticate(t, t.code)):     # a terminal keeps its code, as real ones do
+                reg = jt808.Registration(37, 700, "70111", "DEMO-808", t.phone[-7:], 1, t.plate)
+                self._send(t, jt808.REGISTER, jt808.encode_registration(reg, t.version))
+                _serial, result, code = jt808.decode_registration_answer(self._answer(t, jt808.REGISTER_ANSWER))
+                if result != 0:     # 3: registered before with a code lost since, 4: not in the registry yet
+                    raise OSError(f"registration answered {result}")
+                t.code = self.codes[t.phone] = code
+                self._save_codes()
+                if not self._authenticate(t, code):
+                    raise OSError("authentication refused")
             t.sock.setblocking(False)
             return True
         except (OSError, jt808.FrameError, TimeoutError) as err:
             log.info("jt808 %s: not logged in (%s); again in %.0f s", t.plate, err, RETRY_S)
             self._drop_connection(t, wall)
             return False
+
+    def _authenticate(self, t: Terminal, code: str) -> bool:
+        self._send(t, jt808.AUTH, jt808.encode_auth(code, t.version, "86" + t.phone[-13:].rjust(13, "0"), "demo-1.0"))
+        return jt808.decode_general_answer(self._answer(t, jt808.PLATFORM_ANSWER))[2] == 0
+
+    def _save_codes(self) -> None:
+        with contextlib.suppress(OSError):
+            self.codes_file.parent.mkdir(parents=True, exist_ok=True)
+            self.codes_file.write_text(json.dumps(self.codes, indent=1), encoding="utf-8")
 
     def _send(self, t: Terminal, msg_id: int, body: bytes) -> None:
         assert t.sock is not None

@@ -192,7 +192,7 @@ def cmd_vehicles(args: argparse.Namespace) -> int:
 
     from ingest.batchwriter import BatchWriter
     from ingest.vehicles import store
-    from ingest.vehicles.server import Jt808Server
+    from ingest.vehicles.server import Jt808Server, Registrar
     from portdomain.addresses import parse_address
     from portdomain.runtime import settle_gc
     from sql import DbSettings
@@ -200,11 +200,15 @@ def cmd_vehicles(args: argparse.Namespace) -> int:
     if not args.jt808:
         print("vehicles: give --jt808 HOST:PORT", file=sys.stderr)
         return 2
-    writer = BatchWriter(DbSettings.for_role("ais"), f"vehicles:jt808:{args.station}", "vehicles", store.flush,
+    db = DbSettings.for_role("ais")
+    writer = BatchWriter(db, f"vehicles:jt808:{args.station}", "vehicles", store.flush,
                          prepare=store.prepare, describe=store.describe, max_rows=args.buffer_rows,
                          batch_s=args.batch_s, arrived=store.arrived).start()
+    registrar = Registrar(db, registry_only=args.registration == "registry", refresh_s=args.registry_refresh_s)
+    registrar.refresh()         # before the first terminal asks (if the database is away, the thread retries)
+    threading.Thread(target=registrar.run, name="jt808-registry", daemon=True).start()
     server = Jt808Server(*parse_address(args.jt808), writer, _secret("PORTMAP_JT808_SECRET", "jt808-secret"),
-                         idle_s=args.idle_s, max_connections=args.max_connections)
+                         registrar, idle_s=args.idle_s, max_connections=args.max_connections)
     settle_gc()
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     with contextlib.suppress(KeyboardInterrupt):
@@ -484,6 +488,11 @@ def main(argv: list[str] | None = None) -> int:
     veh.add_argument("--station", default="jt808-0", help="the listener's name in feed_status (vehicles:jt808:NAME)")
     veh.add_argument("--idle-s", type=float, default=300.0, help="close a terminal's connection silent this long")
     veh.add_argument("--max-connections", type=int, default=15000)
+    veh.add_argument("--registration", choices=("registry", "open"), default="registry",
+                     help="registry: only terminals in the vehicle registry (*.vehicles.csv) may register (others "
+                          "are answered 4, no such terminal); open: any terminal. Either way a terminal registers "
+                          "once (again: answered 3) until it logs out (0x0003)")
+    veh.add_argument("--registry-refresh-s", type=float, default=10.0, help="how often the registry is read")
     veh.add_argument("--batch-s", type=float, default=0.05, help="the longest a report waits to be written "
                      "(batches also end at 5,000 reports)")
     veh.add_argument("--buffer-rows", type=int, default=500_000, help="reports held while the database is away; "

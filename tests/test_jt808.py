@@ -25,6 +25,8 @@ from tests.conftest import ROOT, _free_port, role_env
 pytestmark = pytest.mark.db
 SECRET = "test-secret-of-the-platform"
 T0 = datetime(2026, 12, 3, 6, 5, 4, tzinfo=UTC)       # 14:05:04 in GMT+8
+REGISTERED = ["13912340001", "13800000019", "139000077", "13912349999", "13912340077", "13912345000",
+              "13912340500", *(f"1555{i:07d}" for i in range(40))]
 
 
 # --- the oracle: frames as the tables lay them out -----------------------------------------------------------
@@ -102,16 +104,25 @@ class Client:
         assert header.phone.lstrip("0") == self.phone.lstrip("0") and (header.version is not None) == self.v2019
         return struct.unpack(">HHB", body)
 
-    def login(self, plate: str = "鲁G12345") -> str:
+    def register(self, plate: str = "鲁G12345") -> tuple[int, str]:
         serial = self.send(0x0100, registration_2019(plate) if self.v2019 else registration_2013(plate))
         header, body = self.answer()
-        assert header.msg_id == 0x8100 and struct.unpack_from(">HB", body) == (serial, 0)
-        code = body[3:].decode("gbk")
+        assert header.msg_id == 0x8100 and struct.unpack_from(">H", body) == (serial,)
+        return body[2], body[3:].decode("gbk")
+
+    def login(self, plate: str = "鲁G12345") -> str:
+        result, code = self.register(plate)
+        assert result == 0
         assert len(code) == 16
         serial = self.send(0x0102, (bytes([len(code)]) + code.encode() + b"8" * 15 + b"1.0".ljust(20, b"\0"))
                            if self.v2019 else code.encode())
         assert self.general() == (serial, 0x0102, 0)
         return code
+
+    def login_with(self, code: str) -> None:
+        serial = self.send(0x0102, (bytes([len(code)]) + code.encode() + b"8" * 15 + b"1.0".ljust(20, b"\0"))
+                           if self.v2019 else code.encode())
+        assert self.general() == (serial, 0x0102, 0)
 
     def close(self) -> None:
         self.sock.close()
@@ -121,11 +132,14 @@ class Client:
 @pytest.fixture(scope="module")
 def server(databases: Any) -> Iterator[tuple[int, str, subprocess.Popen[str]]]:
     url = databases.create()
+    with psycopg.connect(url) as conn:          # the vehicle registry: only these terminals may register
+        conn.execute("INSERT INTO vehicle (terminal_phone, plate, kind) SELECT p, 'P' || p, 'container_truck' FROM "
+                     "unnest(%s::text[]) p", (REGISTERED,))
     port = _free_port()
     env = {**role_env(url, "ais"), "PORTMAP_JT808_SECRET": SECRET}
     proc = subprocess.Popen([sys.executable, "-m", "ingest", "vehicles", "--jt808", f"127.0.0.1:{port}",
-                             "--station", "test"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                             "--station", "test", "--registry-refresh-s", "0.3"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -324,6 +338,27 @@ def test_a_lost_database_connection_loses_nothing_acknowledged(server: Any) -> N
     assert rows(url, "SELECT count(*) FROM vehicle_position WHERE terminal_phone = '13912345000'") == [(3,)]
     assert proc.poll() is None
     c.close()
+
+
+def test_only_the_registry_s_terminals_register_and_each_once_until_it_logs_out(server: Any) -> None:
+    port, url, _ = server
+    stranger = Client(port, "13700000001")
+    assert stranger.register() == (4, "")                 # not in the registry: no such terminal
+    c = Client(port, "13912340500")
+    code = c.login()
+    thief = Client(port, "13912340500", v2019=True)       # the same phone from elsewhere asks for its code
+    assert thief.register() == (3, "")                    # registered already: no code
+    c.close()
+    again = Client(port, "13912340500")                   # a new connection of the terminal itself
+    again.login_with(code)
+    serial = again.send(0x0003, b"")                     # it logs out (unregisters) ...
+    assert again.general() == (serial, 0x0003, 0)
+    assert wait_for(lambda: rows(url, "SELECT count(*) FROM jt808_terminal WHERE terminal_phone = '13912340500'")
+                    == [(0,)])
+    assert again.register()[0] == 0                       # ... and may register anew
+    assert refused(url, "unknown_terminal") >= 1 and refused(url, "already_registered") >= 1
+    for x in (stranger, thief, again):
+        x.close()
 
 
 def test_feed_status_shows_the_live_source(server: Any) -> None:

@@ -45,7 +45,7 @@ def servers(weifang_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
            "PORTMAP_JT808_SECRET": "demo-jt808"}
     jt, http = _free_port(), _free_port()
     procs = [subprocess.Popen([sys.executable, "-m", "ingest", "vehicles", "--jt808", f"127.0.0.1:{jt}",
-                               "--station", "demo"], cwd=ROOT, env=env),
+                               "--station", "demo", "--registry-refresh-s", "0.2"], cwd=ROOT, env=env),
              subprocess.Popen([sys.executable, "-m", "ingest", "trackers", "--http", f"127.0.0.1:{http}"], cwd=ROOT,
                               env=env)]
     _listening(jt, procs[0])
@@ -66,11 +66,19 @@ def wait_rows(url: str, sql: str, want: Any, timeout_s: float = 15) -> Any:
         time.sleep(0.1)
 
 
-def test_the_demo_drives_its_vehicles_and_teams(servers: Any, tmp_path: Path) -> None:
+def test_the_demo_drives_its_vehicles_and_teams(servers: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url, jt, http = servers
+    monkeypatch.setenv("PORTMAP_DATA", str(tmp_path / "data"))      # where the demo's terminals keep their codes
     feed = VehicleFeed(load_world(WEIFANG), random.Random(7), ("127.0.0.1", jt), ("127.0.0.1", http), 1.0, tmp_path)
     wall0 = time.time() - 60
     feed.start(datetime.now(UTC))
+    stats = Inbox(tmp_path, DbSettings(url=url), "weifang").run(until_empty=True)     # the registries first
+    assert dict(stats.files) == {"vehicles": 1, "people": 1} and stats.rejected_rows == 0
+    deadline = time.monotonic() + 15        # the server reads the registry every 0.2 s: then they may register
+    while any(t.sock is None for t in feed.terminals) and time.monotonic() < deadline:
+        for t in feed.terminals:
+            if t.sock is None:
+                feed._login(t, time.time())
     for k in range(3):                      # three reports each, 5 s of wall time apart; minute 25: the alarm
         feed.tick(5.0, wall0 + 5 * k, sim_t=25.5 * 60)
     assert feed.sent == 3 * len(VEHICLES) and feed.phones_sent == len(PEOPLE)
@@ -82,14 +90,15 @@ def test_the_demo_drives_its_vehicles_and_teams(servers: Any, tmp_path: Path) ->
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*) FROM person_position").fetchone() == (len(PEOPLE),)
         assert sorted(r[0] for r in conn.execute("SELECT protocol FROM jt808_terminal")) == [2013] * 4 + [2019] * 4
-    stats = Inbox(tmp_path, DbSettings(url=url), "weifang").run(until_empty=True)
-    assert dict(stats.files) == {"vehicles": 1, "people": 1} and stats.rejected_rows == 0
     with psycopg.connect(url) as conn:
         gdf = LAYERS["vehicles"].query(conn, View(port_id="weifang", bbox=(118.7, 36.95, 119.75, 37.65),
                                                   at=datetime.fromtimestamp(
                                                       wall0 + 11, UTC)))
     assert sorted(gdf["plate"]) == sorted(p for _, p, *_ in VEHICLES)
     assert set(gdf["kind"]) == {"container_truck", "tractor", "reach_stacker", "patrol_car", "fire_engine"}
-    for t in feed.terminals:
+    assert set(feed.codes) == {p for p, *_ in VEHICLES}                 # kept for the next start
+    again = VehicleFeed(load_world(WEIFANG), random.Random(7), ("127.0.0.1", jt), None, 1.0, tmp_path)
+    assert again._login(again.terminals[0], time.time())               # with its code: no registration
+    for t in feed.terminals + again.terminals[:1]:
         if t.sock is not None:
             t.sock.close()

@@ -25,7 +25,7 @@ from typing import Any
 from ingest.batchwriter import BatchWriter
 from ingest.vehicles import jt808
 from ingest.vehicles.jt808 import FrameError, Header
-from ingest.vehicles.store import Report, TerminalSeen
+from ingest.vehicles.store import Report, TerminalGone, TerminalSeen
 
 log = logging.getLogger(__name__)
 IDLE_S = 300.0                # a terminal silent this long is cut off (heartbeats come every 60 s or so)
@@ -141,6 +141,12 @@ class Terminal(asyncio.Protocol):
     # --- messages ----------------------------------------------------------------------------------------
     def on_register(self, header: Header, body: bytes) -> None:
         reg = jt808.decode_registration(body, header.version)
+        result = self.server.registrar.check(header.terminal)
+        if result is None:
+            raise FrameError("registry_unavailable", "the registry is not read yet: no answer, the terminal retries")
+        if result != 0:
+            self.send(header, jt808.REGISTER_ANSWER, jt808.registration_answer(header.serial, result))
+            raise FrameError("already_registered" if result == 3 else "unknown_terminal", f"terminal {header.terminal}")
         code = auth_code(self.server.secret, header.phone)
         self.server.writer.offer(TerminalSeen(header.terminal, 2019 if header.version is not None else 2013, reg,
                                               self.server.source, datetime.now(UTC)))
@@ -158,7 +164,10 @@ class Terminal(asyncio.Protocol):
         self.answer(header, jt808.OK)
 
     def on_logout(self, header: Header, body: bytes) -> None:
+        """0x0003, from an authenticated terminal: its registration is dropped (it may register again)."""
         self.authenticated.discard(header.terminal)
+        self.server.registrar.forget(header.terminal)
+        self.server.writer.offer(TerminalGone(header.terminal))
         self.answer(header, jt808.OK)
 
     def on_location(self, header: Header, body: bytes) -> None:
@@ -213,14 +222,71 @@ HANDLERS: dict[int, Any] = {jt808.REGISTER: Terminal.on_register, jt808.AUTH: Te
                             jt808.LOCATION: Terminal.on_location, jt808.BATCH: Terminal.on_batch}
 
 
+class Registrar:
+    """Whom the server registers: with `registry_only`, a terminal in the vehicle registry (*.vehicles.csv), and
+    only once (a registered terminal's auth code is not handed out again until it logs out: 0x0003). What the
+    database says is read by a thread every `refresh_s`; what this server registers counts at once."""
+
+    def __init__(self, db: Any, registry_only: bool = True, refresh_s: float = 10.0) -> None:
+        self.db, self.registry_only, self.refresh_s = db, registry_only, refresh_s
+        self.vehicles: set[str] | None = None           # None: not read yet
+        self.registered: set[str] = set()
+        self.mine: set[str] = set()                     # registered here since the last read
+        self.gone: set[str] = set()
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def check(self, phone: str) -> int | None:
+        """0 registered now, 3 registered already, 4 not in the registry, None: the database not read yet."""
+        with self.lock:
+            if self.vehicles is None:
+                return None
+            if phone in self.registered or phone in self.mine:
+                return 3
+            if self.registry_only and phone not in self.vehicles:
+                return 4
+            self.mine.add(phone)
+            self.gone.discard(phone)
+            return 0
+
+    def forget(self, phone: str) -> None:
+        with self.lock:
+            self.registered.discard(phone)
+            self.mine.discard(phone)
+            self.gone.add(phone)
+
+    def refresh(self) -> bool:
+        """Read the registry and the registered terminals; False (and a warning) when the database is away."""
+        import psycopg
+
+        from ingest.vehicles.store import known
+        from sql import connect
+
+        try:
+            with connect(self.db) as conn:
+                vehicles, registered = known(conn)
+        except psycopg.Error as err:
+            log.warning("jt808: the registry is not readable (%s)", str(err).strip()[:120])
+            return False
+        with self.lock:
+            self.vehicles, self.registered = vehicles, (registered | self.mine) - self.gone
+            self.mine &= self.registered - registered      # until the writer has stored them
+            self.gone &= registered                        # until the writer has deleted them
+        return True
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.refresh_s):
+            self.refresh()
+
+
 class Jt808Server:
     """The listener; `writer` stores what it accepts, `secret` signs the auth codes."""
 
-    def __init__(self, host: str, port: int, writer: BatchWriter, secret: bytes, *, idle_s: float = IDLE_S,
-                 max_connections: int = MAX_CONNECTIONS) -> None:
+    def __init__(self, host: str, port: int, writer: BatchWriter, secret: bytes, registrar: Registrar, *,
+                 idle_s: float = IDLE_S, max_connections: int = MAX_CONNECTIONS) -> None:
         if not secret:
             raise ValueError("the JT/T 808 server needs a secret for its auth codes")
-        self.host, self.port, self.writer, self.secret = host, port, writer, secret
+        self.host, self.port, self.writer, self.secret, self.registrar = host, port, writer, secret, registrar
         self.source = writer.source
         self.idle_s, self.max_connections = idle_s, max_connections
         self.connections: set[Terminal] = set()

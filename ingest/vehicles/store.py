@@ -45,19 +45,36 @@ class TerminalSeen:
     registered_at: datetime
 
 
+@dataclass(frozen=True)
+class TerminalGone:
+    """A terminal that logged out (0x0003): its registration is dropped, so it may register again."""
+
+    phone: str
+
+
+def known(conn: psycopg.Connection[Any]) -> tuple[set[str], set[str]]:
+    """(the registry's terminals, the terminals registered already)."""
+    rows = query(conn, "jt808_known")
+    return {p for p, what in rows if what == "vehicle"}, {p for p, what in rows if what == "registered"}
+
+
 def prepare(conn: psycopg.Connection[Any]) -> None:
     conn.execute(query_text("vehicle_stage"))
 
 
-def flush(conn: psycopg.Connection[Any], rows: Sequence[Report | TerminalSeen]) -> int:
-    """Inside the writer's transaction: the reports and registrations; returns the reports stored."""
+def flush(conn: psycopg.Connection[Any], rows: Sequence[Report | TerminalSeen | TerminalGone]) -> int:
+    """Inside the writer's transaction: the reports, registrations and logouts; returns the reports stored."""
     reports = [r for r in rows if isinstance(r, Report)]
-    for seen in (r for r in rows if isinstance(r, TerminalSeen)):
-        reg = seen.reg
-        query(conn, "jt808_terminal_upsert", {
-            "phone": seen.phone, "protocol": seen.protocol, "province": reg.province, "city": reg.city,
-            "maker": reg.maker, "model": reg.model, "terminal_id": reg.terminal_id, "plate_color": reg.plate_color,
-            "plate": reg.plate, "source": seen.source, "registered_at": seen.registered_at})
+    for row in rows:                 # in their order: a logout, then a new registration
+        if isinstance(row, TerminalGone):
+            query(conn, "jt808_terminal_delete", {"phone": row.phone})
+        elif isinstance(row, TerminalSeen):
+            reg = row.reg
+            query(conn, "jt808_terminal_upsert", {
+                "phone": row.phone, "protocol": row.protocol, "province": reg.province, "city": reg.city,
+                "maker": reg.maker, "model": reg.model, "terminal_id": reg.terminal_id,
+                "plate_color": reg.plate_color, "plate": reg.plate, "source": row.source,
+                "registered_at": row.registered_at})
     if not reports:
         return 0
     with conn.cursor() as cur:
@@ -72,10 +89,10 @@ def flush(conn: psycopg.Connection[Any], rows: Sequence[Report | TerminalSeen]) 
     return stored
 
 
-def describe(row: Report | TerminalSeen) -> str:
+def describe(row: Report | TerminalSeen | TerminalGone) -> str:
     return repr(row)[:1000]
 
 
-def arrived(row: Report | TerminalSeen) -> float | None:
+def arrived(row: Report | TerminalSeen | TerminalGone) -> float | None:
     """When a report reached the server (epoch seconds), for the writer's arrival -> commit delays."""
     return row.received_at.timestamp() if isinstance(row, Report) else None
