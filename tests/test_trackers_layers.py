@@ -103,3 +103,62 @@ def test_people_only_for_supervisors_and_their_own_agency(conn: psycopg.Connecti
     assert seen(port_officer) == [] and seen(customs_viewer) == []
     assert seen(None) == []                                   # the shared map, the wall, the situation report
     assert "personal_agency" in export.layer_frame(conn, "people", view, supervisor).columns
+
+
+def _signed_in(app_url: str, username: str) -> Any:
+    """An opener holding the session of `username`, signed in through the real login form."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+    import urllib.request
+
+    from tests.conftest import PASSWORD
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = opener.open(f"{app_url}/login", timeout=10).read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf, page[:500]
+    form = urllib.parse.urlencode({"csrf": csrf.group(1), "username": username, "password": PASSWORD}).encode()
+    opener.open(urllib.request.Request(f"{app_url}/login", data=form, headers={"Origin": app_url}), timeout=10)
+    return opener
+
+
+def test_the_layer_api_gives_each_officer_only_the_people_of_their_agency(app_url: str, db_url: str,
+                                                                          officers: Any) -> None:
+    import urllib.error
+
+    from app.auth import add_token
+
+    with psycopg.connect(db_url) as conn:
+        add_person(conn, "api-bb", "Liu", "border_boarding", [(119.18, 37.20)])
+        add_person(conn, "api-ci", "Li", "customs_inspection", [(119.181, 37.201)])
+        add_person(conn, "api-pp", "Sun", "port_patrol", [(119.182, 37.202)])
+        add_vehicle(conn, "13912349001", [(119.183, 37.203)], plate="鲁G9001")
+        conn.commit()
+        token = add_token(conn, "people-api-test", "api", "port", "test")
+        conn.commit()
+    try:
+        def people(user: str) -> list[str]:
+            body = _signed_in(app_url, user).open(f"{app_url}/api/v1/layers/people", timeout=10).read()
+            return sorted(f["properties"]["device_id"] for f in json.loads(body)["features"])
+
+        assert people("super") == ["api-bb", "api-ci", "api-pp"]
+        assert people("customs1") == ["api-ci"]
+        assert people("duty") == ["api-pp"]
+        with pytest.raises(urllib.error.HTTPError) as refused:           # a viewer: the layer is above its role
+            _signed_in(app_url, "watch").open(f"{app_url}/api/v1/layers/people", timeout=10)
+        assert refused.value.code == 403
+        vehicles = json.loads(_signed_in(app_url, "watch").open(f"{app_url}/api/v1/layers/vehicles",
+                                                                 timeout=10).read())
+        assert [f["properties"]["plate"] for f in vehicles["features"]] == ["鲁G9001"]
+        import urllib.request
+        req = urllib.request.Request(f"{app_url}/api/v1/layers/people", headers={"Authorization": f"Bearer {token}"})
+        with pytest.raises(urllib.error.HTTPError) as by_token:          # an API token reads as a viewer
+            urllib.request.urlopen(req, timeout=10)
+        assert by_token.value.code == 403
+    finally:
+        with psycopg.connect(db_url) as conn:
+            for table in ("person_position", "person_latest", "person"):
+                conn.execute(f"DELETE FROM {table} WHERE device_id LIKE 'api-%'")
+            for table in ("vehicle_position", "vehicle_latest", "vehicle"):
+                conn.execute(f"DELETE FROM {table} WHERE terminal_phone = '13912349001'")
