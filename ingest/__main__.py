@@ -205,6 +205,9 @@ def cmd_vehicles(args: argparse.Namespace) -> int:
                          prepare=store.prepare, describe=store.describe, max_rows=args.buffer_rows,
                          batch_s=args.batch_s, arrived=store.arrived).start()
     registrar = Registrar(db, registry_only=args.registration == "registry", refresh_s=args.registry_refresh_s)
+    days = args.retention_days if args.retention_days is not None else _retention(db, store, args.port_id)
+    if days:
+        threading.Thread(target=_prune, args=(db, store, days), name="vehicles-retention", daemon=True).start()
     registrar.refresh()         # before the first terminal asks (if the database is away, the thread retries)
     threading.Thread(target=registrar.run, name="jt808-registry", daemon=True).start()
     server = Jt808Server(*parse_address(args.jt808), writer, _secret("PORTMAP_JT808_SECRET", "jt808-secret"),
@@ -238,9 +241,9 @@ def cmd_trackers(args: argparse.Namespace) -> int:
         return 2
     db = DbSettings.for_role("ais")
     writer = BatchWriter(db, store.SOURCE, "people", store.flush, describe=store.describe, batch_s=0.05).start()
-    days = args.retention_days if args.retention_days is not None else _people_days(db, args.port_id)
+    days = args.retention_days if args.retention_days is not None else _retention(db, store, args.port_id)
     server = TrackerServer(parse_address(args.http), writer, secret, retention_days=days)
-    threading.Thread(target=_prune_people, args=(db, days, server), daemon=True).start()
+    threading.Thread(target=_prune, args=(db, store, days), daemon=True).start()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stopped = threading.Event()
     _serve(lambda: stopped.wait(), stopped.set)
@@ -250,41 +253,39 @@ def cmd_trackers(args: argparse.Namespace) -> int:
     return 0
 
 
-def _people_days(db: Any, port_id: str) -> int:
+def _retention(db: Any, store: Any, port_id: str) -> int:
+    """Days of history a tracking writer keeps: the port's [retention] (store.retention_days), else its default."""
     import psycopg
 
-    from ingest.trackers import store
     from sql import connect
 
     try:
         with connect(db) as conn:
-            return store.retention_days(conn, port_id)
+            return int(store.retention_days(conn, port_id))
     except psycopg.Error as err:
-        logging.getLogger("ingest.trackers").warning("retention from port.toml unknown (%s): %d days", err,
-                                                     store.DEFAULT_RETENTION_DAYS)
-        return store.DEFAULT_RETENTION_DAYS
+        logging.getLogger("ingest").warning("retention from port.toml unknown (%s): %d days", err,
+                                            store.DEFAULT_RETENTION_DAYS)
+        return int(store.DEFAULT_RETENTION_DAYS)
 
 
-def _prune_people(db: Any, days: int, server: Any) -> None:
-    """Hourly: people's positions older than the retention are deleted (personal data)."""
+def _prune(db: Any, store: Any, days: int) -> None:
+    """Hourly: history older than the retention is deleted (store.prune)."""
     import time
 
     import psycopg
 
-    from ingest.trackers import store
     from sql import connect
 
+    log = logging.getLogger(store.__name__)
     while True:
         try:
             with connect(db) as conn:
                 gone = store.prune(conn, days)
             if gone:
-                logging.getLogger("ingest.trackers").info("retention: %d positions older than %d days deleted",
-                                                          gone, days)
+                log.info("retention: %d positions older than %d days deleted", gone, days)
         except psycopg.Error as err:
-            logging.getLogger("ingest.trackers").warning("retention: %s", str(err).strip()[:120])
+            log.warning("retention: %s", str(err).strip()[:120])
         time.sleep(3600)
-
 
 def cmd_yard(args: argparse.Namespace) -> int:
     """Import a TOS CSV snapshot: the yard as the terminal system sees it now."""
@@ -449,6 +450,18 @@ def _ais_arguments(ais: argparse.ArgumentParser) -> None:
     ais.set_defaults(func=cmd_ais)
 
 
+def _tracking_arguments(sub: Any) -> None:
+    """The options of `python -m ingest trackers` and `python -m ingest vehicles`."""
+    trk = sub.add_parser("trackers", help="phone trackers of people (OsmAnd / Traccar Client protocol over HTTP)")
+    trk.add_argument("--http", help="serve the protocol on HOST:PORT (each device's token: --token-for)")
+    trk.add_argument("--token-for", metavar="DEVICE", help="print the token of a device id and exit (signed with "
+                     "PORTMAP_TRACKER_SECRET, else .data/secrets/tracker-secret)")
+    trk.add_argument("--port-id", default="weifang", help="the port whose [retention] people_days applies")
+    trk.add_argument("--retention-days", type=int, default=None, help="days people's positions are kept "
+                     "(default: port.toml [retention] people_days, else 7)")
+    trk.set_defaults(func=cmd_trackers)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -493,19 +506,15 @@ def main(argv: list[str] | None = None) -> int:
                           "are answered 4, no such terminal); open: any terminal. Either way a terminal registers "
                           "once (again: answered 3) until it logs out (0x0003)")
     veh.add_argument("--registry-refresh-s", type=float, default=10.0, help="how often the registry is read")
+    veh.add_argument("--port-id", default="weifang", help="the port whose [retention] position_days applies")
+    veh.add_argument("--retention-days", type=int, default=None, help="days of vehicle history kept (0: all; "
+                     "default: port.toml [retention] position_days, else 30)")
     veh.add_argument("--batch-s", type=float, default=0.05, help="the longest a report waits to be written "
                      "(batches also end at 5,000 reports)")
     veh.add_argument("--buffer-rows", type=int, default=500_000, help="reports held while the database is away; "
                      "beyond, terminals are answered 'failed' and keep them (blind-area data)")
     veh.set_defaults(func=cmd_vehicles)
-    trk = sub.add_parser("trackers", help="phone trackers of people (OsmAnd / Traccar Client protocol over HTTP)")
-    trk.add_argument("--http", help="serve the protocol on HOST:PORT (each device's token: --token-for)")
-    trk.add_argument("--token-for", metavar="DEVICE", help="print the token of a device id and exit (signed with "
-                     "PORTMAP_TRACKER_SECRET, else .data/secrets/tracker-secret)")
-    trk.add_argument("--port-id", default="weifang", help="the port whose [retention] people_days applies")
-    trk.add_argument("--retention-days", type=int, default=None, help="days people's positions are kept "
-                     "(default: port.toml [retention] people_days, else 7)")
-    trk.set_defaults(func=cmd_trackers)
+    _tracking_arguments(sub)
     haz = sub.add_parser("hazmat", help="dangerous-goods declarations and gate transactions (CSV or JSON)")
     haz.add_argument("--declarations", action="append", help="a declarations file (repeatable)")
     haz.add_argument("--gate", action="append", help="a gate transactions file (repeatable)")

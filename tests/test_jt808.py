@@ -365,3 +365,17 @@ def test_feed_status_shows_the_live_source(server: Any) -> None:
     _, url, _ = server
     assert wait_for(lambda: rows(url, "SELECT kind, live FROM feed_status WHERE source = 'vehicles:jt808:test'")) == [
         ("vehicles", True)]
+
+
+def test_vehicle_history_past_its_retention_is_deleted(server: Any) -> None:
+    from ingest.vehicles import store
+
+    _, url, _ = server
+    with psycopg.connect(url) as conn:
+        conn.execute("INSERT INTO vehicle_position (terminal_phone, observed_at, received_at, source) VALUES "
+                     "('13000000031', now() - interval '31 days', now(), 't'), "
+                     "('13000000031', now() - interval '29 days', now(), 't')")
+        conn.commit()
+        assert store.retention_days(conn, "weifang") == store.DEFAULT_RETENTION_DAYS     # (no port loaded here)
+        assert store.prune(conn, 30) == 1
+    assert rows(url, "SELECT count(*) FROM vehicle_position WHERE terminal_phone = '13000000031'") == [(1,)]

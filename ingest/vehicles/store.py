@@ -96,3 +96,23 @@ def describe(row: Report | TerminalSeen | TerminalGone) -> str:
 def arrived(row: Report | TerminalSeen | TerminalGone) -> float | None:
     """When a report reached the server (epoch seconds), for the writer's arrival -> commit delays."""
     return row.received_at.timestamp() if isinstance(row, Report) else None
+
+
+DEFAULT_RETENTION_DAYS = 30     # port.toml [retention] position_days overrides it
+PRUNE_SLICE = 50_000
+
+
+def retention_days(conn: psycopg.Connection[Any], port_id: str) -> int:
+    found = query(conn, "vehicle_retention_days", {"port_id": port_id})
+    return int(found[0][0]) if found and found[0][0] is not None else DEFAULT_RETENTION_DAYS
+
+
+def prune(conn: psycopg.Connection[Any], days: int) -> int:
+    """Delete vehicle history older than `days`, a slice per transaction; returns the rows deleted."""
+    total = 0
+    while True:
+        with conn.transaction():
+            n = int(query(conn, "vehicle_prune", {"days": days, "slice": PRUNE_SLICE})[0][0])
+        total += n
+        if n < PRUNE_SLICE:
+            return total
