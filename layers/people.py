@@ -10,8 +10,8 @@ import geopandas as gpd
 import plotly.graph_objects as go
 import psycopg
 
-from layers.base import Layer, Style, View, line_trace
-from layers.vehicles import with_trails
+from layers.base import Layer, Style, View, line_trace, read_frame
+from layers.vehicles import trails
 
 # team -> (colour, English, Chinese)
 TEAMS = {
@@ -21,6 +21,9 @@ TEAMS = {
     "msa": ("#0e7490", "Maritime safety (MSA)", "海事"),
     "unregistered": ("#6b7280", "Unregistered tracker", "未登记"),
 }
+
+
+TRAIL_S = 600
 
 
 class People(Layer):
@@ -33,11 +36,11 @@ class People(Layer):
     refresh_s = 5.0
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
-        return with_trails(conn, self.sql, view)
+        return read_frame(conn, self.sql, {**view.params(), "trail_s": TRAIL_S})
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         zh = style.lang == "zh"
-        out = [line_trace(gdf.attrs.get("trails", []), name=self.title_in(style.lang), color="rgba(124,58,237,0.45)",
+        out = [line_trace(trails(gdf), name=self.title_in(style.lang), color="rgba(124,58,237,0.45)",
                           width=1.2, legendgroup=self.name)]
         for team, (_colour, en, cn) in TEAMS.items():
             rows = gdf[gdf["team"] == team] if len(gdf) else gdf

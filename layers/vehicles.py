@@ -8,6 +8,7 @@ from typing import Any
 import geopandas as gpd
 import plotly.graph_objects as go
 import psycopg
+import shapely
 
 from layers.base import Layer, Style, View, line_trace, read_frame
 
@@ -24,17 +25,11 @@ TRAIL_S = 300
 
 
 def trails(gdf: gpd.GeoDataFrame) -> list[Any]:
-    """The trail column (WKB) as shapely lines, the ones of a single point left out."""
+    """The trail column (WKT, a row's own: a row a user may not see takes its trail with it) as shapely lines."""
     if not len(gdf) or "trail" not in gdf:
         return []
-    lines = gpd.GeoSeries.from_wkb([bytes(t) if t is not None else None for t in gdf["trail"]])
-    return [g for g in lines if g is not None and not g.is_empty and g.geom_type == "LineString"]
-
-
-def with_trails(conn: psycopg.Connection[Any], sql: str, view: View) -> gpd.GeoDataFrame:
-    gdf = read_frame(conn, sql, {**view.params(), "trail_s": TRAIL_S})
-    gdf.attrs["trails"] = trails(gdf)
-    return gdf.drop(columns=["trail"]) if "trail" in gdf else gdf
+    texts = [t if isinstance(t, str) else None for t in gdf["trail"]]
+    return [g for g in shapely.from_wkt(texts) if g is not None]
 
 
 class Vehicles(Layer):
@@ -46,11 +41,11 @@ class Vehicles(Layer):
     refresh_s = 2.0
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
-        return with_trails(conn, self.sql, view)
+        return read_frame(conn, self.sql, {**view.params(), "trail_s": TRAIL_S})
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         zh = style.lang == "zh"
-        out = [line_trace(gdf.attrs.get("trails", []), name=self.title_in(style.lang), color="rgba(15,118,110,0.5)",
+        out = [line_trace(trails(gdf), name=self.title_in(style.lang), color="rgba(15,118,110,0.5)",
                           width=1.5, legendgroup=self.name)]
         for kind, (_colour, en, cn) in KINDS.items():
             rows = gdf[gdf["kind"] == kind] if len(gdf) else gdf

@@ -14,6 +14,7 @@ import pytest
 from app import export
 from app.auth import User
 from layers import LAYERS, Style, View
+from layers.vehicles import trails
 from portdomain.roles import redact
 from tests.conftest import ROOT
 
@@ -59,8 +60,8 @@ def test_vehicles_by_kind_with_heading_trail_and_emergency(conn: psycopg.Connect
     assert list(gdf["terminal_phone"]) == ["13912340001", "13912340002", "13912340003"]
     assert list(gdf["kind"]) == ["container_truck", "fire_engine", "unregistered"]
     assert list(gdf["emergency"]) == [False, True, False]
-    trails = gdf.attrs["trails"]
-    assert len(trails) == 1 and len(trails[0].coords) == 3                         # the truck's last 60 s
+    lines = trails(gdf)
+    assert len(lines) == 1 and len(lines[0].coords) == 3                         # the truck's last 60 s
     traces = layer.traces(gdf, Style(lang="en"))
     icons = {t.marker.symbol: t for t in traces if t.marker and isinstance(t.marker.symbol, str)}
     assert set(icons) == {"vehicle-container_truck", "vehicle-fire_engine", "vehicle-unregistered"}
@@ -87,7 +88,7 @@ def test_people_only_for_supervisors_and_their_own_agency(conn: psycopg.Connecti
     traces = layer.traces(gdf, Style(lang="en"))
     assert [t.marker.symbol for t in traces[1:]] == ["person-border_boarding", "person-customs_inspection",
                                                      "person-unregistered"]
-    assert "Wang Li" in traces[1].hovertext[0] and len(gdf.attrs["trails"]) == 1
+    assert "Wang Li" in traces[1].hovertext[0] and len(trails(gdf)) == 1
 
     def seen(user: User | None) -> list[str]:
         return list(export.layer_frame(conn, "people", view, user)["device_id"]) if user else list(
@@ -102,6 +103,10 @@ def test_people_only_for_supervisors_and_their_own_agency(conn: psycopg.Connecti
     assert seen(border) == ["phone-a1"] and seen(customs) == ["phone-b2"]
     assert seen(port_officer) == [] and seen(customs_viewer) == []
     assert seen(None) == []                                   # the shared map, the wall, the situation report
+    shared = layer.traces(redact(None, layer.query(conn, view)), Style(lang="en"))
+    assert [list(t.lon) for t in shared] == [[]]               # not even a trail
+    assert len(trails(export.layer_frame(conn, "people", view, border))) == 1 and not trails(
+        export.layer_frame(conn, "people", view, customs))      # phone-a1's trail is the border officer's alone
     assert "personal_agency" in export.layer_frame(conn, "people", view, supervisor).columns
 
 

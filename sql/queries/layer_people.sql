@@ -4,7 +4,7 @@
 SELECT t.device_id, p2.name AS person, coalesce(p2.team, 'unregistered') AS team, p2.agency AS personal_agency,
        p.observed_at, p.speed_mps, p.bearing_deg, p.accuracy_m, p.battery_pct,
        extract(epoch FROM (coalesce(%(at)s::timestamptz, now()) - p.observed_at))::int AS age_s,
-       ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, ST_AsBinary(p.geom) AS geom, ST_AsBinary(tr.trail) AS trail
+       ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, ST_AsBinary(p.geom) AS geom, ST_AsText(tr.trail) AS trail
 FROM person_latest t
 LEFT JOIN person p2 USING (device_id)
 CROSS JOIN LATERAL (

@@ -3,7 +3,7 @@
 SELECT t.terminal_phone, v.plate, coalesce(v.kind, 'unregistered') AS kind, v.owner, p.observed_at, p.speed_kmh,
        p.direction_deg, (p.alarm & 1) = 1 AS emergency, p.alarm, p.status, p.mileage_km, p.fuel_l,
        extract(epoch FROM (coalesce(%(at)s::timestamptz, now()) - p.observed_at))::int AS age_s,
-       ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, ST_AsBinary(p.geom) AS geom, ST_AsBinary(tr.trail) AS trail
+       ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, ST_AsBinary(p.geom) AS geom, ST_AsText(tr.trail) AS trail
 FROM vehicle_latest t
 LEFT JOIN vehicle v USING (terminal_phone)
 CROSS JOIN LATERAL (
