@@ -116,6 +116,28 @@ def camera_card(conn: psycopg.Connection[Any], port_id: str, camera_id: str, lan
                     className="card", id=f"card-camera-{cam}")
 
 
+def vehicle_card(conn: psycopg.Connection[Any], port_id: str, phone: str, lang: str) -> html.Div | None:
+    """A vehicle: plate, kind and owner, its last report, and the links: its gate passes (and their containers)
+    and the cameras that read its plate."""
+    rows = query(conn, "vehicle_card", {"port_id": port_id, "phone": phone})
+    if not rows:
+        return None
+    phone, plate, kind, owner, seen, speed, direction, alarm = rows[0][:8]
+    head = [(t(lang, "card.vehicle_kind"), kind.replace("_", " ") + (f" · {owner}" if owner else "")),
+            (t(lang, "card.terminal"), phone),
+            (t(lang, "card.seen"), f"{seen:%H:%M:%S} UTC · {speed or 0:.0f} km/h · {direction or 0}°")]
+    if alarm:
+        head.append((t(lang, "card.alarm"), t(lang, "card.emergency") if alarm & 1 else f"{alarm:#010x}"))
+    passes = [html.Li(f"{at:%m-%d %H:%M} {gate} {way}" + (f" · {box}" if box else ""), className="card-event")
+              for *_, _tid, gate, way, box, at in rows if at is not None]
+    cams = [html.Li(f"{at:%m-%d %H:%M:%S} {cam}", className="card-event")
+            for cam, at in (query(conn, "vehicle_card_cameras", {"port_id": port_id, "plate": plate}) if plate else [])]
+    return html.Div([html.H4(plate or phone), *_rows(head),
+                     html.Div(t(lang, "card.gate_passes"), className="card-key"), html.Ul(passes) if passes else
+                     html.Div("—"), html.Div(t(lang, "card.plate_read"), className="card-key"),
+                     html.Ul(cams) if cams else html.Div("—")], className="card", id=f"card-vehicle-{phone}")
+
+
 def silent_banner(conn: psycopg.Connection[Any], lang: str, silent_s: float = 120) -> str:
     rows = query(conn, "silent_feeds", {"silent_s": silent_s})
     if not rows:

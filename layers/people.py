@@ -39,18 +39,18 @@ class People(Layer):
         return read_frame(conn, self.sql, {**view.params(), "trail_s": TRAIL_S})
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
+        """The trails and one trace per team, empty or not (the live map's trace slots stay the same)."""
         zh = style.lang == "zh"
         out = [line_trace(trails(gdf), name=self.title_in(style.lang), color="rgba(124,58,237,0.45)",
                           width=1.2, legendgroup=self.name)]
         for team, (_colour, en, cn) in TEAMS.items():
             rows = gdf[gdf["team"] == team] if len(gdf) else gdf
-            if not len(rows):
-                continue
             hover = [f"<b>{r['person'] or r['device_id']}</b><br>{cn if zh else en}"
                      + (f"<br>±{r['accuracy_m']:.0f} m" if r["accuracy_m"] == r["accuracy_m"] else "")
                      for _, r in rows.iterrows()]
             out.append(go.Scattermap(
-                lon=rows["lon"].round(6).tolist(), lat=rows["lat"].round(6).tolist(), mode="markers",
+                lon=rows["lon"].round(6).tolist() if len(rows) else [],
+                lat=rows["lat"].round(6).tolist() if len(rows) else [], mode="markers",
                 marker={"symbol": f"person-{team}", "size": 7, "allowoverlap": True},
                 hovertext=hover, hoverinfo="text", customdata=[f"person:{d}" for d in rows["device_id"]],
                 name=f"{self.title_in(style.lang)}: {cn if zh else en}", legendgroup=self.name, showlegend=False))

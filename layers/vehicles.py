@@ -44,20 +44,20 @@ class Vehicles(Layer):
         return read_frame(conn, self.sql, {**view.params(), "trail_s": TRAIL_S})
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
+        """The trails, one trace per kind (empty or not: the live map's trace slots stay the same), the alarms."""
         zh = style.lang == "zh"
         out = [line_trace(trails(gdf), name=self.title_in(style.lang), color="rgba(15,118,110,0.5)",
                           width=1.5, legendgroup=self.name)]
         for kind, (_colour, en, cn) in KINDS.items():
             rows = gdf[gdf["kind"] == kind] if len(gdf) else gdf
-            if not len(rows):
-                continue
             hover = [f"<b>{r['plate'] or r['terminal_phone']}</b><br>{cn if zh else en}<br>"
                      f"{r['speed_kmh']:.0f} km/h · {int(r['direction_deg'] or 0)}°<br>"
                      f"{'终端' if zh else 'terminal'} {r['terminal_phone']}" for _, r in rows.iterrows()]
             out.append(go.Scattermap(
-                lon=rows["lon"].round(6).tolist(), lat=rows["lat"].round(6).tolist(), mode="markers",
+                lon=rows["lon"].round(6).tolist() if len(rows) else [],
+                lat=rows["lat"].round(6).tolist() if len(rows) else [], mode="markers",
                 marker={"symbol": f"vehicle-{kind}", "size": 8, "allowoverlap": True,
-                        "angle": rows["direction_deg"].fillna(0).astype(int).tolist()},
+                        "angle": rows["direction_deg"].fillna(0).astype(int).tolist() if len(rows) else []},
                 hovertext=hover, hoverinfo="text", customdata=[f"vehicle:{p}" for p in rows["terminal_phone"]],
                 name=f"{self.title_in(style.lang)}: {cn if zh else en}", legendgroup=self.name, showlegend=False))
         alarms = gdf[gdf["emergency"].astype(bool)] if len(gdf) else gdf

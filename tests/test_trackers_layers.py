@@ -32,9 +32,8 @@ def add_vehicle(conn: psycopg.Connection[Any], phone: str, points: list[tuple[fl
         conn.execute("INSERT INTO vehicle_position (terminal_phone, observed_at, received_at, source, geom, speed_kmh, "
                      "direction_deg, alarm) VALUES (%s, %s, %s, 'vehicles:jt808:t', ST_SetSRID(ST_MakePoint(%s, %s), "
                      "4326), 18.5, 90, %s)", (phone, observed, observed, lon, lat, alarm))
-    conn.execute("INSERT INTO vehicle_latest (terminal_phone, observed_at, received_at, source, geom) SELECT "
-                 "terminal_phone, observed_at, received_at, source, geom FROM vehicle_position WHERE terminal_phone = "
-                 "%s ORDER BY observed_at DESC LIMIT 1", (phone,))
+    conn.execute("INSERT INTO vehicle_latest SELECT * FROM vehicle_position WHERE terminal_phone = %s "
+                 "ORDER BY observed_at DESC LIMIT 1", (phone,))
 
 
 def add_person(conn: psycopg.Connection[Any], device: str, name: str | None, team: str | None,
@@ -63,7 +62,8 @@ def test_vehicles_by_kind_with_heading_trail_and_emergency(conn: psycopg.Connect
     lines = trails(gdf)
     assert len(lines) == 1 and len(lines[0].coords) == 3                         # the truck's last 60 s
     traces = layer.traces(gdf, Style(lang="en"))
-    icons = {t.marker.symbol: t for t in traces if t.marker and isinstance(t.marker.symbol, str)}
+    assert len(traces) == len(layer.traces(gdf.iloc[:0], Style(lang="en")))      # the same slots, empty or not
+    icons = {t.marker.symbol: t for t in traces if t.marker and isinstance(t.marker.symbol, str) and t.lon}
     assert set(icons) == {"vehicle-container_truck", "vehicle-fire_engine", "vehicle-unregistered"}
     assert list(icons["vehicle-container_truck"].marker.angle) == [90]
     assert "鲁G12345" in icons["vehicle-container_truck"].hovertext[0] and "18 km/h" in \
@@ -86,8 +86,8 @@ def test_people_only_for_supervisors_and_their_own_agency(conn: psycopg.Connecti
     gdf = layer.query(conn, view)
     assert list(gdf["team"]) == ["border_boarding", "customs_inspection", "unregistered"]
     traces = layer.traces(gdf, Style(lang="en"))
-    assert [t.marker.symbol for t in traces[1:]] == ["person-border_boarding", "person-customs_inspection",
-                                                     "person-unregistered"]
+    assert [t.marker.symbol for t in traces[1:] if t.lon] == ["person-border_boarding", "person-customs_inspection",
+                                                              "person-unregistered"]
     assert "Wang Li" in traces[1].hovertext[0] and len(trails(gdf)) == 1
 
     def seen(user: User | None) -> list[str]:
@@ -104,7 +104,7 @@ def test_people_only_for_supervisors_and_their_own_agency(conn: psycopg.Connecti
     assert seen(port_officer) == [] and seen(customs_viewer) == []
     assert seen(None) == []                                   # the shared map, the wall, the situation report
     shared = layer.traces(redact(None, layer.query(conn, view)), Style(lang="en"))
-    assert [list(t.lon) for t in shared] == [[]]               # not even a trail
+    assert len(shared) == len(traces) and all(not t.lon for t in shared)     # not even a trail
     assert len(trails(export.layer_frame(conn, "people", view, border))) == 1 and not trails(
         export.layer_frame(conn, "people", view, customs))      # phone-a1's trail is the border officer's alone
     assert "personal_agency" in export.layer_frame(conn, "people", view, supervisor).columns
@@ -167,3 +167,24 @@ def test_the_layer_api_gives_each_officer_only_the_people_of_their_agency(app_ur
                 conn.execute(f"DELETE FROM {table} WHERE device_id LIKE 'api-%'")
             for table in ("vehicle_position", "vehicle_latest", "vehicle"):
                 conn.execute(f"DELETE FROM {table} WHERE terminal_phone = '13912349001'")
+
+
+def test_a_vehicle_s_card_links_its_gate_passes_containers_and_the_cameras_that_read_its_plate(
+        conn: psycopg.Connection[Any]) -> None:
+    from app.cards import vehicle_card
+
+    add_vehicle(conn, "13912340001", [(119.180, 37.200)], plate="鲁G12345", alarm=1)
+    camera = conn.execute("SELECT camera_id FROM camera WHERE port_id = 'weifang' LIMIT 1").fetchone()[0]  # type: ignore[index]
+    gate = conn.execute("SELECT zone_id FROM zone WHERE kind = 'gate' LIMIT 1").fetchone()[0]  # type: ignore[index]
+    conn.execute("INSERT INTO gate_transaction (transaction_id, port_id, gate_id, direction, truck_plate, "
+                 "container_no, passed_at, source) VALUES ('GT-1', 'weifang', %s, 'in', '鲁g12345', 'MSCU1234565', "
+                 "%s, 'test')",
+                 (gate, NOW - timedelta(minutes=30)))
+    conn.execute("INSERT INTO camera_event (event_id, source, port_id, camera_id, label, sub_label, start_at, raw) "
+                 "VALUES ('ev-1', 'test', 'weifang', %s, 'truck', '鲁G12345', %s, '{}')",
+                 (camera, NOW - timedelta(minutes=31)))
+    card = str(vehicle_card(conn, "weifang", "13912340001", "en"))
+    assert "鲁G12345" in card and "container truck" in card and "EMERGENCY BUTTON" in card
+    assert "MSCU1234565" in card and gate in card and camera in card
+    assert vehicle_card(conn, "weifang", "10000000000", "en") is None
+    assert "紧急报警" in str(vehicle_card(conn, "weifang", "13912340001", "zh"))

@@ -11,7 +11,7 @@ from dash import Input, Output, Patch, State, html
 from dash.exceptions import PreventUpdate
 
 from app import auth, gate, ids
-from app.cards import camera_card, container_card, vessel_card
+from app.cards import camera_card, container_card, vehicle_card, vessel_card
 from app.context import AppContext, db_errors
 from app.i18n import language, t
 from app.search import search
@@ -80,4 +80,6 @@ def _register_card(app: dash.Dash, ctx: AppContext) -> None:
                 return container_card(conn, ctx.port_id, lang, stack=stack, customs=customs), None
             if isinstance(ref, str) and ref.startswith("camera:"):
                 return camera_card(conn, ctx.port_id, ref.split(":", 1)[1], lang), None
+            if layer == "vehicles" and isinstance(ref, str) and ref.startswith("vehicle:"):
+                return vehicle_card(conn, ctx.port_id, ref.split(":", 1)[1], lang), None
         raise PreventUpdate
