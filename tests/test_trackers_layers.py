@@ -188,3 +188,17 @@ def test_a_vehicle_s_card_links_its_gate_passes_containers_and_the_cameras_that_
     assert "MSCU1234565" in card and gate in card and camera in card
     assert vehicle_card(conn, "weifang", "10000000000", "en") is None
     assert "紧急报警" in str(vehicle_card(conn, "weifang", "13912340001", "zh"))
+
+
+def test_search_finds_plates_for_all_and_people_with_the_same_permissions(conn: psycopg.Connection[Any]) -> None:
+    from app.search import search
+
+    add_vehicle(conn, "13912340001", [(119.180, 37.200)], plate="鲁G12345")
+    add_person(conn, "phone-a1", "Wang Li", "border_boarding", [(119.181, 37.201)])
+    assert [(h.kind, h.ident) for h in search(conn, "weifang", "g1234")] == [("vehicle", "13912340001")]
+    assert [h.kind for h in search(conn, "weifang", "013912340001")] == ["vehicle"]
+    supervisor, border = User("s", "S", "supervisor", "port", ""), User("b", "B", "officer", "border", "")
+    customs = User("c", "C", "officer", "customs", "")
+    assert [(h.kind, h.ident) for h in search(conn, "weifang", "wang", supervisor)] == [("person", "phone-a1")]
+    assert [h.ident for h in search(conn, "weifang", "wang", border)] == ["phone-a1"]
+    assert search(conn, "weifang", "wang", customs) == [] and search(conn, "weifang", "wang") == []

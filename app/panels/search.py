@@ -41,7 +41,7 @@ def _register_find(app: dash.Dash, ctx: AppContext) -> None:
         first = hits[0]
         patch = Patch()
         patch["layout"]["map"]["center"] = {"lon": first.lon, "lat": first.lat}
-        patch["layout"]["map"]["zoom"] = 15.5 if first.kind == "container" else 13.5
+        patch["layout"]["map"]["zoom"] = 15.5 if first.kind in ("container", "vehicle", "person") else 13.5
         patch["layout"]["uirevision"] = f"{ctx.port_id}:{first.kind}:{first.ident}"
         listing = [html.Div(f"{t(lang, 'search.' + h.kind)} · {h.label}", id=f"hit-{h.kind}-{h.ident}") for h in hits]
         return patch, listing
@@ -50,7 +50,7 @@ def _register_find(app: dash.Dash, ctx: AppContext) -> None:
 @db_errors("search")
 def _hits(ctx: AppContext, text: str) -> list[Any]:
     with ctx.connection() as conn:
-        hits = search(conn, ctx.port_id, text)
+        hits = search(conn, ctx.port_id, text, gate.current_user())
         if text.strip():        # what officers looked for is on record (and any odd input with it)
             auth.audit(conn, gate.current_user(), "search", object_kind="search",
                        detail={"q": text[:200], "hits": len(hits)}, client_addr=flask.request.remote_addr)
