@@ -11,12 +11,26 @@ from dash import html
 
 from app.berth_work import berth_work
 from app.i18n import t
+from portdomain.roles import allowed
 from sql import query
 
 NAV = {0: ("under way", "在航"), 1: ("at anchor", "锚泊"), 5: ("moored", "系泊"), 7: ("fishing", "捕捞作业")}
 
 
-def vessel_card(conn: psycopg.Connection[Any], mmsi: int, lang: str) -> html.Div | None:
+ABOARD_M = 60.0         # a team member's phone this close to a ship's position is aboard
+
+
+def aboard(conn: psycopg.Connection[Any], mmsi: int, lang: str, actor: Any) -> str | None:
+    """"border boarding team aboard since 14:05 UTC": the teams aboard that `actor` may see (personal data)."""
+    teams = [t(lang, "card.aboard_since", team=t(lang, f"team.{team}"), since=f"{since:%H:%M}")
+             for team, agency, since, _n in query(conn, "vessel_aboard", {"mmsi": mmsi, "radius_m": ABOARD_M})
+             if actor is not None and allowed(actor, "people_positions", agency=agency)]
+    return "; ".join(teams) or None
+
+
+def vessel_card(conn: psycopg.Connection[Any], mmsi: int, lang: str, actor: Any = None) -> html.Div | None:
+    """A vessel: who she is, how she moves, where, her voyage and cargo work, and the teams aboard that `actor`
+    may see (None: none)."""
     rows = query(conn, "vessel_card", {"mmsi": mmsi})
     if not rows:
         return None
@@ -37,6 +51,9 @@ def vessel_card(conn: psycopg.Connection[Any], mmsi: int, lang: str) -> html.Div
         (t(lang, "card.seen"), t(lang, "card.ago", s=age) + f" · {source}"),
         (t(lang, "card.track"), t(lang, "card.reports", n=reports)),
     ]
+    teams = aboard(conn, mmsi, lang, actor)
+    if teams:
+        lines.append((t(lang, "card.aboard"), teams))
     works = berth_work(conn, vessel=name) if name else []
     if works:            # her voyages' cargo work (BAPLIE and load list planned, COARRI done), the newest first
         planned, discharged = sum(w.planned_discharge for w in works), sum(w.discharged for w in works)

@@ -202,3 +202,27 @@ def test_search_finds_plates_for_all_and_people_with_the_same_permissions(conn: 
     assert [(h.kind, h.ident) for h in search(conn, "weifang", "wang", supervisor)] == [("person", "phone-a1")]
     assert [h.ident for h in search(conn, "weifang", "wang", border)] == ["phone-a1"]
     assert search(conn, "weifang", "wang", customs) == [] and search(conn, "weifang", "wang") == []
+
+
+def test_the_ship_s_card_says_which_team_is_aboard_since_when_to_who_may_see_it(
+        conn: psycopg.Connection[Any]) -> None:
+    from app.cards import vessel_card
+    from tests.test_alerts import vessel
+
+    ship = (119.1905, 37.2105)
+    vessel(conn, 413000077, ship, status=5, name="HAI XING 7")
+    conn.execute("INSERT INTO person (device_id, name, team) VALUES ('phone-bb', 'Liu', 'border_boarding')")
+    walk = [(40, (119.1950, 37.2150)), (30, (119.1906, 37.2105)), (20, (119.1905, 37.2106)), (2, ship)]  # min ago
+    for minutes, (lon, lat) in walk:        # ashore 40 min ago, aboard from 30 min ago
+        conn.execute("INSERT INTO person_position (device_id, observed_at, received_at, source, geom) VALUES "
+                     "('phone-bb', now() - make_interval(mins => %s), now(), 'trackers:http', "
+                     "ST_SetSRID(ST_MakePoint(%s, %s), 4326))", (minutes, lon, lat))
+    conn.execute("INSERT INTO person_latest SELECT * FROM person_position WHERE device_id = 'phone-bb' "
+                 "ORDER BY observed_at DESC LIMIT 1")
+    since = conn.execute("SELECT now() - interval '30 minutes'").fetchone()[0]  # type: ignore[index]
+    border, customs = User("b", "B", "officer", "border", ""), User("c", "C", "officer", "customs", "")
+    card = str(vessel_card(conn, 413000077, "en", border))
+    assert f"border boarding team aboard since {since:%H:%M} UTC" in card
+    assert "边检登轮组" in str(vessel_card(conn, 413000077, "zh", User("s", "S", "supervisor", "port", "")))
+    assert "aboard" not in str(vessel_card(conn, 413000077, "en", customs))
+    assert "aboard" not in str(vessel_card(conn, 413000077, "en"))

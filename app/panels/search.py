@@ -71,7 +71,7 @@ def _register_card(app: dash.Dash, ctx: AppContext) -> None:
         lang = language(lang)
         with ctx.connection() as conn:
             if layer == "vessels" and isinstance(ref, int) and 1 <= ref <= 999_999_999:
-                return vessel_card(conn, ref, lang), ref
+                return vessel_card(conn, ref, lang, gate.current_user()), ref
             customs = alert_actions.allowed(gate.current_user(), "customs_details")
             if layer in BOXES and isinstance(ref, str) and CONTAINER_RE.match(ref):
                 return container_card(conn, ctx.port_id, lang, container_no=ref, customs=customs), None
