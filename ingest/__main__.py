@@ -522,8 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     haz.set_defaults(func=cmd_hazmat)
 
     box = sub.add_parser("inbox", help="import the files dropped in a folder (*.tos.csv, *.edi, *.hazmat.csv|json, "
-                                       "*.gate.csv|json, *.vehicles.csv, *.people.csv, …), then move them to done/ "
-                                       "or failed/")
+                                       "*.gate.csv|json, *.vehicles.csv, …), then move them to done/ or failed/")
     box.add_argument("folder")
     box.add_argument("--port-id", default="weifang")
     box.add_argument("--poll", type=float, default=1.0, help="seconds between looks at the folder")
