@@ -65,6 +65,8 @@ class DemoFeed:
         self.yard = Yard(world, self.rng, options.inbox)
         self.vehicles = VehicleFeed(world, self.rng, options.jt808, options.trackers, options.speed, options.inbox) \
             if options.jt808 or options.trackers else None
+        if self.vehicles is not None:
+            self.vehicles.on_gate = self._tracked_truck_at_gate
         items = schedule(world.scenario) if options.incidents else []
         self.incidents = Incidents(self, items, options.incident_log)
         self.sim_t = 0.0
@@ -198,6 +200,18 @@ class DemoFeed:
 
     def _truck_seen(self, plate: str, wall: float) -> None:
         """The gate camera sees a truck and reads its plate."""
+        self.cameras.spawn("ctn_gate", "truck", wall, 30 / self.speed, zones=["gate-container"], sub_label=plate)
+
+    def _tracked_truck_at_gate(self, plate: str, direction: str, wall: float) -> None:
+        """A JT/T 808 truck through the container gate: its gate transaction (and CODECO), as for the others."""
+        now = datetime.fromtimestamp(wall, UTC)
+        box = self.yard.make_box("TRUCK/IN", now) if direction == "in" else self.yard.take()
+        if box is None:
+            return
+        self.yard.write_codeco("gate_in" if direction == "in" else "gate_out", box, plate, now)
+        un = str(box.un) if box.un else ""
+        self.gate_rows.append((f"GT-{now:%Y%m%d%H%M%S}-{box.number}", "gate-container", direction, plate,
+                               box.number, now.isoformat(), un, box.imdg or "", un, box.imdg or ""))
         self.cameras.spawn("ctn_gate", "truck", wall, 30 / self.speed, zones=["gate-container"], sub_label=plate)
 
     def _gates(self, wall: float) -> None:

@@ -33,7 +33,7 @@ VEHICLES = [("13953600101", "鲁GT0101", "container_truck", False, 25),
             ("13953600105", "鲁GT0105", "tractor", False, 20), ("13953600201", "鲁GR0201", "reach_stacker", True, 12),
             ("13953600301", "鲁GP0301", "patrol_car", False, 30), ("13953600401", "鲁GF0401", "fire_engine", True, 0)]
 # the vehicles' incidents, each hour of simulated time: (what, from minute, to minute)
-SCHEDULE = [("speeding", 10, 13), ("emergency", 25, 27), ("silent_phone", 40, 50)]
+SCHEDULE = [("speeding", 10, 13), ("emergency", 25, 27), ("silent_phone", 40, 50), ("gate_mismatch", 50, 60)]
 PEOPLE = [("phone-bb-01", "Border team 1 / Liu", "border_boarding"), ("phone-pp-01", "Patrol 1 / Sun", "port_patrol"),
           ("phone-pp-02", "Patrol 2 / Ma", "port_patrol")]
 
@@ -51,6 +51,16 @@ class Mover:
         d = (self.speed_mps if speed_mps is None else speed_mps) * dt
         self.along_m += d
         self.mileage_km += d / 1000
+
+    def leg(self) -> int:
+        """The index of the path's vertex the mover last passed."""
+        lengths = [math.dist(a, b) for a, b in zip(self.path, self.path[1:] + self.path[:1], strict=True)]
+        left = self.along_m % (sum(lengths) or 1.0)
+        for i, n in enumerate(lengths):
+            if left < n:
+                return i
+            left -= n
+        return 0
 
     def where(self) -> tuple[XY, float]:
         """The position and the heading (degrees true) along the path."""
@@ -89,9 +99,12 @@ class VehicleFeed:
         self.world, self.rng, self.speed = world, rng, speed
         self.jt808_at, self.trackers_at, self.inbox = jt808_at, trackers_at, inbox
         loop = self._loop()
+        paths = {"fire_engine": loop[:1], "reach_stacker": loop[:2]}     # one stands by, one works quay-yard
         self.terminals = [Terminal(p, plate, kind, 1 if v2019 else None,
-                                   Mover(loop if kind != "fire_engine" else loop[:1], kmh / 3.6, along_m=i * 180.0))
+                                   Mover(paths.get(kind, loop), kmh / 3.6, along_m=i * 180.0))
                           for i, (p, plate, kind, v2019, kmh) in enumerate(VEHICLES)]
+        self.on_gate: Any = None        # (plate, "in" | "out", wall) when a truck passes the gate (a gate transaction)
+        self.skip_gate = False          # the incident: a truck through the gate with no gate transaction
         self.people = [(d, Mover(loop[1:3] + loop[1:2], 1.2, along_m=i * 60.0)) for i, (d, *_r) in enumerate(PEOPLE)]
         self.secret = listener_secret("PORTMAP_TRACKER_SECRET", "tracker-secret")
         self.codes_file = data_dir() / "demo" / "jt808-codes.json"     # what each terminal keeps of its login
@@ -106,25 +119,21 @@ class VehicleFeed:
         self.silent_phone = ""
 
     def _loop(self) -> list[XY]:
-        """Quay -> yard -> gate -> yard: the container terminal's trucking loop, in local metres."""
+        """Quay -> yard -> gate -> out of the terminal -> gate -> yard: the container trucks' loop, local metres."""
         berths = [b for b in self.world.berths.values() if b.cargo == "container"] or list(self.world.berths.values())
         quay = berths[len(berths) // 2].alongside
         terminal = next((z for z, p in self.world.zone_props.items() if p["kind"] == "terminal"
                          and "container" in z), None)
         gates = self.world.gates
         gate = next((g for g in gates if "container" in g), gates[0] if gates else None)
-        yard = self.world.zones[terminal].centroid if terminal else None
-        gate_xy = self.world.zones[gate].centroid if gate else None
-        points: list[XY] = [quay]
-        if yard is not None:
-            points.append((yard.x, yard.y))
-        if gate_xy is not None:
-            points.append((gate_xy.x, gate_xy.y))
-        # the quay point is where a ship lies: bring it ashore, a little towards the yard
-        if len(points) > 1:
-            (qx, qy), (yx, yy) = points[0], points[1]
-            points[0] = (qx + 0.15 * (yx - qx), qy + 0.15 * (yy - qy))
-        return points
+        if terminal is None or gate is None:
+            return [quay]
+        yard, gate_xy = self.world.zones[terminal].centroid, self.world.zones[gate].centroid
+        yard_xy, gate_p = (yard.x, yard.y), (gate_xy.x, gate_xy.y)
+        ashore = (quay[0] + 0.15 * (yard_xy[0] - quay[0]), quay[1] + 0.15 * (yard_xy[1] - quay[1]))
+        d = math.dist(yard_xy, gate_p) or 1.0
+        out = (gate_p[0] + (gate_p[0] - yard_xy[0]) / d * 300, gate_p[1] + (gate_p[1] - yard_xy[1]) / d * 300)
+        return [ashore, yard_xy, gate_p, out, gate_p, yard_xy]
 
     # --- start -------------------------------------------------------------------------------------
     def start(self, now: datetime) -> None:
@@ -142,7 +151,9 @@ class VehicleFeed:
             for what, start, end in SCHEDULE:
                 self.incident(what, start <= minute < end)
         for t in self.terminals:
+            before = t.mover.leg()
             t.mover.step(dt, (45 / 3.6) if t.speeding else None)
+            self._gate_passes(t, before, wall)
         for _, m in self.people:
             m.step(dt)
         if self.jt808_at and wall >= self.next_report:
@@ -154,6 +165,18 @@ class VehicleFeed:
             for device, m in self.people:
                 if device != self.silent_phone:
                     self._phone(device, m, wall)
+
+    def _gate_passes(self, t: Terminal, before: int, wall: float) -> None:
+        """A truck on the loop passes the gate going out (vertex 2 -> 3) and coming in (vertex 4 -> 5)."""
+        if len(t.mover.path) < 6 or t.kind not in ("container_truck", "tractor") or self.on_gate is None:
+            return
+        after = t.mover.leg()
+        for vertex, way in ((2, "out"), (4, "in")):
+            if before == vertex and after != vertex:
+                if self.skip_gate and t is self.terminals[2]:
+                    log.info("incident gate_mismatch: %s through the gate %s without a gate transaction", t.plate, way)
+                else:
+                    self.on_gate(t.plate, way, wall)
 
     def _report(self, t: Terminal, wall: float) -> None:
         if t.sock is None and (wall < t.next_try or not self._login(t, wall)):
@@ -251,7 +274,8 @@ class VehicleFeed:
 
     # --- incidents ---------------------------------------------------------------------------------
     def incident(self, what: str, on: bool) -> None:
-        """speeding (the first truck), emergency (the fire engine's button), silent_phone (a patrol phone)."""
+        """speeding (the first truck), emergency (the fire engine's button), silent_phone (a patrol phone),
+        gate_mismatch (the third truck through the gate with no gate transaction: the sensors disagree)."""
         if what == "speeding":
             if on and not self.terminals[0].speeding:
                 log.info("incident vehicle_speeding: %s at 45 km/h in the yard", self.terminals[0].plate)
@@ -263,6 +287,8 @@ class VehicleFeed:
             fire.alarm = jt808.EMERGENCY if on else 0
         elif what == "silent_phone":
             self.silent_phone = PEOPLE[1][0] if on else ""
+        elif what == "gate_mismatch":
+            self.skip_gate = on
 
 
 def _drop(path: Path, text: str) -> None:

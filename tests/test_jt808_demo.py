@@ -102,3 +102,17 @@ def test_the_demo_drives_its_vehicles_and_teams(servers: Any, tmp_path: Path, mo
     for t in feed.terminals + again.terminals[:1]:
         if t.sock is not None:
             t.sock.close()
+
+
+def test_the_demo_s_trucks_pass_the_gate_with_a_transaction_but_for_the_incident(tmp_path: Path) -> None:
+    feed = VehicleFeed(load_world(WEIFANG), random.Random(7), None, None, 1.0, tmp_path)
+    passes: list[tuple[str, str]] = []
+    feed.on_gate = lambda plate, way, _wall: passes.append((plate, way))
+    for k in range(1500):                    # 25 minutes: every truck out of the gate and back in
+        feed.tick(1.0, 1000.0 + k, sim_t=0.0)
+    trucks = {p for _, p, kind, *_ in VEHICLES if kind in ("container_truck", "tractor")}
+    assert {p for p, _ in passes} == trucks and {w for _, w in passes} == {"in", "out"}
+    passes.clear()
+    for k in range(1500):                    # minute 55 of the hour: the third truck's passes go unrecorded
+        feed.tick(1.0, 3000.0 + k, sim_t=55 * 60.0)
+    assert {p for p, _ in passes} == trucks - {VEHICLES[2][1]}

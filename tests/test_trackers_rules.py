@@ -87,3 +87,42 @@ def test_their_settings_are_checked() -> None:
     assert settings_problems({"vehicle_speeding": {"limit_kmh": 25}, "tracker_silent": {"silent_s": 600}}) == []
     problems = settings_problems({"vehicle_speeding": {"limit_kph": 25}, "vehicle_emergency": {"fresh_s": -1}})
     assert any("limit_kph" in p for p in problems) and any("fresh_s" in p for p in problems)
+
+
+def track(conn: psycopg.Connection[Any], phone: str, plate: str,
+          fixes: list[tuple[float, tuple[float, float]]]) -> None:
+    """A truck's history: (minutes ago, where) each, and its latest fix as the live picture."""
+    conn.execute("INSERT INTO vehicle (terminal_phone, plate, kind) VALUES (%s, %s, 'container_truck') "
+                 "ON CONFLICT DO NOTHING", (phone, plate))
+    for minutes, (lon, lat) in fixes:
+        conn.execute("INSERT INTO vehicle_position (terminal_phone, observed_at, received_at, source, geom) VALUES "
+                     "(%s, %s, now(), 't', ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
+                     (phone, now() - timedelta(minutes=minutes), lon, lat))
+    minutes, at = min(fixes)
+    truck(conn, phone, at, age_s=minutes * 60)
+
+
+def test_a_truck_at_the_gate_by_its_tracker_with_no_gate_transaction(conn: Any, engine: AlertEngine) -> None:
+    gate, yard, road = centroid(conn, "gate-container"), centroid(conn, "t-container"), (119.0, 37.05)
+    track(conn, "13912340031", "鲁G00031", [(20, road), (15, gate), (14, gate), (10, yard)])    # no pass: alert
+    track(conn, "13912340032", "鲁G00032", [(20, road), (15, gate), (10, yard)])                # passed: none
+    track(conn, "13912340033", "鲁G00033", [(3, gate), (1, yard)])                             # too recent yet
+    conn.execute("INSERT INTO gate_transaction (transaction_id, port_id, gate_id, direction, truck_plate, passed_at, "
+                 "source) VALUES ('GT-32', 'weifang', 'gate-container', 'in', '鲁G00032', %s, 'test')",
+                 (now() - timedelta(minutes=16),))
+    engine.cycle()
+    found = alerts(conn, "gate_mismatch")
+    assert [a["subject_id"] for a in found] == ["13912340031"]
+    assert "鲁G00031" in found[0]["title_en"] and "no gate transaction" in found[0]["title_en"]
+    engine.cycle()
+    assert len(alerts(conn, "gate_mismatch")) == 1            # the same stay is one alert
+
+
+def test_a_truck_in_the_terminal_longer_than_its_allowance(conn: Any, engine: AlertEngine) -> None:
+    yard, road = centroid(conn, "t-container"), (119.0, 37.05)
+    track(conn, "13912340041", "鲁G00041", [(200, road), (150, yard), (60, yard), (1, yard)])   # 150 min inside
+    track(conn, "13912340042", "鲁G00042", [(300, yard), (50, road), (40, yard), (1, yard)])   # back in 40 min ago
+    engine.cycle()
+    found = alerts(conn, "truck_overstay")
+    assert [a["subject_id"] for a in found] == ["13912340041"]
+    assert "for 150 min (allowed 120)" in found[0]["title_en"]

@@ -17,10 +17,12 @@ from ingest.alerts.rules import (
     feed_health,
     fire_near_dg,
     gate_case,
+    gate_mismatch,
     restricted_entry,
     restricted_entry_camera,
     speeding,
     tracker_silent,
+    truck_overstay,
     unauthorised_anchoring,
     vehicle_emergency,
     vehicle_speeding,
@@ -45,6 +47,8 @@ RULES: dict[str, Rule] = {
     "vehicle_emergency": vehicle_emergency.RULE,
     "vehicle_speeding": vehicle_speeding.RULE,
     "tracker_silent": tracker_silent.RULE,
+    "truck_overstay": truck_overstay.RULE,
+    "gate_mismatch": gate_mismatch.RULE,
 }
 
 # Each port.toml table [rules.<table>] and the settings model that reads it.
