@@ -33,7 +33,7 @@ VEHICLES = [("13953600101", "鲁GT0101", "container_truck", False, 25),
             ("13953600105", "鲁GT0105", "tractor", False, 20), ("13953600201", "鲁GR0201", "reach_stacker", True, 12),
             ("13953600301", "鲁GP0301", "patrol_car", False, 30), ("13953600401", "鲁GF0401", "fire_engine", True, 0)]
 # the vehicles' incidents, each hour of simulated time: (what, from minute, to minute)
-SCHEDULE = [("speeding", 10, 13), ("emergency", 25, 27), ("silent_phone", 40, 50), ("gate_mismatch", 50, 60)]
+SCHEDULE = [("speeding", 10, 13), ("emergency", 25, 27), ("silent_phone", 40, 50), ("unrecorded_gate_pass", 50, 60)]
 PEOPLE = [("phone-bb-01", "Border team 1 / Liu", "border_boarding"), ("phone-pp-01", "Patrol 1 / Sun", "port_patrol"),
           ("phone-pp-02", "Patrol 2 / Ma", "port_patrol")]
 
@@ -174,7 +174,7 @@ class VehicleFeed:
         for vertex, way in ((2, "out"), (4, "in")):
             if before == vertex and after != vertex:
                 if self.skip_gate and t is self.terminals[2]:
-                    log.info("incident gate_mismatch: %s through the gate %s without a gate transaction", t.plate, way)
+                    log.info("incident unrecorded_gate_pass: %s through the gate %s, no gate transaction", t.plate, way)
                 else:
                     self.on_gate(t.plate, way, wall)
 
@@ -275,7 +275,7 @@ class VehicleFeed:
     # --- incidents ---------------------------------------------------------------------------------
     def incident(self, what: str, on: bool) -> None:
         """speeding (the first truck), emergency (the fire engine's button), silent_phone (a patrol phone),
-        gate_mismatch (the third truck through the gate with no gate transaction: the sensors disagree)."""
+        unrecorded_gate_pass (the third truck through the gate with no gate transaction: the sensors disagree)."""
         if what == "speeding":
             if on and not self.terminals[0].speeding:
                 log.info("incident vehicle_speeding: %s at 45 km/h in the yard", self.terminals[0].plate)
@@ -287,7 +287,7 @@ class VehicleFeed:
             fire.alarm = jt808.EMERGENCY if on else 0
         elif what == "silent_phone":
             self.silent_phone = PEOPLE[1][0] if on else ""
-        elif what == "gate_mismatch":
+        elif what == "unrecorded_gate_pass":
             self.skip_gate = on
 
 

@@ -111,11 +111,11 @@ def test_a_truck_at_the_gate_by_its_tracker_with_no_gate_transaction(conn: Any, 
                  "source) VALUES ('GT-32', 'weifang', 'gate-container', 'in', '鲁G00032', %s, 'test')",
                  (now() - timedelta(minutes=16),))
     engine.cycle()
-    found = alerts(conn, "gate_mismatch")
+    found = alerts(conn, "gate_tracker_mismatch")
     assert [a["subject_id"] for a in found] == ["13912340031"]
     assert "鲁G00031" in found[0]["title_en"] and "no gate transaction" in found[0]["title_en"]
     engine.cycle()
-    assert len(alerts(conn, "gate_mismatch")) == 1            # the same stay is one alert
+    assert len(alerts(conn, "gate_tracker_mismatch")) == 1            # the same stay is one alert
 
 
 def test_a_truck_in_the_terminal_longer_than_its_allowance(conn: Any, engine: AlertEngine) -> None:

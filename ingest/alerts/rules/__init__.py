@@ -17,7 +17,7 @@ from ingest.alerts.rules import (
     feed_health,
     fire_near_dg,
     gate_case,
-    gate_mismatch,
+    gate_tracker_mismatch,
     restricted_entry,
     restricted_entry_camera,
     speeding,
@@ -48,7 +48,7 @@ RULES: dict[str, Rule] = {
     "vehicle_speeding": vehicle_speeding.RULE,
     "tracker_silent": tracker_silent.RULE,
     "truck_overstay": truck_overstay.RULE,
-    "gate_mismatch": gate_mismatch.RULE,
+    "gate_tracker_mismatch": gate_tracker_mismatch.RULE,
 }
 
 # Each port.toml table [rules.<table>] and the settings model that reads it.

@@ -11,7 +11,7 @@ from sql import query
 
 
 class Settings(RuleSettings):
-    table = "gate_mismatch"
+    table = "gate_tracker_mismatch"
     grace_s: float = Field(300, ge=0, le=3600)          # a gate file arrives every few minutes: wait this long
     window_s: float = Field(3600, ge=60, le=86400)      # how far back stays at a gate are looked at
     tolerance_s: float = Field(600, ge=0, le=7200)      # a transaction this close to the stay matches it
@@ -30,8 +30,9 @@ def evaluate(snap: Snapshot) -> list[Finding]:
         zone = snap.zones.get(gate)
         name_en, name_zh = (zone.name_en, zone.name_zh) if zone else (gate, gate)
         out.append(Finding(
-            rule="gate_mismatch", key=f"gate_mismatch:{phone}:{gate}:{first_at:%Y%m%dT%H%M}", severity="warning",
-            subject_kind="vehicle", subject_id=phone, geom_wkt=snap.point_wkt(lon, lat), evidence_at=first_at,
+            rule="gate_tracker_mismatch", key=f"gate_tracker_mismatch:{phone}:{gate}:{first_at:%Y%m%dT%H%M}",
+            severity="warning", subject_kind="vehicle", subject_id=phone, geom_wkt=snap.point_wkt(lon, lat),
+            evidence_at=first_at,
             title_en=f"{plate} at {name_en} {first_at:%H:%M} UTC by its tracker, with no gate transaction",
             title_zh=f"{plate} 定位显示 {first_at:%H:%M} UTC 在{name_zh}，但无闸口记录",
             details={"terminal_phone": phone, "plate": plate, "kind": kind, "gate_id": gate,
@@ -41,4 +42,4 @@ def evaluate(snap: Snapshot) -> list[Finding]:
     return out
 
 
-RULE = Rule("gate_mismatch", "event", evaluate, settings=Settings)
+RULE = Rule("gate_tracker_mismatch", "event", evaluate, settings=Settings)
