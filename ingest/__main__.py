@@ -211,7 +211,8 @@ def cmd_vehicles(args: argparse.Namespace) -> int:
     registrar.refresh()         # before the first terminal asks (if the database is away, the thread retries)
     threading.Thread(target=registrar.run, name="jt808-registry", daemon=True).start()
     server = Jt808Server(*parse_address(args.jt808), writer, _secret("PORTMAP_JT808_SECRET", "jt808-secret"),
-                         registrar, idle_s=args.idle_s, max_connections=args.max_connections)
+                         registrar, idle_s=args.idle_s, max_connections=args.max_connections,
+                         auth_deadline_s=args.auth_deadline_s)
     settle_gc()
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     with contextlib.suppress(KeyboardInterrupt):
@@ -501,6 +502,8 @@ def main(argv: list[str] | None = None) -> int:
     veh.add_argument("--station", default="jt808-0", help="the listener's name in feed_status (vehicles:jt808:NAME)")
     veh.add_argument("--idle-s", type=float, default=300.0, help="close a terminal's connection silent this long")
     veh.add_argument("--max-connections", type=int, default=15000)
+    veh.add_argument("--auth-deadline-s", type=float, default=30.0, help="close a connection that has not "
+                     "authenticated a terminal this long after it opened")
     veh.add_argument("--registration", choices=("registry", "open"), default="registry",
                      help="registry: only terminals in the vehicle registry (*.vehicles.csv) may register (others "
                           "are answered 4, no such terminal); open: any terminal. Either way a terminal registers "

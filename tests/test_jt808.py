@@ -26,7 +26,7 @@ pytestmark = pytest.mark.db
 SECRET = "test-secret-of-the-platform"
 T0 = datetime(2026, 12, 3, 6, 5, 4, tzinfo=UTC)       # 14:05:04 in GMT+8
 REGISTERED = ["13912340001", "13800000019", "139000077", "13912349999", "13912340077", "13912345000",
-              "13912340500", *(f"1555{i:07d}" for i in range(40))]
+              "13912340500", "13912340600", *(f"1555{i:07d}" for i in range(40))]
 
 
 # --- the oracle: frames as the tables lay them out -----------------------------------------------------------
@@ -138,7 +138,8 @@ def server(databases: Any) -> Iterator[tuple[int, str, subprocess.Popen[str]]]:
     port = _free_port()
     env = {**role_env(url, "ais"), "PORTMAP_JT808_SECRET": SECRET}
     proc = subprocess.Popen([sys.executable, "-m", "ingest", "vehicles", "--jt808", f"127.0.0.1:{port}",
-                             "--station", "test", "--registry-refresh-s", "0.3"], cwd=ROOT, env=env,
+                             "--station", "test", "--registry-refresh-s", "0.3", "--auth-deadline-s", "3"],
+                            cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while True:
@@ -356,9 +357,33 @@ def test_only_the_registry_s_terminals_register_and_each_once_until_it_logs_out(
     assert wait_for(lambda: rows(url, "SELECT count(*) FROM jt808_terminal WHERE terminal_phone = '13912340500'")
                     == [(0,)])
     assert again.register()[0] == 0                       # ... and may register anew
-    assert refused(url, "unknown_terminal") >= 1 and refused(url, "already_registered") >= 1
+    assert wait_for(lambda: refused(url, "unknown_terminal") >= 1 and refused(url, "already_registered") >= 1)
     for x in (stranger, thief, again):
         x.close()
+
+
+def test_a_connection_that_never_logs_in_is_cut_off_and_a_terminal_that_did_is_not(server: Any) -> None:
+    port, url, _ = server
+    before = refused(url, "auth_timeout")
+    lurker = Client(port, "13700000002")
+    member = Client(port, "13912340600")
+    member.login()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:          # the lurker beats its heart, unauthenticated
+        lurker.send(0x0002, b"")
+        member.send(0x0002, b"")
+        try:
+            if lurker.sock.recv(4096) == b"":
+                break
+        except OSError:
+            break
+        time.sleep(0.3)
+    else:
+        pytest.fail("the unauthenticated connection was not closed")
+    assert member.general()[1:] == (0x0002, 0)          # the logged-in terminal is still served
+    assert wait_for(lambda: refused(url, "auth_timeout") > before)
+    lurker.close()
+    member.close()
 
 
 def test_feed_status_shows_the_live_source(server: Any) -> None:

@@ -30,6 +30,7 @@ from ingest.vehicles.store import Report, TerminalGone, TerminalSeen
 log = logging.getLogger(__name__)
 IDLE_S = 300.0                # a terminal silent this long is cut off (heartbeats come every 60 s or so)
 MAX_CONNECTIONS = 15_000
+AUTH_DEADLINE_S = 30.0        # a connection that has not authenticated a terminal by then is cut off
 PARTS_TTL_S = 60.0            # sub-packages of a message not completed by then are dropped (counted)
 
 
@@ -62,7 +63,7 @@ class Terminal(asyncio.Protocol):
         self.peer = "?"
         self.authenticated: set[str] = set()
         self.serial = 0
-        self.heard_at = time.monotonic()
+        self.heard_at = self.connected_at = time.monotonic()
         self.parts: dict[tuple[str, int, int], tuple[float, dict[int, bytes]]] = {}
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -283,12 +284,13 @@ class Jt808Server:
     """The listener; `writer` stores what it accepts, `secret` signs the auth codes."""
 
     def __init__(self, host: str, port: int, writer: BatchWriter, secret: bytes, registrar: Registrar, *,
-                 idle_s: float = IDLE_S, max_connections: int = MAX_CONNECTIONS) -> None:
+                 idle_s: float = IDLE_S, max_connections: int = MAX_CONNECTIONS,
+                 auth_deadline_s: float = AUTH_DEADLINE_S) -> None:
         if not secret:
             raise ValueError("the JT/T 808 server needs a secret for its auth codes")
         self.host, self.port, self.writer, self.secret, self.registrar = host, port, writer, secret, registrar
         self.source = writer.source
-        self.idle_s, self.max_connections = idle_s, max_connections
+        self.idle_s, self.max_connections, self.auth_deadline_s = idle_s, max_connections, auth_deadline_s
         self.connections: set[Terminal] = set()
         self.counters = Counters(writer)
         self.refused = self.counters.counts
@@ -330,11 +332,19 @@ class Jt808Server:
                     terminal.transport.close()
 
     async def _reap(self) -> None:
+        """Cut off connections silent for idle_s, and those that authenticated no terminal within auth_deadline_s
+        (a connection must log in to hold its place: heartbeats alone do not)."""
         while True:
-            await asyncio.sleep(min(10.0, self.idle_s / 2))
+            await asyncio.sleep(min(10.0, self.idle_s / 2, self.auth_deadline_s / 2))
             now = time.monotonic()
-            for terminal in [t for t in self.connections if now - t.heard_at > self.idle_s]:
-                self.refused["idle"] += 1
+            for terminal in list(self.connections):
+                if now - terminal.heard_at > self.idle_s:
+                    reason = "idle"
+                elif not terminal.authenticated and now - terminal.connected_at > self.auth_deadline_s:
+                    reason = "auth_timeout"
+                else:
+                    continue
+                self.counters.refuse(terminal.peer, FrameError(reason, "connection closed"), b"")
                 if terminal.transport is not None:
                     terminal.transport.close()
 
