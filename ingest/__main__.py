@@ -461,6 +461,27 @@ def _tracking_arguments(sub: Any) -> None:
     trk.add_argument("--retention-days", type=int, default=None, help="days people's positions are kept "
                      "(default: port.toml [retention] people_days, else 7)")
     trk.set_defaults(func=cmd_trackers)
+    veh = sub.add_parser("vehicles", help="JT/T 808 (2013 and 2019) vehicle terminals over TCP")
+    veh.add_argument("--jt808", help="accept terminals' TCP connections on HOST:PORT (auth codes signed with "
+                     "PORTMAP_JT808_SECRET, else .data/secrets/jt808-secret)")
+    veh.add_argument("--station", default="jt808-0", help="the listener's name in feed_status (vehicles:jt808:NAME)")
+    veh.add_argument("--idle-s", type=float, default=300.0, help="close a terminal's connection silent this long")
+    veh.add_argument("--max-connections", type=int, default=15000)
+    veh.add_argument("--auth-deadline-s", type=float, default=30.0, help="close a connection that has not "
+                     "authenticated a terminal this long after it opened")
+    veh.add_argument("--registration", choices=("registry", "open"), default="registry",
+                     help="registry: only terminals in the vehicle registry (*.vehicles.csv) may register (others "
+                          "are answered 4, no such terminal); open: any terminal. Either way a terminal registers "
+                          "once (again: answered 3) until it logs out (0x0003)")
+    veh.add_argument("--registry-refresh-s", type=float, default=10.0, help="how often the registry is read")
+    veh.add_argument("--port-id", default="weifang", help="the port whose [retention] position_days applies")
+    veh.add_argument("--retention-days", type=int, default=None, help="days of vehicle history kept (0: all; "
+                     "default: port.toml [retention] position_days, else 30)")
+    veh.add_argument("--batch-s", type=float, default=0.05, help="the longest a report waits to be written "
+                     "(batches also end at 5,000 reports)")
+    veh.add_argument("--buffer-rows", type=int, default=500_000, help="reports held while the database is away; "
+                     "beyond, terminals are answered 'failed' and keep them (blind-area data)")
+    veh.set_defaults(func=cmd_vehicles)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -496,27 +517,6 @@ def main(argv: list[str] | None = None) -> int:
     yard.add_argument("--port-id", default="weifang")
     yard.add_argument("--at", help="when the snapshot was taken (ISO 8601; default: the file's time)")
     yard.set_defaults(func=cmd_yard)
-    veh = sub.add_parser("vehicles", help="JT/T 808 (2013 and 2019) vehicle terminals over TCP")
-    veh.add_argument("--jt808", help="accept terminals' TCP connections on HOST:PORT (auth codes signed with "
-                     "PORTMAP_JT808_SECRET, else .data/secrets/jt808-secret)")
-    veh.add_argument("--station", default="jt808-0", help="the listener's name in feed_status (vehicles:jt808:NAME)")
-    veh.add_argument("--idle-s", type=float, default=300.0, help="close a terminal's connection silent this long")
-    veh.add_argument("--max-connections", type=int, default=15000)
-    veh.add_argument("--auth-deadline-s", type=float, default=30.0, help="close a connection that has not "
-                     "authenticated a terminal this long after it opened")
-    veh.add_argument("--registration", choices=("registry", "open"), default="registry",
-                     help="registry: only terminals in the vehicle registry (*.vehicles.csv) may register (others "
-                          "are answered 4, no such terminal); open: any terminal. Either way a terminal registers "
-                          "once (again: answered 3) until it logs out (0x0003)")
-    veh.add_argument("--registry-refresh-s", type=float, default=10.0, help="how often the registry is read")
-    veh.add_argument("--port-id", default="weifang", help="the port whose [retention] position_days applies")
-    veh.add_argument("--retention-days", type=int, default=None, help="days of vehicle history kept (0: all; "
-                     "default: port.toml [retention] position_days, else 30)")
-    veh.add_argument("--batch-s", type=float, default=0.05, help="the longest a report waits to be written "
-                     "(batches also end at 5,000 reports)")
-    veh.add_argument("--buffer-rows", type=int, default=500_000, help="reports held while the database is away; "
-                     "beyond, terminals are answered 'failed' and keep them (blind-area data)")
-    veh.set_defaults(func=cmd_vehicles)
     _tracking_arguments(sub)
     haz = sub.add_parser("hazmat", help="dangerous-goods declarations and gate transactions (CSV or JSON)")
     haz.add_argument("--declarations", action="append", help="a declarations file (repeatable)")
