@@ -243,7 +243,8 @@ def cmd_trackers(args: argparse.Namespace) -> int:
     db = DbSettings.for_role("ais")
     writer = BatchWriter(db, store.SOURCE, "people", store.flush, describe=store.describe, batch_s=0.05).start()
     days = args.retention_days if args.retention_days is not None else _retention(db, store, args.port_id)
-    server = TrackerServer(parse_address(args.http), writer, secret, retention_days=days)
+    server = TrackerServer(parse_address(args.http), writer, secret, retention_days=days,
+                           deadline_s=args.connection_deadline_s)
     threading.Thread(target=_prune, args=(db, store, days), daemon=True).start()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stopped = threading.Event()
@@ -460,6 +461,7 @@ def _tracking_arguments(sub: Any) -> None:
     trk.add_argument("--port-id", default="weifang", help="the port whose [retention] people_days applies")
     trk.add_argument("--retention-days", type=int, default=None, help="days people's positions are kept "
                      "(default: port.toml [retention] people_days, else 7)")
+    trk.add_argument("--connection-deadline-s", type=float, default=20.0, help="no connection lives longer")
     trk.set_defaults(func=cmd_trackers)
     veh = sub.add_parser("vehicles", help="JT/T 808 (2013 and 2019) vehicle terminals over TCP")
     veh.add_argument("--jt808", help="accept terminals' TCP connections on HOST:PORT (auth codes signed with "

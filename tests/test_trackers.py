@@ -40,7 +40,8 @@ def trackers(databases: Any) -> Iterator[tuple[int, str, subprocess.Popen[str]]]
         load_package(conn, read_package(WEIFANG))
     port = _free_port()
     env = {**role_env(url, "ais"), "PORTMAP_TRACKER_SECRET": SECRET.decode()}
-    proc = subprocess.Popen([sys.executable, "-m", "ingest", "trackers", "--http", f"127.0.0.1:{port}"], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "ingest", "trackers", "--http", f"127.0.0.1:{port}",
+                             "--connection-deadline-s", "3"], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while True:
@@ -159,6 +160,29 @@ def test_poison_requests_do_not_kill_the_server_nor_lose_the_good_ones(trackers:
     assert proc.poll() is None
     assert wait_for(lambda: refused(url, "bad_encoding") >= 1 and refused(url, "nul_byte") >= 2
                     and refused(url, "bad_lat") >= 1)
+
+
+def test_a_request_trickled_a_byte_at_a_time_is_cut_off(trackers: Any) -> None:
+    port, _, proc = trackers
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.settimeout(1)
+        closed = False
+        for byte in b"GET /?id=slow-loris-" + b"x" * 200:
+            try:
+                s.sendall(bytes([byte]))
+                if s.recv(1, socket.MSG_DONTWAIT | socket.MSG_PEEK) == b"":
+                    closed = True
+                    break
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.1)
+    assert closed and time.monotonic() - started < 10
+    q = form("phone-f6", datetime.now(UTC), 37.2, 119.2)
+    assert request(port, "GET", f"/?{q}&token={token('phone-f6')}")[0] == 200 and proc.poll() is None
 
 
 def test_retention_of_personal_data(trackers: Any) -> None:

@@ -10,9 +10,11 @@ and kept. Reads have timeouts, bodies a size cap, and at most MAX_CONNECTIONS ar
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
+import socket
 import threading
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -28,6 +30,7 @@ from portdomain.secrets import tracker_token
 log = logging.getLogger(__name__)
 READ_TIMEOUT_S = 5.0
 COMMIT_WAIT_S = 10.0
+CONNECTION_DEADLINE_S = 20.0    # no connection lives longer (a request trickled a byte at a time is cut off)
 MAX_CONNECTIONS = 64
 BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
         b"Content-Length: 17\r\nConnection: close\r\n\r\n{\"error\":\"busy\"}\n")
@@ -41,11 +44,12 @@ class TrackerServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], writer: BatchWriter, secret: bytes, retention_days: int = 7) -> None:
+    def __init__(self, address: tuple[str, int], writer: BatchWriter, secret: bytes, retention_days: int = 7,
+                 deadline_s: float = CONNECTION_DEADLINE_S) -> None:
         if not secret:
             raise ValueError("the tracker listener needs a secret for its device tokens")
         super().__init__(address, Handler)
-        self.writer, self.secret, self.retention_days = writer, secret, retention_days
+        self.writer, self.secret, self.retention_days, self.deadline_s = writer, secret, retention_days, deadline_s
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -64,9 +68,13 @@ class TrackerServer(ThreadingHTTPServer):
             raise
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
+        cut = threading.Timer(self.deadline_s, _cut_off, (request,))
+        cut.daemon = True
+        cut.start()
         try:
             super().process_request_thread(request, client_address)
         finally:
+            cut.cancel()
             self.slots.release()
 
     def store(self, fix: osmand.Fix) -> bool | None:
@@ -81,6 +89,13 @@ class TrackerServer(ThreadingHTTPServer):
         if not self.writer.offer((fix, datetime.now(UTC)), done):
             return None
         return result[0] if committed.wait(COMMIT_WAIT_S) else None
+
+
+def _cut_off(sock: Any) -> None:
+    """A connection past its deadline: its handler's next read ends at once."""
+    log.info("trackers: a connection past its deadline is cut off")
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 class Handler(BaseHTTPRequestHandler):
