@@ -226,3 +226,17 @@ def test_the_ship_s_card_says_which_team_is_aboard_since_when_to_who_may_see_it(
     assert "边检登轮组" in str(vessel_card(conn, 413000077, "zh", User("s", "S", "supervisor", "port", "")))
     assert "aboard" not in str(vessel_card(conn, 413000077, "en", customs))
     assert "aboard" not in str(vessel_card(conn, 413000077, "en"))
+
+
+def test_the_situation_report_has_the_vehicles_by_kind_and_no_people(conn: psycopg.Connection[Any]) -> None:
+    from app.report import situation_html
+
+    add_vehicle(conn, "13912340001", [(119.180, 37.200), (119.181, 37.200)], plate="鲁G12345")
+    add_vehicle(conn, "13912340002", [(119.190, 37.210)], plate="鲁G119", kind="fire_engine", alarm=1)
+    add_person(conn, "phone-a1", "Wang Li", "border_boarding", [(119.180, 37.200)])
+    html = situation_html(conn, "weifang", hours=8, lang="en")
+    assert "<h2>Vehicles</h2>" in html or ">Vehicles<" in html
+    assert "<td>container_truck</td><td>1</td><td>2</td><td>0</td><td>18</td>" in html
+    assert "<td>fire_engine</td><td>1</td><td>1</td><td>1</td>" in html
+    assert "Wang Li" not in html and "phone-a1" not in html
+    assert "紧急报警" in situation_html(conn, "weifang", hours=8, lang="zh")
