@@ -61,6 +61,8 @@ class Layer:
     refresh_s: ClassVar[float] = 0.9
     # a live layer: the live tick redraws it (when its version changes); reference layers are drawn once
     live: ClassVar[bool] = False
+    # rows of personal data (portdomain.roles PERSONAL_AGENCY): the live map draws it per personal scope
+    personal: ClassVar[bool] = False
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, view.params())

@@ -33,6 +33,7 @@ class People(Layer):
     sql = "layer_people"
     age_sources = ("feed:people",)
     live = True
+    personal = True
     refresh_s = 5.0
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:

@@ -3,6 +3,7 @@ agency where it matters). The app's sign-in, the layers' minimum roles and the a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 ROLES = ("viewer", "officer", "supervisor", "admin")
@@ -60,3 +61,27 @@ def redact(actor: Any, frame: Any) -> Any:
         keep = [actor is not None and allowed(actor, "people_positions", agency=a) for a in frame[PERSONAL_AGENCY]]
         frame = frame[keep]
     return frame.drop(columns=hidden) if hidden else frame
+
+
+def personal_scope(actor: Any) -> str | None:
+    """Whose people an actor sees, as a key shared by everyone who sees the same: "all" (supervisors and up), the
+    agency of an officer, or None (a viewer, a token, no one)."""
+    role = getattr(actor, "role", None)
+    if at_least(role, MIN_ROLE["people_positions"]):
+        return "all"
+    agency = getattr(actor, "agency", None)
+    return agency if at_least(role, "officer") and agency in AGENCIES else None
+
+
+@dataclass(frozen=True)
+class ScopeActor:
+    """The least actor of a personal scope: the map draws a scope's people once for everyone in it."""
+
+    role: str
+    agency: str
+
+
+def scope_actor(scope: str | None) -> ScopeActor | None:
+    if scope is None:
+        return None
+    return ScopeActor(MIN_ROLE["people_positions"], "") if scope == "all" else ScopeActor("officer", scope)

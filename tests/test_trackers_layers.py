@@ -240,3 +240,30 @@ def test_the_situation_report_has_the_vehicles_by_kind_and_no_people(conn: psyco
     assert "<td>fire_engine</td><td>1</td><td>1</td><td>1</td>" in html
     assert "Wang Li" not in html and "phone-a1" not in html
     assert "紧急报警" in situation_html(conn, "weifang", hours=8, lang="zh")
+
+
+def test_the_live_map_draws_people_per_personal_scope(conn: psycopg.Connection[Any]) -> None:
+    from app import live
+    from app.figure import build_figure, port_info
+    from portdomain.roles import personal_scope
+
+    add_person(conn, "phone-a1", "Wang Li", "border_boarding", [(119.180, 37.200)])
+    add_person(conn, "phone-b2", "Zhao Min", "customs_inspection", [(119.185, 37.205)])
+    supervisor, border = User("s", "S", "supervisor", "port", ""), User("b", "B", "officer", "border", "")
+    viewer = User("v", "V", "viewer", "border", "")
+    assert [personal_scope(u) for u in (supervisor, border, viewer, None)] == ["all", "border", None, None]
+    port = port_info(conn, "weifang")
+    visible = set(LAYERS)
+    _fig, owners = build_figure(conn, port, "en", visible, "http://127.0.0.1/", None)
+    slots = [i for i, o in enumerate(owners) if o == "people"]
+    assert slots
+
+    def people_drawn(scope: str | None) -> int:
+        patch, _client, _n = live.tick(conn, port, None, owners, "en", visible, live.MapView(None, port.zoom),
+                                       scope=scope)
+        ops = {tuple(op["location"]): op["params"]["value"] for op in patch.to_plotly_json()["operations"]
+               if op["operation"] == "Assign" and len(op["location"]) == 2}
+        return sum(len(ops[("data", i)].get("lon") or []) for i in slots[1:])      # (slot 0: the trails)
+
+    assert people_drawn("all") == 2 and people_drawn("border") == 1 and people_drawn("customs") == 1
+    assert people_drawn(None) == 0
