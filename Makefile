@@ -9,6 +9,8 @@ AIS_UDP_PORT ?= 10110
 AIS_METRICS_PORT ?= 9101
 MQTT_PORT ?= $(or $(PORTMAP_MQTT_PORT),51883)
 WEBHOOK_PORT ?= 8091
+JT808_PORT ?= 8808
+TRACKER_PORT ?= 5055
 CAMERA_METRICS_PORT ?= 9102
 PYTEST_WORKERS ?= 2   ## pytest-xdist processes (the machine's 2 cores); 0 runs in one process
 DEMO_SPEED ?= 1
@@ -29,13 +31,15 @@ db: services
 
 demo: db
 	@mkdir -p $(RUN)
-	@bash scripts/daemon.sh stop feed ais camera inbox alerts alerts-out app reports
+	@bash scripts/daemon.sh stop feed ais camera inbox alerts alerts-out app reports vehicles trackers
 	@bash scripts/daemon.sh restart ais $(PY) -m ingest ais --udp 127.0.0.1:$(AIS_UDP_PORT) --station demo \
 		--metrics 127.0.0.1:$(AIS_METRICS_PORT)
 	@PORTMAP_WEBHOOK_TOKEN=$${PORTMAP_WEBHOOK_TOKEN:-$$(cat .data/secrets/webhook-token)} bash scripts/daemon.sh restart camera \
 		$(PY) -m ingest camera --mqtt 127.0.0.1:$(MQTT_PORT) --webhook 127.0.0.1:$(WEBHOOK_PORT) \
 		--metrics 127.0.0.1:$(CAMERA_METRICS_PORT)
 	@bash scripts/daemon.sh restart inbox $(PY) -m ingest inbox $(INBOX)
+	@bash scripts/daemon.sh restart vehicles $(PY) -m ingest vehicles --jt808 127.0.0.1:$(JT808_PORT) --station demo
+	@bash scripts/daemon.sh restart trackers $(PY) -m ingest trackers --http 127.0.0.1:$(TRACKER_PORT)
 	@bash scripts/daemon.sh restart alerts $(PY) -m ingest alerts --port-id weifang
 	@bash scripts/daemon.sh restart alerts-out $(PY) -m ingest alerts-out --mqtt 127.0.0.1:$(MQTT_PORT) --port-id weifang
 	@bash scripts/daemon.sh restart app $(PY) -m app
@@ -44,7 +48,8 @@ demo: db
 	@bash scripts/daemon.sh restart reports $(PY) -m app.report --schedule 06:00,14:00,22:00 --dir .data/reports
 	@bash scripts/daemon.sh wait-http http://127.0.0.1:$(AIS_METRICS_PORT)/metrics
 	@bash scripts/daemon.sh restart feed $(PY) -m demo --speed $(DEMO_SPEED) --seed $(DEMO_SEED) \
-		--ais 127.0.0.1:$(AIS_UDP_PORT) --mqtt 127.0.0.1:$(MQTT_PORT) --inbox $(INBOX)
+		--ais 127.0.0.1:$(AIS_UDP_PORT) --mqtt 127.0.0.1:$(MQTT_PORT) --inbox $(INBOX) \
+		--jt808 127.0.0.1:$(JT808_PORT) --trackers 127.0.0.1:$(TRACKER_PORT)
 	@echo "Demo feed: Weifang traffic at speed $(DEMO_SPEED) (seed $(DEMO_SEED)); incidents in .data/demo/incidents.jsonl"
 	@echo "Port One-Map is up: http://127.0.0.1:$(APP_PORT)/   (make stop to stop it; logs in $(RUN)/)"
 	@echo "Situation reports at each shift change (06:00, 14:00, 22:00 port time) go to .data/reports/"
@@ -66,7 +71,7 @@ bench: db             ## every benchmark; writes BENCHMARKS.md (run make demo fi
 	@$(PY) -m bench.all $(BENCH_ARGS)
 
 stop:
-	@bash scripts/daemon.sh stop feed app camera ais inbox alerts alerts-out reports
+	@bash scripts/daemon.sh stop feed app camera ais inbox alerts alerts-out reports vehicles trackers
 	@bash scripts/services.sh stop
 	@echo "stopped"
 

@@ -11,13 +11,27 @@ from dash import html
 
 from app.berth_work import berth_work
 from app.i18n import t
+from portdomain.roles import allowed
 from portdomain.ship_types import ship_type_name
 from sql import query
 
 NAV = {0: ("under way", "在航"), 1: ("at anchor", "锚泊"), 5: ("moored", "系泊"), 7: ("fishing", "捕捞作业")}
 
 
-def vessel_card(conn: psycopg.Connection[Any], mmsi: int, lang: str) -> html.Div | None:
+ABOARD_M = 60.0         # a team member's phone this close to a ship's position is aboard
+
+
+def aboard(conn: psycopg.Connection[Any], mmsi: int, lang: str, actor: Any) -> str | None:
+    """"border boarding team aboard since 14:05 UTC": the teams aboard that `actor` may see (personal data)."""
+    teams = [t(lang, "card.aboard_since", team=t(lang, f"team.{team}"), since=f"{since:%H:%M}")
+             for team, agency, since, _n in query(conn, "vessel_aboard", {"mmsi": mmsi, "radius_m": ABOARD_M})
+             if actor is not None and allowed(actor, "people_positions", agency=agency)]
+    return "; ".join(teams) or None
+
+
+def vessel_card(conn: psycopg.Connection[Any], mmsi: int, lang: str, actor: Any = None) -> html.Div | None:
+    """A vessel: who she is, how she moves, where, her voyage and cargo work, and the teams aboard that `actor`
+    may see (None: none)."""
     rows = query(conn, "vessel_card", {"mmsi": mmsi})
     if not rows:
         return None
@@ -38,6 +52,9 @@ def vessel_card(conn: psycopg.Connection[Any], mmsi: int, lang: str) -> html.Div
         (t(lang, "card.seen"), t(lang, "card.ago", s=age) + f" · {source}"),
         (t(lang, "card.track"), t(lang, "card.reports", n=reports)),
     ]
+    teams = aboard(conn, mmsi, lang, actor)
+    if teams:
+        lines.append((t(lang, "card.aboard"), teams))
     works = berth_work(conn, vessel=name) if name else []
     if works:            # her voyages' cargo work (BAPLIE and load list planned, COARRI done), the newest first
         planned, discharged = sum(w.planned_discharge for w in works), sum(w.discharged for w in works)
@@ -115,6 +132,28 @@ def camera_card(conn: psycopg.Connection[Any], port_id: str, camera_id: str, lan
                      html.Div(t(lang, "card.recent_events"), className="card-key"),
                      html.Ul(events) if events else html.Div("—")],
                     className="card", id=f"card-camera-{cam}")
+
+
+def vehicle_card(conn: psycopg.Connection[Any], port_id: str, phone: str, lang: str) -> html.Div | None:
+    """A vehicle: plate, kind and owner, its last report, and the links: its gate passes (and their containers)
+    and the cameras that read its plate."""
+    rows = query(conn, "vehicle_card", {"port_id": port_id, "phone": phone})
+    if not rows:
+        return None
+    phone, plate, kind, owner, seen, speed, direction, alarm = rows[0][:8]
+    head = [(t(lang, "card.vehicle_kind"), kind.replace("_", " ") + (f" · {owner}" if owner else "")),
+            (t(lang, "card.terminal"), phone),
+            (t(lang, "card.seen"), f"{seen:%H:%M:%S} UTC · {speed or 0:.0f} km/h · {direction or 0}°")]
+    if alarm:
+        head.append((t(lang, "card.alarm"), t(lang, "card.emergency") if alarm & 1 else f"{alarm:#010x}"))
+    passes = [html.Li(f"{at:%m-%d %H:%M} {gate} {way}" + (f" · {box}" if box else ""), className="card-event")
+              for *_, _tid, gate, way, box, at in rows if at is not None]
+    cams = [html.Li(f"{at:%m-%d %H:%M:%S} {cam}", className="card-event")
+            for cam, at in (query(conn, "vehicle_card_cameras", {"port_id": port_id, "plate": plate}) if plate else [])]
+    return html.Div([html.H4(plate or phone), *_rows(head),
+                     html.Div(t(lang, "card.gate_passes"), className="card-key"), html.Ul(passes) if passes else
+                     html.Div("—"), html.Div(t(lang, "card.plate_read"), className="card-key"),
+                     html.Ul(cams) if cams else html.Div("—")], className="card", id=f"card-vehicle-{phone}")
 
 
 def silent_banner(conn: psycopg.Connection[Any], lang: str, silent_s: float = 120) -> str:

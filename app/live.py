@@ -33,7 +33,7 @@ from plotly.io.json import to_json_plotly
 
 from layers import LAYERS, Layer, Style, View
 from layers.vessels import Picture, Vessels, typed
-from portdomain.roles import redact
+from portdomain.roles import redact, scope_actor
 from sql import query
 
 MAX_CLIENTS = 256
@@ -266,9 +266,10 @@ class MapView:
 
 
 def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: str, visible: set[str],
-         view: MapView, selected: int | None = None, at: Any = None) -> tuple[Patch, Client, int]:
+         view: MapView, selected: int | None = None, at: Any = None, scope: str | None = None
+         ) -> tuple[Patch, Client, int]:
     """One tick for one browser: the Patch of what changed, the client's new state and the number of patch
-    operations (0: nothing to send)."""
+    operations (0: nothing to send). `scope` (portdomain.roles.personal_scope): whose people it may see."""
     base = View(port_id=port.port_id, bbox=port.bbox, zoom=view.zoom, lang=lang, at=at)
     style = Style(lang=lang, zoom=view.zoom)
     vessels = cast(Vessels, LAYERS["vessels"])
@@ -301,7 +302,8 @@ def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: s
         layer_view = replace(base, filters={"mmsi": selected} if (selected and name == "tracks") else {})
         if layer.view_zoom is not None and view.zoom >= layer.view_zoom and view.bounds:
             layer_view = replace(layer_view, bbox=_outward(view.bounds))
-        key = (name, port.port_id, lang, at, tuple(layer_view.filters.items()), round(view.zoom), layer_view.bbox)
+        key = (name, port.port_id, lang, at, tuple(layer_view.filters.items()), round(view.zoom), layer_view.bbox,
+               scope if layer.personal else None)
         version = versions.get(key, partial(layer.version, conn, layer_view))
         if version is not None:
             cache = versioned_traces
@@ -309,7 +311,8 @@ def tick(conn: Any, port: Any, client: Client | None, owners: list[str], lang: s
             cache = slow_traces.setdefault(layer.refresh_s, TtlCache(layer.refresh_s))
         else:
             cache = layer_traces
-        traces = cache.latest(key, version, partial(_layer_traces, conn, layer, layer_view, style))[1]
+        traces = cache.latest(key, version, partial(_layer_traces, conn, layer, layer_view, style,
+                                                    scope if layer.personal else None))[1]
         shown = name in visible
         for index, (trace, known) in zip([i for i, o in enumerate(owners) if o == name], traces, strict=False):
             client.send_if_changed(patch, index, {**trace, "visible": shown, "meta": {"layer": name}},
@@ -334,7 +337,9 @@ def apply_whole_traces(figure: dict[str, Any], patch: Patch) -> None:
         figure["data"][location[1]] = op["params"]["value"]
 
 
-def _layer_traces(conn: Any, layer: Layer, view: View, style: Style) -> list[tuple[dict[str, Any], str]]:
-    """A layer's traces as the browser gets them, each with its digest (computed once for every client)."""
-    frame = redact(None, layer.query(conn, view))          # every client gets the same: as the least of them
+def _layer_traces(conn: Any, layer: Layer, view: View, style: Style, scope: str | None = None
+                  ) -> list[tuple[dict[str, Any], str]]:
+    """A layer's traces as the browser gets them, each with its digest (computed once for every client, or for
+    every client of a personal scope)."""
+    frame = redact(scope_actor(scope), layer.query(conn, view))    # as the least of them (of the scope)
     return [(trace, digest(trace)) for trace in (t.to_plotly_json() for t in layer.traces(frame, style))]

@@ -254,6 +254,13 @@ def _cameras(s: Situation) -> dict[str, Any] | None:
     return {"rows": query(s.conn, "report_cameras", s.params)}
 
 
+def _vehicles(s: Situation) -> dict[str, Any] | None:
+    """Vehicles by kind over the window (none reported: no section). People are personal data: not in a report
+    every officer reads."""
+    rows = query(s.conn, "report_vehicles", s.params)
+    return {"rows": rows} if rows else None
+
+
 def _feeds(s: Situation) -> dict[str, Any] | None:
     return {"rows": query(s.conn, "wall_feeds", {})}
 
@@ -262,7 +269,8 @@ def _feeds(s: Situation) -> dict[str, Any] | None:
 # (tests/test_registries.py: every section function is here and every template has its section).
 SITUATION_SECTIONS: dict[str, Callable[[Situation], dict[str, Any] | None]] = {
     "summary": _summary, "maps": _maps, "alerts": _alerts, "dangerous_goods": _dangerous_goods, "ships": _ships,
-    "statistics": _statistics, "direct_delivery": _direct, "cameras": _cameras, "feeds": _feeds,
+    "statistics": _statistics, "direct_delivery": _direct, "vehicles": _vehicles, "cameras": _cameras,
+    "feeds": _feeds,
 }
 
 

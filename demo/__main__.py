@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the broker, HOST:PORT or mqtt[s]://USER@HOST:PORT (the feed logs in as Frigate)")
     broker.add_arguments(parser)
     parser.add_argument("--topic", default="frigate/events", help="the Frigate events topic")
+    parser.add_argument("--jt808", help="the JT/T 808 server (HOST:PORT): drive the port's trucks and vehicles")
+    parser.add_argument("--trackers", help="the phone trackers' listener (HOST:PORT): the patrol and boarding teams")
     parser.add_argument("--inbox", default=".data/inbox", help="the drop folder the inbox worker watches")
     parser.add_argument("--incident-log", default=".data/demo/incidents.jsonl")
     parser.add_argument("--duration", type=float, help="stop after this many wall seconds (default: run on)")
@@ -44,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(speed=args.speed, seed=args.seed, vessels=args.vessels, incidents=args.incidents == "on",
                       ais=parse_address(args.ais), mqtt=(login.host, login.port), mqtt_login=login,
                       topic=args.topic,
+                      jt808=parse_address(args.jt808) if args.jt808 else None,
+                      trackers=parse_address(args.trackers) if args.trackers else None,
                       inbox=Path(args.inbox),
                       incident_log=Path(args.incident_log) if args.incident_log else None)
     if options.incidents:

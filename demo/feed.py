@@ -18,6 +18,7 @@ from demo.cameras import CameraFeed
 from demo.cargo import CargoWork
 from demo.fleet import ANCHORED, CALL_KINDS, Fleet, Vessel
 from demo.incidents import Incidents, schedule
+from demo.vehicles import VehicleFeed
 from demo.world import World
 from demo.yard import Yard
 from portdomain.broker import BrokerLogin
@@ -37,6 +38,8 @@ class Options:
     topic: str = "frigate/events"
     inbox: Path = Path(".data/inbox")
     incident_log: Path | None = Path(".data/demo/incidents.jsonl")
+    jt808: tuple[str, int] | None = None   # the JT/T 808 server (None: no vehicles)
+    trackers: tuple[str, int] | None = None   # the phone trackers' HTTP listener (None: no people)
     tick_s: float = 0.5
     history_h: float = 24.0              # how much past the ships at anchor bring with them
     status_every_s: float = 30.0
@@ -60,6 +63,10 @@ class DemoFeed:
                                   client_id=f"portmap-demo-{options.topic.split('/')[0]}",
                                   login=options.mqtt_login)
         self.yard = Yard(world, self.rng, options.inbox)
+        self.vehicles = VehicleFeed(world, self.rng, options.jt808, options.trackers, options.speed, options.inbox) \
+            if options.jt808 or options.trackers else None
+        if self.vehicles is not None:
+            self.vehicles.on_gate = self._tracked_truck_at_gate
         items = schedule(world.scenario) if options.incidents else []
         self.incidents = Incidents(self, items, options.incident_log)
         self.sim_t = 0.0
@@ -80,6 +87,8 @@ class DemoFeed:
         filled = self.yard.fill(float(self.world.scenario["yard"]["fill"]), now - timedelta(hours=30), voyages)
         self.yard.write_declarations([b for b in self.yard.boxes.values() if b.un], now - timedelta(days=1))
         self.yard.write_snapshot(now)
+        if self.vehicles is not None:
+            self.vehicles.start(now)
         sent = 0
         for v in self.fleet.vessels:     # ships at anchor have been there a while: their recent past
             if v.phase == "anchored" and v.kind in CALL_KINDS:
@@ -129,6 +138,8 @@ class DemoFeed:
         self.ais.tick(self.fleet.vessels, self.sim_t, wall)
         self.ais.atons(self.sim_t, wall)
         self.cameras.tick(dt, wall)
+        if self.vehicles is not None:
+            self.vehicles.tick(dt, wall, self.sim_t if self.options.incidents else None)
         if wall >= self.next_plan_wall:
             self.next_plan_wall = wall + 120
             self._berth_plan(wall)
@@ -189,6 +200,18 @@ class DemoFeed:
 
     def _truck_seen(self, plate: str, wall: float) -> None:
         """The gate camera sees a truck and reads its plate."""
+        self.cameras.spawn("ctn_gate", "truck", wall, 30 / self.speed, zones=["gate-container"], sub_label=plate)
+
+    def _tracked_truck_at_gate(self, plate: str, direction: str, wall: float) -> None:
+        """A JT/T 808 truck through the container gate: its gate transaction (and CODECO), as for the others."""
+        now = datetime.fromtimestamp(wall, UTC)
+        box = self.yard.make_box("TRUCK/IN", now) if direction == "in" else self.yard.take()
+        if box is None:
+            return
+        self.yard.write_codeco("gate_in" if direction == "in" else "gate_out", box, plate, now)
+        un = str(box.un) if box.un else ""
+        self.gate_rows.append((f"GT-{now:%Y%m%d%H%M%S}-{box.number}", "gate-container", direction, plate,
+                               box.number, now.isoformat(), un, box.imdg or "", un, box.imdg or ""))
         self.cameras.spawn("ctn_gate", "truck", wall, 30 / self.speed, zones=["gate-container"], sub_label=plate)
 
     def _gates(self, wall: float) -> None:

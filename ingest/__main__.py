@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -209,6 +210,114 @@ def cmd_camera(args: argparse.Namespace) -> int:
     return 0
 
 
+def _secret(env: str, name: str) -> bytes:
+    from portdomain.secrets import listener_secret
+
+    return listener_secret(env, name)
+
+def cmd_vehicles(args: argparse.Namespace) -> int:
+    """JT/T 808 terminals over TCP into vehicle_position and vehicle_latest until SIGTERM."""
+    import asyncio
+
+    from ingest.batchwriter import BatchWriter
+    from ingest.vehicles import store
+    from ingest.vehicles.server import Jt808Server, Registrar
+    from portdomain.addresses import parse_address
+    from portdomain.runtime import settle_gc
+    from sql import DbSettings
+
+    if not args.jt808:
+        print("vehicles: give --jt808 HOST:PORT", file=sys.stderr)
+        return 2
+    db = DbSettings.for_role("ais")
+    writer = BatchWriter(db, f"vehicles:jt808:{args.station}", "vehicles", store.flush,
+                         prepare=store.prepare, describe=store.describe, max_rows=args.buffer_rows,
+                         batch_s=args.batch_s, arrived=store.arrived).start()
+    registrar = Registrar(db, registry_only=args.registration == "registry", refresh_s=args.registry_refresh_s)
+    days = args.retention_days if args.retention_days is not None else _retention(db, store, args.port_id)
+    if days:
+        threading.Thread(target=_prune, args=(db, store, days), name="vehicles-retention", daemon=True).start()
+    registrar.refresh()         # before the first terminal asks (if the database is away, the thread retries)
+    threading.Thread(target=registrar.run, name="jt808-registry", daemon=True).start()
+    server = Jt808Server(*parse_address(args.jt808), writer, _secret("PORTMAP_JT808_SECRET", "jt808-secret"),
+                         registrar, idle_s=args.idle_s, max_connections=args.max_connections,
+                         auth_deadline_s=args.auth_deadline_s)
+    settle_gc()
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(server.serve())
+    writer.stop(STOP_DEADLINE_S)
+    stats = writer.stats
+    print(f"vehicles: {stats.stored} reports stored in {stats.batches} batches, refused {dict(server.refused)}; "
+          f"arrival -> commit p50 {stats.delay_percentile(50) * 1000:.0f} ms, "
+          f"p95 {stats.delay_percentile(95) * 1000:.0f} ms")
+    return 0
+
+
+def cmd_trackers(args: argparse.Namespace) -> int:
+    """Phone trackers (OsmAnd / Traccar Client over HTTP) into person_position and person_latest until SIGTERM."""
+    from ingest.batchwriter import BatchWriter
+    from ingest.trackers import store
+    from ingest.trackers.server import TrackerServer, device_token
+    from portdomain.addresses import parse_address
+    from sql import DbSettings
+
+    secret = _secret("PORTMAP_TRACKER_SECRET", "tracker-secret")
+    if args.token_for:
+        print(device_token(secret, args.token_for))
+        return 0
+    if not args.http:
+        print("trackers: give --http HOST:PORT (or --token-for DEVICE)", file=sys.stderr)
+        return 2
+    db = DbSettings.for_role("ais")
+    writer = BatchWriter(db, store.SOURCE, "people", store.flush, describe=store.describe, batch_s=0.05).start()
+    days = args.retention_days if args.retention_days is not None else _retention(db, store, args.port_id)
+    server = TrackerServer(parse_address(args.http), writer, secret, retention_days=days,
+                           deadline_s=args.connection_deadline_s)
+    threading.Thread(target=_prune, args=(db, store, days), daemon=True).start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stopped = threading.Event()
+    _serve(lambda: stopped.wait(), stopped.set)
+    server.shutdown()
+    writer.stop(STOP_DEADLINE_S)
+    print(f"trackers: {writer.stats.stored} positions stored, refused {dict(writer.stats.refused)}")
+    return 0
+
+
+def _retention(db: Any, store: Any, port_id: str) -> int:
+    """Days of history a tracking writer keeps: the port's [retention] (store.retention_days), else its default."""
+    import psycopg
+
+    from sql import connect
+
+    try:
+        with connect(db) as conn:
+            return int(store.retention_days(conn, port_id))
+    except psycopg.Error as err:
+        logging.getLogger("ingest").warning("retention from port.toml unknown (%s): %d days", err,
+                                            store.DEFAULT_RETENTION_DAYS)
+        return int(store.DEFAULT_RETENTION_DAYS)
+
+
+def _prune(db: Any, store: Any, days: int) -> None:
+    """Hourly: history older than the retention is deleted (store.prune)."""
+    import time
+
+    import psycopg
+
+    from sql import connect
+
+    log = logging.getLogger(store.__name__)
+    while True:
+        try:
+            with connect(db) as conn:
+                gone = store.prune(conn, days)
+            if gone:
+                log.info("retention: %d positions older than %d days deleted", gone, days)
+        except psycopg.Error as err:
+            log.warning("retention: %s", str(err).strip()[:120])
+        time.sleep(3600)
+
 def cmd_yard(args: argparse.Namespace) -> int:
     """Import a TOS CSV snapshot: the yard as the terminal system sees it now."""
     from datetime import datetime
@@ -407,6 +516,40 @@ def cmd_alerts_out(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tracking_arguments(sub: Any) -> None:
+    """The options of `python -m ingest trackers` and `python -m ingest vehicles`."""
+    trk = sub.add_parser("trackers", help="phone trackers of people (OsmAnd / Traccar Client protocol over HTTP)")
+    trk.add_argument("--http", help="serve the protocol on HOST:PORT (each device's token: --token-for)")
+    trk.add_argument("--token-for", metavar="DEVICE", help="print the token of a device id and exit (signed with "
+                     "PORTMAP_TRACKER_SECRET, else .data/secrets/tracker-secret)")
+    trk.add_argument("--port-id", default="weifang", help="the port whose [retention] people_days applies")
+    trk.add_argument("--retention-days", type=int, default=None, help="days people's positions are kept "
+                     "(default: port.toml [retention] people_days, else 7)")
+    trk.add_argument("--connection-deadline-s", type=float, default=20.0, help="no connection lives longer")
+    trk.set_defaults(func=cmd_trackers)
+    veh = sub.add_parser("vehicles", help="JT/T 808 (2013 and 2019) vehicle terminals over TCP")
+    veh.add_argument("--jt808", help="accept terminals' TCP connections on HOST:PORT (auth codes signed with "
+                     "PORTMAP_JT808_SECRET, else .data/secrets/jt808-secret)")
+    veh.add_argument("--station", default="jt808-0", help="the listener's name in feed_status (vehicles:jt808:NAME)")
+    veh.add_argument("--idle-s", type=float, default=300.0, help="close a terminal's connection silent this long")
+    veh.add_argument("--max-connections", type=int, default=15000)
+    veh.add_argument("--auth-deadline-s", type=float, default=30.0, help="close a connection that has not "
+                     "authenticated a terminal this long after it opened")
+    veh.add_argument("--registration", choices=("registry", "open"), default="registry",
+                     help="registry: only terminals in the vehicle registry (*.vehicles.csv) may register (others "
+                          "are answered 4, no such terminal); open: any terminal. Either way a terminal registers "
+                          "once (again: answered 3) until it logs out (0x0003)")
+    veh.add_argument("--registry-refresh-s", type=float, default=10.0, help="how often the registry is read")
+    veh.add_argument("--port-id", default="weifang", help="the port whose [retention] position_days applies")
+    veh.add_argument("--retention-days", type=int, default=None, help="days of vehicle history kept (0: all; "
+                     "default: port.toml [retention] position_days, else 30)")
+    veh.add_argument("--batch-s", type=float, default=0.05, help="the longest a report waits to be written "
+                     "(batches also end at 5,000 reports)")
+    veh.add_argument("--buffer-rows", type=int, default=500_000, help="reports held while the database is away; "
+                     "beyond, terminals are answered 'failed' and keep them (blind-area data)")
+    veh.set_defaults(func=cmd_vehicles)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -447,6 +590,7 @@ def main(argv: list[str] | None = None) -> int:
     yard.add_argument("--port-id", default="weifang")
     yard.add_argument("--at", help="when the snapshot was taken (ISO 8601; default: the file's time)")
     yard.set_defaults(func=cmd_yard)
+    _tracking_arguments(sub)
     haz = sub.add_parser("hazmat", help="dangerous-goods declarations and gate transactions (CSV or JSON)")
     haz.add_argument("--declarations", action="append", help="a declarations file (repeatable)")
     haz.add_argument("--gate", action="append", help="a gate transactions file (repeatable)")
@@ -454,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
     haz.set_defaults(func=cmd_hazmat)
 
     box = sub.add_parser("inbox", help="import the files dropped in a folder (*.tos.csv, *.edi, *.hazmat.csv|json, "
-                                       "*.gate.csv|json), then move them to done/ or failed/")
+                                       "*.gate.csv|json, *.vehicles.csv, …), then move them to done/ or failed/")
     box.add_argument("folder")
     box.add_argument("--port-id", default="weifang")
     box.add_argument("--poll", type=float, default=1.0, help="seconds between looks at the folder")

@@ -52,6 +52,16 @@ def _direct(conn: psycopg.Connection[Any], path: Path, port_id: str, data: bytes
     return import_file(conn, path, port_id, data)
 
 
+def _vehicles(conn: psycopg.Connection[Any], path: Path, port_id: str, data: bytes, _mtime: datetime) -> Any:
+    from ingest.vehicles.registry import import_file
+    return import_file(conn, path, port_id, data)
+
+
+def _people(conn: psycopg.Connection[Any], path: Path, port_id: str, data: bytes, _mtime: datetime) -> Any:
+    from ingest.trackers.registry import import_file
+    return import_file(conn, path, port_id, data)
+
+
 def _stored(what: str) -> Callable[[Any], str]:
     return lambda r: f"{r.stored} of {r.rows} {what}stored, rejected {dict(r.rejects)}"
 
@@ -68,6 +78,8 @@ FILE_KINDS: dict[str, FileKind] = {k.name: k for k in (
              _stored("planned calls ")),
     FileKind("direct", re.compile(r".+\.direct\.(csv|json)$", re.I), "*.direct.csv|json", _direct,
              _stored("direct deliveries ")),
+    FileKind("vehicles", re.compile(r".+\.vehicles\.csv$", re.I), "*.vehicles.csv", _vehicles, _stored("vehicles ")),
+    FileKind("people", re.compile(r".+\.people\.csv$", re.I), "*.people.csv", _people, _stored("people ")),
 )}
 
 

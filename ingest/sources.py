@@ -42,6 +42,8 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("hazmat", "hazmat", live=False, cadence_s=None,
            cli="python -m ingest hazmat --declarations FILE (or the inbox)"),
     Source("gate", "gate", live=False, cadence_s=None, cli="python -m ingest hazmat --gate FILE (or the inbox)"),
+    Source("vehicles:jt808", "vehicles", live=True, cadence_s=30, cli="python -m ingest vehicles --jt808 HOST:PORT"),
+    Source("trackers:http", "people", live=False, cadence_s=None, cli="python -m ingest trackers --http HOST:PORT"),
 )}
 
 

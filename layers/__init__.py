@@ -11,9 +11,11 @@ from layers.berths import Berths
 from layers.cameras import Cameras
 from layers.dg_containers import DgContainers
 from layers.direct_delivery import DirectDelivery
+from layers.people import People
 from layers.port_activity import Anchorages, CameraEvents, Gates
 from layers.structures import Structures
 from layers.tracks import Tracks
+from layers.vehicles import Vehicles
 from layers.vessels import Vessels
 from layers.yard_blocks import YardBlocks
 from layers.yard_use import YardUse
@@ -36,6 +38,8 @@ LAYERS: dict[str, Layer] = {
     "camera_events": CameraEvents(),
     "tracks": Tracks(),
     "alerts": Alerts(),          # halos under what they concern
+    "vehicles": Vehicles(),
+    "people": People(),
     "vessels": Vessels(),
 }
 

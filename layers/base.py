@@ -90,6 +90,8 @@ class Layer:
     refresh_s: ClassVar[float] = 0.9
     # a live layer: the live tick redraws it (when its version changes); reference layers are drawn once
     live: ClassVar[bool] = False
+    # rows of personal data (portdomain.roles PERSONAL_AGENCY): the live map draws it per personal scope
+    personal: ClassVar[bool] = False
     # what GIS clients read (FeatureSet): every feature's geometry type and the columns naming a feature
     geometry: ClassVar[str] = "Point"
     key: ClassVar[tuple[str, ...]] = ()

@@ -3,6 +3,7 @@ agency where it matters). The app's sign-in, the layers' minimum roles and the a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 ROLES = ("viewer", "officer", "supervisor", "admin")
@@ -12,7 +13,8 @@ AGENCIES = ("port", "customs", "border", "maritime_safety", "control_centre")
 # case is resolved only by its case (officer_act refuses it; the case's last step resolves it).
 MIN_ROLE = {"acknowledge": "officer", "suppress": "officer", "suppress_critical": "supervisor", "resolve": "officer",
             "resolve_critical": "supervisor", "note": "officer", "complete_step": "officer",
-            "audit_view": "supervisor", "audit_export": "supervisor", "customs_details": "supervisor"}
+            "audit_view": "supervisor", "audit_export": "supervisor", "customs_details": "supervisor",
+            "people_positions": "supervisor"}
 
 
 def at_least(role: str | None, least: str) -> bool:
@@ -29,6 +31,11 @@ def allowed(actor: Any, action: str, *, severity: str | None = None, agency: str
         return False
     if action == "customs_details" and getattr(actor, "agency", None) == "customs" and role != "viewer":
         return True
+    if action == "people_positions" and agency is not None and getattr(actor, "agency", None) == agency \
+            and role != "viewer":       # a person's own agency sees its people (personal data: no one else)
+        return True
+    if action == "people_positions":
+        return at_least(role, MIN_ROLE[action])
     if action == "complete_step" and agency is not None and getattr(actor, "agency", None) != agency:
         return False
     return at_least(role, MIN_ROLE[action])
@@ -45,8 +52,40 @@ def hidden_columns(actor: Any) -> list[str]:
     return [c for c, action in RESTRICTED_COLUMNS.items() if actor is None or not allowed(actor, action)]
 
 
+# Rows holding personal data (people's positions) carry the person's agency in this column: a row is kept only
+# for someone allowed "people_positions" for that agency (supervisors, and the person's own agency).
+PERSONAL_AGENCY = "personal_agency"
+
+
 def redact(actor: Any, frame: Any) -> Any:
-    """The frame (anything with .columns and .drop, e.g. a GeoDataFrame) without the columns `actor` may not see
-    (None: no one's extra rights)."""
+    """The frame (anything with .columns and .drop, e.g. a GeoDataFrame) without the columns `actor` may not see,
+    nor the personal rows (None: no one's extra rights, so no personal row)."""
     hidden = [c for c in hidden_columns(actor) if c in frame.columns]
+    if PERSONAL_AGENCY in frame.columns and len(frame):
+        keep = [actor is not None and allowed(actor, "people_positions", agency=a) for a in frame[PERSONAL_AGENCY]]
+        frame = frame[keep]
     return frame.drop(columns=hidden) if hidden else frame
+
+
+def personal_scope(actor: Any) -> str | None:
+    """Whose people an actor sees, as a key shared by everyone who sees the same: "all" (supervisors and up), the
+    agency of an officer, or None (a viewer, a token, no one)."""
+    role = getattr(actor, "role", None)
+    if at_least(role, MIN_ROLE["people_positions"]):
+        return "all"
+    agency = getattr(actor, "agency", None)
+    return agency if at_least(role, "officer") and agency in AGENCIES else None
+
+
+@dataclass(frozen=True)
+class ScopeActor:
+    """The least actor of a personal scope: the map draws a scope's people once for everyone in it."""
+
+    role: str
+    agency: str
+
+
+def scope_actor(scope: str | None) -> ScopeActor | None:
+    if scope is None:
+        return None
+    return ScopeActor(MIN_ROLE["people_positions"], "") if scope == "all" else ScopeActor("officer", scope)

@@ -1,4 +1,4 @@
-"""Draw the map's sprite sheet (vessel icons), written to assets/sprite/portmap{,@2x}.{png,json}.
+"""Draw the map's sprite sheet (vessel, vehicle and person icons), written to assets/sprite/portmap{,@2x}.{png,json}.
 
     python scripts/make_sprite.py
 
@@ -23,6 +23,8 @@ from shapely.geometry import Point, Polygon
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from layers.people import TEAMS  # noqa: E402
+from layers.vehicles import KINDS  # noqa: E402
 from layers.vessels import CATEGORIES  # noqa: E402
 
 OUT = ROOT / "assets" / "sprite"
@@ -31,6 +33,8 @@ SAMPLES = 4
 OUTLINE = (15, 23, 42)     # slate-900
 ARROW = Polygon([(0, 0.47), (0.26, 0.12), (0.24, -0.44), (-0.24, -0.44), (-0.26, 0.12)])
 ROUND = Point(0, 0).buffer(0.27, 24)
+VEHICLE = Polygon([(0, 0.4), (0.2, 0.2), (0.2, -0.4), (-0.2, -0.4), (-0.2, 0.2)])     # a box with a pointed front
+PERSON = Point(0, 0).buffer(0.2, 16)
 
 
 def _hex(colour: str) -> tuple[int, int, int]:
@@ -71,6 +75,8 @@ def names() -> list[tuple[str, Polygon, tuple[int, int, int]]]:
     for cat, (colour, *_rest) in CATEGORIES.items():
         out.append((f"vessel-{cat}", ARROW, _hex(colour)))
         out.append((f"vessel-{cat}-still", ROUND, _hex(colour)))
+    out += [(f"vehicle-{kind}", VEHICLE, _hex(colour)) for kind, (colour, *_rest) in KINDS.items()]
+    out += [(f"person-{team}", PERSON, _hex(colour)) for team, (colour, *_rest) in TEAMS.items()]
     return out
 
 

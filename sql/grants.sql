@@ -15,16 +15,21 @@ DECLARE
     -- read by the app alone (password hashes, session and token hashes, the supervisors' audit trail)
     secret_tables constant text[] := ARRAY['app_user', 'user_session', 'access_token', 'audit_log',
                                            'login_throttle'];
+    -- personal data (issue 29: people's phone trackers): read by the app and the alert engine, and by its writer
+    personal_tables constant text[] := ARRAY['person', 'person_position', 'person_latest'];
+    personal_readers constant text[] := ARRAY['portmap_app', 'portmap_alerts'];
     -- written (INSERT, UPDATE, DELETE; never TRUNCATE) by each role
     feeds constant text[] := ARRAY['feed_status', 'ingest_reject', 'ingest_reject_count', 'ingest_checkpoint',
                                    'ingest_dead_letter', 'dead_letter'];
     writes constant jsonb := jsonb_build_object(
         'portmap_app', ARRAY['user_session', 'app_user', 'access_token', 'login_throttle'],
         'portmap_ais', ARRAY['vessel', 'vessel_position', 'vessel_latest', 'ais_other_message', 'aton',
-                             'base_station', 'sensor_target'] || feeds,     -- the tracking sensors' family
+                             'base_station', 'sensor_target',     -- the tracking sensors' family
+                             'vehicle_position', 'vehicle_latest', 'jt808_terminal',
+                             'person_position', 'person_latest'] || feeds,
         'portmap_camera', ARRAY['camera_event', 'camera_review', 'camera'] || feeds,
         'portmap_yard', ARRAY['container', 'container_move', 'hazmat_declaration', 'gate_transaction',
-                              'berth_plan', 'direct_delivery'] || feeds,
+                              'berth_plan', 'direct_delivery', 'vehicle', 'person'] || feeds,
         'portmap_alerts', ARRAY['alert', 'alert_retrospective', 'retrospective_run', 'hazmat_case',
                                 'hazmat_case_step', 'port_stats_hour'] || feeds,
         'portmap_reference', ARRAY['port', 'zone', 'berth', 'yard_block', 'yard_slot', 'camera', 'structure',
@@ -104,7 +109,8 @@ BEGIN
                           AND d.objid = c.oid AND d.deptype = 'e')
     LOOP
         FOREACH r IN ARRAY process_roles LOOP
-            IF t.relname <> ALL (secret_tables) OR r = 'portmap_app' THEN
+            IF (t.relname <> ALL (secret_tables) OR r = 'portmap_app')
+               AND (t.relname <> ALL (personal_tables) OR r = ANY (personal_readers)) THEN
                 EXECUTE format('GRANT SELECT ON %I TO %I', t.relname, r);
             END IF;
         END LOOP;

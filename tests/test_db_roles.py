@@ -89,6 +89,9 @@ def test_the_app_cannot_edit_the_audit_trail_only_append_through_functions(db_ur
         assert conn.execute("SELECT count(*) FROM zone").fetchone()[0] > 0    # type: ignore[index]
 
 
+PERSONAL = ("person", "person_position", "person_latest")
+
+
 def test_every_table_has_a_writer_and_the_secret_ones_one_reader(db_url: str) -> None:
     """The completeness check of sql/grants.sql: a table a migration adds without a line there fails here."""
     with psycopg.connect(db_url) as conn:
@@ -111,6 +114,9 @@ def test_every_table_has_a_writer_and_the_secret_ones_one_reader(db_url: str) ->
                 assert writers, f"{table}: no process role may write it (add it to sql/grants.sql)"
             if table in ("audit_log", "app_user", "user_session", "access_token", "login_throttle"):
                 assert readers == ["portmap_app"], table
+            elif table in PERSONAL:     # people's positions: the app, the alert engine and the table's writer
+                assert set(readers) == {"portmap_app", "portmap_alerts", *writers}, table
+                assert len(writers) == 1, table
             else:
                 assert set(readers) == set(users), table
 

@@ -28,7 +28,8 @@ FLOORS: dict[str, set[str]] = {
     "demo": {"portdomain"},
 }
 # Modules a folder may import from a floor it otherwise may not: the demo reads the port package as ingest does.
-ALSO = {"demo": {"ingest.port_package", "ingest.port_geometry", "ingest.errors"}}
+ALSO = {"demo": {"ingest.port_package", "ingest.port_geometry", "ingest.errors",
+                 "ingest.vehicles", "ingest.vehicles.jt808"}}     # the JT/T 808 codec (pure) builds real frames
 
 
 def imported(path: Path) -> Iterator[tuple[int, str]]:

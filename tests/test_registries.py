@@ -87,6 +87,7 @@ FEEDS_THE_CODE_WRITES = {
     "ais:udp:udp-0": "ais", "ais:udp:udp-0/rx-outer": "ais", "ais:tcp:tcp-0": "ais", "ais:tcp-in:tcp-in-0": "ais",
     "ais:file:file-0": "ais", "camera:mqtt:portmap-camera": "camera", "webhook": "camera", "onvif": "camera",
     "tos_csv": "yard", "edifact": "yard", "hazmat": "hazmat", "gate": "gate",
+    "vehicles:jt808:jt808-0": "vehicles", "trackers:http": "people",
 }
 
 
@@ -101,7 +102,8 @@ def test_every_feed_the_code_writes_is_a_registered_source() -> None:
         source = sources.source_of(feed)
         assert source is not None and source.kind == kind, feed
     assert _feed_names_in_code() <= set(sources.SOURCES)
-    assert {s.name for s in sources.SOURCES.values() if s.live} == {"ais:udp", "ais:tcp", "ais:tcp-in"}
+    assert {s.name for s in sources.SOURCES.values() if s.live} == {"ais:udp", "ais:tcp", "ais:tcp-in",
+                                                                     "vehicles:jt808"}
     assert sources.source_of("ais:udpx") is None and not sources.is_live("somewhere:else")
 
 

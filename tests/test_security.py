@@ -131,6 +131,9 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("audit_view", ""): {"supervisor", "admin"},
     ("audit_export", ""): {"supervisor", "admin"},
     ("customs_details", ""): {"customs", "supervisor", "admin"},
+    ("people_positions", "customs"): {"customs", "supervisor", "admin"},     # a person of customs
+    ("people_positions", "border"): {"supervisor", "admin"},
+    ("people_positions", "control_centre"): {"supervisor", "admin"},          # (the viewer's agency: not a viewer)
 }
 
 

@@ -10,12 +10,13 @@ import flask
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State
 from dash.exceptions import PreventUpdate
 
-from app import ids, live, replay
+from app import gate, ids, live, replay
 from app.ages import layer_ages, say_age
 from app.context import AppContext, db_errors
 from app.figure import build_figure, parse_view, port_info
 from app.i18n import language, t
 from layers import LAYERS
+from portdomain.roles import personal_scope
 
 TOGGLE_VALUES = State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value")
 
@@ -71,7 +72,8 @@ def _register_render(app: dash.Dash, ctx: AppContext) -> None:
             at_view = parse_view(search)
             fig, owners = build_figure(conn, port, lang, _visible(values), flask.request.host_url, at_view)
             patch, client, _ = live.tick(conn, port, None, owners, lang, _visible(values),
-                                         live.MapView(None, at_view[2] if at_view else port.zoom))
+                                         live.MapView(None, at_view[2] if at_view else port.zoom),
+                                         scope=personal_scope(gate.current_user()))
             figure = fig.to_plotly_json()
             live.apply_whole_traces(figure, patch)
             ctx.clients.put(client)
@@ -151,7 +153,7 @@ def _register_tick(app: dash.Dash, ctx: AppContext) -> None:
                 raise PreventUpdate
             patch, client, n_ops = live.tick(conn, port, ctx.clients.get(state.get("gen")), owners or [], lang,
                                              _visible(values), live.MapView.from_store(view, port.zoom), selected,
-                                             at)
+                                             at, scope=personal_scope(gate.current_user()))
             ctx.clients.put(client)
             ages = ages_cache.get(port.port_id, lambda: layer_ages(conn, port.port_id))
         return (patch if n_ops and owners else dash.no_update, {"gen": client.gen, "at": _now_ms()},

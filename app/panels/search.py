@@ -11,7 +11,7 @@ from dash import Input, Output, Patch, State, html
 from dash.exceptions import PreventUpdate
 
 from app import auth, gate, ids
-from app.cards import camera_card, container_card, vessel_card
+from app.cards import camera_card, container_card, vehicle_card, vessel_card
 from app.context import AppContext, db_errors
 from app.i18n import language, t
 from app.search import search
@@ -41,7 +41,7 @@ def _register_find(app: dash.Dash, ctx: AppContext) -> None:
         first = hits[0]
         patch = Patch()
         patch["layout"]["map"]["center"] = {"lon": first.lon, "lat": first.lat}
-        patch["layout"]["map"]["zoom"] = 15.5 if first.kind == "container" else 13.5
+        patch["layout"]["map"]["zoom"] = 15.5 if first.kind in ("container", "vehicle", "person") else 13.5
         patch["layout"]["uirevision"] = f"{ctx.port_id}:{first.kind}:{first.ident}"
         listing = [html.Div(f"{t(lang, 'search.' + h.kind)} · {h.label}", id=f"hit-{h.kind}-{h.ident}") for h in hits]
         return patch, listing
@@ -50,7 +50,7 @@ def _register_find(app: dash.Dash, ctx: AppContext) -> None:
 @db_errors("search")
 def _hits(ctx: AppContext, text: str) -> list[Any]:
     with ctx.connection() as conn:
-        hits = search(conn, ctx.port_id, text)
+        hits = search(conn, ctx.port_id, text, gate.current_user())
         if text.strip():        # what officers looked for is on record (and any odd input with it)
             auth.audit(conn, gate.current_user(), "search", object_kind="search",
                        detail={"q": text[:200], "hits": len(hits)}, client_addr=flask.request.remote_addr)
@@ -71,7 +71,7 @@ def _register_card(app: dash.Dash, ctx: AppContext) -> None:
         lang = language(lang)
         with ctx.connection() as conn:
             if layer == "vessels" and isinstance(ref, int) and 1 <= ref <= 999_999_999:
-                return vessel_card(conn, ref, lang), ref
+                return vessel_card(conn, ref, lang, gate.current_user()), ref
             customs = alert_actions.allowed(gate.current_user(), "customs_details")
             if layer in BOXES and isinstance(ref, str) and CONTAINER_RE.match(ref):
                 return container_card(conn, ctx.port_id, lang, container_no=ref, customs=customs), None
@@ -80,4 +80,6 @@ def _register_card(app: dash.Dash, ctx: AppContext) -> None:
                 return container_card(conn, ctx.port_id, lang, stack=stack, customs=customs), None
             if isinstance(ref, str) and ref.startswith("camera:"):
                 return camera_card(conn, ctx.port_id, ref.split(":", 1)[1], lang), None
+            if layer == "vehicles" and isinstance(ref, str) and ref.startswith("vehicle:"):
+                return vehicle_card(conn, ctx.port_id, ref.split(":", 1)[1], lang), None
         raise PreventUpdate

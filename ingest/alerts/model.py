@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from sql import query
+from sql import query, query_text
 
 KN_MS = 1852 / 3600       # metres per second in a knot
 SEVERITY_POINTS = {"info": 10.0, "warning": 30.0, "critical": 60.0}
@@ -154,6 +154,20 @@ def dg_containers(snap: Snapshot) -> list[tuple[Any, ...]]:
     if "dg_containers" not in snap.cache:
         snap.cache["dg_containers"] = query(snap.conn, "alert_dg_containers", {"port_id": snap.port_id})
     return snap.cache["dg_containers"]  # type: ignore[no-any-return]
+
+
+def tracked(snap: Snapshot, what: str) -> pd.DataFrame:
+    """The latest fixes of the vehicles' ("vehicles") or people's ("people") trackers, with x, y in metres (one
+    query a cycle each, shared by the rules that ask)."""
+    key = f"tracked_{what}"
+    if key not in snap.cache:
+        with snap.conn.cursor() as cur:
+            cur.execute(query_text(f"alert_{key}"), {"now": snap.now})  # type: ignore[arg-type]
+            frame = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+        x, y = snap.local_xy(frame["lon"].to_numpy(dtype="f8"), frame["lat"].to_numpy(dtype="f8")) if len(frame) \
+            else (np.empty(0), np.empty(0))
+        snap.cache[key] = frame.assign(x=x, y=y)
+    return snap.cache[key]  # type: ignore[no-any-return]
 
 
 def severity_factor(severity: str) -> Factor:

@@ -17,10 +17,15 @@ from ingest.alerts.rules import (
     feed_health,
     fire_near_dg,
     gate_case,
+    gate_tracker_mismatch,
     restricted_entry,
     restricted_entry_camera,
     speeding,
+    tracker_silent,
+    truck_overstay,
     unauthorised_anchoring,
+    vehicle_emergency,
+    vehicle_speeding,
 )
 from ingest.alerts.rules.base import Rule, RuleSettings
 
@@ -39,6 +44,11 @@ RULES: dict[str, Rule] = {
     "fire_near_dg": fire_near_dg.RULE,
     "gate_case": gate_case.RULE,
     "direct_delivery": direct_delivery.RULE,
+    "vehicle_emergency": vehicle_emergency.RULE,
+    "vehicle_speeding": vehicle_speeding.RULE,
+    "tracker_silent": tracker_silent.RULE,
+    "truck_overstay": truck_overstay.RULE,
+    "gate_tracker_mismatch": gate_tracker_mismatch.RULE,
 }
 
 # Each port.toml table [rules.<table>] and the settings model that reads it.

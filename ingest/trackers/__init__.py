@@ -1,0 +1,1 @@
+"""Phone trackers for people: the OsmAnd/Traccar Client HTTP protocol, the writer, the people registry."""

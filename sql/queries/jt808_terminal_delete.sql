@@ -1,0 +1,1 @@
+DELETE FROM jt808_terminal WHERE terminal_phone = %(phone)s

@@ -1,0 +1,6 @@
+INSERT INTO person_position (device_id, observed_at, received_at, source, geom, speed_mps, bearing_deg, accuracy_m,
+                             altitude_m, battery_pct)
+VALUES (%(device_id)s, %(observed_at)s, %(received_at)s, %(source)s,
+        ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(speed_mps)s, %(bearing_deg)s, %(accuracy_m)s,
+        %(altitude_m)s, %(battery_pct)s)
+ON CONFLICT (device_id, observed_at) DO NOTHING

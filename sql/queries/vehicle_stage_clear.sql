@@ -1,0 +1,1 @@
+DELETE FROM stg_vehicle_position
