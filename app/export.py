@@ -17,7 +17,7 @@ import shapely.geometry
 from layers import FeatureSet, Layer, LayerError, View, feature_sets, features
 from layers.features import Page
 from portdomain import csvsafe
-from portdomain.roles import hidden_columns
+from portdomain.roles import hidden_columns, personal_agencies
 
 FORMATS = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3", "csv": "text/csv"}
 MAX_FEATURES = 100_000
@@ -73,7 +73,8 @@ def layer_page(conn: psycopg.Connection[Any], name: str, view: View, actor: Any 
     MAX_FEATURES, made by PostGIS (layers/features.py)."""
     _, fs = feature_set(name, actor)
     try:
-        return fs, features.page(conn, fs, view, hidden=hidden_columns(actor), limit=MAX_FEATURES)
+        return fs, features.page(conn, fs, view, hidden=hidden_columns(actor), limit=MAX_FEATURES,
+                                 agencies=personal_agencies(actor))
     except LayerError as err:
         raise ExportError(str(err)) from err
 

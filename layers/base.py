@@ -63,6 +63,9 @@ class FeatureSet:
     instant: str = "at"
     # the query's parameters when they are not the view's plus `extra` (e.g. a tolerance from the zoom)
     params_of: Callable[[View], dict[str, Any]] | None = None
+    # rows of personal data (their personal_agency column): each asker gets only the rows of the agencies whose
+    # people they may see (portdomain.roles.personal_agencies), so no one else's
+    personal: bool = False
 
     @property
     def timed(self) -> bool:
@@ -98,7 +101,7 @@ class Layer:
 
     def feature_sets(self) -> tuple[FeatureSet, ...]:
         """The layer's features for GIS clients, one geometry type each (most layers: one set, named as it)."""
-        return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key),)
+        return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key, personal=self.personal),)
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, view.params())

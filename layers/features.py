@@ -11,6 +11,7 @@ import psycopg
 from psycopg import sql
 
 from layers.base import FeatureSet, LayerError, View
+from portdomain.roles import PERSONAL_AGENCY
 from sql import query_text
 
 # PostgreSQL type OIDs of the columns GIS clients should read as numbers, booleans, times or JSON
@@ -42,9 +43,13 @@ class Output:
 
 def _source(fs: FeatureSet) -> sql.Composable:
     inner = sql.SQL(query_text(fs.sql))  # type: ignore[arg-type]
-    if fs.wrap is None:
-        return inner
-    return sql.SQL(query_text(fs.wrap)).format(source=inner)  # type: ignore[arg-type]
+    if fs.wrap is not None:
+        inner = sql.SQL(query_text(fs.wrap)).format(source=inner)  # type: ignore[arg-type]
+    if fs.personal:         # only the rows of the agencies whose people the asker may see (none: no rows)
+        inner = sql.SQL("SELECT * FROM ({}) personal WHERE '*' = ANY(%(personal_agencies)s::text[]) "
+                        "OR personal.{} = ANY(%(personal_agencies)s::text[])").format(
+            inner, sql.Identifier(PERSONAL_AGENCY))
+    return inner
 
 
 def _fid(fs: FeatureSet) -> sql.Composable:
@@ -61,29 +66,30 @@ def _shown(conn: psycopg.Connection[Any], fs: FeatureSet, view: View, hidden: li
 
 
 def page(conn: psycopg.Connection[Any], fs: FeatureSet, view: View, *, hidden: list[str], out: Output = Output(),
-         limit: int = 10, offset: int = 0, fid: str | None = None) -> Page:
-    """The features of `fs` in the view (its bbox, zoom and instant), in id order, `offset` and `limit` a page."""
+         limit: int = 10, offset: int = 0, fid: str | None = None, agencies: tuple[str, ...] = ()) -> Page:
+    """The features of `fs` in the view (its bbox, zoom and instant), in id order, `offset` and `limit` a page;
+    of a personal set, only the people of `agencies`."""
     shown = _shown(conn, fs, view, hidden)
     properties = sql.SQL(", ").join(sql.Identifier("s", c) for c in shown)
     order = sql.SQL(", ").join(sql.Identifier("s", c) for c in fs.key)
     text = sql.SQL(query_text("features_page")).format(  # type: ignore[arg-type]
         source=_source(fs), fid=_fid(fs), order=order, properties=properties)
     params = {**view.params(), **fs.params(view), "geometry": fs.geometry, "srid": out.srid, "flip": out.flip,
-              "digits": out.digits, "limit": limit, "offset": offset, "fid": fid}
+              "digits": out.digits, "limit": limit, "offset": offset, "fid": fid, "personal_agencies": list(agencies)}
     row = conn.execute(text, params).fetchone()
     assert row is not None
     return Page(int(row[0]), int(row[1]), row[2])
 
 
 def tile(conn: psycopg.Connection[Any], fs: FeatureSet, view: View, zxy: tuple[int, int, int], *,
-         hidden: list[str]) -> bytes:
+         hidden: list[str], agencies: tuple[str, ...] = ()) -> bytes:
     """One Mapbox Vector Tile layer (named as the set) of the set's features in tile z/x/y; b'' when empty."""
     scalars = [c for c, oid in columns(conn, fs, view) if c not in hidden and oid not in ARRAY_OIDS | JSON_OIDS]
     shown = sql.SQL(", ").join(sql.Identifier("s", c) for c in scalars)   # a tile's attributes are plain values
     text = sql.SQL(query_text("features_mvt")).format(source=_source(fs), columns=shown)  # type: ignore[arg-type]
     z, x, y = zxy
     params = {**view.params(), **fs.params(view), "geometry": fs.geometry, "z": z, "x": x, "y": y,
-              "layer": fs.name}
+              "layer": fs.name, "personal_agencies": list(agencies)}
     row = conn.execute(text, params).fetchone()
     return bytes(row[0]) if row and row[0] else b""
 
@@ -96,6 +102,6 @@ def columns(conn: psycopg.Connection[Any], fs: FeatureSet, view: View) -> list[t
     if fs.name not in _COLUMNS:
         text = sql.SQL(query_text("features_describe")).format(source=_source(fs))  # type: ignore[arg-type]
         with conn.cursor() as cur:
-            cur.execute(text, {**view.params(), **fs.params(view)})
+            cur.execute(text, {**view.params(), **fs.params(view), "personal_agencies": []})
             _COLUMNS[fs.name] = [(d.name, d.type_code) for d in cur.description or [] if d.name != "geom"]
     return _COLUMNS[fs.name]

@@ -10,7 +10,7 @@ import geopandas as gpd
 import plotly.graph_objects as go
 import psycopg
 
-from layers.base import Layer, Style, View, line_trace, read_frame
+from layers.base import FeatureSet, Layer, Style, View, line_trace, read_frame
 from layers.vehicles import trails
 
 # team -> (colour, English, Chinese)
@@ -31,6 +31,8 @@ class People(Layer):
     title = {"en": "People", "zh": "人员"}
     min_role = "officer"
     sql = "layer_people"
+    geometry = "Point"
+    key = ("device_id",)
     age_sources = ("feed:people",)
     live = True
     personal = True
@@ -38,6 +40,11 @@ class People(Layer):
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, {**view.params(), "trail_s": TRAIL_S})
+
+    def feature_sets(self) -> tuple[FeatureSet, ...]:
+        """For GIS clients: the same rows, with the trail's length the map uses."""
+        return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key, extra={"trail_s": TRAIL_S},
+                           personal=self.personal),)
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         """The trails and one trace per team, empty or not (the live map's trace slots stay the same)."""

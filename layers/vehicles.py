@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import psycopg
 import shapely
 
-from layers.base import Layer, Style, View, line_trace, read_frame
+from layers.base import FeatureSet, Layer, Style, View, line_trace, read_frame
 
 # kind -> (colour, English, Chinese)
 KINDS = {
@@ -36,12 +36,19 @@ class Vehicles(Layer):
     name = "vehicles"
     title = {"en": "Vehicles", "zh": "车辆"}
     sql = "layer_vehicles"
+    geometry = "Point"
+    key = ("terminal_phone",)
     age_sources = ("feed:vehicles",)
     live = True
     refresh_s = 2.0
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, {**view.params(), "trail_s": TRAIL_S})
+
+    def feature_sets(self) -> tuple[FeatureSet, ...]:
+        """For GIS clients: the same rows, with the trail's length the map uses."""
+        return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key, extra={"trail_s": TRAIL_S},
+                           personal=self.personal),)
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         """The trails, one trace per kind (empty or not: the live map's trace slots stay the same), the alarms."""

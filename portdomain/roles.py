@@ -67,6 +67,13 @@ def redact(actor: Any, frame: Any) -> Any:
     return frame.drop(columns=hidden) if hidden else frame
 
 
+def personal_agencies(actor: Any) -> tuple[str, ...]:
+    """The agencies whose people `actor` may see: ("*",) for everyone's (supervisors: unregistered trackers too),
+    an officer's own, else none."""
+    scope = personal_scope(actor)
+    return ("*",) if scope == "all" else (scope,) if scope else ()
+
+
 def personal_scope(actor: Any) -> str | None:
     """Whose people an actor sees, as a key shared by everyone who sees the same: "all" (supervisors and up), the
     agency of an officer, or None (a viewer, a token, no one)."""

@@ -67,6 +67,12 @@ def test_each_layer_draws_weifang(conn: psycopg.Connection[Any], name: str, lang
     if name == "camera_events":
         from tests.test_alerts import camera_event
         camera_event(conn, "ev-layer", "CAM04", "person", ["dg-storage"])
+    if name == "vehicles":
+        from tests.test_trackers_layers import add_vehicle
+        add_vehicle(conn, "13912348001", [(119.180, 37.200), (119.181, 37.200)], plate="鲁G80001")
+    if name == "people":
+        from tests.test_trackers_layers import add_person
+        add_person(conn, "layer-phone-1", "Li Na", "port_patrol", [(119.20, 37.21), (119.201, 37.211)])
     gdf = layer.query(conn, View(port_id="weifang", bbox=(118.70, 36.95, 119.75, 37.65), lang=lang))
     assert len(gdf) > 0 and gdf.crs == "EPSG:4326"
     traces = layer.traces(gdf, Style(lang=lang))

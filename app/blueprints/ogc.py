@@ -19,7 +19,7 @@ from app.figure import port_info
 from app.i18n import language
 from layers import FeatureSet, Layer, View, feature_sets
 from layers import features as made
-from portdomain.roles import hidden_columns
+from portdomain.roles import hidden_columns, personal_agencies
 
 log = logging.getLogger("app.server")
 ROOT = "/api/v1/ogc"
@@ -84,7 +84,7 @@ def _items(ctx: AppContext, cid: str, fid: str | None) -> flask.Response:
         view = View(port_id=port.port_id, bbox=bbox, zoom=17, at=ogc.parse_datetime(args.get("datetime"), fs),
                     lang=language(args.get("lang")))
         page = made.page(conn, fs, view, hidden=hidden_columns(gate.current_user()), out=out, limit=limit,
-                         offset=offset, fid=fid)
+                         offset=offset, fid=fid, agencies=personal_agencies(gate.current_user()))
     headers = {"Content-Crs": f"<{uri}>", "Cache-Control": "no-store"}
     if fid is not None:
         if not page.returned:
@@ -102,6 +102,7 @@ def _tile(ctx: AppContext, sets: list[tuple[Layer, FeatureSet]], z: int, x: int,
     if not (0 <= z <= 24 and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
         raise export.ExportError(f"no tile {z}/{x}/{y} in WebMercatorQuad")
     hidden = hidden_columns(gate.current_user())
+    agencies = personal_agencies(gate.current_user())
     cache = ctx.cache("ogc-tiles", TILE_KEEP_S)
     parts = []
     with ctx.read_connection(timeout=5) as conn:
@@ -112,8 +113,9 @@ def _tile(ctx: AppContext, sets: list[tuple[Layer, FeatureSet]], z: int, x: int,
             version = layer.version(conn, view) if layer.live else port.loaded_at
             if version is None:                 # live, and no way to tell a change: made afresh every TILE_LIVE_S
                 version = int(time.monotonic() / TILE_LIVE_S)
-            key = (fs.name, z, x, y, tuple(hidden), at, version)
-            parts.append(cache.get(key, functools.partial(made.tile, conn, fs, view, (z, x, y), hidden=hidden)))
+            key = (fs.name, z, x, y, tuple(hidden), agencies if fs.personal else (), at, version)
+            parts.append(cache.get(key, functools.partial(made.tile, conn, fs, view, (z, x, y), hidden=hidden,
+                                                          agencies=agencies)))
     return flask.Response(b"".join(parts), mimetype=MVT, headers={"Cache-Control": "no-store"})
 
 
