@@ -116,8 +116,9 @@ def camera_card(conn: psycopg.Connection[Any], port_id: str, camera_id: str, lan
                     className="card", id=f"card-camera-{cam}")
 
 
-def silent_banner(conn: psycopg.Connection[Any], lang: str, silent_s: float = 120) -> str:
-    rows = query(conn, "silent_feeds", {"silent_s": silent_s})
+def silent_banner(conn: psycopg.Connection[Any], lang: str) -> str:
+    """The feeds whose verdict is not ok (feed_verdict, migration 055: the wall's lights say the same)."""
+    rows = query(conn, "silent_feeds", {})
     if not rows:
         return ""
     return t(lang, "banner.silent", feeds=", ".join(f"{s} ({at:%H:%M:%S})" for s, at in rows))

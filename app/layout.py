@@ -3,8 +3,10 @@ map with its strip, banners and time bar, and the stores and timers the panels' 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import flask
 from dash import dcc, html
 
 from app import gate, ids, stats
@@ -13,7 +15,8 @@ from app.panels import alerts, replay
 from layers import LAYERS
 from sql import alerts as alert_actions
 
-TICK_MS = 1000            # the map
+TICK_MS = 1000            # the map: at most one tick a second, and only once the last one was answered
+GATE_MS = 200             # how often the page looks whether the next tick is due (assets/live.js)
 PANEL_TICK_MS = 5000      # the KPI strip and the silent-feed banner
 ALERT_TICK_MS = 1000      # the alert list (an alert must reach the officer within 3 s: engine 1 s + this)
 
@@ -96,6 +99,16 @@ def _main(lang: str) -> html.Main:
     ])
 
 
+def live_config() -> html.Div:
+    """What assets/live.js needs to pace the map's tick and word its banner: the settings (app/settings.py) and
+    the banner's texts in every language (the page's language can change without a reload)."""
+    cfg = dict(flask.current_app.config.get("PORTMAP_LIVE") or {}) if flask.has_app_context() else {}
+    cfg.setdefault("tick_ms", TICK_MS)
+    cfg["text"] = {lang: {"frozen": t(lang, "live.frozen", at="{at}"), "slow": t(lang, "live.slow", s="{s}")}
+                   for lang in LANGUAGES}
+    return html.Div(id=ids.LIVE_CONFIG, hidden=True, **{"data-config": json.dumps(cfg, ensure_ascii=False)})
+
+
 def _stores() -> list[Any]:
     """The stores and timers the callbacks share."""
     return [
@@ -109,7 +122,8 @@ def _stores() -> list[Any]:
         dcc.Store(id=ids.STYLE_TOGGLED),
         dcc.Store(id=ids.STATS_SIG),
         dcc.Store(id=ids.SIDE_WIDTH),
-        dcc.Interval(id=ids.TICK, interval=TICK_MS),
+        live_config(),
+        dcc.Interval(id=ids.TICK, interval=GATE_MS),
         dcc.Interval(id=ids.PANEL_TICK, interval=PANEL_TICK_MS),
         dcc.Interval(id=ids.ALERT_TICK, interval=ALERT_TICK_MS),
         dcc.Location(id=ids.URL, refresh=False),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -105,8 +106,10 @@ def _register_toggle(app: dash.Dash) -> None:
 
 
 def _register_clientside(app: dash.Dash) -> None:
+    # the tick's gate (assets/live.js): the view is sent, and so the next tick asked, only once the last was
+    # answered; a replay asks at once, whatever is on its way
     app.clientside_callback(ClientsideFunction("portmap", "view"), Output(ids.VIEW, "data"),
-                            Input(ids.TICK, "n_intervals"))
+                            Input(ids.TICK, "n_intervals"), Input(ids.REPLAY, "data"))
     app.clientside_callback(ClientsideFunction("portmap", "refit"), Output(ids.SIDE_WIDTH, "data"),
                             Input(ids.STATS_HEADING, "n_clicks"), Input(ids.OPS_WATCH_HEADING, "n_clicks"),
                             Input(ids.OPS_PLAN_HEADING, "n_clicks"), prevent_initial_call=True)
@@ -140,10 +143,12 @@ def _register_tick(app: dash.Dash, ctx: AppContext) -> None:
                 replaying: dict[str, Any] | None = None) -> tuple[Any, ...]:
         """Each tick sends only what changed since this browser's last tick (app/live.py), and each layer's
         data age; in a replay, the picture at the replayed instant. `live.at` tells the page that the server
-        answered."""
+        answered, `live.data_at` when the picture it carries stood."""
         lang = language(lang)
         state = state or {}
         now = datetime.now(UTC)
+        if ctx.settings.tick_delay_s > 0:           # test only: a slow link
+            time.sleep(ctx.settings.tick_delay_s)
         at = replay.instant(replaying, now)
         with ctx.connection() as conn:
             port = ports.get(ctx.port_id, lambda: port_info(conn, ctx.port_id))
@@ -154,5 +159,6 @@ def _register_tick(app: dash.Dash, ctx: AppContext) -> None:
                                              at)
             ctx.clients.put(client)
             ages = ages_cache.get(port.port_id, lambda: layer_ages(conn, port.port_id))
-        return (patch if n_ops and owners else dash.no_update, {"gen": client.gen, "at": _now_ms()},
+        return (patch if n_ops and owners else dash.no_update,
+                {"gen": client.gen, "at": _now_ms(), "data_at": int(now.timestamp() * 1000)},
                 [say_age(ages.get(i["layer"]), lang) for i in age_ids], replay.clock(replaying, lang, now))
