@@ -10,7 +10,7 @@ import psycopg
 from dash import html
 
 from app.berth_work import berth_work
-from app.i18n import t
+from app.i18n import strings, t
 from sql import query
 
 NAV = {0: ("under way", "在航"), 1: ("at anchor", "锚泊"), 5: ("moored", "系泊"), 7: ("fishing", "捕捞作业")}
@@ -96,6 +96,12 @@ def container_card(conn: psycopg.Connection[Any], port_id: str, lang: str, conta
                     id=f"card-stack-{block}-{bay}-{row}" if stack else f"card-of-{container_no}")
 
 
+def _known(lang: str, prefix: str, value: str | None) -> str:
+    """A vendor's word (a camera status, a detection label) in the page's language where the i18n files know it."""
+    key = f"{prefix}{value}"
+    return t(lang, key) if key in strings(lang) else str(value or "—")
+
+
 def camera_card(conn: psycopg.Connection[Any], port_id: str, camera_id: str, lang: str) -> html.Div | None:
     """A camera: where it looks, its status and its last ten tracks."""
     rows = query(conn, "camera_card", {"port_id": port_id, "camera_id": camera_id})
@@ -104,8 +110,9 @@ def camera_card(conn: psycopg.Connection[Any], port_id: str, camera_id: str, lan
     zh = lang == "zh"
     cam, name_en, name_zh, status, status_at, bearing, fov, range_m, ptz = rows[0][:9]
     head = [(t(lang, "card.camera_view"), f"{bearing:.0f}° · {fov:.0f}° · {range_m:.0f} m" + (" · PTZ" if ptz else "")),
-            (t(lang, "card.camera_status"), status + (f" · {status_at:%H:%M:%S} UTC" if status_at else ""))]
-    events = [html.Li(f"{start:%H:%M:%S} {label}{' / ' + sub if sub else ''}"
+            (t(lang, "card.camera_status"), _known(lang, "camera.status_", status)
+             + (f" · {status_at:%H:%M:%S} UTC" if status_at else ""))]
+    events = [html.Li(f"{start:%H:%M:%S} {_known(lang, 'detect.', label)}{' / ' + sub if sub else ''}"
                       + (f" {score:.0%}" if score is not None else "")
                       + (f" · {', '.join(zones)}" if zones else "")
                       + ("" if end else f" · {t(lang, 'card.ongoing')}"), className="card-event")

@@ -10,6 +10,7 @@ TITLE = "title"
 SUBTITLE = "subtitle"
 LAYERS_HEADING = "layers-heading"
 TICK = "tick"                      # dcc.Interval of the live map's gate (assets/live.js asks when due)
+REPORT_LINK = "report-link"        # the situation report (PDF) in the page's language
 LIVE_CONFIG = "live-config"        # hidden div: the tick's pacing and the banner's texts (data-config)
 PANEL_TICK = "panel-tick"          # dcc.Interval of the KPI strip and banner (5 s)
 URL = "url"                        # dcc.Location: ?view=lon,lat,zoom

@@ -12,6 +12,7 @@ from dash import dcc, html
 from app import gate, ids, stats
 from app.i18n import LANGUAGES, t
 from app.panels import alerts, replay
+from app.panels.words import say
 from layers import LAYERS
 from sql import alerts as alert_actions
 
@@ -27,13 +28,15 @@ def _user_box(lang: str) -> html.Div:
     if user is None:
         return html.Div(id=ids.USER)
     return html.Div(id=ids.USER, className="user", children=[
-        html.Span(f"{user.display_name} · {user.role} · {user.agency}", id=ids.USER_NAME),
-        html.A(t(lang, "report.download"), href="/report?format=pdf", id="report-link", className="audit-link"),
-        html.A(t(lang, "user.audit"), href="/audit", id="audit-link", className="audit-link")
+        html.Span([f"{user.display_name} · ", say(lang, f"role.{user.role}"), " · ",
+                   say(lang, f"agency.{user.agency}")], id=ids.USER_NAME),
+        html.A(say(lang, "report.download"), href=f"/report?format=pdf&lang={lang}", id=ids.REPORT_LINK,
+               className="audit-link"),
+        html.A(say(lang, "user.audit"), href="/audit", id="audit-link", className="audit-link")
         if alert_actions.allowed(user, "audit_view") else None,
         html.Form(method="POST", action="/logout", children=[
             dcc.Input(type="hidden", name="csrf", value=user.csrf),
-            html.Button(t(lang, "user.logout"), id=ids.LOGOUT, type="submit")]),
+            html.Button(say(lang, "user.logout"), id=ids.LOGOUT, type="submit")]),
     ])
 
 

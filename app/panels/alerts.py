@@ -15,6 +15,7 @@ from dash.exceptions import PreventUpdate
 from app import alert_panel, auth, gate, ids, live, replay
 from app.context import AppContext, db_errors
 from app.i18n import LANGUAGES, language, t
+from app.panels.words import say
 from sql import alerts as alert_actions
 
 
@@ -23,13 +24,13 @@ def section(lang: str) -> list[Any]:
     user = gate.current_user()
     may_act = user is not None and user.at_least("officer")
     return [
-        html.H3(t(lang, "alerts.title"), id=ids.ALERTS_HEADING),
+        html.H3(say(lang, "alerts.title"), id=ids.ALERTS_HEADING),
         html.Div(id=ids.ALERT_LIST, className="alert-list"),
         html.Div(className="alert-detail", children=[
             dcc.Textarea(id=ids.ALERT_NOTE, placeholder=t(lang, "alerts.note"), className="alert-note",
                          maxLength=2000, disabled=not may_act),
             html.Div(className="alert-actions", children=[
-                html.Button(t(lang, f"alerts.{a}"), id={"type": ids.ALERT_ACT, "action": a}, n_clicks=0,
+                html.Button(say(lang, f"alerts.{a}"), id={"type": ids.ALERT_ACT, "action": a}, n_clicks=0,
                             disabled=not may_act) for a in alert_panel.ACTIONS]),
             html.Div(id=ids.ALERT_MSG, className="alert-msg"),
             html.Div(id=ids.ALERT_TRAIL, className="alert-trail"),
