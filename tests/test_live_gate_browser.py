@@ -1,7 +1,7 @@
 """The live tick in Debian's headless Chromium against the real app, whose every tick is held 1.2 s (the test-only
 PORTMAP_APP_TICK_DELAY_S: a slow link). The page asks for the next tick only when the last was answered, so the
 answers keep being applied, the banner never says "frozen" (only a "slow link" note), a replay is drawn within a
-round trip or two; when the server stops answering (SIGSTOP) the page says "frozen" after frozen_s (4 s here),
+round trip or two; when the server stops answering (SIGSTOP) the page says "frozen" after frozen_s (6 s here),
 not before, and the banner clears by itself when it answers again."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tests.conftest import ROOT, _free_port, sign_in, wait_http
 
 pytestmark = pytest.mark.browser
 
-FROZEN_S = 4.0
+FROZEN_S = 6.0
 DELAY_S = 1.2
 STATE = """() => ({banner: document.getElementById('server-banner').textContent,
                    kind: document.getElementById('server-banner').dataset.kind || '',
