@@ -76,7 +76,6 @@ def _side(lang: str) -> html.Aside:
         *alerts.section(lang),
         html.H3(t(lang, "panel.layers"), id=ids.LAYERS_HEADING), *_layer_rows(lang),
         html.Div(t(lang, "status.loading"), id=ids.STATUS, className="status"),
-        html.Div(id=ids.CARD),
         _folded(ids.OPS_WATCH_BOX, ids.OPS_WATCH_HEADING, ids.OPS_WATCH, lang, "ops.watch_heading"),
         _folded(ids.OPS_PLAN_BOX, ids.OPS_PLAN_HEADING, ids.OPS_PLAN, lang, "ops.plan_heading"),
         _folded(ids.OPS_DIRECT_BOX, ids.OPS_DIRECT_HEADING, ids.OPS_DIRECT, lang, "ops.direct_heading"),
@@ -95,6 +94,7 @@ def _main(lang: str) -> html.Main:
         html.Div(id=ids.KPIS, className="kpis"),
         html.Div(id=ids.BANNER, className="banner"),
         html.Div(id=ids.SERVER_BANNER, className="banner banner-server"),
+        html.Div(id=ids.CARD, className="card-dock"),           # the clicked vessel's, box's or camera's card
         dcc.Graph(id=ids.MAP, className="map", config={"scrollZoom": True, "displaylogo": False,
                                                         "modeBarButtonsToRemove": ["toImage"]},
                   style={"height": "100%"}),

@@ -192,6 +192,7 @@ def _state(conn: Any, port: Any, timezone: str, conf: dict[str, Any], lang: str)
                   for s, k, sec, live, verdict in query(conn, "wall_feeds", {})],
         "age_s": None if ages.get("vessels") is None else int(ages["vessels"] or 0),     # the AIS picture
         "rotate_s": int(conf.get("rotate_s", 20)), "views": views,
+        "sound": bool(conf.get("sound", False)),          # a chime for a new critical alert: only if configured
         "strings": {k: t(lang, f"wall.{k}") for k in ("outage", "age", "feeds", "alerts", "no_alerts")},
     }
 

@@ -24,7 +24,9 @@ def section(lang: str) -> list[Any]:
     user = gate.current_user()
     may_act = user is not None and user.at_least("officer")
     return [
-        html.H3(say(lang, "alerts.title"), id=ids.ALERTS_HEADING),
+        html.Div(id=ids.ALERTS_HEAD, className="alerts-head", children=[
+            html.H3(say(lang, "alerts.title"), id=ids.ALERTS_HEADING),
+            html.Button(say(lang, "alerts.sound"), id=ids.ALERT_SOUND, className="alert-sound", type="button")]),
         html.Div(id=ids.ALERT_LIST, className="alert-list"),
         html.Div(className="alert-detail", children=[
             dcc.Textarea(id=ids.ALERT_NOTE, placeholder=t(lang, "alerts.note"), className="alert-note",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,7 @@ from app.figure import build_figure, parse_view, port_info
 from app.i18n import language, t
 from layers import LAYERS
 
+log = logging.getLogger("app.map")
 TOGGLE_VALUES = State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value")
 
 
@@ -146,7 +148,7 @@ def _register_tick(app: dash.Dash, ctx: AppContext) -> None:
         answered, `live.data_at` when the picture it carries stood."""
         lang = language(lang)
         state = state or {}
-        now = datetime.now(UTC)
+        now, started = datetime.now(UTC), time.monotonic()
         if ctx.settings.tick_delay_s > 0:           # test only: a slow link
             time.sleep(ctx.settings.tick_delay_s)
         at = replay.instant(replaying, now)
@@ -159,6 +161,9 @@ def _register_tick(app: dash.Dash, ctx: AppContext) -> None:
                                              at)
             ctx.clients.put(client)
             ages = ages_cache.get(port.port_id, lambda: layer_ages(conn, port.port_id))
+        if time.monotonic() - started > 2:          # what a slow tick was (the bench's app log)
+            log.info("slow live tick: %.1f s, %s, %d patch operations", time.monotonic() - started,
+                     f"replay at {at:%H:%M:%S}" if at else "live", n_ops)
         return (patch if n_ops and owners else dash.no_update,
                 {"gen": client.gen, "at": _now_ms(), "data_at": int(now.timestamp() * 1000)},
                 [say_age(ages.get(i["layer"]), lang) for i in age_ids], replay.clock(replaying, lang, now))
