@@ -19,7 +19,8 @@ from sql import alerts as alert_actions
 TICK_MS = 1000            # the map: at most one tick a second, and only once the last one was answered
 GATE_MS = 200             # how often the page looks whether the next tick is due (assets/live.js)
 PANEL_TICK_MS = 5000      # the KPI strip and the silent-feed banner
-ALERT_TICK_MS = 1000      # the alert list (an alert must reach the officer within 3 s: engine 1 s + this)
+ALERT_TICK_MS = 1000      # the alert list at most every second, once answered (an alert must reach the officer
+                          # within 3 s: engine 1 s + this)
 
 
 def _user_box(lang: str) -> html.Div:
@@ -30,8 +31,8 @@ def _user_box(lang: str) -> html.Div:
     return html.Div(id=ids.USER, className="user", children=[
         html.Span([f"{user.display_name} · ", say(lang, f"role.{user.role}"), " · ",
                    say(lang, f"agency.{user.agency}")], id=ids.USER_NAME),
-        html.A(say(lang, "report.download"), href=f"/report?format=pdf&lang={lang}", id=ids.REPORT_LINK,
-               className="audit-link"),
+        html.A(say(lang, "report.download"), href=f"/report?format=pdf&lang={lang}",
+               id={"type": ids.REPORT_LINK, "to": "/report?format=pdf"}, className="audit-link report-link"),
         html.A(say(lang, "user.audit"), href="/audit", id="audit-link", className="audit-link")
         if alert_actions.allowed(user, "audit_view") else None,
         html.Form(method="POST", action="/logout", children=[
@@ -128,7 +129,8 @@ def _stores() -> list[Any]:
         live_config(),
         dcc.Interval(id=ids.TICK, interval=GATE_MS),
         dcc.Interval(id=ids.PANEL_TICK, interval=PANEL_TICK_MS),
-        dcc.Interval(id=ids.ALERT_TICK, interval=ALERT_TICK_MS),
+        dcc.Interval(id=ids.ALERT_TICK, interval=GATE_MS),
+        dcc.Store(id=ids.ALERT_ASK), dcc.Store(id=ids.ALERT_ANSWERED), dcc.Store(id=ids.ALERT_GATE),
         dcc.Location(id=ids.URL, refresh=False),
     ]
 

@@ -8,6 +8,7 @@
 // asked again before it came, so asking every second on a 1 s round trip applied almost nothing. A tick still
 // unanswered after frozen_ms is asked again (the server may have lost it). A replay asks at once.
 window._portmapTick = {asked: 0, answered: 0, rtt: 0, waiting: false, n: 0};
+window._portmapAlerts = {asked: 0, waiting: false};
 window.portmapLiveConfig = function () {
   if (!window._portmapConfig) {
     var el = document.getElementById("live-config");
@@ -39,6 +40,21 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (!sub || !sub.map) { return {n: tick.n}; }
       var b = sub.map.getBounds();
       return {n: tick.n, b: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], z: sub.map.getZoom()};
+    },
+    // The alert list is gated the same way (its answer is often "nothing changed", so the server says it answered
+    // in a store of its own): asked at most every second and only once the last ask was answered.
+    alertAsk: function () {
+      var g = window._portmapAlerts, now = Date.now();
+      var cfg = window.portmapLiveConfig() || {};
+      if (g.waiting && now - g.asked < (cfg.frozen_ms || 10000)) { return window.dash_clientside.no_update; }
+      if (!g.waiting && now - g.asked < (cfg.tick_ms || 1000)) { return window.dash_clientside.no_update; }
+      g.asked = now;
+      g.waiting = true;
+      return now;
+    },
+    alertAnswered: function () {
+      window._portmapAlerts.waiting = false;
+      return Date.now();
     },
     // a fold-out beside the map opened or closed: the side panel changed width, so the map must refit
     refit: function () {

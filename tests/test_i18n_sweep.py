@@ -104,7 +104,7 @@ def test_the_officers_page_speaks_one_language(browser: Any, app_url: str, offic
         if lang == "zh":
             assert "退出" in texts and "确认" in texts and "解除" in texts
             assert "备注（解除告警时必填）" in texts
-            assert pg.get_attribute("#report-link", "href").endswith("lang=zh")
+            assert pg.get_attribute("a.report-link", "href").endswith("lang=zh")
             bad = english_words(texts, data_names(db_url))
         else:
             assert "Sign out" in texts and "Acknowledge" in texts

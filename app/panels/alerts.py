@@ -72,14 +72,15 @@ def _register_list(app: dash.Dash, ctx: AppContext) -> None:
 
     @app.callback(
         Output(ids.ALERT_LIST, "children"), Output(ids.ALERT_TRAIL, "children"), Output(ids.ALERT_SIG, "data"),
-        Input(ids.ALERT_TICK, "n_intervals"), Input(ids.ALERT_SELECTED, "data"), Input(ids.LANG, "value"),
+        Output(ids.ALERT_ANSWERED, "data"),
+        Input(ids.ALERT_ASK, "data"), Input(ids.ALERT_SELECTED, "data"), Input(ids.LANG, "value"),
         State(ids.ALERT_SIG, "data"), State(ids.REPLAY, "data"),
     )
     @db_errors("alert list")
     def alerts(_n: int | None, selected: int | None, lang: str, shown: str | None,
-               replaying: dict[str, Any] | None = None) -> tuple[Any, Any, Any]:
+               replaying: dict[str, Any] | None = None) -> tuple[Any, Any, Any, Any]:
         """The alert list (as it stood, in a replay) and the selected alert's lifecycle, re-rendered only when
-        they changed."""
+        they changed; every answer says it came (`alert-answered`: the page asks again only then)."""
         lang = language(lang)
         at = replay.instant(replaying, datetime.now(UTC))
         with ctx.connection() as conn:
@@ -94,12 +95,13 @@ def _register_list(app: dash.Dash, ctx: AppContext) -> None:
                                  "sel": selected, "lang": lang, "minute": minute})
         bucket = str(int((at or now).timestamp() // 10))
         was = (shown or "").split("|")
+        answered = int(now.timestamp() * 1000)
         if len(was) == 3 and was[0] == structure and (was[1] == titles or was[2] == bucket):
-            raise PreventUpdate
+            return dash.no_update, dash.no_update, dash.no_update, answered
         sig = f"{structure}|{titles}|{bucket}"
         listed = lists.get((ctx.port_id, lang, selected, minute, titles),    # titles: all the list shows
                            lambda: live.plain(alert_panel.alert_list(rows, lang, selected, at or now)))
-        return listed, lines, sig
+        return listed, lines, sig, answered
 
 
 def _clicked(clicks: list[int | None]) -> dict[str, Any]:

@@ -117,6 +117,11 @@ def _register_clientside(app: dash.Dash) -> None:
                             Input(ids.OPS_PLAN_HEADING, "n_clicks"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("portmap", "seen"), Output(ids.LIVE_SEEN, "data"),
                             Input(ids.LIVE, "data"))
+    # the alert list's gate: asked at most every second and only once the last ask was answered
+    app.clientside_callback(ClientsideFunction("portmap", "alertAsk"), Output(ids.ALERT_ASK, "data"),
+                            Input(ids.ALERT_TICK, "n_intervals"))
+    app.clientside_callback(ClientsideFunction("portmap", "alertAnswered"), Output(ids.ALERT_GATE, "data"),
+                            Input(ids.ALERT_ANSWERED, "data"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("portmap", "styleToggle"), Output(ids.STYLE_TOGGLED, "data"),
                             Input({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
                             State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "id"), prevent_initial_call=True)

@@ -24,11 +24,14 @@ def say(lang: str, key: str) -> html.Span:
 def register(app: dash.Dash, _ctx: AppContext) -> None:
     @app.callback(
         Output({"type": WORD, "key": ALL}, "children"), Output(ids.ALERT_NOTE, "placeholder"),
-        Output(ids.REPORT_LINK, "href"),
+        Output({"type": ids.REPORT_LINK, "to": ALL}, "href"),
         Input(ids.LANG, "value"), State({"type": WORD, "key": ALL}, "id"),
+        State({"type": ids.REPORT_LINK, "to": ALL}, "id"),
         prevent_initial_call=True,
     )
-    def words(lang: str, keys: list[dict[str, str]]) -> tuple[Any, ...]:
+    def words(lang: str, keys: list[dict[str, str]], links: list[dict[str, str]]) -> tuple[Any, ...]:
+        """Pattern ids throughout: the user box (and so the report link) is not in the layout Dash checks the
+        callbacks against, which is built without a signed-in user."""
         lang = language(lang)
         return ([t(lang, k["key"]) for k in keys], t(lang, "alerts.note"),
-                f"/report?format=pdf&lang={lang}")
+                [f"{link['to']}&lang={lang}" for link in links])

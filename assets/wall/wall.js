@@ -161,10 +161,11 @@
       el.appendChild(node("span", "", s.strings.feeds));
       feeds.forEach(function (f) {
         var item = node("span", "feed");
-        item.appendChild(node("span", "light" + (f.ok ? "" : " bad")));
+        item.appendChild(node("span", "light" + (f.ok ? "" : f.verdict === "late" ? " late" : " bad")));
         item.appendChild(node("span", "", f.source.split(/[/:]/).pop()));
         item.title = f.source;
         item.dataset.ok = f.ok ? "1" : "0";
+        item.dataset.verdict = f.verdict;
         el.appendChild(item);
       });
     });
