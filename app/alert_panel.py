@@ -53,7 +53,7 @@ def alert_list(rows: list[dict[str, Any]], lang: str, selected: int | None, now:
              html.Span(f"{_ago(r['raised_at'], lang, now)} · {who}", className="alert-meta")],
             id={"type": "alert-row", "alert": r["alert_id"]}, n_clicks=0,
             className=f"alert-row state-{r['state']}" + (" selected" if r["alert_id"] == selected else ""),
-            **{"data-state": r["state"], "data-alert": str(r["alert_id"])}))
+            **{"data-state": r["state"], "data-alert": str(r["alert_id"]), "data-severity": r["severity"]}))
     return items
 
 

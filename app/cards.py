@@ -10,7 +10,7 @@ import psycopg
 from dash import html
 
 from app.berth_work import berth_work
-from app.i18n import t
+from app.i18n import strings, t
 from portdomain.roles import allowed
 from portdomain.ship_types import ship_type_name
 from sql import query
@@ -114,6 +114,12 @@ def container_card(conn: psycopg.Connection[Any], port_id: str, lang: str, conta
                     id=f"card-stack-{block}-{bay}-{row}" if stack else f"card-of-{container_no}")
 
 
+def _known(lang: str, prefix: str, value: str | None) -> str:
+    """A vendor's word (a camera status, a detection label) in the page's language where the i18n files know it."""
+    key = f"{prefix}{value}"
+    return t(lang, key) if key in strings(lang) else str(value or "—")
+
+
 def camera_card(conn: psycopg.Connection[Any], port_id: str, camera_id: str, lang: str) -> html.Div | None:
     """A camera: where it looks, its status and its last ten tracks."""
     rows = query(conn, "camera_card", {"port_id": port_id, "camera_id": camera_id})
@@ -122,8 +128,9 @@ def camera_card(conn: psycopg.Connection[Any], port_id: str, camera_id: str, lan
     zh = lang == "zh"
     cam, name_en, name_zh, status, status_at, bearing, fov, range_m, ptz = rows[0][:9]
     head = [(t(lang, "card.camera_view"), f"{bearing:.0f}° · {fov:.0f}° · {range_m:.0f} m" + (" · PTZ" if ptz else "")),
-            (t(lang, "card.camera_status"), status + (f" · {status_at:%H:%M:%S} UTC" if status_at else ""))]
-    events = [html.Li(f"{start:%H:%M:%S} {label}{' / ' + sub if sub else ''}"
+            (t(lang, "card.camera_status"), _known(lang, "camera.status_", status)
+             + (f" · {status_at:%H:%M:%S} UTC" if status_at else ""))]
+    events = [html.Li(f"{start:%H:%M:%S} {_known(lang, 'detect.', label)}{' / ' + sub if sub else ''}"
                       + (f" {score:.0%}" if score is not None else "")
                       + (f" · {', '.join(zones)}" if zones else "")
                       + ("" if end else f" · {t(lang, 'card.ongoing')}"), className="card-event")
@@ -156,8 +163,9 @@ def vehicle_card(conn: psycopg.Connection[Any], port_id: str, phone: str, lang: 
                      html.Ul(cams) if cams else html.Div("—")], className="card", id=f"card-vehicle-{phone}")
 
 
-def silent_banner(conn: psycopg.Connection[Any], lang: str, silent_s: float = 120) -> str:
-    rows = query(conn, "silent_feeds", {"silent_s": silent_s})
+def silent_banner(conn: psycopg.Connection[Any], lang: str) -> str:
+    """The feeds whose verdict is not ok (feed_verdict, migration 055: the wall's lights say the same)."""
+    rows = query(conn, "silent_feeds", {})
     if not rows:
         return ""
     return t(lang, "banner.silent", feeds=", ".join(f"{s} ({at:%H:%M:%S})" for s, at in rows))

@@ -15,10 +15,10 @@ FIELDS = ("vessels", "underway", "at_anchor", "at_berth", "berths_occupied", "be
           "dg_containers", "alerts_critical", "alerts_warning", "feeds", "feeds_silent")
 
 
-def port_kpis(conn: psycopg.Connection[Any], port_id: str, silent_s: float = 120,
-              at: datetime | None = None) -> dict[str, int]:
-    """The port's figures now, or at a replayed instant `at` (feed health is always now)."""
-    row = query(conn, "kpi_port", {"port_id": port_id, "silent_s": silent_s, "at": at})[0]
+def port_kpis(conn: psycopg.Connection[Any], port_id: str, at: datetime | None = None) -> dict[str, int]:
+    """The port's figures now, or at a replayed instant `at` (feed health is always now, by feed_verdict: the
+    wall's lights say the same)."""
+    row = query(conn, "kpi_port", {"port_id": port_id, "at": at})[0]
     return {k: int(v or 0) for k, v in zip(FIELDS, row, strict=True)}
 
 

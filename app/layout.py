@@ -3,19 +3,24 @@ map with its strip, banners and time bar, and the stores and timers the panels' 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import flask
 from dash import dcc, html
 
 from app import gate, ids, stats
 from app.i18n import LANGUAGES, t
 from app.panels import alerts, replay
+from app.panels.words import say
 from layers import LAYERS
 from sql import alerts as alert_actions
 
-TICK_MS = 1000            # the map
+TICK_MS = 1000            # the map: at most one tick a second, and only once the last one was answered
+GATE_MS = 200             # how often the page looks whether the next tick is due (assets/live.js)
 PANEL_TICK_MS = 5000      # the KPI strip and the silent-feed banner
-ALERT_TICK_MS = 1000      # the alert list (an alert must reach the officer within 3 s: engine 1 s + this)
+ALERT_TICK_MS = 1000      # the alert list at most every second, once answered (an alert must reach the officer
+                          # within 3 s: engine 1 s + this)
 
 
 def _user_box(lang: str) -> html.Div:
@@ -24,13 +29,15 @@ def _user_box(lang: str) -> html.Div:
     if user is None:
         return html.Div(id=ids.USER)
     return html.Div(id=ids.USER, className="user", children=[
-        html.Span(f"{user.display_name} · {user.role} · {user.agency}", id=ids.USER_NAME),
-        html.A(t(lang, "report.download"), href="/report?format=pdf", id="report-link", className="audit-link"),
-        html.A(t(lang, "user.audit"), href="/audit", id="audit-link", className="audit-link")
+        html.Span([f"{user.display_name} · ", say(lang, f"role.{user.role}"), " · ",
+                   say(lang, f"agency.{user.agency}")], id=ids.USER_NAME),
+        html.A(say(lang, "report.download"), href=f"/report?format=pdf&lang={lang}",
+               id={"type": ids.REPORT_LINK, "to": "/report?format=pdf"}, className="audit-link report-link"),
+        html.A(say(lang, "user.audit"), href="/audit", id="audit-link", className="audit-link")
         if alert_actions.allowed(user, "audit_view") else None,
         html.Form(method="POST", action="/logout", children=[
             dcc.Input(type="hidden", name="csrf", value=user.csrf),
-            html.Button(t(lang, "user.logout"), id=ids.LOGOUT, type="submit")]),
+            html.Button(say(lang, "user.logout"), id=ids.LOGOUT, type="submit")]),
     ])
 
 
@@ -70,7 +77,6 @@ def _side(lang: str) -> html.Aside:
         *alerts.section(lang),
         html.H3(t(lang, "panel.layers"), id=ids.LAYERS_HEADING), *_layer_rows(lang),
         html.Div(t(lang, "status.loading"), id=ids.STATUS, className="status"),
-        html.Div(id=ids.CARD),
         _folded(ids.OPS_WATCH_BOX, ids.OPS_WATCH_HEADING, ids.OPS_WATCH, lang, "ops.watch_heading"),
         _folded(ids.OPS_PLAN_BOX, ids.OPS_PLAN_HEADING, ids.OPS_PLAN, lang, "ops.plan_heading"),
         _folded(ids.OPS_DIRECT_BOX, ids.OPS_DIRECT_HEADING, ids.OPS_DIRECT, lang, "ops.direct_heading"),
@@ -89,11 +95,22 @@ def _main(lang: str) -> html.Main:
         html.Div(id=ids.KPIS, className="kpis"),
         html.Div(id=ids.BANNER, className="banner"),
         html.Div(id=ids.SERVER_BANNER, className="banner banner-server"),
+        html.Div(id=ids.CARD, className="card-dock"),           # the clicked vessel's, box's or camera's card
         dcc.Graph(id=ids.MAP, className="map", config={"scrollZoom": True, "displaylogo": False,
                                                         "modeBarButtonsToRemove": ["toImage"]},
                   style={"height": "100%"}),
         replay.timebar(lang),
     ])
+
+
+def live_config() -> html.Div:
+    """What assets/live.js needs to pace the map's tick and word its banner: the settings (app/settings.py) and
+    the banner's texts in every language (the page's language can change without a reload)."""
+    cfg = dict(flask.current_app.config.get("PORTMAP_LIVE") or {}) if flask.has_app_context() else {}
+    cfg.setdefault("tick_ms", TICK_MS)
+    cfg["text"] = {lang: {"frozen": t(lang, "live.frozen", at="{at}"), "slow": t(lang, "live.slow", s="{s}")}
+                   for lang in LANGUAGES}
+    return html.Div(id=ids.LIVE_CONFIG, hidden=True, **{"data-config": json.dumps(cfg, ensure_ascii=False)})
 
 
 def _stores() -> list[Any]:
@@ -109,9 +126,11 @@ def _stores() -> list[Any]:
         dcc.Store(id=ids.STYLE_TOGGLED),
         dcc.Store(id=ids.STATS_SIG),
         dcc.Store(id=ids.SIDE_WIDTH),
-        dcc.Interval(id=ids.TICK, interval=TICK_MS),
+        live_config(),
+        dcc.Interval(id=ids.TICK, interval=GATE_MS),
         dcc.Interval(id=ids.PANEL_TICK, interval=PANEL_TICK_MS),
-        dcc.Interval(id=ids.ALERT_TICK, interval=ALERT_TICK_MS),
+        dcc.Interval(id=ids.ALERT_TICK, interval=GATE_MS),
+        dcc.Store(id=ids.ALERT_ASK), dcc.Store(id=ids.ALERT_ANSWERED), dcc.Store(id=ids.ALERT_GATE),
         dcc.Location(id=ids.URL, refresh=False),
     ]
 

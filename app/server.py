@@ -33,6 +33,8 @@ def create_app(settings: AppSettings) -> dash.Dash:
                     title="Port One-Map", update_title=None, serve_locally=True)  # type: ignore[arg-type]
     app.layout = layout
     app.server.config["MAX_CONTENT_LENGTH"] = settings.max_body      # 413 beyond it
+    app.server.config["PORTMAP_LIVE"] = {"tick_ms": settings.tick_ms, "frozen_ms": int(settings.frozen_s * 1000),
+                                         "slow_ms": int(settings.slow_s * 1000)}
     if settings.trust_proxy:        # one proxy in front: X-Forwarded-For, -Proto and -Host are its, and only its
         app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     gate.install(app.server, ctx.open_pool, app.csp_hashes())

@@ -20,6 +20,12 @@ class AppSettings(BaseSettings):
     max_reports: int = 2            # reports rendering at once in this process; more are answered 429
     read_url: str | None = Field(default=None, validation_alias=AliasChoices("PORTMAP_DB_READ_URL",
                                                                              "PORTMAP_APP_READ_URL"))
+    # the live map's tick (assets/live.js): the page asks again only when the last tick was answered, at most every
+    # tick_ms; "frozen" only after frozen_s with no answer at all; "slow link" when answers take longer than slow_s
+    tick_ms: int = 1000
+    frozen_s: float = 10.0
+    slow_s: float = 2.5
+    tick_delay_s: float = 0.0       # TEST ONLY: hold every live tick's answer this long (a slow link, in tests)
     # behind a reverse proxy (docs/deploy.md): the client's address, the scheme and the host from its headers
     trust_proxy: bool = Field(default=False, validation_alias=AliasChoices("PORTMAP_TRUST_PROXY",
                                                                            "PORTMAP_APP_TRUST_PROXY"))

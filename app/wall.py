@@ -189,10 +189,11 @@ def _state(conn: Any, port: Any, timezone: str, conf: dict[str, Any], lang: str)
                     "title": a["title_zh"] if lang == "zh" else a["title_en"],
                     "at": a["raised_at"].astimezone(local.tzinfo).strftime("%H:%M")} for a in alerts],
         "focus": _focus(focus[0], lang) if focus else None,
-        "feeds": [{"source": s, "kind": k, "silent_s": sec, "live": live, "ok": sec < 120 or not live}
-                  for s, k, sec, live in query(conn, "wall_feeds", {})],
+        "feeds": [{"source": s, "kind": k, "silent_s": sec, "live": live, "ok": verdict == "ok", "verdict": verdict}
+                  for s, k, sec, live, verdict in query(conn, "wall_feeds", {})],
         "age_s": None if ages.get("vessels") is None else int(ages["vessels"] or 0),     # the AIS picture
         "rotate_s": int(conf.get("rotate_s", 20)), "views": views,
+        "sound": bool(conf.get("sound", False)),          # a chime for a new critical alert: only if configured
         "strings": {k: t(lang, f"wall.{k}") for k in ("outage", "age", "feeds", "alerts", "no_alerts")},
     }
 

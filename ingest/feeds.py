@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 
 from ingest.limits import safe_raw
-from ingest.sources import is_live
+from ingest.sources import cadence_of, is_live
 from sql import query, query_text
 
 
@@ -28,4 +28,5 @@ def record_batch(conn: psycopg.Connection[Any], source: str, kind: str, *, store
     query(conn, "feed_status_update", {
         "source": source, "kind": kind,
         "last_message_at": last_message_at or (datetime.now(UTC) if stored else None), "rate_per_s": 0.0,
-        "messages": stored, "rejects": len(rejects) if rejected is None else rejected, "live": is_live(source)})
+        "messages": stored, "rejects": len(rejects) if rejected is None else rejected, "live": is_live(source),
+        "cadence_s": cadence_of(source)})

@@ -20,7 +20,9 @@ class Source:
     name: str                      # the feed name, or the prefix of its instances' names
     kind: str                      # feed kind: what it tells about (feed_status.kind, the layers' data ages)
     live: bool                     # a live feed: silence is an outage (the feed-health rule, KPIs, banner, wall)
-    cadence_s: float | None        # how often it speaks when healthy (None: when someone drops a file)
+    # how often it speaks when healthy (None: only when someone drops a file); the wall's lights and the map's
+    # feed verdict (SQL feed_verdict, migration 055) give it three cadences (at least 120 s) before they say so
+    cadence_s: float | None
     cli: str                       # the command that runs it
 
     def __post_init__(self) -> None:
@@ -34,14 +36,14 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("ais:tcp-in", "ais", live=True, cadence_s=10, cli="python -m ingest ais --tcp-listen HOST:PORT"),
     Source("ais:file", "ais", live=False, cadence_s=None, cli="python -m ingest ais --file LOG"),
     Source("ais:table", "ais", live=False, cadence_s=None, cli="python -m ingest ais-table file"),
-    Source("camera:mqtt", "camera", live=False, cadence_s=None, cli="python -m ingest camera --mqtt HOST:PORT"),
-    Source("webhook", "camera", live=False, cadence_s=None, cli="python -m ingest camera --webhook HOST:PORT"),
-    Source("onvif", "camera", live=False, cadence_s=None, cli="python -m ingest camera --webhook HOST:PORT"),
-    Source("tos_csv", "yard", live=False, cadence_s=None, cli="python -m ingest yard --tos FILE (or the inbox)"),
-    Source("edifact", "yard", live=False, cadence_s=None, cli="python -m ingest yard --edifact FILE (or the inbox)"),
-    Source("hazmat", "hazmat", live=False, cadence_s=None,
+    Source("camera:mqtt", "camera", live=False, cadence_s=600, cli="python -m ingest camera --mqtt HOST:PORT"),
+    Source("webhook", "camera", live=False, cadence_s=900, cli="python -m ingest camera --webhook HOST:PORT"),
+    Source("onvif", "camera", live=False, cadence_s=900, cli="python -m ingest camera --webhook HOST:PORT"),
+    Source("tos_csv", "yard", live=False, cadence_s=300, cli="python -m ingest yard --tos FILE (or the inbox)"),
+    Source("edifact", "yard", live=False, cadence_s=3600, cli="python -m ingest yard --edifact FILE (or the inbox)"),
+    Source("hazmat", "hazmat", live=False, cadence_s=3600,
            cli="python -m ingest hazmat --declarations FILE (or the inbox)"),
-    Source("gate", "gate", live=False, cadence_s=None, cli="python -m ingest hazmat --gate FILE (or the inbox)"),
+    Source("gate", "gate", live=False, cadence_s=1800, cli="python -m ingest hazmat --gate FILE (or the inbox)"),
     Source("vehicles:jt808", "vehicles", live=True, cadence_s=30, cli="python -m ingest vehicles --jt808 HOST:PORT"),
     Source("trackers:http", "people", live=False, cadence_s=None, cli="python -m ingest trackers --http HOST:PORT"),
 )}
@@ -62,6 +64,12 @@ def is_live(feed: str) -> bool:
     """Whether a feed's silence is an outage (an unknown feed is not live)."""
     found = source_of(feed)
     return found is not None and found.live
+
+
+def cadence_of(feed: str) -> float | None:
+    """How often a feed is expected to speak (feed_status.cadence_s; None: only when someone drops a file)."""
+    found = source_of(feed)
+    return None if found is None else found.cadence_s
 
 
 def register(source: Source) -> None:

@@ -37,6 +37,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 SERIAL_FILES = frozenset({
     "test_ais_faults.py", "test_ais_shutdown.py", "test_camera_qos0.py", "test_demo_feed_e2e.py", "test_faults.py",
     "test_map_live_browser.py", "test_poison_ais.py", "test_poison_inputs.py", "test_wall.py",
+    "test_live_gate_browser.py",
 })
 
 

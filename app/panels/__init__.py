@@ -3,6 +3,6 @@ has a piece of its own for it, the layout of that piece. create_app registers PA
 
 from __future__ import annotations
 
-from app.panels import alerts, kpis, map, ops, replay, search
+from app.panels import alerts, kpis, map, ops, replay, search, words
 
-PANELS = (map, kpis, alerts, search, ops, replay)
+PANELS = (map, kpis, alerts, search, ops, replay, words)

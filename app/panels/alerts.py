@@ -15,6 +15,7 @@ from dash.exceptions import PreventUpdate
 from app import alert_panel, auth, gate, ids, live, replay
 from app.context import AppContext, db_errors
 from app.i18n import LANGUAGES, language, t
+from app.panels.words import say
 from sql import alerts as alert_actions
 
 
@@ -23,13 +24,15 @@ def section(lang: str) -> list[Any]:
     user = gate.current_user()
     may_act = user is not None and user.at_least("officer")
     return [
-        html.H3(t(lang, "alerts.title"), id=ids.ALERTS_HEADING),
+        html.Div(id=ids.ALERTS_HEAD, className="alerts-head", children=[
+            html.H3(say(lang, "alerts.title"), id=ids.ALERTS_HEADING),
+            html.Button(say(lang, "alerts.sound"), id=ids.ALERT_SOUND, className="alert-sound", type="button")]),
         html.Div(id=ids.ALERT_LIST, className="alert-list"),
         html.Div(className="alert-detail", children=[
             dcc.Textarea(id=ids.ALERT_NOTE, placeholder=t(lang, "alerts.note"), className="alert-note",
                          maxLength=2000, disabled=not may_act),
             html.Div(className="alert-actions", children=[
-                html.Button(t(lang, f"alerts.{a}"), id={"type": ids.ALERT_ACT, "action": a}, n_clicks=0,
+                html.Button(say(lang, f"alerts.{a}"), id={"type": ids.ALERT_ACT, "action": a}, n_clicks=0,
                             disabled=not may_act) for a in alert_panel.ACTIONS]),
             html.Div(id=ids.ALERT_MSG, className="alert-msg"),
             html.Div(id=ids.ALERT_TRAIL, className="alert-trail"),
@@ -69,14 +72,15 @@ def _register_list(app: dash.Dash, ctx: AppContext) -> None:
 
     @app.callback(
         Output(ids.ALERT_LIST, "children"), Output(ids.ALERT_TRAIL, "children"), Output(ids.ALERT_SIG, "data"),
-        Input(ids.ALERT_TICK, "n_intervals"), Input(ids.ALERT_SELECTED, "data"), Input(ids.LANG, "value"),
+        Output(ids.ALERT_ANSWERED, "data"),
+        Input(ids.ALERT_ASK, "data"), Input(ids.ALERT_SELECTED, "data"), Input(ids.LANG, "value"),
         State(ids.ALERT_SIG, "data"), State(ids.REPLAY, "data"),
     )
     @db_errors("alert list")
     def alerts(_n: int | None, selected: int | None, lang: str, shown: str | None,
-               replaying: dict[str, Any] | None = None) -> tuple[Any, Any, Any]:
+               replaying: dict[str, Any] | None = None) -> tuple[Any, Any, Any, Any]:
         """The alert list (as it stood, in a replay) and the selected alert's lifecycle, re-rendered only when
-        they changed."""
+        they changed; every answer says it came (`alert-answered`: the page asks again only then)."""
         lang = language(lang)
         at = replay.instant(replaying, datetime.now(UTC))
         with ctx.connection() as conn:
@@ -91,12 +95,13 @@ def _register_list(app: dash.Dash, ctx: AppContext) -> None:
                                  "sel": selected, "lang": lang, "minute": minute})
         bucket = str(int((at or now).timestamp() // 10))
         was = (shown or "").split("|")
+        answered = int(now.timestamp() * 1000)
         if len(was) == 3 and was[0] == structure and (was[1] == titles or was[2] == bucket):
-            raise PreventUpdate
+            return dash.no_update, dash.no_update, dash.no_update, answered
         sig = f"{structure}|{titles}|{bucket}"
         listed = lists.get((ctx.port_id, lang, selected, minute, titles),    # titles: all the list shows
                            lambda: live.plain(alert_panel.alert_list(rows, lang, selected, at or now)))
-        return listed, lines, sig
+        return listed, lines, sig, answered
 
 
 def _clicked(clicks: list[int | None]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +20,7 @@ from app.i18n import language, t
 from layers import LAYERS
 from portdomain.roles import personal_scope
 
+log = logging.getLogger("app.map")
 TOGGLE_VALUES = State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value")
 
 
@@ -107,13 +110,20 @@ def _register_toggle(app: dash.Dash) -> None:
 
 
 def _register_clientside(app: dash.Dash) -> None:
+    # the tick's gate (assets/live.js): the view is sent, and so the next tick asked, only once the last was
+    # answered; a replay asks at once, whatever is on its way
     app.clientside_callback(ClientsideFunction("portmap", "view"), Output(ids.VIEW, "data"),
-                            Input(ids.TICK, "n_intervals"))
+                            Input(ids.TICK, "n_intervals"), Input(ids.REPLAY, "data"))
     app.clientside_callback(ClientsideFunction("portmap", "refit"), Output(ids.SIDE_WIDTH, "data"),
                             Input(ids.STATS_HEADING, "n_clicks"), Input(ids.OPS_WATCH_HEADING, "n_clicks"),
                             Input(ids.OPS_PLAN_HEADING, "n_clicks"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("portmap", "seen"), Output(ids.LIVE_SEEN, "data"),
                             Input(ids.LIVE, "data"))
+    # the alert list's gate: asked at most every second and only once the last ask was answered
+    app.clientside_callback(ClientsideFunction("portmap", "alertAsk"), Output(ids.ALERT_ASK, "data"),
+                            Input(ids.ALERT_TICK, "n_intervals"))
+    app.clientside_callback(ClientsideFunction("portmap", "alertAnswered"), Output(ids.ALERT_GATE, "data"),
+                            Input(ids.ALERT_ANSWERED, "data"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("portmap", "styleToggle"), Output(ids.STYLE_TOGGLED, "data"),
                             Input({"type": ids.LAYER_TOGGLE, "layer": ALL}, "value"),
                             State({"type": ids.LAYER_TOGGLE, "layer": ALL}, "id"), prevent_initial_call=True)
@@ -142,10 +152,12 @@ def _register_tick(app: dash.Dash, ctx: AppContext) -> None:
                 replaying: dict[str, Any] | None = None) -> tuple[Any, ...]:
         """Each tick sends only what changed since this browser's last tick (app/live.py), and each layer's
         data age; in a replay, the picture at the replayed instant. `live.at` tells the page that the server
-        answered."""
+        answered, `live.data_at` when the picture it carries stood."""
         lang = language(lang)
         state = state or {}
-        now = datetime.now(UTC)
+        now, started = datetime.now(UTC), time.monotonic()
+        if ctx.settings.tick_delay_s > 0:           # test only: a slow link
+            time.sleep(ctx.settings.tick_delay_s)
         at = replay.instant(replaying, now)
         with ctx.connection() as conn:
             port = ports.get(ctx.port_id, lambda: port_info(conn, ctx.port_id))
@@ -156,5 +168,9 @@ def _register_tick(app: dash.Dash, ctx: AppContext) -> None:
                                              at, scope=personal_scope(gate.current_user()))
             ctx.clients.put(client)
             ages = ages_cache.get(port.port_id, lambda: layer_ages(conn, port.port_id))
-        return (patch if n_ops and owners else dash.no_update, {"gen": client.gen, "at": _now_ms()},
+        if time.monotonic() - started > 2:          # what a slow tick was (the bench's app log)
+            log.info("slow live tick: %.1f s, %s, %d patch operations", time.monotonic() - started,
+                     f"replay at {at:%H:%M:%S}" if at else "live", n_ops)
+        return (patch if n_ops and owners else dash.no_update,
+                {"gen": client.gen, "at": _now_ms(), "data_at": int(now.timestamp() * 1000)},
                 [say_age(ages.get(i["layer"]), lang) for i in age_ids], replay.clock(replaying, lang, now))

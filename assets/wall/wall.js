@@ -125,7 +125,23 @@
     }
   }
 
+  // A chime for a new critical alert only where the port's [wall] config says sound = true (off by default: a
+  // control-room wall is watched, not listened to); the alerts on the wall when it opens are not new.
+  var heardCritical = null;
+  function chimeForNewCritical(s) {
+    var ids = s.alerts.filter(function (a) { return a.severity === "critical" && a.state === "open"; })
+      .map(function (a) { return String(a.id); });
+    var fresh = heardCritical === null ? [] : ids.filter(function (id) { return !heardCritical[id]; });
+    heardCritical = heardCritical || {};
+    ids.forEach(function (id) { heardCritical[id] = true; });
+    if (s.sound && fresh.length) {
+      var played = new Audio("/assets/alert-critical.wav").play();
+      if (played && played.catch) { played.catch(function () {}); }
+    }
+  }
+
   function render(s) {
+    chimeForNewCritical(s);
     ui.port.textContent = s.port;
     ui.title.textContent = s.title;
     ui.clock.textContent = s.local;
@@ -145,10 +161,11 @@
       el.appendChild(node("span", "", s.strings.feeds));
       feeds.forEach(function (f) {
         var item = node("span", "feed");
-        item.appendChild(node("span", "light" + (f.ok ? "" : " bad")));
+        item.appendChild(node("span", "light" + (f.ok ? "" : f.verdict === "late" ? " late" : " bad")));
         item.appendChild(node("span", "", f.source.split(/[/:]/).pop()));
         item.title = f.source;
         item.dataset.ok = f.ok ? "1" : "0";
+        item.dataset.verdict = f.verdict;
         el.appendChild(item);
       });
     });

@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 
 from ingest.ais.batch import STATIC_FIELDS, Batch, Checkpoint, Output
-from ingest.sources import is_live
+from ingest.sources import cadence_of, is_live
 from sql import query, query_text
 
 log = logging.getLogger(__name__)
@@ -182,7 +182,8 @@ class AisWriter:
                 query(self.conn, "feed_status_update", {
                     "source": source, "kind": "ais", "last_message_at": batch.last_at.get(source),
                     "rate_per_s": messages / max(since, 0.001), "messages": messages,
-                    "rejects": batch.feed_rejects[source], "live": is_live(source)})
+                    "rejects": batch.feed_rejects[source], "live": is_live(source),
+                    "cadence_s": cadence_of(source)})
             for cp in batch.checkpoints.values():
                 query(self.conn, "checkpoint_set", {"source": cp.source, "position": cp.position,
                                                     "file_identity": cp.file_identity})

@@ -33,4 +33,4 @@ SELECT
        AND last_message_at > now() - interval '1 day') AS feeds,
     (SELECT count(*) FROM feed_status WHERE live
        AND last_message_at > now() - interval '1 day'
-       AND last_message_at < now() - make_interval(secs => %(silent_s)s)) AS feeds_silent
+       AND feed_verdict(extract(epoch FROM now() - last_message_at), live, cadence_s) <> 'ok') AS feeds_silent
