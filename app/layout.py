@@ -110,7 +110,8 @@ def live_config() -> html.Div:
     cfg.setdefault("tick_ms", TICK_MS)
     cfg["text"] = {lang: {"frozen": t(lang, "live.frozen", at="{at}"), "slow": t(lang, "live.slow", s="{s}")}
                    for lang in LANGUAGES}
-    return html.Div(id=ids.LIVE_CONFIG, hidden=True, **{"data-config": json.dumps(cfg, ensure_ascii=False)})
+    data: dict[str, Any] = {"data-config": json.dumps(cfg, ensure_ascii=False)}
+    return html.Div(id=ids.LIVE_CONFIG, hidden=True, **data)
 
 
 def _stores() -> list[Any]:

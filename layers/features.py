@@ -42,7 +42,7 @@ class Output:
 
 
 def _source(fs: FeatureSet) -> sql.Composable:
-    inner = sql.SQL(query_text(fs.sql))  # type: ignore[arg-type]
+    inner: sql.Composable = sql.SQL(query_text(fs.sql))  # type: ignore[arg-type]
     if fs.wrap is not None:
         inner = sql.SQL(query_text(fs.wrap)).format(source=inner)  # type: ignore[arg-type]
     if fs.personal:         # only the rows of the agencies whose people the asker may see (none: no rows)

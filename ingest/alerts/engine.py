@@ -233,8 +233,9 @@ class AlertEngine:
                 out.add(key)
                 if alert_id not in self.outage_noted:
                     self.outage_noted.add(alert_id)
-                    self._act(alert_id, "note", f"held: {', '.join(sorted(set(silent)))} silent since the last "
-                                                "report; kept until the feed speaks again")
+                    feeds = ", ".join(sorted({str(s) for s in silent}))
+                    self._act(alert_id, "note", f"held: {feeds} silent since the last report; kept until the feed "
+                                                "speaks again")
                 continue
             self.outage_noted.discard(alert_id)
         return out

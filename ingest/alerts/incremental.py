@@ -190,7 +190,8 @@ class PairBook:
             self.held.discard(pair)
 
     def _finding(self, snap: Snapshot, key: Hashable, now: float) -> Finding:
-        a, b = key  # type: ignore[misc]
+        pair: tuple[int, int] = key  # type: ignore[assignment]
+        a, b = pair
         cpa, t = self.pairs[(a, b)]
         s = self.state
         cols: dict[str, Any] = {

@@ -47,7 +47,7 @@ def verdict_of(findings: list[Finding], held: set[str] | None, before: Collectio
     """A verdict from a whole evaluation (the reference mode, and the rules that read the port's other tables)."""
     by_key = {f.key: f for f in findings}
     now = set(by_key)
-    return Verdict(now - set(before), set(before) - now, now, held, by_key.__getitem__)
+    return Verdict(now - set(before), set(before) - now, now, held, lambda key: by_key[str(key)])
 
 
 @dataclass

@@ -17,6 +17,7 @@ run at each instant (`python -m ingest alerts --port-id P --from T1 --to T2 [--s
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -35,6 +36,7 @@ from ingest.alerts.engine import VESSEL_COLUMNS, AlertEngine
 from ingest.alerts.incremental import PairBook, VesselBook, key_mmsi
 from ingest.alerts.model import Snapshot
 from ingest.alerts.retro_lifecycle import Lifecycle, Open, Verdict, verdict_of
+from ingest.alerts.rules.base import Rule
 from ingest.alerts.rules.collision_risk import close_pairs_in_memory
 from ingest.progress import Progress
 from sql import query, query_text
@@ -62,7 +64,7 @@ class RetroReport:
     steps: int = 0
     raised: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
-    rule_s: Counter[str] = field(default_factory=Counter)     # seconds spent in each rule
+    rule_s: dict[str, float] = field(default_factory=lambda: defaultdict(float))   # seconds in each rule
     wall_s: float = 0.0
     simulated_s: float = 0.0
     alerts: list[Open] = field(default_factory=list)
@@ -177,8 +179,8 @@ class Retrospective:
         history = History(self.conn, self.engine, self.start, self.end)
         # The rules only read: on a connection of their own in autocommit, a failing rule's query cannot abort
         # the run's transaction, so no savepoint per rule and step (two round trips each, most of a step).
-        with psycopg.connect(**self.conn.info.get_parameters(), password=self.conn.info.password,
-                             autocommit=True) as self.reader:
+        params: dict[str, Any] = {**self.conn.info.get_parameters(), "password": self.conn.info.password}
+        with psycopg.connect(**params, autocommit=True) as self.reader:
             self._steps(history, report, progress)
         self.reader = None
         report.wall_s = time.perf_counter() - started
@@ -234,6 +236,11 @@ class Retrospective:
                 for o in alerts])
 
 
+def whole_verdict(rule: Rule, snap: Snapshot, life: Lifecycle) -> Verdict:
+    """A rule's verdict from an evaluation over the snapshot's whole picture."""
+    return verdict_of(rule.evaluate(snap), rule.keep(snap) if rule.keep is not None else None, life.active(rule.name))
+
+
 class FullStepper:
     """The reference mode: every rule over the whole picture at every step (port rules every port_step_s)."""
 
@@ -246,8 +253,7 @@ class FullStepper:
         for name, rule in self.run.rules.items():
             if rule.scope == "port" and k % self.run.port_every:
                 continue
-            v = self.run.evaluate(name, snap, self.report, lambda r=rule, n=name: verdict_of(
-                r.evaluate(snap), r.keep(snap) if r.keep is not None else None, self.life.active(n)))
+            v = self.run.evaluate(name, snap, self.report, functools.partial(whole_verdict, rule, snap, self.life))
             if v is not None:
                 out[name] = v
         return out
@@ -307,7 +313,7 @@ class Stepper:
         for name, book in self.books.items():
             if not scope:
                 continue                            # nobody changed: every verdict stands
-            v = self.run.evaluate(name, snap, self.report, lambda b=book: b.update(snap, scope))
+            v = self.run.evaluate(name, snap, self.report, functools.partial(book.update, snap, scope))
             if v is not None:
                 out[name] = v
             wakes = book.rule.wakes(snap) if book.rule.wakes is not None else {}
@@ -315,15 +321,14 @@ class Stepper:
                 self._schedule(np.array([self.slot_of[m] for m in wakes], dtype=np.int64),
                                np.array(list(wakes.values()), dtype=float))
         for name in self.pair_rules:
-            v = self.run.evaluate(name, snap, self.report, lambda: self.pairs.update(snap, slots))
+            v = self.run.evaluate(name, snap, self.report, functools.partial(self.pairs.update, snap, slots))
             if v is not None:
                 out[name] = v
         if k % self.run.port_every == 0 and self.port_rules:
             whole = self.run._snapshot(now, self.h.frame(now))
             for name in self.port_rules:
-                rule = self.run.rules[name]
-                v = self.run.evaluate(name, whole, self.report, lambda r=rule, n=name: verdict_of(
-                    r.evaluate(whole), r.keep(whole) if r.keep is not None else None, self.life.active(n)))
+                call = functools.partial(whole_verdict, self.run.rules[name], whole, self.life)
+                v = self.run.evaluate(name, whole, self.report, call)
                 if v is not None:
                     out[name] = v
         return out
