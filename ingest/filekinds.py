@@ -62,6 +62,11 @@ def _people(conn: psycopg.Connection[Any], path: Path, port_id: str, data: bytes
     return import_file(conn, path, port_id, data)
 
 
+def _permits(conn: psycopg.Connection[Any], path: Path, port_id: str, data: bytes, _mtime: datetime) -> Any:
+    from ingest.ops.permits import import_file
+    return import_file(conn, path, port_id, data)
+
+
 def _stored(what: str) -> Callable[[Any], str]:
     return lambda r: f"{r.stored} of {r.rows} {what}stored, rejected {dict(r.rejects)}"
 
@@ -80,6 +85,8 @@ FILE_KINDS: dict[str, FileKind] = {k.name: k for k in (
              _stored("direct deliveries ")),
     FileKind("vehicles", re.compile(r".+\.vehicles\.csv$", re.I), "*.vehicles.csv", _vehicles, _stored("vehicles ")),
     FileKind("people", re.compile(r".+\.people\.csv$", re.I), "*.people.csv", _people, _stored("people ")),
+    FileKind("permits", re.compile(r".+\.permits\.(csv|json)$", re.I), "*.permits.csv|json", _permits,
+             _stored("permits ")),
 )}
 
 

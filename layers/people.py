@@ -1,6 +1,7 @@
 """People: each phone tracker's last fix in view as a dot by team (border boarding, customs inspection, port
 patrol, MSA) with a short trail. Personal data: the rows carry `personal_agency`, and portdomain.roles.redact
-keeps only those the user may see (supervisors, and the person's own agency), so the shared map shows none."""
+keeps only those the user may see (supervisors, and the person's own agency); the live map draws the layer once per
+personal scope (app/live.py), the wall and the report as the least of users: no one."""
 
 from __future__ import annotations
 

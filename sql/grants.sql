@@ -29,7 +29,7 @@ DECLARE
                              'person_position', 'person_latest'] || feeds,
         'portmap_camera', ARRAY['camera_event', 'camera_review', 'camera'] || feeds,
         'portmap_yard', ARRAY['container', 'container_move', 'hazmat_declaration', 'gate_transaction',
-                              'berth_plan', 'direct_delivery', 'vehicle', 'person'] || feeds,
+                              'berth_plan', 'direct_delivery', 'vehicle', 'person', 'permit'] || feeds,
         'portmap_alerts', ARRAY['alert', 'alert_retrospective', 'retrospective_run', 'hazmat_case',
                                 'hazmat_case_step', 'port_stats_hour'] || feeds,
         'portmap_reference', ARRAY['port', 'zone', 'berth', 'yard_block', 'yard_slot', 'camera', 'structure',

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest.vehicles import jt808
 from ingest.vehicles.jt808 import FrameError
@@ -87,3 +91,32 @@ def test_a_batch_with_a_bad_item_keeps_the_others() -> None:
     assert jt808.check_location(jt808.decode_location(good), T0) is None
     assert jt808.check_location(jt808.decode_location(location_body(37.2, 119.2, datetime(2027, 1, 1, tzinfo=UTC))),
                                 T0) == "future_time"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=120), st.booleans(), st.booleans(), st.sampled_from([0x0100, 0x0102, 0x0200, 0x0704]))
+def test_any_bytes_decode_or_are_refused_with_a_reason(data: bytes, v2019: bool, split: bool, msg_id: int) -> None:
+    """Random bytes, and random bytes behind a plausible header with a right check code (so they reach the body
+    decoders): only FrameError, never another exception."""
+    props = (len(data) & 0x3FF) | (0x4000 if v2019 else 0) | (0x2000 if split else 0)
+    plausible = msg_id.to_bytes(2, "big") + props.to_bytes(2, "big") + data
+    for raw in (data, jt808.escape(plausible + bytes([jt808.xor(plausible)]))):
+        try:
+            _header, body = jt808.decode(raw)
+        except FrameError:
+            continue
+        for parse in (jt808.decode_location, jt808.decode_batch, jt808.decode_registration, jt808.decode_auth):
+            with contextlib.suppress(FrameError):
+                parse(body)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=60), max_size=8))
+def test_the_splitter_never_raises_and_keeps_the_frames_around_junk(junk: list[bytes]) -> None:
+    good = jt808.encode(2, "13912345678", 7)
+    s = jt808.Splitter()
+    out: list[Any] = []
+    for piece in junk:
+        out += list(s.feed(piece.replace(b"\x7e", b"")))
+        out += list(s.feed(good))
+    assert sum(1 for o in out if o == good[1:-1]) == len(junk)

@@ -126,3 +126,39 @@ def test_a_truck_in_the_terminal_longer_than_its_allowance(conn: Any, engine: Al
     found = alerts(conn, "truck_overstay")
     assert [a["subject_id"] for a in found] == ["13912340041"]
     assert "for 150 min (allowed 120)" in found[0]["title_en"]
+
+
+def test_a_vehicle_in_the_dg_area_and_a_person_in_a_restricted_zone_without_a_permit(
+        conn: Any, engine: AlertEngine, tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from ingest.ops.permits import import_file
+
+    tanks, dg = centroid(conn, "tank-farm"), centroid(conn, "dg-storage")
+    truck(conn, "13912340051", tanks, plate="鲁G00051")                   # no permit: alert
+    truck(conn, "13912340052", tanks, plate="鲁G00052")                   # its permit: none
+    truck(conn, "13912340053", tanks, plate="鲁G00053")                   # a permit expired: alert
+    conn.execute("INSERT INTO vehicle (terminal_phone, plate, kind) VALUES ('13912340054', '鲁GF119', 'fire_engine')")
+    truck(conn, "13912340054", tanks)                                     # a fire engine: exempt
+    for device in ("phone-x1", "phone-x2"):
+        conn.execute("INSERT INTO person (device_id, name, team) VALUES (%s, 'Someone', 'customs_inspection')",
+                     (device,))
+        conn.execute("INSERT INTO person_latest (device_id, observed_at, received_at, source, geom) VALUES "
+                     "(%s, now(), now(), 'trackers:http', ST_SetSRID(ST_MakePoint(%s, %s), 4326))", (device, *dg))
+    day = timedelta(days=1)
+    rows = [("P1", "vehicle", "鲁g00052", "tank-farm", now() - day, now() + day),
+            ("P2", "vehicle", "鲁G00053", "tank-farm", now() - 2 * day, now() - day),
+            ("P3", "person", "phone-x2", "dg-storage", now() - day, now() + day),
+            ("P4", "person", "phone-x1", "no-such-zone", now() - day, now() + day),
+            ("P5", "vehicle", "鲁G00051", "tank-farm", now() + day, now() - day)]
+    text = "permit_id,subject_kind,subject_id,zone_id,valid_from,valid_to\n" + "".join(
+        f"{p},{k},{s},{z},{a.isoformat()},{b.isoformat()}\n" for p, k, s, z, a, b in rows)
+    report = import_file(conn, Path(tmp_path) / "today.permits.csv", "weifang", text.encode())
+    assert report.stored == 3 and dict(report.rejects) == {"unknown_zone": 1, "ends_before_it_starts": 1}
+    engine.cycle()
+    found = {(a["subject_kind"], a["subject_id"]) for a in alerts(conn, "permit_zones")}
+    assert found == {("vehicle", "13912340051"), ("vehicle", "13912340053"), ("person", "phone-x1")}
+    titles = " ".join(a["title_en"] for a in alerts(conn, "permit_zones"))
+    assert any(a["title_en"].startswith("鲁G00051 in ") and a["title_en"].endswith(" without a permit")
+               for a in alerts(conn, "permit_zones"))
+    assert "Someone" not in titles

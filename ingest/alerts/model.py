@@ -170,5 +170,13 @@ def tracked(snap: Snapshot, what: str) -> pd.DataFrame:
     return snap.cache[key]  # type: ignore[no-any-return]
 
 
+def permits(snap: Snapshot) -> set[tuple[str, str, str]]:
+    """The permits valid now: (subject kind, subject in upper case, zone id); one query a cycle."""
+    if "permits" not in snap.cache:
+        snap.cache["permits"] = {(k, s, z) for k, s, z in query(snap.conn, "alert_permits",
+                                                                 {"port_id": snap.port_id, "now": snap.now})}
+    return snap.cache["permits"]  # type: ignore[no-any-return]
+
+
 def severity_factor(severity: str) -> Factor:
     return Factor("severity", SEVERITY_POINTS[severity], f"the rule's severity is {severity}")

@@ -127,6 +127,9 @@ def decode(frame: bytes) -> tuple[Header, bytes]:
         raise FrameError("bad_check_code", f"computed {xor(raw[:-1]):#04x}, frame says {raw[-1]:#04x}")
     msg_id, props = struct.unpack_from(">HH", raw)
     length, encryption, split, v2019 = props & 0x3FF, props >> 10 & 7, props >> 13 & 1, props >> 14 & 1
+    head = (17 if v2019 else 12) + (4 if split else 0)
+    if len(raw) < head + 1:
+        raise FrameError("short_frame", f"{len(raw)} bytes, the header alone needs {head} and a check code")
     at = 4
     version = None
     if v2019:
@@ -137,8 +140,6 @@ def decode(frame: bytes) -> tuple[Header, bytes]:
     at += 2
     packet = None
     if split:
-        if len(raw) < at + 5:
-            raise FrameError("short_frame", "no package items")
         packet = struct.unpack_from(">HH", raw, at)
         at += 4
         if not 1 <= packet[1] <= packet[0] <= MAX_PACKAGES:

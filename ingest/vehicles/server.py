@@ -91,6 +91,9 @@ class Terminal(asyncio.Protocol):
                 self.frame(item)
             except FrameError as err:
                 self.server.counters.refuse(self.peer, err, item)
+            except Exception as err:        # a frame the codec did not foresee: refused alone, the stream goes on
+                log.exception("jt808 %s: a frame failed", self.peer)
+                self.server.counters.refuse(self.peer, FrameError("undecodable", type(err).__name__), item)
 
     def send(self, header: Header, msg_id: int, body: bytes) -> None:
         self.serial = (self.serial + 1) & 0xFFFF

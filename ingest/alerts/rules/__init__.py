@@ -18,6 +18,7 @@ from ingest.alerts.rules import (
     fire_near_dg,
     gate_case,
     gate_tracker_mismatch,
+    permit_zones,
     restricted_entry,
     restricted_entry_camera,
     speeding,
@@ -49,6 +50,7 @@ RULES: dict[str, Rule] = {
     "tracker_silent": tracker_silent.RULE,
     "truck_overstay": truck_overstay.RULE,
     "gate_tracker_mismatch": gate_tracker_mismatch.RULE,
+    "permit_zones": permit_zones.RULE,
 }
 
 # Each port.toml table [rules.<table>] and the settings model that reads it.
