@@ -112,15 +112,15 @@ def time_replay(page: Any, tries: int) -> list[float]:
 
 
 def bench_alerts(stack: Stack, page: Any) -> list[int]:
-    """Two alerts of the bench's own to fly to (warnings at the anchorage and in the channel, as the engine writes
-    them; some of the demo's alerts have no place to fly to, a feed outage say)."""
+    """Two alerts of the bench's own to fly to (warnings at the anchorage and in the channel; some of the demo's
+    alerts have no place to fly to, a feed outage say). Their rule is no engine's, so no engine cycle clears them."""
     made = []
     for i, (lon, lat) in enumerate(((119.30, 37.45), (119.22, 37.33))):
         made += stack.query("""INSERT INTO alert (port_id, rule, severity, subject_kind, subject_id, dedup_key, geom,
                            evidence_at, title_en, title_zh, details, state)
-                       VALUES ('weifang', 'speeding', 'warning', 'vessel', %s, %s, ST_SetSRID(ST_MakePoint(%s, %s),
+                       VALUES ('weifang', 'bench_flyto', 'warning', 'vessel', %s, %s, ST_SetSRID(ST_MakePoint(%s, %s),
                                4326), now(), 'Speeding (bench)', '超速（测试）', '{}', 'open') RETURNING alert_id""",
-                    (str(900000001 + i), f"speeding:bench-{i}", lon, lat))
+                    (str(900000001 + i), f"bench_flyto:{i}", lon, lat))
     ids = [int(r[0]) for r in made]
     page.wait_for_function("(ids) => ids.every(i => document.querySelector(`button.alert-row[data-alert='${i}']`))",
                            arg=ids, timeout=120_000)

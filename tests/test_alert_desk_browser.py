@@ -50,7 +50,7 @@ def raise_alert(conn: psycopg.Connection[Any], key: str, severity: str, titles: 
                 at: tuple[float, float]) -> None:
     conn.execute("""INSERT INTO alert (port_id, rule, severity, subject_kind, subject_id, dedup_key, geom, evidence_at,
                         title_en, title_zh, details, state)
-                    VALUES ('weifang', 'speeding', %s, 'vessel', %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), now(),
+                    VALUES ('weifang', 'desk_test', %s, 'vessel', %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), now(),
                             %s, %s, '{}', 'open')""", (severity, key, f"desk:{key}", *at, *titles))
 
 
