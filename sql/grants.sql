@@ -22,7 +22,7 @@ DECLARE
         'portmap_app', ARRAY['user_session', 'app_user', 'access_token', 'login_throttle'],
         'portmap_ais', ARRAY['vessel', 'vessel_position', 'vessel_latest', 'ais_other_message', 'aton',
                              'base_station', 'sensor_target'] || feeds,     -- the tracking sensors' family
-        'portmap_camera', ARRAY['camera_event', 'camera_review', 'camera'] || feeds,
+        'portmap_camera', ARRAY['camera_event', 'camera_review', 'camera', 'camera_picture'] || feeds,
         'portmap_yard', ARRAY['container', 'container_move', 'hazmat_declaration', 'gate_transaction',
                               'berth_plan', 'direct_delivery'] || feeds,
         'portmap_alerts', ARRAY['alert', 'alert_retrospective', 'retrospective_run', 'hazmat_case',
