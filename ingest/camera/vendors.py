@@ -8,9 +8,13 @@ A vendor event names its camera by vendor ids (`hikvision:<MAC or IP>/<channel>`
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,7 +24,7 @@ from psycopg.types.json import Jsonb
 
 from ingest.feeds import record_batch
 from ingest.limits import safe_raw
-from sql import query, query_text
+from sql import DbSettings, connect, query, query_text
 
 log = logging.getLogger(__name__)
 PICTURE_MAX_BYTES = 512 * 1024       # a picture pushed with an event is kept up to this size (else counted)
@@ -139,3 +143,81 @@ class VendorStore:
 
 
 GOOD = frozenset({"stored", "continued", "ended", "state_only", "status"})
+
+
+Done = Callable[[], None]
+
+
+class BatchWriter:
+    """The worker side of a listener or stream client: events queued (bounded: a full queue holds the reader
+    back), written in batches of up to BATCH in one transaction, a lost database waited for with back-off (the
+    batch is kept and retried), `done` callbacks (e.g. a SIP 200 OK) run only once their batch is committed."""
+
+    BATCH = 500
+
+    def __init__(self, db: DbSettings, port_id: str, source: str, queue_size: int = 20_000) -> None:
+        self.db, self.port_id, self.source = db, port_id, source
+        self.queue: queue.Queue[tuple[list[VendorEvent], list[tuple[str, str, bytes]], Done | None]] = \
+            queue.Queue(queue_size)
+        self.counts: Counter[str] = Counter()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"vendor-writer-{source}", daemon=True)
+        self.store: VendorStore | None = None
+
+    def start(self) -> BatchWriter:
+        self.thread.start()
+        return self
+
+    def submit(self, events: list[VendorEvent], refused: list[tuple[str, str, bytes]] | None = None,
+               done: Done | None = None) -> None:
+        self.queue.put((events, refused or [], done))
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Write what is queued (for up to timeout_s), then end."""
+        self.stopping.set()
+        self.thread.join(timeout_s)
+
+    def _run(self) -> None:
+        delay = 0.5
+        while not (self.stopping.is_set() and self.queue.empty()):
+            try:
+                batch = [self.queue.get(timeout=0.2)]
+            except queue.Empty:
+                continue
+            while len(batch) < self.BATCH:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            while not self._write(batch):
+                if self.stopping.wait(delay) and self.stopping.is_set() and delay > 4:
+                    log.error("%s: database still unavailable at stop; %d queued batches not written",
+                              self.source, len(batch))
+                    return
+                delay = min(delay * 2, 30.0)
+            delay = 0.5
+
+    def _write(self, batch: list[tuple[list[VendorEvent], list[tuple[str, str, bytes]], Done | None]]) -> bool:
+        try:
+            if self.store is None or self.store.conn.closed:
+                self.store = VendorStore(connect(self.db), self.port_id, self.source)
+            counts = self.store.write([e for events, _, _ in batch for e in events],
+                                      [r for _, refused, _ in batch for r in refused])
+        except Exception as err:        # the database gone (or a bug): the batch is kept and retried
+            if isinstance(err, psycopg.OperationalError):
+                log.warning("%s: database unavailable (%s); retrying", self.source, str(err).strip()[:120])
+            else:
+                log.exception("%s: a batch failed (%s); retrying", self.source, type(err).__name__)
+            if self.store is not None:
+                with contextlib.suppress(psycopg.Error):
+                    self.store.conn.close()
+            self.store = None
+            return False
+        self.counts.update(counts)
+        for _, _, done in batch:
+            if done is not None:
+                try:
+                    done()
+                except OSError as err:
+                    log.info("%s: could not answer (%s)", self.source, err)
+        return True
