@@ -113,6 +113,8 @@ def decode_xml(body: bytes) -> bytes:
 
 def parse_notify(body: bytes, tz: ZoneInfo) -> VendorEvent:
     """A Notify (Alarm or Keepalive) as a vendor event; a bad one raises Invalid(reason, detail)."""
+    if b"\x00" in body:
+        raise Invalid("nul_byte", "a NUL byte")
     try:
         root = parse_xml(decode_xml(body), max_bytes=MAX_DATAGRAM)
     except InputRefused as err:         # too_large, too_deep, xml_dtd (the XML bomb), bad_xml

@@ -39,6 +39,8 @@ def _find(root: ET.Element, ns: str, name: str) -> str:
 
 def parse_alert(payload: bytes, picture: bytes | None = None, picture_over: int = 0) -> VendorEvent:
     """One EventNotificationAlert; a bad one raises Invalid(reason, detail)."""
+    if b"\x00" in payload:
+        raise Invalid("nul_byte", "a NUL byte")
     try:        # size and depth capped, DTDs refused (no entity expansion: the XML bomb is refused here)
         root = parse_xml(payload, max_bytes=MAX_BYTES)
     except InputRefused as err:         # too_large, too_deep, xml_dtd, bad_xml
