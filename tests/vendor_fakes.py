@@ -13,6 +13,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
 Part = tuple[str, bytes]        # (Content-Type, body)
 
@@ -62,7 +63,7 @@ class StreamHandler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        if self.path != self.server.path:
+        if unquote(self.path) != self.server.path:
             self.send_error(404)
             return
         if not self.server.authorised(self.headers.get("Authorization", ""), "GET"):

@@ -40,7 +40,7 @@ def boundary_of(content_type: str) -> bytes | None:
 
 def iter_parts(f: BinaryIO, boundary: bytes, max_part: int) -> Iterator[Part]:
     """The parts of a multipart body or stream read from `f` (which must have readline and read)."""
-    delim = b"--" + boundary.removeprefix(b"--")
+    delim = b"--" + boundary
     while True:                       # the preamble, up to the first delimiter
         line = _line(f)
         if not line or line.strip() == delim + b"--":
@@ -52,13 +52,16 @@ def iter_parts(f: BinaryIO, boundary: bytes, max_part: int) -> Iterator[Part]:
         if headers is None:
             return
         length = headers.get("content-length", "")
-        if length.strip().isdigit():
-            body, size, last = _sized(f, int(length), max_part, delim)
+        if length.strip().isdigit():          # yielded at once: a live stream's part is not held back until
+            body, size = _sized(f, int(length), max_part)        # the next one begins
+            yield Part(headers, body, size)
+            if not _to_delimiter(f, delim):
+                return
         else:
             body, size, last = _until(f, delim, max_part)
-        yield Part(headers, body, size)
-        if last:
-            return
+            yield Part(headers, body, size)
+            if last:
+                return
 
 
 def _line(f: BinaryIO) -> bytes:
@@ -86,8 +89,8 @@ def _headers(f: BinaryIO) -> dict[str, str] | None:
             raise MultipartError(f"over {MAX_HEADERS} headers in one part")
 
 
-def _sized(f: BinaryIO, length: int, max_part: int, delim: bytes) -> tuple[bytes | None, int, bool]:
-    """A part with its Content-Length: read (or skip, when over the cap), then up to the next delimiter."""
+def _sized(f: BinaryIO, length: int, max_part: int) -> tuple[bytes | None, int]:
+    """A part with its Content-Length: read (or skipped, when over the cap)."""
     chunks, left = [], length
     while left:
         chunk = f.read(min(left, 65536))
@@ -96,12 +99,17 @@ def _sized(f: BinaryIO, length: int, max_part: int, delim: bytes) -> tuple[bytes
         left -= len(chunk)
         if length <= max_part:
             chunks.append(chunk)
+    return (b"".join(chunks) if length <= max_part else None), length
+
+
+def _to_delimiter(f: BinaryIO, delim: bytes) -> bool:
+    """Past the CRLF after a sized part up to the next delimiter: True if another part follows."""
     while True:
         line = _line(f)
         if not line:
-            return (b"".join(chunks) if length <= max_part else None), length, True
+            return False
         if line.strip() in (delim, delim + b"--"):
-            return (b"".join(chunks) if length <= max_part else None), length, line.strip() != delim
+            return line.strip() == delim
         if line.strip():
             raise MultipartError("bytes after a part's Content-Length before the next delimiter")
 

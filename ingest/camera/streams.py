@@ -97,7 +97,9 @@ class EventStream:
             if boundary is None:
                 return self._fail("not_multipart", resp.headers.get("Content-Type", ""))
             self.connections += 1
-            return self._read(io.BufferedReader(resp.raw, 65536), boundary)      # type: ignore[arg-type]
+            # http.client's response under urllib3's: its readline returns at a line's end (urllib3's read fills
+            # whole buffers, which would hold a live stream's last part back until more bytes come)
+            return self._read(getattr(resp.raw, "_fp", None) or io.BufferedReader(resp.raw, 65536), boundary)
         finally:
             resp.close()
             self.response = None
