@@ -34,6 +34,7 @@ class FakeStreamDevice(ThreadingHTTPServer):
         self.path, self.user, self.password, self.realm, self.boundary = path, user, password, realm, boundary
         self.sessions, self.served, self.refused = list(sessions), 0, 0
         self.nonces: set[str] = set()
+        self.on_stream: Any = None          # called as a stream's first part is sent (the bench's clock)
         self.closing = threading.Event()
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -83,6 +84,8 @@ class StreamHandler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         b = self.server.boundary.encode()
+        if self.server.on_stream is not None and session:
+            self.server.on_stream()
         for kind, body in session or []:
             self.wfile.write(b"--" + b + b"\r\nContent-Type: " + kind.encode() + b"\r\nContent-Length: "
                              + str(len(body)).encode() + b"\r\n\r\n" + body + b"\r\n")

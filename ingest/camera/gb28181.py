@@ -235,7 +235,7 @@ class SipListener:
                                req, peer, 404, "Not Found")
         self.counts[event.state] += 1
         reply = response(req, 200, "OK")
-        self.writer.submit([event], done=lambda: self.send(reply, peer))
+        self.writer.submit([event], done=lambda _: self.send(reply, peer))
         return None
 
     def _register(self, req: SipRequest, device: str, data: bytes, peer: Any) -> None:

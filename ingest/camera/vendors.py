@@ -58,24 +58,27 @@ def picture_type(data: bytes) -> str | None:
 
 
 class VendorStore:
-    """Writes vendor events for one port and source; each batch in one transaction, a savepoint per event."""
+    """Writes vendor events for one port and source; each batch in one transaction, pipelined (or, if the
+    database refuses one, a savepoint per event)."""
 
     def __init__(self, conn: psycopg.Connection[Any], port_id: str, source: str) -> None:
         self.conn, self.port_id, self.source = conn, port_id, source
         self.pruned_at = 0.0
         self.last_id = ""             # the row the last start stored or continued
 
-    def write(self, events: list[VendorEvent], refused: list[tuple[str, str, bytes]] | None = None) -> Counter[str]:
+    def write(self, events: list[VendorEvent], refused: list[tuple[str, str, bytes]] | None = None,
+              outcomes: list[str] | None = None) -> Counter[str]:
         """Store the events; `refused` (reason, detail, raw) are input refused before parsing, counted here in
         the same transaction. Returns the counts by outcome (stored, continued, ended, state_only, status, or
-        the reason of a refusal)."""
+        the reason of a refusal); `outcomes` gets each event's, in order."""
         counts: Counter[str] = Counter()
         rejects = [(self.source, reason, detail, safe_raw(raw)) for reason, detail, raw in refused or []]
         for reason, _, _ in refused or []:
             counts[reason] += 1
         with self.conn.transaction(), self.conn.cursor() as cur:
-            for event in events:
-                outcome, detail = self._one(cur, event)
+            fast = self._pipelined(events)
+            for i, event in enumerate(events):
+                outcome, detail = fast[i] if fast else self._one(cur, event)
                 counts[outcome] += 1
                 if detail:
                     rejects.append((self.source, outcome, detail, safe_raw(repr(event.raw)[:2000])))
@@ -84,38 +87,70 @@ class VendorStore:
                     if problem:
                         counts[problem[0]] += 1
                         rejects.append((self.source, problem[0], problem[1], f"event {event.event_id}"))
+                        outcome += f"+{problem[0]}"         # (an outcome and a picture's refusal)
+                if outcomes is not None:
+                    outcomes.append(outcome)
             good = sum(n for k, n in counts.items() if k in GOOD)
             record_batch(self.conn, self.source, "camera", stored=good, rejects=rejects,
                          reasons={r: n for r, n in counts.items() if r not in GOOD})
         self._prune()
         return counts
 
-    def _one(self, cur: psycopg.Cursor[Any], event: VendorEvent) -> tuple[str, str]:
+    def _pipelined(self, events: list[VendorEvent]) -> list[tuple[str, str]] | None:
+        """The fast path: every statement of the batch sent at once (psycopg's pipeline: one round trip, no
+        savepoint per event). None when it cannot be used (pictures) or the database refused one of them: then
+        each event is written on its own with a savepoint, so the good ones are kept."""
+        if len(events) < 2 or any(e.picture is not None or e.picture_over for e in events):
+            return None
+        try:
+            with self.conn.transaction():
+                with self.conn.pipeline():
+                    cursors = []
+                    for event in events:
+                        name, params = self._statement(event)
+                        cur = self.conn.cursor()
+                        cur.execute(query_text(name), params)
+                        cursors.append(cur)
+                return [self._outcome(event, cur.fetchall()) for event, cur in zip(events, cursors, strict=True)]
+        except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as err:
+            log.info("%s: a batch of %d refused by the database (%s); one by one", self.source, len(events),
+                     str(err).strip()[:80])
+            return None
+
+    def _statement(self, event: VendorEvent) -> tuple[str, dict[str, Any]]:
         params = {"port_id": self.port_id, "source": self.source, "keys": list(event.keys), "topic": event.topic,
                   "at": event.at, "raw": Jsonb({**event.raw, "topic": event.topic})}
+        if event.state in ("keepalive", "offline"):
+            return "camera_vendor_status", {**params, "status": "online" if event.state == "keepalive" else "offline"}
+        if event.state == "end":
+            return "camera_vendor_end", params
+        return "camera_vendor_start", {
+            **params, "event_id": event.event_id[:200], "label": event.label, "sub_label": event.sub_label,
+            "score": event.score, "end_at": event.at if event.state == "pulse" else None,
+            "has_snapshot": event.picture is not None and len(event.picture) <= PICTURE_MAX_BYTES,
+            "x0": event.region[0] if event.region else None, "x1": event.region[1] if event.region else None}
+
+    def _outcome(self, event: VendorEvent, rows: list[Any]) -> tuple[str, str]:
+        if event.state in ("keepalive", "offline"):
+            return ("status", "") if rows else ("unknown_camera", self._unknown(event))
+        if event.state == "end":
+            camera, ended = rows[0] if rows else (None, None)
+            if camera is None:
+                return "unknown_camera", self._unknown(event)
+            return ("ended", "") if ended else ("state_only", "")
+        if not rows:
+            return "unknown_camera", self._unknown(event)
+        self.last_id = rows[0][0]
+        return ("continued" if rows[0][1] else "stored"), ""
+
+    def _one(self, cur: psycopg.Cursor[Any], event: VendorEvent) -> tuple[str, str]:
+        name, params = self._statement(event)
         try:
             with self.conn.transaction():        # a savepoint: one bad event does not undo the others
-                if event.state in ("keepalive", "offline"):
-                    rows = cur.execute(query_text("camera_vendor_status"), {
-                        **params, "status": "online" if event.state == "keepalive" else "offline"}).fetchall()
-                    return ("status", "") if rows else ("unknown_camera", self._unknown(event))
-                if event.state == "end":
-                    camera, ended = cur.execute(query_text("camera_vendor_end"), params).fetchone() or (None, None)
-                    if camera is None:
-                        return "unknown_camera", self._unknown(event)
-                    return ("ended", "") if ended else ("state_only", "")
-                row = cur.execute(query_text("camera_vendor_start"), {
-                    **params, "event_id": event.event_id[:200], "label": event.label, "sub_label": event.sub_label,
-                    "score": event.score, "end_at": event.at if event.state == "pulse" else None,
-                    "has_snapshot": event.picture is not None and len(event.picture) <= PICTURE_MAX_BYTES,
-                    "x0": event.region[0] if event.region else None,
-                    "x1": event.region[1] if event.region else None}).fetchone()
+                rows = cur.execute(query_text(name), params).fetchall()
         except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as err:
             return "refused_by_database", str(err).strip()[:120]
-        if row is None:
-            return "unknown_camera", self._unknown(event)
-        self.last_id = row[0]
-        return ("continued" if row[1] else "stored"), ""
+        return self._outcome(event, rows)
 
     def _picture(self, cur: psycopg.Cursor[Any], event: VendorEvent) -> tuple[str, str] | None:
         data = event.picture or b""
@@ -145,7 +180,7 @@ class VendorStore:
 GOOD = frozenset({"stored", "continued", "ended", "state_only", "status"})
 
 
-Done = Callable[[], None]
+Done = Callable[[list[str]], None]        # called with the outcome of each event of its submission
 
 
 class BatchWriter:
@@ -201,8 +236,9 @@ class BatchWriter:
         try:
             if self.store is None or self.store.conn.closed:
                 self.store = VendorStore(connect(self.db), self.port_id, self.source)
+            outcomes: list[str] = []
             counts = self.store.write([e for events, _, _ in batch for e in events],
-                                      [r for _, refused, _ in batch for r in refused])
+                                      [r for _, refused, _ in batch for r in refused], outcomes)
         except Exception as err:        # the database gone (or a bug): the batch is kept and retried
             if isinstance(err, psycopg.OperationalError):
                 log.warning("%s: database unavailable (%s); retrying", self.source, str(err).strip()[:120])
@@ -214,10 +250,12 @@ class BatchWriter:
             self.store = None
             return False
         self.counts.update(counts)
-        for _, _, done in batch:
+        at = 0
+        for events, _, done in batch:
             if done is not None:
                 try:
-                    done()
+                    done(outcomes[at:at + len(events)])
                 except OSError as err:
                     log.info("%s: could not answer (%s)", self.source, err)
+            at += len(events)
         return True

@@ -18,6 +18,7 @@ import logging
 import socket
 import threading
 import time
+from collections import Counter
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -42,6 +43,7 @@ READ_TIMEOUT_S = 5.0        # per read of the request line, headers and body
 BODY_DEADLINE_S = 10.0      # the whole body must have arrived by then (a sender trickling bytes gets 408)
 CONNECTION_DEADLINE_S = 20.0    # no connection lives longer (headers trickled a byte at a time are cut off)
 MULTIPART_MAX_BYTES = 2 << 20   # a Hikvision push with its picture (the picture itself is kept up to 512 KB)
+VENDOR_WAIT_S = 10.0        # a vendor push is answered 503 if its batch is not committed by then
 MAX_CONNECTIONS = 32        # served at once; the others are answered 503 without a thread
 BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
         b"Content-Length: 33\r\nConnection: close\r\n\r\n{\"error\": \"busy\", \"retry\": true}\n")
@@ -68,7 +70,7 @@ class WebhookServer(ThreadingHTTPServer):
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.busy = 0
         self.conn: psycopg.Connection[Any] | None = None
-        self.vendor_stores: dict[str, vendors.VendorStore] = {}
+        self.vendor: vendors.BatchWriter | None = None
         self.live: dict[socket.socket, float] = {}       # connection -> when it is cut off
         self.live_lock = threading.Lock()
         self.closing = threading.Event()
@@ -87,6 +89,8 @@ class WebhookServer(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         self.closing.set()
+        if self.vendor is not None:
+            self.vendor.stop()
         super().server_close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -120,12 +124,13 @@ class WebhookServer(ThreadingHTTPServer):
             self.conn = connect(self.db)
         return CameraStore(self.conn, self.port_id, source)
 
-    def vendor_store(self, source: str) -> vendors.VendorStore:
-        conn = self.store(source).conn
-        found = self.vendor_stores.get(source)
-        if found is None or found.conn is not conn:
-            found = self.vendor_stores[source] = vendors.VendorStore(conn, self.port_id, source)
-        return found
+    def vendor_writer(self) -> vendors.BatchWriter:
+        """Hikvision pushes are written by a writer of their own, in batches across concurrent requests (one
+        commit for all that arrived meanwhile); each request waits for its own batch."""
+        with self.lock:
+            if self.vendor is None:
+                self.vendor = vendors.BatchWriter(self.db, self.port_id, "hikvision").start()
+            return self.vendor
 
     def authorised(self, sent: str) -> bool:
         """`Bearer <token>`, or HTTP Basic with the token as password (what a Hikvision or Dahua device can be
@@ -178,14 +183,14 @@ class Handler(BaseHTTPRequestHandler):
         kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         body = self._body(self._length(MULTIPART_MAX_BYTES if kind == "multipart/form-data" else MAX_BYTES))
         self.body_read = True
+        if kind == "multipart/form-data":       # (the vendor paths group-commit: no lock held while waiting)
+            return self._multipart(body)
+        if kind in ("application/xml", "text/xml") and b"EventNotificationAlert" in body[:1024]:
+            return self._hikvision([body], None, 0)
         try:
             with self.server.lock:
                 if kind == "application/json":
                     return self._json(body)
-                if kind == "multipart/form-data":
-                    return self._multipart(body)
-                if kind in ("application/xml", "text/xml") and b"EventNotificationAlert" in body[:1024]:
-                    return self._hikvision([body], None, 0)
                 if kind in ("application/xml", "text/xml", "application/soap+xml"):
                     return self._onvif(body, parse_qs(url.query).get("camera", [""])[0])
                 return HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "unsupported_media_type"}
@@ -290,7 +295,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise MultipartError("no boundary in Content-Type")
             parts = list(iter_parts(io.BytesIO(body), boundary, vendors.PICTURE_MAX_BYTES))
         except MultipartError as err:
-            self._count_refusal("hikvision", "bad_multipart", str(err), body)
+            self.server.vendor_writer().submit([], [("bad_multipart", str(err)[:200], body)])
             return HTTPStatus.BAD_REQUEST, {"error": "bad_multipart", "detail": str(err)[:120]}
         return self._hikvision(*hikvision.from_parts(parts))
 
@@ -304,7 +309,12 @@ class Handler(BaseHTTPRequestHandler):
                 refused.append((bad.args[0], bad.args[1], xml))
         if not xmls:
             refused.append(("not_an_event", "no EventNotificationAlert part", b""))
-        counts = self.server.vendor_store("hikvision").write(events, refused)
+        written = threading.Event()
+        outcomes: list[str] = []
+        self.server.vendor_writer().submit(events, refused, lambda got: (outcomes.extend(got), written.set()))
+        if not written.wait(VENDOR_WAIT_S):        # the database is away: the sender retries (an upsert)
+            return HTTPStatus.SERVICE_UNAVAILABLE, {"error": "database_unavailable", "retry": True}
+        counts = Counter(part for outcome in outcomes for part in outcome.split("+"))
         if refused:
             return HTTPStatus.BAD_REQUEST, {"error": refused[0][0], "detail": refused[0][1][:120]}
         if counts["unknown_camera"]:
