@@ -227,6 +227,7 @@ def _vendor_listeners(args: argparse.Namespace) -> list[Callable[[], None]]:
         sip = SipListener(parse_address(args.gb28181), ids, writer,
                           password=os.environ.get("PORTMAP_GB28181_PASSWORD", ""), tz=args.gb28181_tz)
         threading.Thread(target=sip.run, name="gb28181", daemon=True).start()
+        sip.serve_tcp(parse_address(args.gb28181))
         stops += [sip.stop, writer.stop]
     return stops
 
@@ -430,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     cam.add_argument("--stream-login", metavar="FILE", help="the devices' user:password (one line; else "
                      "PORTMAP_CAMERA_STREAM_USER and PORTMAP_CAMERA_STREAM_PASSWORD)")
     cam.add_argument("--gb28181", metavar="HOST:PORT", help="listen for GB/T 28181 SIP MESSAGE alarms and "
-                     "keepalives over UDP (devices of the package only; digest REGISTER with PORTMAP_GB28181_PASSWORD)")
+                     "keepalives over UDP and TCP (devices of the package only; digest REGISTER with "
+                     "PORTMAP_GB28181_PASSWORD)")
     cam.add_argument("--gb28181-tz", default="Asia/Shanghai", help="the time zone of the devices' local times")
     cam.set_defaults(func=cmd_camera)
     yard = sub.add_parser("yard", help="import a TOS CSV snapshot of the container yard")

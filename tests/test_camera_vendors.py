@@ -303,10 +303,19 @@ def test_gb28181_alarms_and_keepalives_over_udp(worker: dict[str, Any]) -> None:
     assert ask(GB_CAM, BOMB, "bomb-1").startswith("SIP/2.0 400")
     sock.sendto(b"\x00\x01garbage", addr)
     assert ask(GB_CAM, gb_alarm(GB_CAM, 4, method=2, kind=4), "alarm-2").startswith("SIP/2.0 200 OK")
+    with socket.create_connection(addr, timeout=5) as tcp:        # SIP over TCP: two messages on one connection
+        tcp.sendall(sip_message(GB_CAM, gb_alarm(GB_CAM, 5, kind=5), "tcp-1", port=port).replace(b"/UDP", b"/TCP")
+                    + sip_message(GB_CAM, gb_alarm(GB_CAM, 6, kind=8), "tcp-2", port=port).replace(b"/UDP", b"/TCP"))
+        answers = b""
+        while answers.count(b"SIP/2.0 200 OK") < 2:
+            answers += tcp.recv(4096)
+    assert b"Call-ID: tcp-1\r\n" in answers and b"Call-ID: tcp-2\r\n" in answers and b"SIP/2.0/TCP" in answers
     got = rows(db, "SELECT event_id, camera_id, label, start_at = end_at FROM camera_event WHERE source = 'gb28181' "
                    "ORDER BY event_id")
     assert got == [(f"gb28181:{GB_CAM}:1", "CAM01", "intrusion", True),
-                   (f"gb28181:{GB_CAM}:4", "CAM01", "temperature", True)]
+                   (f"gb28181:{GB_CAM}:4", "CAM01", "temperature", True),
+                   (f"gb28181:{GB_CAM}:5", "CAM01", "line_crossing", True),
+                   (f"gb28181:{GB_CAM}:6", "CAM01", "loitering", True)]
     assert rows(db, "SELECT status, status_at IS NOT NULL FROM camera WHERE camera_id = 'CAM01'") == [("online", True)]
     assert wait_for(lambda: reasons(db, "gb28181") == {"unregistered_device": 1, "bad_xml": 1, "xml_dtd": 1,
                                                        "not_sip": 1}), reasons(db, "gb28181")
@@ -344,3 +353,21 @@ def test_gb28181_digest_register(weifang_db: str) -> None:
         listener.stop()
         writer.stop()
         sock.close()
+
+
+@pytest.mark.db
+def test_pictures_are_kept_for_a_while_only(weifang_db: str) -> None:
+    from ingest.camera.vendors import VendorStore
+    from sql import connect
+    event = hikvision.parse_alert((FIX / "hik_pir.xml").read_bytes(), picture=JPEG)
+    with connect(DbSettings(url=weifang_db)) as conn:
+        store = VendorStore(conn, "weifang", "hikvision")
+        assert store.write([event]) == {"stored": 1}
+        assert conn.execute("SELECT octet_length(picture), content_type FROM camera_picture").fetchall() == [
+            (len(JPEG), "image/jpeg")]
+        conn.execute("UPDATE camera_picture SET stored_at = now() - interval '8 days'")
+        conn.commit()
+        store.pruned_at = 0.0
+        assert store.write([hikvision.parse_alert((FIX / "hik_fire.xml").read_bytes())]) == {"stored": 1}
+        assert conn.execute("SELECT count(*) FROM camera_picture").fetchone() == (0,)     # pruned after 7 days
+        assert conn.execute("SELECT count(*) FROM camera_event").fetchone() == (2,)       # the events stay

@@ -11,6 +11,7 @@ idempotent. Keepalive sets the camera's status online (its time is the camera's 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -30,6 +31,8 @@ from ingest.limits import InputRefused, parse_xml
 
 log = logging.getLogger(__name__)
 MAX_DATAGRAM = 16 * 1024
+TCP_MAX_CONNECTIONS = 256       # devices connected at once over TCP
+TCP_IDLE_S = 300.0              # a TCP connection silent this long is closed (keepalives come every 60 s)
 DEVICE_ID = re.compile(r"^\d{20}$")
 COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id", "l": "content-length", "m": "contact",
            "c": "content-type"}
@@ -197,7 +200,67 @@ class SipListener:
         self.sock.close()
 
     def send(self, payload: bytes, peer: Any) -> None:
+        """To a UDP peer (host, port), or over a TCP peer's connection (host, port, socket)."""
+        if len(peer) == 3:
+            with contextlib.suppress(OSError):
+                peer[2].sendall(payload)
+            return
         self.sock.sendto(payload, peer)
+
+    def serve_tcp(self, address: tuple[str, int]) -> tuple[str, int]:
+        """SIP over TCP too (GB/T 28181-2016 allows either): messages framed by Content-Length. Returns the
+        address it listens on."""
+        server = socket.create_server(address)
+        server.settimeout(0.5)
+        threading.Thread(target=self._accept, args=(server,), name="gb28181-tcp", daemon=True).start()
+        return server.getsockname()[:2]
+
+    def _accept(self, server: socket.socket) -> None:
+        slots = threading.BoundedSemaphore(TCP_MAX_CONNECTIONS)
+        while not self.stopping.is_set():
+            try:
+                conn, peer = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            if not slots.acquire(blocking=False):
+                conn.close()
+                self.counts["busy"] += 1
+                continue
+            threading.Thread(target=self._connection, args=(conn, peer, slots), daemon=True).start()
+        server.close()
+
+    def _connection(self, conn: socket.socket, peer: Any, slots: threading.BoundedSemaphore) -> None:
+        conn.settimeout(TCP_IDLE_S)
+        buffer = b""
+        try:
+            while not self.stopping.is_set():
+                head, sep, rest = buffer.partition(b"\r\n\r\n")
+                if not sep:
+                    if len(buffer) > MAX_DATAGRAM:
+                        self.refuse("too_large", f"SIP headers over {MAX_DATAGRAM} bytes", buffer[:2000], None,
+                                    peer, 413, "")
+                        return
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                    continue
+                found = re.search(rb"(?im)^(?:content-length|l)\s*:\s*(\d{1,6})\s*$", head)
+                length = int(found.group(1)) if found else 0
+                while len(rest) < length and len(rest) <= MAX_DATAGRAM:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    rest += chunk
+                self.handle(head + b"\r\n\r\n" + rest[:length], (peer[0], peer[1], conn))
+                buffer = rest[length:].lstrip(b"\r\n")        # (CRLF keepalives between messages)
+        except (OSError, TimeoutError):
+            return
+        finally:
+            conn.close()
+            slots.release()
 
     def refuse(self, reason: str, detail: str, data: bytes, req: SipRequest | None, peer: Any, code: int,
                phrase: str) -> None:
