@@ -121,7 +121,7 @@ def test_gb28181_notify_decodes_gb2312_and_answers_as_the_standard_requires() ->
 @pytest.mark.unit
 def test_the_package_validates_vendor_ids_and_the_sources_are_registered(tmp_path: Path) -> None:
     package = read_package(WEIFANG)
-    cams = {f.feature_id: f.props.get("vendor_ids") for f in package.features["cameras"]}
+    cams = {f.feature_id: f.props.get("vendor_ids") or [] for f in package.features["cameras"]}
     assert cams["CAM01"] == [f"gb28181:{GB_CAM}"] and "hikvision:10.20.0.10/1" in cams["CAM06"]
     assert package.refusals == []
     copy = tmp_path / "weifang"

@@ -140,7 +140,7 @@ def parse_notify(body: bytes, tz: ZoneInfo) -> VendorEvent:
     at = _time(f.get("AlarmTime", ""), tz)
     method = int(f["AlarmMethod"]) if f.get("AlarmMethod", "").isdigit() else 0
     info = root.find("Info/AlarmType")
-    kind = int(info.text) if info is not None and (info.text or "").strip().isdigit() else 0
+    kind = int(info.text or "") if info is not None and (info.text or "").strip().isdigit() else 0
     label = (VIDEO_TYPES.get(kind) if method == 5 else DEVICE_TYPES.get(kind) if method == 2 else None) \
         or METHODS.get(method, "alarm")
     priority = f.get("AlarmPriority", "")

@@ -64,8 +64,9 @@ class EventStream:
         self.stopping.set()
         if self.response is not None:
             sock = getattr(getattr(self.response.raw, "_connection", None), "sock", None)
-            with contextlib.suppress(OSError, AttributeError):
-                sock.shutdown(socket.SHUT_RDWR)         # wake the read that blocks in the socket
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)         # wake the read that blocks in the socket
             self.response.close()
 
     def run(self) -> None:

@@ -311,7 +311,10 @@ class Handler(BaseHTTPRequestHandler):
             refused.append(("not_an_event", "no EventNotificationAlert part", b""))
         written = threading.Event()
         outcomes: list[str] = []
-        self.server.vendor_writer().submit(events, refused, lambda got: (outcomes.extend(got), written.set()))
+        def done(got: list[str]) -> None:
+            outcomes.extend(got)
+            written.set()
+        self.server.vendor_writer().submit(events, refused, done)
         if not written.wait(VENDOR_WAIT_S):        # the database is away: the sender retries (an upsert)
             return HTTPStatus.SERVICE_UNAVAILABLE, {"error": "database_unavailable", "retry": True}
         counts = Counter(part for outcome in outcomes for part in outcome.split("+"))
