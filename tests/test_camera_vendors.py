@@ -272,6 +272,8 @@ def test_hikvision_and_dahua_streams_with_digest_auth_and_reconnect(worker: dict
     assert reasons(db, "dahua:stream") == {"not_an_event": 1}
     assert rows(db, "SELECT status FROM camera WHERE camera_id = 'CAM06'") == [("online",)]     # the heartbeat
     assert worker["proc"].poll() is None
+    worker["proc"].send_signal(signal.SIGTERM)          # streams open: the worker still stops at once, cleanly
+    assert worker["proc"].wait(timeout=7) == 0
 
 
 @pytest.mark.db

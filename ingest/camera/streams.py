@@ -56,18 +56,17 @@ class EventStream:
         self.url, self.login, self.parse, self.writer = url, login, parse, writer
         self.host = device or urlparse(url).hostname or ""
         self.stopping = threading.Event()
-        self.response: requests.Response | None = None
+        self.sock: socket.socket | None = None
         self.connections = 0
         self.failures: dict[str, int] = {}
 
     def stop(self) -> None:
+        """Ends run(): the connection's socket is shut down so the blocked read returns (closing the response
+        from here would wait for the reading thread's buffer lock)."""
         self.stopping.set()
-        if self.response is not None:
-            sock = getattr(getattr(self.response.raw, "_connection", None), "sock", None)
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)         # wake the read that blocks in the socket
-            self.response.close()
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)
 
     def run(self) -> None:
         delay = BACKOFF_S[0]
@@ -89,7 +88,11 @@ class EventStream:
                                 timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S), headers={"Accept": "multipart/*"})
         except requests.RequestException as err:
             return self._fail("unreachable", str(err))
-        self.response = resp
+        fp = getattr(resp.raw, "_fp", None)           # http.client's response: its socket, for stop()
+        self.sock = getattr(getattr(getattr(fp, "fp", None), "raw", None), "_sock", None)
+        if self.stopping.is_set():
+            resp.close()
+            return 0
         try:
             if resp.status_code != 200:
                 return self._fail("unauthorized" if resp.status_code == 401 else "http_error",
@@ -102,8 +105,8 @@ class EventStream:
             # whole buffers, which would hold a live stream's last part back until more bytes come)
             return self._read(getattr(resp.raw, "_fp", None) or io.BufferedReader(resp.raw, 65536), boundary)
         finally:
+            self.sock = None
             resp.close()
-            self.response = None
 
     def _read(self, stream: Any, boundary: bytes) -> int:
         n = 0
