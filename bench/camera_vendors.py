@@ -1,6 +1,6 @@
 """Vendor camera paths through the real camera worker (`python -m ingest camera`) into PostGIS: events/s each.
 
-    .venv/bin/python -m bench.camera_vendors [--events 6000] [--clients 8]
+    .venv/bin/python -m bench.camera_vendors [--events 6000] [--clients 24]
 
 * Hikvision push: EventNotificationAlert XML POSTed to the webhook by `--clients` senders at once, each answered
   200 only once stored; the figure is answers/s from the first POST to the last answer.
@@ -158,7 +158,7 @@ def worker(url: str, web: int, sip_port: int, stream_url: str, login: Path) -> s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=6_000)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=24)
     args = parser.parse_args()
     url = fresh_port_database("portmap_bench_vendors")
     n = args.events - args.events % (2 * args.clients)
