@@ -25,6 +25,8 @@ BENCHES: list[tuple[str, str, list[str], list[str], str]] = [
     ("AIS over UDP", "bench.ais_udp", ["--rate", "10000", "--seconds", "60"], ["--rate", "5000", "--seconds", "10"],
      "no loss at 10,000 sentences/s sustained for 60 s, sent vs stored (issue 3)"),
     ("Camera events over MQTT", "bench.camera_mqtt", [], ["--tracks", "500"], "every message stored (issue 4)"),
+    ("Camera vendor paths", "bench.camera_vendors", [], ["--events", "1200"],
+     ">= 1,000 events/s per vendor path, none lost (issue 28)"),
     ("TOS yard snapshot", "bench.yard_import", [], [], "5,000 containers in < 5 s (issue 4)"),
     ("EDIFACT COARRI", "bench.edifact_import", [], ["--containers", "1000"], "no stated figure (issue 4)"),
     ("Alert engine cycle", "bench.alerts_cycle", [], ["--cycles", "5"],
