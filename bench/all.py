@@ -28,6 +28,8 @@ BENCHES: list[tuple[str, str, list[str], list[str], str]] = [
     ("JT/T 808 vehicles over TCP", "bench.vehicles", [], ["--terminals", "500", "--duration-s", "15"],
      "5,000 terminals reporting every 5 s over TCP, all stored; server <= 1 core, p95 report -> stored <= 1 s "
      "(issue 29)"),
+    ("Camera vendor paths", "bench.camera_vendors", [], ["--events", "1200"],
+     ">= 1,000 events/s per vendor path, none lost (issue 28)"),
     ("TOS yard snapshot", "bench.yard_import", [], [], "5,000 containers in < 5 s (issue 4)"),
     ("EDIFACT COARRI", "bench.edifact_import", [], ["--containers", "1000"], "no stated figure (issue 4)"),
     ("Alert engine cycle", "bench.alerts_cycle", [], ["--cycles", "5"],

@@ -189,6 +189,11 @@ def cmd_camera(args: argparse.Namespace) -> int:
                                os.environ.get("PORTMAP_WEBHOOK_TOKEN", ""))
         threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
+        vendor_stops = _vendor_listeners(args)
+    except (ValueError, OSError) as err:
+        print(f"camera: {err}", file=sys.stderr)
+        return 2
+    try:
         login = broker.from_arguments(args.mqtt, args, broker.CAMERA_USER)
     except broker.BrokerConfigError as err:
         print(f"camera: {err}", file=sys.stderr)
@@ -204,6 +209,8 @@ def cmd_camera(args: argparse.Namespace) -> int:
                                    topic=args.topic, client_id=args.client_id, metrics=metrics, login=login,
                                    state_dir=state)
     counts = _serve(subscriber.run, subscriber.stop, exit_within_s=STOP_DEADLINE_S)
+    for stop in vendor_stops:
+        stop()
     if counts is None:
         return 130
     print(f"camera: {dict(counts)}")
@@ -317,6 +324,51 @@ def _prune(db: Any, store: Any, days: int) -> None:
         except psycopg.Error as err:
             log.warning("retention: %s", str(err).strip()[:120])
         time.sleep(3600)
+
+def stream_login(path: str | None) -> Any:
+    """The devices' login for event streams: a secrets file `user:password` (one line), else
+    PORTMAP_CAMERA_STREAM_USER / PORTMAP_CAMERA_STREAM_PASSWORD."""
+    from ingest.camera.streams import Login
+
+    if path:
+        user, _, password = Path(path).read_text().strip().partition(":")
+        return Login(user, password)
+    return Login(os.environ.get("PORTMAP_CAMERA_STREAM_USER", ""), os.environ.get("PORTMAP_CAMERA_STREAM_PASSWORD", ""))
+
+
+def _vendor_listeners(args: argparse.Namespace) -> list[Callable[[], None]]:
+    """Hikvision/Dahua event streams and the GB/T 28181 SIP listener, each in its own threads; their stops."""
+    from ingest.camera.vendors import BatchWriter
+    from portdomain.addresses import parse_address
+    from sql import DbSettings, connect, query
+
+    stops: list[Callable[[], None]] = []
+    db = DbSettings.for_role("camera")
+    if args.hikvision_stream or args.dahua_stream:
+        from ingest.camera.streams import EventStream, dahua_part, hikvision_part
+
+        login = stream_login(args.stream_login)
+        for url, parse, source in [(u, hikvision_part, "hikvision:stream") for u in args.hikvision_stream or []] + [
+                (u, dahua_part, "dahua:stream") for u in args.dahua_stream or []]:
+            device, _, plain = url.partition("=") if "=" in url.split("://")[0] else ("", "", url)
+            writer = BatchWriter(db, args.port_id, source).start()
+            stream = EventStream(plain, login, parse, writer, device=device or None)
+            threading.Thread(target=stream.run, name=f"stream-{source}", daemon=True).start()
+            stops += [stream.stop, writer.stop]
+    if args.gb28181:
+        from ingest.camera.gb28181 import SipListener
+
+        with connect(db) as conn:
+            ids = {r[0].removeprefix("gb28181:") for r in query(conn, "camera_vendor_ids", {"port_id": args.port_id})
+                   if r[0].startswith("gb28181:")}
+        writer = BatchWriter(db, args.port_id, "gb28181").start()
+        sip = SipListener(parse_address(args.gb28181), ids, writer,
+                          password=os.environ.get("PORTMAP_GB28181_PASSWORD", ""), tz=args.gb28181_tz)
+        threading.Thread(target=sip.run, name="gb28181", daemon=True).start()
+        sip.serve_tcp(parse_address(args.gb28181))
+        stops += [sip.stop, writer.stop]
+    return stops
+
 
 def cmd_yard(args: argparse.Namespace) -> int:
     """Import a TOS CSV snapshot: the yard as the terminal system sees it now."""
@@ -583,6 +635,17 @@ def main(argv: list[str] | None = None) -> int:
     cam.add_argument("--state-dir", help="where attempts at unacknowledged messages are counted, so a message "
                      "the worker does not survive is dead-lettered after 3 tries (default: $PORTMAP_DATA or .data, "
                      "then spool/camera)")
+    cam.add_argument("--hikvision-stream", action="append", metavar="URL",
+                     help="read a Hikvision /ISAPI/Event/notification/alertStream (digest login: --stream-login)")
+    cam.add_argument("--dahua-stream", action="append", metavar="[DEVICE=]URL",
+                     help="read a Dahua /cgi-bin/eventManager.cgi?action=attach&codes=[All] stream; DEVICE is the "
+                     "device part of the cameras' dahua: vendor ids (default: the URL's host)")
+    cam.add_argument("--stream-login", metavar="FILE", help="the devices' user:password (one line; else "
+                     "PORTMAP_CAMERA_STREAM_USER and PORTMAP_CAMERA_STREAM_PASSWORD)")
+    cam.add_argument("--gb28181", metavar="HOST:PORT", help="listen for GB/T 28181 SIP MESSAGE alarms and "
+                     "keepalives over UDP and TCP (devices of the package only; digest REGISTER with "
+                     "PORTMAP_GB28181_PASSWORD)")
+    cam.add_argument("--gb28181-tz", default="Asia/Shanghai", help="the time zone of the devices' local times")
     cam.set_defaults(func=cmd_camera)
     yard = sub.add_parser("yard", help="import a TOS CSV snapshot of the container yard")
     yard.add_argument("--tos", help="a TOS CSV snapshot")

@@ -62,7 +62,8 @@ def _camera(port_id: str, f: Feature, crs: LocalCrs) -> dict[str, Any]:
     fov = camera_cone(f.geom, p["bearing_deg"], p["fov_deg"], p["range_m"])  # type: ignore[arg-type]
     return {**_common(port_id, f), "source_name": p.get("source_name"), "bearing_deg": p["bearing_deg"],
             "fov_deg": p["fov_deg"], "range_m": p["range_m"], "height_m": p.get("height_m"),
-            "ptz": bool(p.get("ptz", False)), "zone_ids": list(p.get("zone_ids", [])), "fov": fov.wkb}
+            "ptz": bool(p.get("ptz", False)), "zone_ids": list(p.get("zone_ids", [])),
+            "vendor_ids": list(p.get("vendor_ids", [])), "fov": fov.wkb}
 
 
 def _plain(port_id: str, f: Feature, crs: LocalCrs) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,7 +236,11 @@ def read_file(file: Path, name: str, spec: FileSpec, frame: BaseGeometry) -> tup
         if feat.feature_id in seen:
             bad.append(Refusal(name, fid, "duplicate id in this file"))
             continue
-        seen.add(feat.feature_id)
+        taken = [v for v in feat.props.get("vendor_ids", []) if v in seen]
+        if taken:
+            bad.append(Refusal(name, fid, f"vendor id {taken[0]!r} is another camera's"))
+            continue
+        seen.update([feat.feature_id, *feat.props.get("vendor_ids", [])])
         good.append(feat)
     return good, bad
 
@@ -280,8 +285,24 @@ def validate_feature(raw: Any, spec: FileSpec, frame: BaseGeometry) -> Feature:
     if "water_side" in spec.required and not (isinstance(props["water_side"], str)
                                               and props["water_side"] in ("left", "right")):
         raise PortPackageError(f"water_side {props['water_side']!r} must be 'left' or 'right'")
+    if "vendor_ids" in props:
+        _vendor_ids(props["vendor_ids"])
     geom = _geometry(raw.get("geometry"), spec, frame)
     return Feature(fid, kind, props, geom)
+
+
+# A camera's ids in its vendor's system: Hikvision/Dahua `<vendor>:<device MAC, IP or serial>/<channel>`,
+# GB/T 28181 `gb28181:<20-digit device or channel id>` (the listener admits only devices named here).
+VENDOR_ID = re.compile(r"^(?:(?:hikvision|dahua):[A-Za-z0-9._:-]{1,64}/\d{1,4}|gb28181:\d{20})$")
+
+
+def _vendor_ids(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PortPackageError("vendor_ids must be a list of strings")
+    bad = [v for v in value if not VENDOR_ID.match(v)]
+    if bad:
+        raise PortPackageError(f"vendor_ids {bad[0][:80]!r} is not hikvision:<device>/<channel>, "
+                               "dahua:<device>/<channel> or gb28181:<20 digits>")
 
 
 def _geometry(gj: Any, spec: FileSpec, frame: BaseGeometry) -> BaseGeometry:

@@ -27,7 +27,7 @@ DECLARE
                              'base_station', 'sensor_target',     -- the tracking sensors' family
                              'vehicle_position', 'vehicle_latest', 'jt808_terminal',
                              'person_position', 'person_latest'] || feeds,
-        'portmap_camera', ARRAY['camera_event', 'camera_review', 'camera'] || feeds,
+        'portmap_camera', ARRAY['camera_event', 'camera_review', 'camera', 'camera_picture'] || feeds,
         'portmap_yard', ARRAY['container', 'container_move', 'hazmat_declaration', 'gate_transaction',
                               'berth_plan', 'direct_delivery', 'vehicle', 'person', 'permit'] || feeds,
         'portmap_alerts', ARRAY['alert', 'alert_retrospective', 'retrospective_run', 'hazmat_case',

@@ -9,13 +9,16 @@ are answered 503 at once), so stalled or trickling senders cannot hold a thread 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hmac
+import io
 import json
 import logging
 import socket
 import threading
 import time
+from collections import Counter
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,7 +26,9 @@ from urllib.parse import parse_qs, urlparse
 
 import psycopg
 
+from ingest.camera import hikvision, vendors
 from ingest.camera.frigate import Invalid
+from ingest.camera.multipart import MultipartError, boundary_of, iter_parts
 from ingest.camera.onvif import MAX_BYTES, parse_notifications
 from ingest.camera.store import CameraStore
 from ingest.feeds import record_batch
@@ -37,6 +42,8 @@ STATUS = {"stored": HTTPStatus.OK, "unknown_camera": HTTPStatus.UNPROCESSABLE_EN
 READ_TIMEOUT_S = 5.0        # per read of the request line, headers and body
 BODY_DEADLINE_S = 10.0      # the whole body must have arrived by then (a sender trickling bytes gets 408)
 CONNECTION_DEADLINE_S = 20.0    # no connection lives longer (headers trickled a byte at a time are cut off)
+MULTIPART_MAX_BYTES = 2 << 20   # a Hikvision push with its picture (the picture itself is kept up to 512 KB)
+VENDOR_WAIT_S = 10.0        # a vendor push is answered 503 if its batch is not committed by then
 MAX_CONNECTIONS = 32        # served at once; the others are answered 503 without a thread
 BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
         b"Content-Length: 33\r\nConnection: close\r\n\r\n{\"error\": \"busy\", \"retry\": true}\n")
@@ -63,6 +70,7 @@ class WebhookServer(ThreadingHTTPServer):
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.busy = 0
         self.conn: psycopg.Connection[Any] | None = None
+        self.vendor: vendors.BatchWriter | None = None
         self.live: dict[socket.socket, float] = {}       # connection -> when it is cut off
         self.live_lock = threading.Lock()
         self.closing = threading.Event()
@@ -81,6 +89,8 @@ class WebhookServer(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         self.closing.set()
+        if self.vendor is not None:
+            self.vendor.stop()
         super().server_close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -113,6 +123,26 @@ class WebhookServer(ThreadingHTTPServer):
         if self.conn is None or self.conn.closed:
             self.conn = connect(self.db)
         return CameraStore(self.conn, self.port_id, source)
+
+    def vendor_writer(self) -> vendors.BatchWriter:
+        """Hikvision pushes are written by a writer of their own, in batches across concurrent requests (one
+        commit for all that arrived meanwhile); each request waits for its own batch."""
+        with self.lock:
+            if self.vendor is None:
+                self.vendor = vendors.BatchWriter(self.db, self.port_id, "hikvision").start()
+            return self.vendor
+
+    def authorised(self, sent: str) -> bool:
+        """`Bearer <token>`, or HTTP Basic with the token as password (what a Hikvision or Dahua device can be
+        given as its HTTP host's login)."""
+        ok = hmac.compare_digest(sent.encode("utf-8", "replace"), f"Bearer {self.token}".encode())
+        if sent[:6].lower() == "basic ":
+            try:
+                password = base64.b64decode(sent[6:].strip(), validate=True).split(b":", 1)[1]
+            except (ValueError, IndexError):
+                password = b""
+            ok = hmac.compare_digest(password, self.token.encode())
+        return ok
 
     def drop_connection(self) -> None:
         if self.conn is not None:
@@ -148,12 +178,15 @@ class Handler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         if url.path != PATH:
             return HTTPStatus.NOT_FOUND, {"error": "not_found"}
-        sent = self.headers.get("Authorization", "")
-        if not hmac.compare_digest(sent.encode("utf-8", "replace"), f"Bearer {self.server.token}".encode()):
+        if not self.server.authorised(self.headers.get("Authorization", "")):
             return HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"}
-        body = self._body(self._length())
-        self.body_read = True
         kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        body = self._body(self._length(MULTIPART_MAX_BYTES if kind == "multipart/form-data" else MAX_BYTES))
+        self.body_read = True
+        if kind == "multipart/form-data":       # (the vendor paths group-commit: no lock held while waiting)
+            return self._multipart(body)
+        if kind in ("application/xml", "text/xml") and b"EventNotificationAlert" in body[:1024]:
+            return self._hikvision([body], None, 0)
         try:
             with self.server.lock:
                 if kind == "application/json":
@@ -172,7 +205,7 @@ class Handler(BaseHTTPRequestHandler):
             self.server.reset_connection()
             return HTTPStatus.INTERNAL_SERVER_ERROR, {"error": "not_stored", "retry": True}
 
-    def _length(self) -> int:
+    def _length(self, limit: int) -> int:
         if self.headers.get("Transfer-Encoding"):
             raise Refused(HTTPStatus.BAD_REQUEST, {"error": "bad_length", "detail": "send a Content-Length"})
         values = self.headers.get_all("Content-Length") or []
@@ -180,9 +213,9 @@ class Handler(BaseHTTPRequestHandler):
             raise Refused(HTTPStatus.BAD_REQUEST, {"error": "bad_length",
                                                    "detail": "one numeric Content-Length is required"})
         length = int(values[0])
-        if length > MAX_BYTES:
+        if length > limit:
             raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                          {"error": "too_large", "detail": f"{length} bytes (at most {MAX_BYTES})"})
+                          {"error": "too_large", "detail": f"{length} bytes (at most {limit})"})
         if length == 0:
             raise Refused(HTTPStatus.BAD_REQUEST, {"error": "bad_length", "detail": "an empty body"})
         return length
@@ -253,6 +286,43 @@ class Handler(BaseHTTPRequestHandler):
             self._count_refusal("onvif", refused.body["error"], f"camera {camera[:60]!r}", body)
             raise
         return HTTPStatus.OK, result
+
+    def _multipart(self, body: bytes) -> tuple[HTTPStatus, dict[str, Any]]:
+        """A Hikvision push as multipart/form-data: its XML part(s) and picture."""
+        boundary = boundary_of(self.headers.get("Content-Type", ""))
+        try:
+            if boundary is None:
+                raise MultipartError("no boundary in Content-Type")
+            parts = list(iter_parts(io.BytesIO(body), boundary, vendors.PICTURE_MAX_BYTES))
+        except MultipartError as err:
+            self.server.vendor_writer().submit([], [("bad_multipart", str(err)[:200], body)])
+            return HTTPStatus.BAD_REQUEST, {"error": "bad_multipart", "detail": str(err)[:120]}
+        return self._hikvision(*hikvision.from_parts(parts))
+
+    def _hikvision(self, xmls: list[bytes], picture: bytes | None, over: int) -> tuple[HTTPStatus, dict[str, Any]]:
+        """ISAPI EventNotificationAlert(s): stored, or refused by reason (counted either way)."""
+        events, refused = [], []
+        for xml in xmls:
+            try:
+                events.append(hikvision.parse_alert(xml, picture, over))
+            except vendors.Invalid as bad:
+                refused.append((bad.args[0], bad.args[1], xml))
+        if not xmls:
+            refused.append(("not_an_event", "no EventNotificationAlert part", b""))
+        written = threading.Event()
+        outcomes: list[str] = []
+        def done(got: list[str]) -> None:
+            outcomes.extend(got)
+            written.set()
+        self.server.vendor_writer().submit(events, refused, done)
+        if not written.wait(VENDOR_WAIT_S):        # the database is away: the sender retries (an upsert)
+            return HTTPStatus.SERVICE_UNAVAILABLE, {"error": "database_unavailable", "retry": True}
+        counts = Counter(part for outcome in outcomes for part in outcome.split("+"))
+        if refused:
+            return HTTPStatus.BAD_REQUEST, {"error": refused[0][0], "detail": refused[0][1][:120]}
+        if counts["unknown_camera"]:
+            return HTTPStatus.UNPROCESSABLE_ENTITY, {"error": "unknown_camera"}
+        return HTTPStatus.OK, {"result": dict(counts)}
 
     def _count_refusal(self, source: str, reason: str, detail: str, body: bytes) -> None:
         """A request refused before (or instead of) being stored: its reject row and count (if the database is
