@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import psycopg
 import shapely
 
-from layers.base import Layer, Style, View, line_trace, read_frame
+from layers.base import FeatureSet, Layer, Style, View, line_trace, read_frame
 
 # kind -> (colour, English, Chinese)
 KINDS = {
@@ -39,6 +39,12 @@ class Vehicles(Layer):
     age_sources = ("feed:vehicles",)
     live = True
     refresh_s = 2.0
+
+    geometry = "Point"
+    key = ("terminal_phone",)
+
+    def feature_sets(self) -> tuple[FeatureSet, ...]:
+        return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key, extra={"trail_s": TRAIL_S}),)
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, {**view.params(), "trail_s": TRAIL_S})
