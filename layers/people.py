@@ -39,7 +39,14 @@ class People(Layer):
     personal = True
     refresh_s = 5.0
 
+    def feature_sets(self) -> tuple[FeatureSet, ...]:
+        """None: people's positions are personal data, not served to GIS clients (the layer API, OGC API -
+        Features, vector tiles: they read as the read-only role, which may not read them). The live map, the
+        search and the cards show them to whom roles allow."""
+        return ()
+
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
+        """Every person's row (the callers redact by actor: portdomain.roles.redact)."""
         return read_frame(conn, self.sql, {**view.params(), "trail_s": TRAIL_S})
 
     def feature_sets(self) -> tuple[FeatureSet, ...]:

@@ -42,6 +42,12 @@ class Vehicles(Layer):
     live = True
     refresh_s = 2.0
 
+    geometry = "Point"
+    key = ("terminal_phone",)
+
+    def feature_sets(self) -> tuple[FeatureSet, ...]:
+        return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key, extra={"trail_s": TRAIL_S}),)
+
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, {**view.params(), "trail_s": TRAIL_S})
 

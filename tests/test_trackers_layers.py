@@ -91,8 +91,7 @@ def test_people_only_for_supervisors_and_their_own_agency(conn: psycopg.Connecti
     assert "Wang Li" in traces[1].hovertext[0] and len(trails(gdf)) == 1
 
     def seen(user: User | None) -> list[str]:
-        return list(export.layer_frame(conn, "people", view, user)["device_id"]) if user else list(
-            redact(None, layer.query(conn, view))["device_id"])
+        return list(redact(user, layer.query(conn, view))["device_id"])
 
     supervisor = User("s", "S", "supervisor", "port", "")
     border = User("b", "B", "officer", "border", "")
@@ -107,9 +106,10 @@ def test_people_only_for_supervisors_and_their_own_agency(conn: psycopg.Connecti
     assert seen(None) == []                                   # the shared map, the wall, the situation report
     shared = layer.traces(redact(None, layer.query(conn, view)), Style(lang="en"))
     assert len(shared) == len(traces) and all(not t.lon for t in shared)     # not even a trail
-    assert len(trails(export.layer_frame(conn, "people", view, border))) == 1 and not trails(
-        export.layer_frame(conn, "people", view, customs))      # phone-a1's trail is the border officer's alone
-    assert "personal_agency" in export.layer_frame(conn, "people", view, supervisor).columns
+    assert len(trails(redact(border, layer.query(conn, view)))) == 1 and not trails(
+        redact(customs, layer.query(conn, view)))               # phone-a1's trail is the border officer's alone
+    with pytest.raises(export.ExportError):                  # not a layer GIS clients get, for anyone
+        export.layer_frame(conn, "people", view, supervisor)
 
 
 def _signed_in(app_url: str, username: str) -> Any:
@@ -130,39 +130,27 @@ def _signed_in(app_url: str, username: str) -> Any:
     return opener
 
 
-def test_the_layer_api_gives_each_officer_only_the_people_of_their_agency(app_url: str, db_url: str,
-                                                                          officers: Any) -> None:
+def test_the_layer_api_serves_vehicles_and_never_people(app_url: str, db_url: str, officers: Any) -> None:
+    """People's positions are personal data: not served to GIS clients (layer API, OGC, tiles), to no one."""
     import urllib.error
-
-    from app.auth import add_token
+    import urllib.request
 
     with psycopg.connect(db_url) as conn:
         add_person(conn, "api-bb", "Liu", "border_boarding", [(119.18, 37.20)])
-        add_person(conn, "api-ci", "Li", "customs_inspection", [(119.181, 37.201)])
-        add_person(conn, "api-pp", "Sun", "port_patrol", [(119.182, 37.202)])
-        add_vehicle(conn, "13912349001", [(119.183, 37.203)], plate="鲁G9001")
-        conn.commit()
-        token = add_token(conn, "people-api-test", "api", "port", "test")
+        add_vehicle(conn, "13912349001", [(119.183, 37.203), (119.184, 37.203)], plate="鲁G9001")
         conn.commit()
     try:
-        def people(user: str) -> list[str]:
-            body = _signed_in(app_url, user).open(f"{app_url}/api/v1/layers/people", timeout=10).read()
-            return sorted(f["properties"]["device_id"] for f in json.loads(body)["features"])
-
-        assert people("super") == ["api-bb", "api-ci", "api-pp"]
-        assert people("customs1") == ["api-ci"]
-        assert people("duty") == ["api-pp"]
-        with pytest.raises(urllib.error.HTTPError) as refused:           # a viewer: the layer is above its role
-            _signed_in(app_url, "watch").open(f"{app_url}/api/v1/layers/people", timeout=10)
-        assert refused.value.code == 403
+        for user in ("super", "duty", "watch"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                _signed_in(app_url, user).open(f"{app_url}/api/v1/layers/people", timeout=10)
+            assert refused.value.code in (400, 403, 404), user
+            with pytest.raises(urllib.error.HTTPError) as ogc:
+                _signed_in(app_url, user).open(f"{app_url}/api/v1/ogc/collections/people/items", timeout=10)
+            assert ogc.value.code in (400, 403, 404), user
         vehicles = json.loads(_signed_in(app_url, "watch").open(f"{app_url}/api/v1/layers/vehicles",
                                                                  timeout=10).read())
-        assert [f["properties"]["plate"] for f in vehicles["features"]] == ["鲁G9001"]
-        import urllib.request
-        req = urllib.request.Request(f"{app_url}/api/v1/layers/people", headers={"Authorization": f"Bearer {token}"})
-        with pytest.raises(urllib.error.HTTPError) as by_token:          # an API token reads as a viewer
-            urllib.request.urlopen(req, timeout=10)
-        assert by_token.value.code == 403
+        [truck] = [f for f in vehicles["features"] if f["properties"]["terminal_phone"] == "13912349001"]
+        assert truck["properties"]["plate"] == "鲁G9001" and truck["properties"]["trail"].startswith("LINESTRING")
     finally:
         with psycopg.connect(db_url) as conn:
             for table in ("person_position", "person_latest", "person"):
