@@ -142,6 +142,16 @@ def _publish(args: argparse.Namespace, sources: list[Any]) -> int:
     return 0
 
 
+def _bus_arguments(bus: argparse.ArgumentParser) -> None:
+    """The options of `python -m ingest ais-bus`."""
+    bus.add_argument("--bus", required=True, help="nats://USER@HOST:PORT (password: PORTMAP_NATS_PASSWORD or the "
+                     "generated secret)")
+    bus.add_argument("--fetch", type=int, default=4, help="pieces per transaction (default 4, ~12,000 lines)")
+    bus.add_argument("--idle-exit-s", type=float, default=None, help="exit after this long with nothing to fetch")
+    bus.add_argument("--slow-path", action="store_true", help="decode every line with pyais, one by one")
+    bus.set_defaults(func=cmd_ais_bus)
+
+
 def cmd_ais_bus(args: argparse.Namespace) -> int:
     """`ingest ais-bus`: one writer of the bus's AIS pieces (a durable pull consumer), until SIGTERM."""
     from ingest.ais.bus import BusWriter
@@ -610,13 +620,8 @@ def main(argv: list[str] | None = None) -> int:
     port.add_argument("--check", action="store_true", help="validate only, write nothing")
     port.set_defaults(func=cmd_port)
     _ais_arguments(sub.add_parser("ais", help="ingest AIS NMEA 0183 from files, UDP and TCP"))
-    bus = sub.add_parser("ais-bus", help="write AIS from the NATS JetStream bus (any number of these, anywhere)")
-    bus.add_argument("--bus", required=True, help="nats://USER@HOST:PORT (password: PORTMAP_NATS_PASSWORD or the "
-                     "generated secret)")
-    bus.add_argument("--fetch", type=int, default=4, help="pieces per transaction (default 4, ~12,000 lines)")
-    bus.add_argument("--idle-exit-s", type=float, default=None, help="exit after this long with nothing to fetch")
-    bus.add_argument("--slow-path", action="store_true", help="decode every line with pyais, one by one")
-    bus.set_defaults(func=cmd_ais_bus)
+    _bus_arguments(sub.add_parser("ais-bus", help="write AIS from the NATS JetStream bus (any number of these, "
+                                                  "anywhere)"))
     table = sub.add_parser("ais-table", help="AIS from a MarineCadastre/NOAA CSV or a GeoPackage of points "
                                               "(MMSI, BaseDateTime, LAT, LON, SOG, COG, Heading, VesselName, …)")
     table.add_argument("file", nargs="+", help="a .csv or .gpkg file (repeatable)")

@@ -49,11 +49,6 @@ class People(Layer):
         """Every person's row (the callers redact by actor: portdomain.roles.redact)."""
         return read_frame(conn, self.sql, {**view.params(), "trail_s": TRAIL_S})
 
-    def feature_sets(self) -> tuple[FeatureSet, ...]:
-        """For GIS clients: the same rows, with the trail's length the map uses."""
-        return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key, extra={"trail_s": TRAIL_S},
-                           personal=self.personal),)
-
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         """The trails and one trace per team, empty or not (the live map's trace slots stay the same)."""
         zh = style.lang == "zh"

@@ -42,19 +42,11 @@ class Vehicles(Layer):
     live = True
     refresh_s = 2.0
 
-    geometry = "Point"
-    key = ("terminal_phone",)
-
     def feature_sets(self) -> tuple[FeatureSet, ...]:
         return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key, extra={"trail_s": TRAIL_S}),)
 
     def query(self, conn: psycopg.Connection[Any], view: View) -> gpd.GeoDataFrame:
         return read_frame(conn, self.sql, {**view.params(), "trail_s": TRAIL_S})
-
-    def feature_sets(self) -> tuple[FeatureSet, ...]:
-        """For GIS clients: the same rows, with the trail's length the map uses."""
-        return (FeatureSet(self.name, self.title, self.sql, self.geometry, self.key, extra={"trail_s": TRAIL_S},
-                           personal=self.personal),)
 
     def traces(self, gdf: gpd.GeoDataFrame, style: Style) -> list[go.Scattermap]:
         """The trails, one trace per kind (empty or not: the live map's trace slots stay the same), the alarms."""

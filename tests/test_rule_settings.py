@@ -18,7 +18,7 @@ from ingest.port_package import load_config
 from tests.conftest import ROOT, TINYPORT
 
 pytestmark = pytest.mark.unit
-UNITS = ("_m", "_s", "_min", "_minutes", "_h", "_kn", "_deg")
+UNITS = ("_m", "_s", "_min", "_minutes", "_h", "_kn", "_deg", "_kmh")
 
 
 def _port_with(tmp_path: Path, rules_toml: str) -> Path:
@@ -76,7 +76,7 @@ def test_every_rule_declares_its_settings() -> None:
             if info.annotation in (int, float):
                 assert field.endswith(UNITS), f"{name}.{field}: a quantity names its unit"
             else:
-                assert info.annotation is not None and (get_args(info.annotation) or info.annotation is str)
+                assert info.annotation is not None and (get_args(info.annotation) or info.annotation in (str, bool))
 
 
 def test_a_rule_reads_its_typed_settings_from_the_port() -> None:
