@@ -26,7 +26,7 @@ from pyproj import Transformer
 from portdomain.broker import TEST_USER, private_password_file
 from tests.conftest import ROOT, _free_port
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.slow]     # 2 to 3 minutes: `make test-slow`
 SPEED = 60
 DURATION_S = 100
 SCHEDULE = [("anchorage_overstay", 0, None), ("dg_segregation", 0.2, None), ("speeding", 0.5, None),

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,7 +39,7 @@ SUBJECTS = "portmap.*.ais.>"
 DURABLE = "ais-writers"
 CHUNK_BYTES = 256_000          # one bus message: about 3,000 lines (JetStream's default limit is 1 MB)
 MAX_DELIVER = 5
-ACK_WAIT_S = 30.0
+ACK_WAIT_S = float(os.environ.get("PORTMAP_BUS_ACK_WAIT_S", "30"))   # a piece not acked this long comes again
 
 
 def subject(port_id: str, station: str) -> str:
@@ -57,8 +58,6 @@ def _connect_args(url: str) -> dict[str, Any]:
 
 def bus_password() -> str:
     """PORTMAP_NATS_PASSWORD, else the generated one ($PORTMAP_DATA/secrets/nats, 0600)."""
-    import os
-
     from portdomain.secrets import data_dir
 
     if os.environ.get("PORTMAP_NATS_PASSWORD"):
