@@ -32,6 +32,7 @@ from ingest.camera.multipart import MultipartError, boundary_of, iter_parts
 from ingest.camera.onvif import MAX_BYTES, parse_notifications
 from ingest.camera.store import CameraStore
 from ingest.feeds import record_batch
+from ingest.httpslots import SlotLimited
 from ingest.limits import InputRefused, loads_json, safe_raw
 from sql import DbSettings, connect, query
 
@@ -57,8 +58,9 @@ class Refused(Exception):
         self.status, self.body = status, body
 
 
-class WebhookServer(ThreadingHTTPServer):
+class WebhookServer(SlotLimited, ThreadingHTTPServer):
     daemon_threads = True
+    busy_reply = BUSY
     request_queue_size = 64
 
     def __init__(self, address: tuple[str, int], db: DbSettings, port_id: str, token: str) -> None:
@@ -68,7 +70,6 @@ class WebhookServer(ThreadingHTTPServer):
         self.db, self.port_id, self.token = db, port_id, token
         self.lock = threading.Lock()
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        self.busy = 0
         self.conn: psycopg.Connection[Any] | None = None
         self.vendor: vendors.BatchWriter | None = None
         self.live: dict[socket.socket, float] = {}       # connection -> when it is cut off
@@ -92,22 +93,6 @@ class WebhookServer(ThreadingHTTPServer):
         if self.vendor is not None:
             self.vendor.stop()
         super().server_close()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self.slots.acquire(blocking=False):
-            self.busy += 1
-            try:
-                request.setblocking(False)      # a new connection's send buffer takes these bytes at once
-                request.send(BUSY)
-            except OSError:
-                pass
-            self.shutdown_request(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except Exception:
-            self.slots.release()
-            raise
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         with self.live_lock:

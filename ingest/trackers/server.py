@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from ingest.batchwriter import BatchWriter
+from ingest.httpslots import SlotLimited
 from ingest.limits import InputRefused
 from ingest.trackers import osmand
 from portdomain.secrets import tracker_token
@@ -40,8 +41,9 @@ def device_token(secret: bytes, device_id: str) -> str:
     return tracker_token(secret, device_id)
 
 
-class TrackerServer(ThreadingHTTPServer):
+class TrackerServer(SlotLimited, ThreadingHTTPServer):
     daemon_threads = True
+    busy_reply = BUSY
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], writer: BatchWriter, secret: bytes, retention_days: int = 7,
@@ -51,21 +53,6 @@ class TrackerServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.writer, self.secret, self.retention_days, self.deadline_s = writer, secret, retention_days, deadline_s
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self.slots.acquire(blocking=False):
-            try:
-                request.setblocking(False)
-                request.send(BUSY)
-            except OSError:
-                pass
-            self.shutdown_request(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except Exception:
-            self.slots.release()
-            raise
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         cut = threading.Timer(self.deadline_s, _cut_off, (request,))
